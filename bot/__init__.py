@@ -1,0 +1,1 @@
+"""Telegram bot of the educational-production cluster «Металлургия» (Профессионалитет)."""

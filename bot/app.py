@@ -1,0 +1,133 @@
+"""The composition root: settings → database → services → Dispatcher(**dependencies)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.utils.i18n import I18n
+
+from bot.catalog_service import CatalogService
+from bot.clock import Clock
+from bot.config import LOCALES, Settings
+from bot.i18n import build_i18n
+from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
+from db.catalog import CatalogRepository
+from db.database import Database
+from db.fsm_storage import SQLiteStorage
+from db.users import UserRepository
+from handlers import get_routers
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 20
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_dispatcher(
+    *,
+    settings: Settings,
+    db: Database,
+    i18n: I18n,
+    clock: Clock,
+    storage: BaseStorage | None = None,
+    events_isolation: BaseEventIsolation | None = None,
+) -> Dispatcher:
+    """Wire everything a handler may ask for; tests swap parts through the same keywords."""
+    users = UserRepository(db)
+    catalogs = CatalogService(CatalogRepository(db))
+    dp = Dispatcher(
+        storage=storage or SQLiteStorage(db),
+        # Two quick clicks of one user run one after the other, never at once.
+        events_isolation=events_isolation or SimpleEventIsolation(),
+        settings=settings,
+        db=db,
+        users=users,
+        catalogs=catalogs,
+        clock=clock,
+    )
+    dp.update.outer_middleware(UserMiddleware(users, clock, settings.default_locale))
+    dp.update.outer_middleware(CatalogMiddleware(catalogs))
+    StoredLocaleMiddleware(i18n).setup(dp)
+    dp.include_routers(*get_routers())
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    return dp
+
+
+def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
+    with i18n.context(), i18n.use_locale(locale):
+        return [
+            BotCommand(command="start", description=i18n.gettext("Main menu")),
+            BotCommand(command="menu", description=i18n.gettext("Main menu")),
+            BotCommand(command="help", description=i18n.gettext("What the bot can do")),
+            BotCommand(
+                command="language", description=i18n.gettext("Language: Russian or English")
+            ),
+            BotCommand(command="cancel", description=i18n.gettext("Stop and go back to the menu")),
+        ]
+
+
+async def on_startup(bot: Bot, i18n: I18n, settings: Settings) -> None:
+    scope = BotCommandScopeAllPrivateChats()
+    await bot.set_my_commands(bot_commands(i18n, settings.default_locale), scope=scope)
+    for locale in LOCALES:
+        await bot.set_my_commands(bot_commands(i18n, locale), scope=scope, language_code=locale)
+    me = await bot.get_me()
+    log.info("bot @%s (id %s) is up", me.username, me.id)
+
+
+async def on_shutdown(dispatcher: Dispatcher) -> None:
+    """Let handlers that are still running finish (bounded) before the database closes."""
+    running = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]
+    if running:
+        log.info("waiting for %d running handler(s)", len(running))
+        _done, pending = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+        with suppress(asyncio.CancelledError):
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def prepare_database(path: Any) -> Database:
+    db = Database(path)
+    await db.connect()
+    try:
+        await db.migrate()
+        await CatalogService(CatalogRepository(db)).ensure_loaded()
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def run_polling(settings: Settings) -> None:
+    """Run the bot with long polling until SIGINT/SIGTERM."""
+    i18n = build_i18n(settings.default_locale)
+    db = await prepare_database(settings.database_path)
+    try:
+        bot = build_bot(settings)
+        dp = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=Clock(settings.tz))
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dp.start_polling(bot, i18n=i18n, handle_signals=True, close_bot_session=True)
+    finally:
+        await db.close()
+        log.info("stopped")

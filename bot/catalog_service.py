@@ -1,0 +1,69 @@
+"""The current catalogue for handlers: loaded from the database, reloaded when it changes."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from bot.catalog import Catalog, Problem, default_catalog_bytes, parse_catalog
+from db.catalog import CatalogRepository
+
+log = logging.getLogger(__name__)
+
+
+class CatalogError(RuntimeError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class CatalogService:
+    """Hands out the current :class:`Catalog`.
+
+    ``python -m bot catalog load`` may replace the catalogue while the bot runs: every call
+    to :meth:`current` compares the newest version id (one indexed query) and re-reads the
+    document only when it changed.
+    """
+
+    def __init__(self, repo: CatalogRepository) -> None:
+        self.repo = repo
+        self._cached: Catalog | None = None
+        self._cached_id: int | None = None
+
+    async def ensure_loaded(self) -> bool:
+        """Load the shipped default if the database has no catalogue; True if it did."""
+        raw = default_catalog_bytes()
+        catalog, problems = parse_catalog(raw)
+        if catalog is None:
+            raise CatalogError(problems)
+        inserted = await self.repo.replace(
+            catalog.to_json(),
+            source="default",
+            sha256=hashlib.sha256(raw).hexdigest(),
+            only_if_empty=True,
+        )
+        if inserted is not None:
+            log.info("loaded the default catalogue (version %s)", inserted)
+        return inserted is not None
+
+    async def load(self, raw: bytes, source: str) -> tuple[int | None, list[Problem]]:
+        """Validate ``raw`` and make it current; a file with problems changes nothing."""
+        catalog, problems = parse_catalog(raw)
+        if catalog is None:
+            return None, problems
+        version = await self.repo.replace(
+            catalog.to_json(), source=source, sha256=hashlib.sha256(raw).hexdigest()
+        )
+        return version, []
+
+    async def current(self) -> Catalog:
+        current_id = await self.repo.current_id()
+        if current_id is None:
+            await self.ensure_loaded()
+            current_id = await self.repo.current_id()
+        if self._cached is None or current_id != self._cached_id:
+            stored = await self.repo.current()
+            assert stored is not None
+            self._cached = Catalog.from_json(stored.document)
+            self._cached_id = stored.id
+        return self._cached

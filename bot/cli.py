@@ -1,0 +1,105 @@
+"""Command line: ``python -m bot`` runs the bot; ``python -m bot catalog check|load FILE``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import CommonSettings, Settings, describe_settings_error
+
+log = logging.getLogger("bot")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Telegram bot of the cluster «Металлургия»."
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot with long polling (the default)")
+    catalog = commands.add_parser("catalog", help="check or load the catalogue file")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
+    check = catalog_commands.add_parser("check", help="validate a catalogue file")
+    check.add_argument("file", type=Path)
+    load = catalog_commands.add_parser(
+        "load", help="validate a catalogue file and make it current in the database"
+    )
+    load.add_argument("file", type=Path)
+    return parser
+
+
+def catalog_check(path: Path) -> int:
+    from bot.catalog import read_catalog_file
+
+    catalog, problems, _raw = read_catalog_file(path)
+    if catalog is None:
+        for problem in problems:
+            print(f"{path}: {problem}")
+        print(f"{len(problems)} problem(s) found; the file cannot be loaded", file=sys.stderr)
+        return 1
+    print(
+        f"{path}: ok ({len(catalog.specialties)} specialties, {len(catalog.colleges)} colleges, "
+        f"{len(catalog.campaigns)} campaign(s), {len(catalog.faq)} FAQ entries)"
+    )
+    return 0
+
+
+async def catalog_load(path: Path, settings: CommonSettings) -> int:
+    from bot.app import prepare_database
+    from bot.catalog import read_catalog_file
+    from bot.catalog_service import CatalogService
+    from db.catalog import CatalogRepository
+
+    catalog, problems, raw = read_catalog_file(path)
+    if catalog is None:
+        for problem in problems:
+            print(f"{path}: {problem}")
+        print("nothing was changed in the database", file=sys.stderr)
+        return 1
+    db = await prepare_database(settings.database_path)
+    try:
+        version, problems = await CatalogService(CatalogRepository(db)).load(raw, str(path))
+    finally:
+        await db.close()
+    print(f"{path}: loaded as catalogue version {version} into {settings.database_path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "catalog" and args.catalog_command == "check":
+        return catalog_check(args.file)
+    try:
+        settings: CommonSettings = (
+            CommonSettings() if args.command == "catalog" else Settings()  # type: ignore[call-arg]
+        )
+    except ValidationError as exc:
+        print(describe_settings_error(exc), file=sys.stderr)
+        return 2
+    _setup_logging(settings.log_level)
+    if args.command == "catalog":
+        return asyncio.run(catalog_load(args.file, settings))
+    from bot.app import run_polling
+    from db.database import DatabaseTooNewError
+
+    assert isinstance(settings, Settings)
+    try:
+        asyncio.run(run_polling(settings))
+    except DatabaseTooNewError as exc:
+        log.error("%s", exc)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,99 @@
+"""Settings from the environment and ``.env`` (pydantic-settings).
+
+Built inside ``main()``, never at import. A missing or malformed setting is reported as one
+line naming it (see :func:`describe_settings_error`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+
+Locale = Literal["ru", "en"]
+LOCALES: tuple[Locale, ...] = ("ru", "en")
+
+
+class CommonSettings(BaseSettings):
+    """What every command needs, the bot token excepted (catalogue tools run without it)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_path: Path = Path("data/bot.sqlite3")
+    default_locale: Locale = "ru"
+    timezone: str = "Asia/Krasnoyarsk"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Krasnoyarsk)") from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Settings(CommonSettings):
+    """Everything the running bot needs."""
+
+    bot_token: SecretStr
+    telegram_api_url: str = "https://api.telegram.org"
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN.match(value.get_secret_value()):
+            raise ValueError("does not look like a token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, int):
+            return frozenset({value})
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            bad = [p for p in parts if not re.fullmatch(r"-?\d{1,20}", p)]
+            if bad:
+                raise ValueError(f"{bad[0]!r} is not a Telegram user id (comma-separated numbers)")
+            return frozenset(int(p) for p in parts)
+        return value
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """One line per problem, naming the environment variable."""
+    lines = []
+    for item in error.errors(include_url=False):
+        name = str(item["loc"][0]).upper() if item["loc"] else "?"
+        if item["type"] == "missing":
+            message = "is required (set it in the environment or in .env)"
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"configuration error: {name} {message}")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""Middlewares: who the user is, which language they read, which catalogue is current."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+
+from bot.catalog_service import CatalogService
+from bot.clock import Clock
+from db.users import UserRepository
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def language_from_telegram(language_code: str | None, default: str) -> str:
+    """The bot's language for a new user: English if their Telegram is in English."""
+    if language_code:
+        code = language_code.lower()
+        if code.startswith("en"):
+            return "en"
+        if code.startswith("ru"):
+            return "ru"
+    return default
+
+
+class UserMiddleware(BaseMiddleware):
+    """Records every user the bot hears from and puts their row in ``data["user_record"]``."""
+
+    def __init__(self, users: UserRepository, clock: Clock, default_locale: str) -> None:
+        self.users = users
+        self.clock = clock
+        self.default_locale = default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is not None and not user.is_bot:
+            language = language_from_telegram(user.language_code, self.default_locale)
+            data["user_record"] = await self.users.touch(user.id, language, self.clock.now())
+        return await handler(event, data)
+
+
+class CatalogMiddleware(BaseMiddleware):
+    """Puts the current catalogue in ``data["catalog"]`` for every update."""
+
+    def __init__(self, catalogs: CatalogService) -> None:
+        self.catalogs = catalogs
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["catalog"] = await self.catalogs.current()
+        return await handler(event, data)
+
+
+class StoredLocaleMiddleware(I18nMiddleware):
+    """The user's language is the one stored with them (set on first contact or by /language)."""
+
+    def __init__(self, i18n: I18n) -> None:
+        super().__init__(i18n)
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        record = data.get("user_record")
+        if record is not None and record.language in self.i18n.available_locales:
+            return record.language
+        return self.i18n.default_locale

@@ -1,0 +1,25 @@
+"""One router per feature. Routers are built fresh on every call (one dispatcher each)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from handlers import colleges, coming_soon, contacts, errors, fallback, howto, specialties, start
+
+
+def get_routers() -> list[Router]:
+    """The routers in the order they must be tried: the fallback comes last."""
+    routers = [
+        errors.get_router(),
+        start.get_router(),
+        specialties.get_router(),
+        colleges.get_router(),
+        howto.get_router(),
+        contacts.get_router(),
+        coming_soon.get_router(),
+        fallback.get_router(),
+    ]
+    for router in routers:
+        # A bot for people, not for groups: everything happens in private chats.
+        router.message.filter(F.chat.type == "private")
+    return routers

@@ -1,0 +1,85 @@
+"""Colleges: the three colleges, their contacts and the specialties each teaches."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.catalog import Catalog, College
+from handlers.callbacks import CollegeCb, MenuCb, Section, SpecCardCb, SpecListCb
+from handlers.specialties import button_label
+from handlers.ui import current_language, h, home_button_row, show, unknown
+
+
+def college_text(college: College, catalog: Catalog) -> str:
+    lang = current_language()
+    lines = [
+        f"<b>{h(college.name.get(lang))}</b>",
+        _("📍 City: {city}").format(city=h(college.city.get(lang))),
+        _("🏠 Address: {address}").format(
+            address=h(college.address) if college.address else unknown()
+        ),
+    ]
+    if college.phone:
+        lines.append(_("☎️ Phone: {phone}").format(phone=h(college.phone)))
+    if college.email:
+        lines.append(_("✉️ E-mail: {email}").format(email=h(college.email)))
+    if college.website:
+        lines.append(_("🌐 Website: {url}").format(url=h(college.website)))
+    if not (college.phone or college.email or college.website):
+        lines.append(_("☎️ Contacts: {value}").format(value=unknown()))
+    specialties = catalog.specialties_of(college.id)
+    lines.append("")
+    if specialties:
+        lines.append(_("<b>Specialties taught here:</b>"))
+    else:
+        lines.append(_("The list of specialties taught here is being confirmed."))
+    return "\n".join(lines)
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.callback_query(MenuCb.filter(F.to == Section.colleges))
+    async def colleges(callback: CallbackQuery, catalog: Catalog) -> None:
+        lang = current_language()
+        builder = InlineKeyboardBuilder()
+        lines = [_("<b>Colleges of the cluster</b>"), ""]
+        for college in catalog.colleges:
+            lines.append(f"• {h(college.name.get(lang))} ({h(college.city.get(lang))})")
+            builder.button(
+                text=college.short_name.get(lang), callback_data=CollegeCb(id=college.id)
+            )
+        home_button_row(builder)
+        builder.adjust(1)
+        await show(callback, "\n".join(lines), builder.as_markup())
+        await callback.answer()
+
+    @router.callback_query(CollegeCb.filter())
+    async def college_card(
+        callback: CallbackQuery, callback_data: CollegeCb, catalog: Catalog
+    ) -> None:
+        college = catalog.college(callback_data.id)
+        if college is None:
+            await callback.answer(_("This college is no longer in the list."), show_alert=True)
+            return
+        builder = InlineKeyboardBuilder()
+        specialties = catalog.specialties_of(college.id)
+        for specialty in specialties:
+            builder.button(
+                text=button_label(specialty),
+                callback_data=SpecCardCb(code=specialty.code, college=college.id),
+            )
+        if specialties:
+            builder.button(
+                text=_("🎓 All its specialties"), callback_data=SpecListCb(college=college.id)
+            )
+        builder.button(text=_("⬅️ Colleges"), callback_data=MenuCb(to=Section.colleges))
+        home_button_row(builder)
+        builder.adjust(1)
+        await show(callback, college_text(college, catalog), builder.as_markup())
+        await callback.answer()
+
+    return router

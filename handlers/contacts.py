@@ -1,0 +1,59 @@
+"""Questions and contacts: frequent questions from the catalogue and how to reach the committee."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.catalog import Catalog
+from handlers.callbacks import FaqCb, MenuCb, Section
+from handlers.ui import current_language, h, home_button_row, show
+
+BUTTON_TEXT_LIMIT = 60
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.callback_query(MenuCb.filter(F.to == Section.contacts))
+    async def contacts(callback: CallbackQuery, catalog: Catalog) -> None:
+        lang = current_language()
+        lines = [_("<b>Questions and contacts</b>"), ""]
+        if catalog.cluster.contacts:
+            lines += [h(catalog.cluster.contacts.get(lang)), ""]
+        lines.append(
+            _(
+                "Soon you will be able to ask the admission committee right here; "
+                "for now, see the frequent questions:"
+            )
+        )
+        builder = InlineKeyboardBuilder()
+        for index, entry in enumerate(catalog.faq):
+            builder.button(text=_short(entry.question.get(lang)), callback_data=FaqCb(index=index))
+        home_button_row(builder)
+        builder.adjust(1)
+        await show(callback, "\n".join(lines), builder.as_markup())
+        await callback.answer()
+
+    @router.callback_query(FaqCb.filter())
+    async def answer(callback: CallbackQuery, callback_data: FaqCb, catalog: Catalog) -> None:
+        lang = current_language()
+        if not 0 <= callback_data.index < len(catalog.faq):
+            await callback.answer(_("This question is no longer in the list."), show_alert=True)
+            return
+        entry = catalog.faq[callback_data.index]
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("⬅️ Questions"), callback_data=MenuCb(to=Section.contacts))
+        home_button_row(builder)
+        builder.adjust(2)
+        text = f"<b>{h(entry.question.get(lang))}</b>\n\n{h(entry.answer.get(lang))}"
+        await show(callback, text, builder.as_markup())
+        await callback.answer()
+
+    return router

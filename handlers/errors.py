@@ -1,0 +1,48 @@
+"""The error handler: the traceback goes to the log, the user gets a plain apology."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import gettext as _
+
+from handlers.ui import main_menu_keyboard
+
+log = logging.getLogger(__name__)
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.error()
+    async def on_error(event: ErrorEvent, bot: Bot) -> bool:
+        update = event.update
+        log.error(
+            "update %s failed: %s",
+            update.update_id,
+            type(event.exception).__name__,
+            exc_info=event.exception,
+        )
+        user = None
+        if update.message and update.message.from_user:
+            user = update.message.from_user
+        elif update.callback_query:
+            user = update.callback_query.from_user
+        if user is None:
+            return True
+        text = _(
+            "Sorry, something went wrong on our side. Nothing you entered is lost: "
+            "please try again, or open the menu."
+        )
+        try:
+            if update.callback_query:
+                await update.callback_query.answer()
+            await bot.send_message(user.id, text, reply_markup=main_menu_keyboard())
+        except TelegramAPIError as exc:
+            log.warning("could not tell user %s about the error: %s", user.id, exc)
+        return True
+
+    return router

@@ -1,0 +1,347 @@
+"""Specialties: the list with filters and pages, the card, and a search by name or code."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.catalog import Catalog, Specialty, SpecialtyKind, StudyForm
+from handlers.callbacks import (
+    ApplyCb,
+    MenuCb,
+    Section,
+    SpecCardCb,
+    SpecFilterCb,
+    SpecListCb,
+)
+from handlers.ui import current_language, h, home_button_row, show, unknown
+
+PAGE_SIZE = 8
+SEARCH_RESULTS_LIMIT = 10
+
+
+class SearchForm(StatesGroup):
+    query = State()
+
+
+def button_label(specialty: Specialty) -> str:
+    return f"{specialty.code} · {specialty.short_name.get(current_language())}"
+
+
+def base_label(base: int) -> str:
+    if base == 9:
+        return _("after 9 classes")
+    if base == 11:
+        return _("after 11 classes")
+    return _("any education base")
+
+
+def _kind_label(kind: SpecialtyKind) -> str:
+    return (
+        _("Specialty (mid-level specialist)")
+        if kind is SpecialtyKind.specialty
+        else _("Profession (skilled worker)")
+    )
+
+
+def _form_label(form: StudyForm | None) -> str:
+    return (
+        {
+            StudyForm.full_time: _("full-time"),
+            StudyForm.part_time: _("part-time (evening)"),
+            StudyForm.extramural: _("extramural"),
+        }.get(form, unknown())
+        if form
+        else unknown()
+    )
+
+
+def _bases_label(bases: list[int]) -> str:
+    if not bases:
+        return unknown()
+    return ", ".join(base_label(b) for b in bases)
+
+
+def _medical_label(required: bool | None) -> str:
+    if required is None:
+        return unknown()
+    return _("required (form 086/у)") if required else _("not required")
+
+
+def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
+    lang = current_language()
+    college_names = [
+        h(college.name.get(lang))
+        for college in (catalog.college(cid) for cid in specialty.colleges)
+        if college is not None
+    ]
+    kind = _kind_label(specialty.kind)
+    if specialty.new_programme:
+        kind += " · " + _("new programme")
+    lines = [
+        f"<b>{specialty.code} {h(specialty.name.get(lang))}</b>",
+        f"<i>{kind}</i>",
+        "",
+        _("🎓 Qualification: {value}").format(
+            value=h(specialty.qualification.get(lang)) if specialty.qualification else unknown()
+        ),
+        _("🏫 Where: {value}").format(
+            value="; ".join(college_names) if college_names else unknown()
+        ),
+        _("📚 Admission: {value}").format(value=_bases_label(specialty.education_base)),
+        _("⏱ Duration: {value}").format(
+            value=h(specialty.duration.get(lang)) if specialty.duration else unknown()
+        ),
+        _("🗓 Form of study: {value}").format(value=_form_label(specialty.form_of_study)),
+        _("💺 Budget places: {value}").format(
+            value=specialty.budget_places if specialty.budget_places is not None else unknown()
+        ),
+        _("🩺 Medical certificate: {value}").format(
+            value=_medical_label(specialty.medical_certificate)
+        ),
+        _("✍️ Entrance tests: {value}").format(
+            value=_("yes") if specialty.entrance_tests else _("no, ranking by average score")
+        ),
+    ]
+    if specialty.description:
+        lines += ["", h(specialty.description.get(lang))]
+    if specialty.career:
+        lines += [
+            "",
+            _("<b>At {employer}:</b> {career}").format(
+                employer=h(catalog.cluster.employer.get(lang)),
+                career=h(specialty.career.get(lang)),
+            ),
+        ]
+    if not specialty.confirmed:
+        lines += ["", _("<i>The admission committee is confirming these details.</i>")]
+    return "\n".join(lines)
+
+
+def specialty_card_keyboard(specialty: Specialty, back: SpecListCb) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("📝 Apply"), callback_data=ApplyCb(code=specialty.code))
+    builder.button(text=_("⬅️ To the list"), callback_data=back)
+    home_button_row(builder)
+    builder.adjust(1, 2)
+    return builder.as_markup()
+
+
+def specialty_list(
+    catalog: Catalog, page: int, college: str, base: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    lang = current_language()
+    if college and catalog.college(college) is None:
+        college = ""
+    found = catalog.filter_specialties(college, base)
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+
+    college_obj = catalog.college(college) if college else None
+    lines = [
+        _("<b>Specialties of the cluster</b>"),
+        _("College: {college}").format(
+            college=h(college_obj.short_name.get(lang)) if college_obj else _("all")
+        ),
+        _("Admission: {base}").format(base=base_label(base)),
+    ]
+    if found:
+        lines.append(_("Found: {count}. Choose a specialty:").format(count=len(found)))
+    else:
+        lines.append(_("Nothing matches these filters yet. Change a filter."))
+    if pages > 1:
+        lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
+
+    builder = InlineKeyboardBuilder()
+    for specialty in shown:
+        builder.button(
+            text=button_label(specialty),
+            callback_data=SpecCardCb(code=specialty.code, page=page, college=college, base=base),
+        )
+    sizes = [1] * len(shown)
+    nav = 0
+    if page > 0:
+        builder.button(
+            text=_("◀️ Back"), callback_data=SpecListCb(page=page - 1, college=college, base=base)
+        )
+        nav += 1
+    if page < pages - 1:
+        builder.button(
+            text=_("Next ▶️"), callback_data=SpecListCb(page=page + 1, college=college, base=base)
+        )
+        nav += 1
+    if nav:
+        sizes.append(nav)
+    builder.button(
+        text=_("🏫 Filter by college"),
+        callback_data=SpecFilterCb(what="college", college=college, base=base),
+    )
+    builder.button(
+        text=_("📚 Filter by education"),
+        callback_data=SpecFilterCb(what="base", college=college, base=base),
+    )
+    builder.button(text=_("🔎 Search"), callback_data=MenuCb(to=Section.search))
+    home_button_row(builder)
+    builder.adjust(*sizes, 2, 2)
+    return "\n".join(lines), builder.as_markup()
+
+
+def filter_keyboard(
+    catalog: Catalog, what: str, college: str, base: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    lang = current_language()
+    builder = InlineKeyboardBuilder()
+    if what == "college":
+        text = _("Which college?")
+        builder.button(text=_("All colleges"), callback_data=SpecListCb(college="", base=base))
+        for item in catalog.colleges:
+            mark = "✅ " if item.id == college else ""
+            builder.button(
+                text=mark + item.short_name.get(lang),
+                callback_data=SpecListCb(college=item.id, base=base),
+            )
+    else:
+        text = _("What education will you have when you apply?")
+        for value in (0, 9, 11):
+            mark = "✅ " if value == base else ""
+            builder.button(
+                text=mark + base_label(value),
+                callback_data=SpecListCb(college=college, base=value),
+            )
+    builder.button(text=_("⬅️ To the list"), callback_data=SpecListCb(college=college, base=base))
+    builder.adjust(1)
+    return text, builder.as_markup()
+
+
+def search(catalog: Catalog, query: str) -> list[Specialty]:
+    """Specialties whose code, name or short name contains the query, in both languages."""
+    needle = " ".join(query.casefold().replace("ё", "е").split())
+    found = []
+    for specialty in catalog.specialties:
+        haystack = (
+            " ".join(
+                filter(
+                    None,
+                    [
+                        specialty.code,
+                        specialty.name.ru,
+                        specialty.name.en,
+                        specialty.short_name.ru,
+                        specialty.short_name.en,
+                        specialty.qualification.ru if specialty.qualification else None,
+                    ],
+                )
+            )
+            .casefold()
+            .replace("ё", "е")
+        )
+        if needle in haystack:
+            found.append(specialty)
+    return found
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.callback_query(MenuCb.filter(F.to == Section.specialties))
+    async def open_list(callback: CallbackQuery, catalog: Catalog) -> None:
+        await show(callback, *specialty_list(catalog, 0, "", 0))
+        await callback.answer()
+
+    @router.callback_query(SpecListCb.filter())
+    async def list_page(
+        callback: CallbackQuery, callback_data: SpecListCb, catalog: Catalog
+    ) -> None:
+        await show(
+            callback,
+            *specialty_list(catalog, callback_data.page, callback_data.college, callback_data.base),
+        )
+        await callback.answer()
+
+    @router.callback_query(SpecFilterCb.filter())
+    async def choose_filter(
+        callback: CallbackQuery, callback_data: SpecFilterCb, catalog: Catalog
+    ) -> None:
+        await show(
+            callback,
+            *filter_keyboard(
+                catalog, callback_data.what, callback_data.college, callback_data.base
+            ),
+        )
+        await callback.answer()
+
+    @router.callback_query(SpecCardCb.filter())
+    async def card(callback: CallbackQuery, callback_data: SpecCardCb, catalog: Catalog) -> None:
+        specialty = catalog.specialty(callback_data.code)
+        back = SpecListCb(
+            page=callback_data.page, college=callback_data.college, base=callback_data.base
+        )
+        if specialty is None:
+            await callback.answer(_("This specialty is no longer in the list."), show_alert=True)
+            await show(callback, *specialty_list(catalog, 0, "", 0))
+            return
+        await show(
+            callback,
+            specialty_card_text(specialty, catalog),
+            specialty_card_keyboard(specialty, back),
+        )
+        await callback.answer()
+
+    @router.callback_query(MenuCb.filter(F.to == Section.search))
+    async def ask_query(callback: CallbackQuery, state: FSMContext) -> None:
+        await state.set_state(SearchForm.query)
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("⬅️ To the list"), callback_data=SpecListCb())
+        await show(
+            callback,
+            _("Type a part of the specialty's name or its code, for example «сварка» or «13.02»."),
+            builder.as_markup(),
+        )
+        await callback.answer()
+
+    @router.message(StateFilter(SearchForm.query), F.text)
+    async def run_search(message: Message, state: FSMContext, catalog: Catalog) -> None:
+        query = (message.text or "").strip()
+        if query.startswith("/"):
+            await message.answer(_("This command is unknown. Type a word to search, or /cancel."))
+            return
+        if len(query) < 2:
+            await message.answer(_("Please type at least two letters or digits."))
+            return
+        found = search(catalog, query)
+        builder = InlineKeyboardBuilder()
+        if not found:
+            builder.button(text=_("⬅️ To the list"), callback_data=SpecListCb())
+            await message.answer(
+                _("Nothing found for «{query}». Try another word, or open the list.").format(
+                    query=h(query[:100])
+                ),
+                reply_markup=builder.as_markup(),
+            )
+            return
+        await state.clear()
+        for specialty in found[:SEARCH_RESULTS_LIMIT]:
+            builder.button(
+                text=button_label(specialty), callback_data=SpecCardCb(code=specialty.code)
+            )
+        builder.button(text=_("🔎 Search again"), callback_data=MenuCb(to=Section.search))
+        home_button_row(builder)
+        builder.adjust(*([1] * min(len(found), SEARCH_RESULTS_LIMIT)), 2)
+        await message.answer(
+            _("Found: {count}. Choose a specialty:").format(count=len(found)),
+            reply_markup=builder.as_markup(),
+        )
+
+    @router.message(StateFilter(SearchForm.query))
+    async def search_needs_text(message: Message) -> None:
+        await message.answer(
+            _("I can only search by text. Type a part of the name or code, or /cancel.")
+        )
+
+    return router

@@ -1,0 +1,116 @@
+"""/start, /menu, /help, /language, /cancel and the main menu."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.catalog import Catalog
+from db.users import UserRepository
+from handlers.callbacks import LanguageCb, MenuCb, Section
+from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show
+
+LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
+
+
+def main_menu_text(catalog: Catalog) -> str:
+    language = current_language()
+    return "\n\n".join(
+        [
+            _("Hello! This is the bot of the {cluster}.").format(
+                cluster=f"<b>{h(catalog.cluster.name.get(language))}</b>"
+            ),
+            h(catalog.cluster.about.get(language)),
+            _("Choose a section:"),
+        ]
+    )
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("<b>What this bot can do</b>"),
+            _("It tells about the specialties and colleges of the cluster, how and when to apply."),
+            "",
+            _("/start or /menu: the main menu"),
+            _("/language: switch between Russian and English"),
+            _("/cancel: stop what you are doing and go back to the menu"),
+            _("/help: this help"),
+            "",
+            _("Use the buttons under the messages; you can also type a specialty's name."),
+        ]
+    )
+
+
+def language_keyboard() -> InlineKeyboardBuilder:
+    builder = InlineKeyboardBuilder()
+    for code, name in LANGUAGE_NAMES.items():
+        builder.button(text=name, callback_data=LanguageCb(code=code))
+    home_button_row(builder)
+    builder.adjust(2, 1)
+    return builder
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(CommandStart())
+    @router.message(Command("menu"))
+    async def start(message: Message, state: FSMContext, catalog: Catalog) -> None:
+        await state.clear()
+        await message.answer(main_menu_text(catalog), reply_markup=main_menu_keyboard())
+
+    @router.callback_query(MenuCb.filter(F.to == Section.home))
+    async def home(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
+        await state.clear()
+        await show(callback, main_menu_text(catalog), main_menu_keyboard())
+        await callback.answer()
+
+    @router.message(Command("help"))
+    async def help_command(message: Message) -> None:
+        await message.answer(help_text(), reply_markup=main_menu_keyboard())
+
+    @router.message(Command("cancel"))
+    async def cancel(message: Message, state: FSMContext, catalog: Catalog) -> None:
+        if await state.get_state() is None:
+            text = _("There is nothing to cancel.")
+        else:
+            await state.clear()
+            text = _("Cancelled.")
+        await message.answer(
+            text + "\n\n" + main_menu_text(catalog), reply_markup=main_menu_keyboard()
+        )
+
+    @router.message(Command("language"))
+    async def language_command(message: Message) -> None:
+        await message.answer(
+            _("Choose the language of the bot:"), reply_markup=language_keyboard().as_markup()
+        )
+
+    @router.callback_query(MenuCb.filter(F.to == Section.language))
+    async def language_screen(callback: CallbackQuery) -> None:
+        await show(callback, _("Choose the language of the bot:"), language_keyboard().as_markup())
+        await callback.answer()
+
+    @router.callback_query(LanguageCb.filter())
+    async def choose_language(
+        callback: CallbackQuery,
+        callback_data: LanguageCb,
+        users: UserRepository,
+        i18n: I18n,
+        catalog: Catalog,
+    ) -> None:
+        if callback_data.code not in i18n.available_locales:
+            await callback.answer(_("This language is not available."), show_alert=True)
+            return
+        await users.set_language(callback.from_user.id, callback_data.code)
+        with i18n.use_locale(callback_data.code):
+            await show(callback, main_menu_text(catalog), main_menu_keyboard())
+            await callback.answer(_("Language: English"))
+
+    return router

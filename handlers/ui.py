@@ -1,0 +1,76 @@
+"""Small rendering helpers shared by the feature routers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from html import escape
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_date
+
+from handlers.callbacks import MenuCb, Section
+
+log = logging.getLogger(__name__)
+
+
+def h(text: str) -> str:
+    """User or catalogue text made safe inside an HTML message (shown exactly as typed)."""
+    return escape(text, quote=False)
+
+
+def current_language() -> str:
+    return I18n.get_current().current_locale
+
+
+def fmt_date(value: date) -> str:
+    """«20 июня 2026» / «20 June 2026»: no trailing «г.» to clash with a sentence's full stop."""
+    return format_date(value, format="d MMMM y", locale=current_language())
+
+
+def unknown() -> str:
+    return _("to be confirmed")
+
+
+def home_button_row(builder: InlineKeyboardBuilder) -> None:
+    builder.button(text=_("🏠 Main menu"), callback_data=MenuCb(to=Section.home))
+
+
+def main_menu_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🎓 Specialties"), callback_data=MenuCb(to=Section.specialties))
+    builder.button(text=_("🏫 Colleges"), callback_data=MenuCb(to=Section.colleges))
+    builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
+    builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
+    builder.button(text=_("❓ Questions and contacts"), callback_data=MenuCb(to=Section.contacts))
+    builder.button(text=_("👷 I am a student"), callback_data=MenuCb(to=Section.student))
+    builder.button(text=_("🌐 Language"), callback_data=MenuCb(to=Section.language))
+    builder.adjust(2, 2, 1, 1, 1)
+    return builder.as_markup()
+
+
+async def show(
+    target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show a screen: edit the pressed message in place, or send a new one.
+
+    A repeated press (the same content) is not an error; a message that can no longer be
+    edited (too old, deleted) gets a fresh message instead.
+    """
+    if isinstance(target, CallbackQuery):
+        message = target.message
+        if isinstance(message, Message):
+            try:
+                await message.edit_text(text, reply_markup=markup)
+                return
+            except TelegramBadRequest as exc:
+                if "message is not modified" in exc.message:
+                    return
+                log.info("cannot edit message %s, sending a new one: %s", message.message_id, exc)
+        await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
+        return
+    await target.answer(text, reply_markup=markup)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
+from aiogram.utils.i18n import I18n
+
+from bot.app import build_dispatcher, prepare_database
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import build_i18n
+from db.database import Database
+from tests.client import UserClient
+from tests.recording import RecordingSession
+
+TOKEN = "123456:TEST-token"
+
+
+class FixedClock(Clock):
+    """A clock the test sets; dates are in the cluster's zone like the real one."""
+
+    def __init__(self, now: datetime) -> None:
+        settings_tz = Settings.model_fields["timezone"].default
+        from zoneinfo import ZoneInfo
+
+        super().__init__(ZoneInfo(settings_tz))
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set_local_date(self, day: date) -> None:
+        self.current = datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def i18n() -> I18n:
+    return build_i18n("ru")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        bot_token=TOKEN,
+        database_path=tmp_path / "bot.sqlite3",
+        admin_ids="1",
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = await prepare_database(settings.database_path)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 26, 5, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def bot() -> AsyncIterator[Bot]:
+    instance = Bot(
+        TOKEN, session=RecordingSession(), default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+    yield instance
+    await instance.session.close()
+
+
+@pytest.fixture
+def dp(settings: Settings, db: Database, i18n: I18n, clock: FixedClock) -> Dispatcher:
+    dispatcher = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock)
+    dispatcher["i18n"] = i18n
+    return dispatcher
+
+
+@pytest.fixture
+def user(dp: Dispatcher, bot: Bot) -> UserClient:
+    return UserClient(dp, bot, user_id=1001, language_code="ru")
+
+
+@pytest.fixture
+def english_user(dp: Dispatcher, bot: Bot) -> UserClient:
+    return UserClient(dp, bot, user_id=1002, language_code="en-GB")

@@ -1,0 +1,80 @@
+"""The real bot process (``python -m bot``) against the fake Bot API, for end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.fakebotapi import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class BotProcess:
+    """Starts, stops and kills ``python -m bot`` pointed at a fake Bot API server."""
+
+    def __init__(self, fake: FakeBotAPI, workdir: Path, **env: str) -> None:
+        self.fake = fake
+        self.workdir = workdir
+        self.log_path = workdir / "bot.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))},
+            "BOT_TOKEN": fake.token,
+            "TELEGRAM_API_URL": fake.base_url,
+            "DATABASE_PATH": str(workdir / "bot.sqlite3"),
+            "LOG_LEVEL": "DEBUG",
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    async def start(self, wait_seconds: float = 30) -> None:
+        polls_before = len(self.fake.calls("getUpdates"))
+        log = self.log_path.open("ab")
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=self.workdir, env=self.env,
+                stdout=log, stderr=log,
+            )  # fmt: skip
+        finally:
+            log.close()
+        self.starts += 1
+        try:
+            await self.fake.wait_for(
+                lambda: len(self.fake.calls("getUpdates")) > polls_before or self._exited(),
+                timeout=wait_seconds,
+                what="the bot to start polling",
+            )
+        except TimeoutError:
+            raise AssertionError(f"the bot did not start polling:\n{self.log()}") from None
+        if self._exited():
+            raise AssertionError(f"the bot exited at start:\n{self.log()}")
+
+    def _exited(self) -> bool:
+        return self.process is not None and self.process.returncode is not None
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM, wait_seconds: float = 30) -> int:
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        try:
+            return await asyncio.wait_for(self.process.wait(), wait_seconds)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            raise AssertionError(f"the bot did not stop on {sig.name}:\n{self.log()}") from None
+
+    async def kill(self) -> None:
+        """``kill -9``: no shutdown code runs."""
+        await self.stop(signal.SIGKILL)
+
+    async def restart(self) -> None:
+        await self.kill()
+        await self.start()
+
+    def log(self) -> str:
+        return self.log_path.read_text("utf-8", errors="replace") if self.log_path.exists() else ""

@@ -1,0 +1,138 @@
+"""A bot session that records every request and answers like Telegram, without any network.
+
+Used with ``Dispatcher.feed_update`` for fast handler tests; the end-to-end tests use the
+fake Bot API over HTTP instead (``tests/fakebotapi.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import Default
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+
+BOT_ID = 42
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Металлургия", "username": "metall_bot"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None = None
+    times: int = 1
+
+
+@dataclass
+class RecordingSession(BaseSession):
+    calls: list[Call] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self._message_ids = itertools.count(1000)
+
+    # --- test API --------------------------------------------------------------------
+
+    def fail_next(
+        self, method: str, status: int, description: str, retry_after: int | None = None
+    ) -> None:
+        self.failures.append(Failure(method, status, description, retry_after))
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    # --- BaseSession -----------------------------------------------------------------
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:  # pragma: no cover - not used
+        yield b""
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        name = type(method).__name__
+        name = name[0].lower() + name[1:]
+        params = _resolve(bot, method.model_dump(exclude_none=True))
+        self.calls.append(Call(name, params))
+        for failure in self.failures:
+            if failure.method == name:
+                self.failures.remove(failure)
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": failure.status,
+                    "description": failure.description,
+                }
+                if failure.retry_after is not None:
+                    body["parameters"] = {"retry_after": failure.retry_after}
+                response = self.check_response(bot, method, failure.status, json.dumps(body))
+                raise AssertionError(f"check_response did not raise for {response}")
+        result = self._answer(name, params)
+        self.calls[-1].result = result
+        response = self.check_response(bot, method, 200, json.dumps({"ok": True, "result": result}))
+        return response.result  # type: ignore[return-value]
+
+    def _answer(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name in {"sendMessage", "editMessageText", "sendDocument", "sendPhoto"}:
+            chat_id = params.get("chat_id", 0)
+            message: dict[str, Any] = {
+                "message_id": params.get("message_id") or next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+            }
+            if "text" in params:
+                message["text"] = params["text"]
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            return message
+        return True
+
+
+def _resolve(bot: Bot, value: Any) -> Any:
+    """Plain JSON-like values, with aiogram's ``Default`` placeholders resolved like the real
+    session does (``parse_mode`` becomes the bot's default, ``HTML``)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = bot.default[item.name] if isinstance(item, Default) else item
+            if item is not None:
+                out[key] = _resolve(bot, item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_resolve(bot, item) for item in value]
+    if isinstance(value, Default):
+        return bot.default[value.name]
+    if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):
+        return value.value  # enums
+    return value

@@ -1,0 +1,191 @@
+"""The catalogue file: the shipped default, every problem reported with its place, atomic load."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import default_catalog_bytes, parse_catalog
+from bot.catalog_service import CatalogService
+from db.catalog import CatalogRepository
+from db.database import Database
+
+DOMAIN_CODES = [
+    "22.02.08", "21.02.18", "21.02.17", "21.02.14", "15.02.12", "15.02.14", "13.02.13",
+    "13.02.07", "18.02.12", "22.02.06", "15.01.05", "13.01.10", "15.01.31", "15.01.35",
+]  # fmt: skip
+
+
+def default_text() -> str:
+    return default_catalog_bytes().decode("utf-8")
+
+
+def test_default_catalogue_has_the_fourteen_specialties_and_three_colleges() -> None:
+    catalog, problems = parse_catalog(default_catalog_bytes())
+    assert problems == []
+    assert catalog is not None
+    assert [s.code for s in catalog.specialties] == DOMAIN_CODES
+    assert {c.id for c in catalog.colleges} == {"ntpts", "zgu-polytech", "taimyr"}
+
+
+def test_default_catalogue_invents_no_numbers() -> None:
+    catalog, _ = parse_catalog(default_catalog_bytes())
+    assert catalog is not None
+    assert all(s.budget_places is None for s in catalog.specialties)
+    metallurgy = catalog.specialty("22.02.08")
+    assert metallurgy is not None and metallurgy.colleges == ["ntpts"]
+    assert metallurgy.new_programme
+    power_supply = catalog.specialty("13.02.07")
+    assert power_supply is not None and power_supply.medical_certificate is True
+
+
+def test_campaign_for_today_is_the_next_one_once_the_current_is_over() -> None:
+    catalog, _ = parse_catalog(default_catalog_bytes())
+    assert catalog is not None
+    assert catalog.campaign_for(date(2026, 7, 1)).year == 2026
+    assert catalog.campaign_for(date(2026, 11, 25)).year == 2026
+    assert catalog.campaign_for(date(2026, 11, 26)).year == 2027
+    assert catalog.campaign_for(date(2040, 1, 1)).year == 2027
+
+
+def test_a_bad_code_is_reported_with_its_place() -> None:
+    text = default_text().replace('code = "21.02.14"', 'code = "22.2.08"', 1)
+    catalog, problems = parse_catalog(text)
+    assert catalog is None
+    assert "specialties[3].code: '22.2.08' is not a FGOS code NN.NN.NN" in [
+        str(p) for p in problems
+    ]
+
+
+def test_every_problem_is_reported_in_one_run() -> None:
+    text = (
+        default_text()
+        .replace('code = "21.02.14"', 'code = "22.2.08"', 1)
+        .replace('code = "13.02.07"', 'code = "13.02.13"', 1)
+        .replace('colleges = ["ntpts"]', 'colleges = ["nowhere"]', 1)
+        .replace("budget_places", "budget_place", 1)
+        .replace("acceptance_end = 2026-08-15", "acceptance_end = 2026-05-01", 1)
+    )
+    catalog, problems = parse_catalog(text)
+    assert catalog is None
+    messages = [str(p) for p in problems]
+    assert "specialties[3].code: '22.2.08' is not a FGOS code NN.NN.NN" in messages
+    assert "specialties[7].code: '13.02.13' repeats specialties[6]" in messages
+    assert "specialties[0].colleges[0]: unknown college 'nowhere'" in messages
+    assert (
+        "campaigns[0].acceptance_end: 2026-05-01 is before acceptance_start 2026-06-20" in messages
+    )
+
+
+def test_unknown_fields_and_wrong_types_are_named() -> None:
+    text = default_text().replace("entrance_tests = false", "entrance_test = false", 1)
+    text = text.replace("new_programme = true", 'new_programme = "yes please"', 1)
+    _, problems = parse_catalog(text)
+    messages = [str(p) for p in problems]
+    assert "specialties[0].entrance_test: unknown field (a typo?)" in messages
+    assert any(m.startswith("specialties[0].new_programme:") for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"schema_version = 1\n[cluster\n", "TOML syntax error"),
+        (b"\xff\xfe garbage", "not UTF-8"),
+        (b"", "required field is missing"),
+    ],
+)
+def test_malformed_files_are_refused_with_a_reason(raw: bytes, expected: str) -> None:
+    catalog, problems = parse_catalog(raw)
+    assert catalog is None
+    assert any(expected in str(p) for p in problems)
+
+
+def test_short_names_fit_a_button() -> None:
+    text = default_text().replace(
+        'short_name = { ru = "Металлургия"', 'short_name = { ru = "' + "М" * 29 + '"', 1
+    )
+    _, problems = parse_catalog(text)
+    assert any(str(p).startswith("specialties[0].short_name.ru:") for p in problems)
+
+
+def run_cli(*args: str, cwd: Path, env_db: Path) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {**os.environ, "DATABASE_PATH": str(env_db)}
+    env.pop("BOT_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_catalog_check_cli_prints_problems_and_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(default_text().replace('code = "21.02.14"', 'code = "22.2.08"', 1), "utf-8")
+    result = run_cli("catalog", "check", str(bad), cwd=tmp_path, env_db=tmp_path / "db.sqlite3")
+    assert result.returncode == 1
+    assert f"{bad}: specialties[3].code: '22.2.08' is not a FGOS code NN.NN.NN" in result.stdout
+
+    good = tmp_path / "good.toml"
+    good.write_bytes(default_catalog_bytes())
+    result = run_cli("catalog", "check", str(good), cwd=tmp_path, env_db=tmp_path / "db.sqlite3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "14 specialties" in result.stdout
+
+
+async def test_catalog_load_cli_replaces_atomically_and_a_bad_file_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "db.sqlite3"
+    edited = tmp_path / "edited.toml"
+    edited.write_text(
+        default_text().replace(
+            'short_name = { ru = "Металлургия"', 'short_name = { ru = "Литьё"', 1
+        ),
+        "utf-8",
+    )
+    result = run_cli("catalog", "load", str(edited), cwd=tmp_path, env_db=db_path)
+    assert result.returncode == 0, result.stderr
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(default_text().replace('code = "13.02.07"', 'code = "13.02.13"', 1), "utf-8")
+    result = run_cli("catalog", "load", str(bad), cwd=tmp_path, env_db=db_path)
+    assert result.returncode == 1
+    assert "nothing was changed" in result.stderr
+
+    async with Database(db_path) as db:
+        service = CatalogService(CatalogRepository(db))
+        catalog = await service.current()
+        assert catalog.specialty("13.02.07") is not None
+        assert catalog.specialties[0].short_name.ru == "Литьё"
+        assert await db.fetchval("SELECT count(*) FROM catalog_versions") == 2
+
+
+async def test_running_bot_sees_a_newly_loaded_catalogue(db: Database) -> None:
+    service = CatalogService(CatalogRepository(db))
+    before = await service.current()
+    assert before.faq
+    edited = default_text().replace("[[faq]]", "[[faq_removed]]")
+    version, problems = await service.load(edited.encode(), "test")
+    assert version is None and problems  # unknown table is refused, nothing changes
+    assert (await service.current()) is before
+
+    text = default_text()
+    first_faq = text.index("[[faq]]")
+    version, problems = await service.load(text[:first_faq].encode(), "test")
+    assert problems == [] and version is not None
+    assert (await service.current()).faq == []
+
+
+async def test_the_default_is_loaded_only_once(db: Database) -> None:
+    service = CatalogService(CatalogRepository(db))
+    assert await service.ensure_loaded() is False  # prepare_database already did
+    assert await db.fetchval("SELECT count(*) FROM catalog_versions") == 1

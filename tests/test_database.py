@@ -1,0 +1,156 @@
+"""The database: migrations, transactions, users and the persisted FSM storage."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+
+from db.database import Database, DatabaseTooNewError, migration_scripts
+from db.fsm_storage import SQLiteStorage
+from db.users import UserRepository
+
+
+async def schema(db: Database) -> list[tuple[str, str]]:
+    rows = await db.fetchall(
+        "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+    )
+    return [(r["name"], r["sql"]) for r in rows]
+
+
+async def test_migrations_apply_to_an_empty_database(tmp_path: Path) -> None:
+    async with Database(tmp_path / "a.sqlite3") as db:
+        applied = await db.migrate()
+        assert applied == list(range(1, len(migration_scripts()) + 1))
+        assert await db.user_version() == len(migration_scripts())
+        assert await db.fetchval("PRAGMA journal_mode") == "wal"
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
+        assert await db.migrate() == []
+
+
+@pytest.mark.parametrize("start", range(len(migration_scripts()) + 1))
+async def test_migrations_apply_from_every_intermediate_version(tmp_path: Path, start: int) -> None:
+    async with Database(tmp_path / "full.sqlite3") as full:
+        await full.migrate()
+        expected = await schema(full)
+    async with Database(tmp_path / "step.sqlite3") as db:
+        await db.migrate(target=start)
+        assert await db.user_version() == start
+        await db.migrate()
+        assert await schema(db) == expected
+
+
+async def test_a_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
+    async with Database(tmp_path / "new.sqlite3") as db:
+        await db.migrate()
+        await db.execute(f"PRAGMA user_version={len(migration_scripts()) + 1}")
+        with pytest.raises(DatabaseTooNewError):
+            await db.migrate()
+
+
+async def test_a_failed_transaction_changes_nothing(db: Database) -> None:
+    users = UserRepository(db)
+    await users.touch(1, "ru")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE users SET language = 'en' WHERE id = 1")
+            raise RuntimeError("boom")
+    assert (await users.get(1)).language == "ru"  # type: ignore[union-attr]
+
+
+async def test_concurrent_transactions_do_not_interleave(db: Database) -> None:
+    """Each task's read-modify-write sees the others' committed work, never a half of it."""
+    await db.execute("CREATE TABLE counter (n INTEGER)")
+    await db.execute("INSERT INTO counter VALUES (0)")
+
+    async def bump() -> None:
+        async with db.transaction() as conn:
+            cursor = await conn.execute("SELECT n FROM counter")
+            (value,) = await cursor.fetchone()
+            await asyncio.sleep(0)
+            await conn.execute("UPDATE counter SET n = ?", (value + 1,))
+
+    await asyncio.gather(*(bump() for _ in range(50)))
+    assert await db.fetchval("SELECT n FROM counter") == 50
+
+
+async def test_users_keep_their_first_language_and_first_seen(db: Database) -> None:
+    users = UserRepository(db)
+    first = await users.touch(7, "en")
+    again = await users.touch(7, "ru")
+    assert again.language == "en"
+    assert again.first_seen == first.first_seen
+    assert again.last_seen >= first.last_seen
+    await users.set_language(7, "ru")
+    record = await users.get(7)
+    assert record is not None and record.language == "ru" and record.language_chosen
+
+
+async def test_an_unreachable_user_who_writes_again_is_reachable(db: Database) -> None:
+    users = UserRepository(db)
+    await users.touch(8, "ru")
+    await users.mark_unreachable(8)
+    assert (await users.get(8)).unreachable  # type: ignore[union-attr]
+    assert not (await users.touch(8, "ru")).unreachable
+
+
+async def test_fsm_state_and_data_survive_a_new_connection(tmp_path: Path) -> None:
+    key = StorageKey(bot_id=42, chat_id=5, user_id=5)
+    path = tmp_path / "fsm.sqlite3"
+    async with Database(path) as db:
+        await db.migrate()
+        storage = SQLiteStorage(db)
+        await storage.set_state(key, "Form:name")
+        await storage.set_data(key, {"name": "Анна", "scores": [4.5, 5], "nested": {"a": None}})
+    async with Database(path) as db:
+        storage = SQLiteStorage(db)
+        assert await storage.get_state(key) == "Form:name"
+        assert await storage.get_data(key) == {
+            "name": "Анна",
+            "scores": [4.5, 5],
+            "nested": {"a": None},
+        }
+        assert await storage.update_data(key, {"age": 17}) == {
+            "name": "Анна",
+            "scores": [4.5, 5],
+            "nested": {"a": None},
+            "age": 17,
+        }
+
+
+async def test_fsm_keys_are_separate_per_user_chat_and_destiny(db: Database) -> None:
+    storage = SQLiteStorage(db)
+    a = StorageKey(bot_id=42, chat_id=5, user_id=5)
+    b = StorageKey(bot_id=42, chat_id=6, user_id=6)
+    c = StorageKey(bot_id=42, chat_id=5, user_id=5, destiny="other")
+    await storage.set_state(a, "A")
+    await storage.set_state(b, "B")
+    assert await storage.get_state(c) is None
+    assert await storage.get_state(a) == "A"
+
+
+async def test_clearing_the_fsm_leaves_no_row(db: Database) -> None:
+    storage = SQLiteStorage(db)
+    key = StorageKey(bot_id=42, chat_id=5, user_id=5)
+    await storage.set_state(key, "A")
+    await storage.set_data(key, {"x": 1})
+    await storage.set_state(key, None)
+    await storage.set_data(key, {})
+    assert await db.fetchval("SELECT count(*) FROM fsm") == 0
+
+
+async def test_fsm_refuses_data_it_could_not_restore(db: Database) -> None:
+    storage = SQLiteStorage(db)
+    key = StorageKey(bot_id=42, chat_id=5, user_id=5)
+    with pytest.raises(TypeError):
+        await storage.set_data(key, {"when": object()})
+
+
+async def test_forgetting_a_user_drops_their_fsm_rows(db: Database) -> None:
+    storage = SQLiteStorage(db)
+    await storage.set_data(StorageKey(bot_id=42, chat_id=5, user_id=5), {"name": "Анна"})
+    await storage.set_data(StorageKey(bot_id=42, chat_id=6, user_id=6), {"name": "Иван"})
+    await storage.forget_user(5)
+    assert await db.fetchval("SELECT count(*) FROM fsm") == 1

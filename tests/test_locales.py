@@ -1,0 +1,51 @@
+"""Both languages are complete, and the template matches the strings in the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"_": None, "__": None, "gettext": None}
+PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
+TAG = re.compile(r"</?[a-z]+>")
+
+
+def source_msgids() -> set[str]:
+    found: set[str] = set()
+    for folder in ("bot", "handlers"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def read(path: Path):  # type: ignore[no-untyped-def]
+    with path.open("rb") as fp:
+        return read_po(fp)
+
+
+def test_the_template_lists_exactly_the_strings_in_the_code() -> None:
+    template = {m.id for m in read(ROOT / "locales" / "messages.pot") if m.id}
+    code = source_msgids()
+    assert code - template == set(), "run the pybabel extract/update commands from the README"
+    assert template - code == set(), "the template has strings the code no longer uses"
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_string_is_translated(language: str) -> None:
+    catalog = read(ROOT / "locales" / language / "LC_MESSAGES" / "messages.po")
+    code = source_msgids()
+    translated = {m.id: m for m in catalog if m.id}
+    assert code - set(translated) == set(), f"missing in {language}"
+    for msgid in code:
+        message = translated[msgid]
+        assert message.string, f"{language}: {msgid!r} is not translated"
+        assert not message.fuzzy, f"{language}: {msgid!r} is fuzzy"
+        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(msgid))
+        assert sorted(TAG.findall(message.string)) == sorted(TAG.findall(msgid)), msgid
