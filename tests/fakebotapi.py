@@ -57,6 +57,7 @@ from aiohttp import MultipartReader, web
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "ApiError",
     "ChatEvent",
     "FakeBotAPI",
     "FakeUser",
