@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.i18n import build_i18n
 from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
+from bot.telegram_retry import RetryMiddleware
 from db.catalog import CatalogRepository
 from db.database import Database
 from db.fsm_storage import SQLiteStorage
@@ -34,7 +35,11 @@ SHUTDOWN_GRACE_SECONDS = 20
 
 
 def build_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url),
+        timeout=settings.telegram_timeout,
+    )
+    session.middleware(RetryMiddleware())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -56,6 +56,7 @@ class Settings(CommonSettings):
 
     bot_token: SecretStr
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_timeout: Annotated[float, Field(gt=0, le=300)] = 60
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
 
     @field_validator("bot_token")

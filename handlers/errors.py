@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
+from db.users import UserRepository
 from handlers.ui import main_menu_keyboard
 
 log = logging.getLogger(__name__)
@@ -18,19 +19,24 @@ def get_router() -> Router:
     router = Router(name=__name__)
 
     @router.error()
-    async def on_error(event: ErrorEvent, bot: Bot) -> bool:
+    async def on_error(event: ErrorEvent, bot: Bot, users: UserRepository) -> bool:
         update = event.update
+        user = None
+        if update.message and update.message.from_user:
+            user = update.message.from_user
+        elif update.callback_query:
+            user = update.callback_query.from_user
+        if isinstance(event.exception, TelegramForbiddenError) and user is not None:
+            # Blocked or deactivated: nobody to answer. Their next message makes them reachable.
+            log.info("user %s is unreachable: %s", user.id, event.exception.message)
+            await users.mark_unreachable(user.id)
+            return True
         log.error(
             "update %s failed: %s",
             update.update_id,
             type(event.exception).__name__,
             exc_info=event.exception,
         )
-        user = None
-        if update.message and update.message.from_user:
-            user = update.message.from_user
-        elif update.callback_query:
-            user = update.callback_query.from_user
         if user is None:
             return True
         text = _(

@@ -115,14 +115,79 @@ async def test_unexpected_input_always_gets_an_answer(
     assert "🎓 Specialties" in user.buttons(hint)
 
 
-async def test_a_telegram_error_while_answering_is_survived(
+def sends_to(fake: FakeBotAPI, chat_id: int) -> int:
+    return sum(
+        1 for r in fake.requests if r.method == "sendMessage" and r.params.get("chat_id") == chat_id
+    )
+
+
+async def test_a_passing_server_error_is_retried_and_the_user_gets_the_answer(
     fake: FakeBotAPI, bot_process: BotProcess
 ) -> None:
     user = fake.user(504, language_code="en")
-    fake.fail_next("sendMessage", 500, "Internal Server Error", chat_id=504)
-    user.send("/start")
-    apology = await user.wait_reply()
-    assert "Sorry, something went wrong" in apology["text"]
+    fake.fail_next("sendMessage", 502, "Bad Gateway", times=2, chat_id=504)
     user.send("/start")
     menu = await user.wait_reply()
     assert "Hello" in menu["text"]
+    assert sends_to(fake, 504) == 3
+
+
+async def test_a_lasting_server_error_ends_in_an_apology(
+    fake: FakeBotAPI, bot_process: BotProcess
+) -> None:
+    user = fake.user(505, language_code="en")
+    fake.fail_next("sendMessage", 500, "Internal Server Error", times=3, chat_id=505)
+    user.send("/start")
+    apology = await user.wait_reply()
+    assert "Sorry, something went wrong" in apology["text"]
+    assert "Internal Server Error" not in apology["text"]
+    user.send("/start")
+    menu = await user.wait_reply()
+    assert "Hello" in menu["text"]
+
+
+async def test_too_many_requests_is_waited_out(fake: FakeBotAPI, bot_process: BotProcess) -> None:
+    user = fake.user(506, language_code="en")
+    fake.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, chat_id=506
+    )
+    user.send("/start")
+    menu = await user.wait_reply()
+    assert "Hello" in menu["text"]
+    assert sends_to(fake, 506) == 2
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_unreachable_until_they_write_again(
+    fake: FakeBotAPI, bot_process: BotProcess, tmp_path: Path
+) -> None:
+    user = fake.user(507, language_code="en")
+    user.block()
+    user.send("/start")
+    await fake.wait_for(lambda: sends_to(fake, 507) == 1)
+
+    def unreachable() -> bool:
+        with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
+            row = conn.execute("SELECT unreachable_at FROM users WHERE id = 507").fetchone()
+        return row is not None and row[0] is not None
+
+    await fake.wait_for(unreachable, what="the user to be marked unreachable")
+    user.unblock()
+    user.send("/start")
+    menu = await user.wait_reply()
+    assert "Hello" in menu["text"]
+    assert not unreachable()
+    assert "Traceback" not in bot_process.log()
+
+
+async def test_a_timed_out_request_is_retried(fake: FakeBotAPI, tmp_path: Path) -> None:
+    process = BotProcess(fake, tmp_path, TELEGRAM_TIMEOUT="1")
+    await process.start()
+    try:
+        user = fake.user(508, language_code="en")
+        fake.delay("sendMessage", 3)
+        user.send("/start")
+        menu = await user.wait_reply()
+        assert "Hello" in menu["text"]
+        assert "TelegramNetworkError" in process.log()
+    finally:
+        await process.kill()
