@@ -22,12 +22,16 @@ from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.i18n import build_i18n
 from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
+from bot.sender import OutboxSender
 from bot.telegram_retry import RetryMiddleware
+from db.applications import ApplicationRepository, ConsentRepository
 from db.catalog import CatalogRepository
 from db.database import Database
 from db.fsm_storage import SQLiteStorage
+from db.outbox import OutboxRepository
 from db.users import UserRepository
 from handlers import get_routers
+from handlers.notices import NoticeRenderer
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,15 @@ def build_dispatcher(
     """Wire everything a handler may ask for; tests swap parts through the same keywords."""
     users = UserRepository(db)
     catalogs = CatalogService(CatalogRepository(db))
+    applications = ApplicationRepository(db)
+    sender = OutboxSender(
+        OutboxRepository(db),
+        users,
+        NoticeRenderer(
+            i18n=i18n, applications=applications, users=users, catalogs=catalogs, settings=settings
+        ),
+        clock,
+    )
     dp = Dispatcher(
         storage=storage or SQLiteStorage(db),
         # Two quick clicks of one user run one after the other, never at once.
@@ -68,8 +81,12 @@ def build_dispatcher(
         users=users,
         catalogs=catalogs,
         clock=clock,
+        applications=applications,
+        consents=ConsentRepository(db),
+        sender=sender,
+        i18n=i18n,
     )
-    dp.update.outer_middleware(UserMiddleware(users, clock, settings.default_locale))
+    dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
     StoredLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(*get_routers())
@@ -91,16 +108,19 @@ def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
         ]
 
 
-async def on_startup(bot: Bot, i18n: I18n, settings: Settings) -> None:
+async def on_startup(bot: Bot, i18n: I18n, settings: Settings, sender: OutboxSender) -> None:
     scope = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(bot_commands(i18n, settings.default_locale), scope=scope)
     for locale in LOCALES:
         await bot.set_my_commands(bot_commands(i18n, locale), scope=scope, language_code=locale)
     me = await bot.get_me()
     log.info("bot @%s (id %s) is up", me.username, me.id)
+    if settings.admission_chat_id is None and not settings.admin_ids:
+        log.warning("neither ADMISSION_CHAT_ID nor ADMIN_IDS is set: nobody sees new applications")
+    sender.start(bot)
 
 
-async def on_shutdown(dispatcher: Dispatcher) -> None:
+async def on_shutdown(dispatcher: Dispatcher, sender: OutboxSender) -> None:
     """Let handlers that are still running finish (bounded) before the database closes."""
     running = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]
     if running:
@@ -110,6 +130,7 @@ async def on_shutdown(dispatcher: Dispatcher) -> None:
             task.cancel()
         with suppress(asyncio.CancelledError):
             await asyncio.gather(*pending, return_exceptions=True)
+    await sender.stop(SHUTDOWN_GRACE_SECONDS)
 
 
 async def prepare_database(path: Any) -> Database:
@@ -132,7 +153,7 @@ async def run_polling(settings: Settings) -> None:
         bot = build_bot(settings)
         dp = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=Clock(settings.tz))
         await bot.delete_webhook(drop_pending_updates=False)
-        await dp.start_polling(bot, i18n=i18n, handle_signals=True, close_bot_session=True)
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
         await db.close()
         log.info("stopped")

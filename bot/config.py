@@ -58,6 +58,13 @@ class Settings(CommonSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_timeout: Annotated[float, Field(gt=0, le=300)] = 60
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    admission_chat_id: int | None = None
+    retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
+
+    @field_validator("admission_chat_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("bot_token")
     @classmethod

@@ -11,7 +11,9 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.catalog_service import CatalogService
 from bot.clock import Clock
+from db.applications import ApplicationRepository
 from db.users import UserRepository
+from handlers.ui import has_application
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -30,8 +32,15 @@ def language_from_telegram(language_code: str | None, default: str) -> str:
 class UserMiddleware(BaseMiddleware):
     """Records every user the bot hears from and puts their row in ``data["user_record"]``."""
 
-    def __init__(self, users: UserRepository, clock: Clock, default_locale: str) -> None:
+    def __init__(
+        self,
+        users: UserRepository,
+        applications: ApplicationRepository,
+        clock: Clock,
+        default_locale: str,
+    ) -> None:
         self.users = users
+        self.applications = applications
         self.clock = clock
         self.default_locale = default_locale
 
@@ -40,6 +49,11 @@ class UserMiddleware(BaseMiddleware):
         if user is not None and not user.is_bot:
             language = language_from_telegram(user.language_code, self.default_locale)
             data["user_record"] = await self.users.touch(user.id, language, self.clock.now())
+            token = has_application.set(await self.applications.id_for_user(user.id) is not None)
+            try:
+                return await handler(event, data)
+            finally:
+                has_application.reset(token)
         return await handler(event, data)
 
 

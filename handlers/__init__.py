@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import colleges, coming_soon, contacts, errors, fallback, howto, specialties, start
+from handlers import (
+    application_form,
+    colleges,
+    coming_soon,
+    contacts,
+    errors,
+    fallback,
+    howto,
+    my_application,
+    specialties,
+    start,
+)
 
 
 def get_routers() -> list[Router]:
@@ -16,6 +27,8 @@ def get_routers() -> list[Router]:
         colleges.get_router(),
         howto.get_router(),
         contacts.get_router(),
+        application_form.get_router(),
+        my_application.get_router(),
         coming_soon.get_router(),
         fallback.get_router(),
     ]

@@ -7,31 +7,12 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import ApplyCb, MenuCb, Section
+from handlers.callbacks import MenuCb, Section
 from handlers.ui import home_button_row, show
 
 
 def get_router() -> Router:
     router = Router(name=__name__)
-
-    @router.callback_query(MenuCb.filter(F.to == Section.apply))
-    @router.callback_query(ApplyCb.filter())
-    async def apply(callback: CallbackQuery) -> None:
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
-        home_button_row(builder)
-        builder.adjust(1)
-        await show(
-            callback,
-            _(
-                "<b>Applying in the bot is coming soon.</b>\n\n"
-                "You will give your consent to personal-data processing, fill in the form, "
-                "upload documents and follow your place in the ranking here. Until then, see "
-                "how to apply: documents, dates and Gosuslugi."
-            ),
-            builder.as_markup(),
-        )
-        await callback.answer()
 
     @router.callback_query(MenuCb.filter(F.to == Section.student))
     async def student(callback: CallbackQuery) -> None:

@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.catalog import Catalog
 from handlers.callbacks import SpecCardCb
 from handlers.specialties import button_label, search
-from handlers.ui import h, home_button_row, main_menu_keyboard
+from handlers.ui import h, home_button_row, main_menu_keyboard, stale
 
 MIN_GUESS_LENGTH = 3
 
@@ -56,10 +56,6 @@ def get_router() -> Router:
 
     @router.callback_query()
     async def stale_button(callback: CallbackQuery) -> None:
-        await callback.answer(_("This button is out of date. Here is the menu."))
-        if callback.message is not None:
-            await callback.bot.send_message(
-                callback.from_user.id, _("Choose a section:"), reply_markup=main_menu_keyboard()
-            )
+        await stale(callback)
 
     return router

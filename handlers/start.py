@@ -56,18 +56,27 @@ def language_keyboard() -> InlineKeyboardBuilder:
     return builder
 
 
+async def leave_dialogue(state: FSMContext) -> None:
+    """Back to the menu. An unfinished application keeps its answers: «Apply» offers to go on."""
+    current = await state.get_state()
+    if current is not None and current.startswith("Apply:"):
+        await state.set_state(None)
+    else:
+        await state.clear()
+
+
 def get_router() -> Router:
     router = Router(name=__name__)
 
     @router.message(CommandStart())
     @router.message(Command("menu"))
     async def start(message: Message, state: FSMContext, catalog: Catalog) -> None:
-        await state.clear()
+        await leave_dialogue(state)
         await message.answer(main_menu_text(catalog), reply_markup=main_menu_keyboard())
 
     @router.callback_query(MenuCb.filter(F.to == Section.home))
     async def home(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
-        await state.clear()
+        await leave_dialogue(state)
         await show(callback, main_menu_text(catalog), main_menu_keyboard())
         await callback.answer()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from datetime import date
 from html import escape
 
@@ -16,6 +17,10 @@ from babel.dates import format_date
 from handlers.callbacks import MenuCb, Section
 
 log = logging.getLogger(__name__)
+
+# Whether the user of the update being handled has an application (set by a middleware):
+# the main menu then offers «My application» instead of «Apply».
+has_application: ContextVar[bool] = ContextVar("has_application", default=False)
 
 
 def h(text: str) -> str:
@@ -45,12 +50,23 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
     builder.button(text=_("🎓 Specialties"), callback_data=MenuCb(to=Section.specialties))
     builder.button(text=_("🏫 Colleges"), callback_data=MenuCb(to=Section.colleges))
     builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
-    builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
+    if has_application.get():
+        builder.button(text=_("📄 My application"), callback_data=MenuCb(to=Section.apply))
+    else:
+        builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
     builder.button(text=_("❓ Questions and contacts"), callback_data=MenuCb(to=Section.contacts))
     builder.button(text=_("👷 I am a student"), callback_data=MenuCb(to=Section.student))
     builder.button(text=_("🌐 Language"), callback_data=MenuCb(to=Section.language))
     builder.adjust(2, 2, 1, 1, 1)
     return builder.as_markup()
+
+
+async def stale(callback: CallbackQuery) -> None:
+    """A button from a screen that is no longer current: say so and show the menu."""
+    await callback.answer(_("This button is out of date. Here is the menu."))
+    await callback.bot.send_message(
+        callback.from_user.id, _("Choose a section:"), reply_markup=main_menu_keyboard()
+    )
 
 
 async def show(

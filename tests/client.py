@@ -72,6 +72,36 @@ class UserClient:
         }
         return await self._act({"message": self._message(sticker=sticker)})
 
+    async def send_photo(self, unique: str = "p1", size: int = 200_000) -> list[dict[str, Any]]:
+        photo = [
+            {"file_id": f"small-{unique}", "file_unique_id": f"s-{unique}", "width": 90,
+             "height": 90, "file_size": 2_000},
+            {"file_id": f"photo-{unique}", "file_unique_id": f"u-{unique}", "width": 1280,
+             "height": 960, "file_size": size},
+        ]  # fmt: skip
+        return await self._act({"message": self._message(photo=photo)})
+
+    async def send_document(
+        self, name: str = "scan.pdf", mime: str = "application/pdf", size: int = 300_000,
+        unique: str = "d1",
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        document = {
+            "file_id": f"doc-{unique}",
+            "file_unique_id": f"u-{unique}",
+            "file_name": name,
+            "mime_type": mime,
+            "file_size": size,
+        }
+        return await self._act({"message": self._message(document=document)})
+
+    async def send_contact(self, phone: str, user_id: int | None = None) -> list[dict[str, Any]]:
+        contact = {
+            "phone_number": phone,
+            "first_name": "Аня",
+            "user_id": self.user["id"] if user_id is None else user_id,
+        }
+        return await self._act({"message": self._message(contact=contact)})
+
     async def click(
         self, label: str, message: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:

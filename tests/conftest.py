@@ -78,9 +78,7 @@ async def bot() -> AsyncIterator[Bot]:
 
 @pytest.fixture
 def dp(settings: Settings, db: Database, i18n: I18n, clock: FixedClock) -> Dispatcher:
-    dispatcher = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock)
-    dispatcher["i18n"] = i18n
-    return dispatcher
+    return build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock)
 
 
 @pytest.fixture

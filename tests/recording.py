@@ -113,8 +113,8 @@ class RecordingSession(BaseSession):
             }
             if "text" in params:
                 message["text"] = params["text"]
-            if "reply_markup" in params:
-                message["reply_markup"] = params["reply_markup"]
+            if "inline_keyboard" in params.get("reply_markup", {}):
+                message["reply_markup"] = params["reply_markup"]  # Telegram echoes inline only
             return message
         return True
 

@@ -71,8 +71,8 @@ async def test_specialty_card_shows_every_field_and_unknowns_as_to_be_confirmed(
     assert "Срок обучения: уточняется" in text
     assert "Норникел" in text
     assert labels(card)[0] == "📝 Подать заявление"
-    [placeholder] = await user.click("📝 Подать заявление", card)
-    assert "скоро" in placeholder["text"].lower()
+    [consent] = await user.click("📝 Подать заявление", card)
+    assert "Согласие на обработку персональных данных" in consent["text"]
 
 
 async def test_medical_certificate_is_shown_where_required(english_user: UserClient) -> None:

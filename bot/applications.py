@@ -1,0 +1,124 @@
+"""Rules of the application: consent version, required documents, ranking positions.
+
+No aiogram here: these are tested without Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.catalog import Catalog
+from db.applications import Application, ApplicationRepository, Notice
+
+# Bump when the consent text changes: everyone is asked again before their data is used anew.
+CONSENT_VERSION = "2026-11-26"
+
+DOCUMENT_KINDS = ("passport", "certificate", "photo", "medical", "parent_consent")
+REQUIRED_DOCUMENTS = ("passport", "certificate", "photo")
+
+STATUSES = ("submitted", "needs_correction", "accepted", "rejected", "enrolled", "withdrawn")
+CHANNELS = ("bot", "gosuslugi", "in_person")
+
+# What the applicant may still change themselves.
+EDITABLE_STATUSES = ("submitted", "needs_correction")
+WITHDRAWABLE_STATUSES = ("submitted", "needs_correction", "accepted")
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot can download with getFile
+ACCEPTED_MIME_TYPES = ("application/pdf", "image/jpeg", "image/png")
+MAX_PAGES_PER_DOCUMENT = 10
+
+
+def needs_medical(catalog: Catalog, codes: list[str] | tuple[str, ...]) -> bool:
+    """A medical certificate is asked for when any chosen specialty requires it."""
+    return any(
+        (s := catalog.specialty(code)) is not None and s.medical_certificate for code in codes
+    )
+
+
+def document_steps(catalog: Catalog, codes: list[str] | tuple[str, ...], minor: bool) -> list[str]:
+    """The documents the form asks for, in order; required ones first."""
+    steps = list(REQUIRED_DOCUMENTS)
+    if needs_medical(catalog, codes):
+        steps.append("medical")
+    if minor:
+        steps.append("parent_consent")
+    return steps
+
+
+def missing_documents(catalog: Catalog, application: Application) -> list[str]:
+    have = {d.kind for d in application.documents}
+    wanted = document_steps(catalog, application.data.specialties, application.data.minor)
+    return [kind for kind in wanted if kind not in have]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    specialty_code: str
+    place: int | None  # None: not ranked (withdrawn, rejected)
+    total: int
+    budget_places: int | None
+
+
+async def ranking_positions(
+    repo: ApplicationRepository, catalog: Catalog, application: Application
+) -> list[Position]:
+    positions = []
+    for code in application.data.specialties:
+        ranking = await repo.ranking(code, application.campaign_year)
+        place = next(
+            (
+                i
+                for i, entry in enumerate(ranking, start=1)
+                if entry.application_id == application.id
+            ),
+            None,
+        )
+        specialty = catalog.specialty(code)
+        positions.append(
+            Position(
+                specialty_code=code,
+                place=place,
+                total=len(ranking),
+                budget_places=specialty.budget_places if specialty else None,
+            )
+        )
+    return positions
+
+
+def is_minor(birth_date: date, today: date) -> bool:
+    from bot.validation import age_on
+
+    return age_on(birth_date, today) < 18
+
+
+def score_text(score: Decimal) -> str:
+    return f"{score:.2f}"
+
+
+async def change_status(
+    repo: ApplicationRepository,
+    application: Application,
+    status: str,
+    now: datetime,
+    *,
+    actor_id: int | None = None,
+    comment: str | None = None,
+) -> int:
+    """Change an application's status and queue the applicant's notice with it, atomically.
+
+    The notice goes through the outbox: retried until Telegram accepts it, recorded if it
+    finally fails, never dropped silently.
+    """
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    notice = Notice(
+        chat_id=application.user_id,
+        kind="status",
+        key="status:{application_id}:{history_id}",
+        payload={"status": status, "comment": comment},
+    )
+    return await repo.set_status(
+        application.id, status, now, actor_id=actor_id, comment=comment, notices=[notice]
+    )

@@ -1,0 +1,491 @@
+"""Consents, applications, their specialties, documents, status history and ranking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import aiosqlite
+
+from db.database import Database
+from db.outbox import enqueue
+
+# Statuses an application competes in the ranking with.
+RANKED_STATUSES = ("submitted", "needs_correction", "accepted", "enrolled")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    kind: str
+    file_id: str
+    file_unique_id: str
+    content_type: str
+    file_size: int | None = None
+    id: int | None = None
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationData:
+    """What the applicant fills in: everything but status, number and dates."""
+
+    full_name: str
+    birth_date: date
+    phone: str
+    email: str | None
+    education_base: int
+    average_score: Decimal
+    specialties: tuple[str, ...]
+    dormitory: bool
+    channel: str
+    minor: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    status: str
+    changed_at: datetime
+    actor_id: int | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    id: int
+    number: str
+    user_id: int
+    campaign_year: int
+    status: str
+    data: ApplicationData
+    original_received: bool
+    medical_received: bool
+    submitted_at: datetime
+    updated_at: datetime
+    documents: tuple[DocumentRef, ...] = field(default=())
+    history: tuple[StatusChange, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class RankingEntry:
+    application_id: int
+    number: str
+    average_score: Decimal
+    original_received: bool
+    submitted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to put into the outbox in the same transaction as the change it reports."""
+
+    chat_id: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    id: int
+    user_id: int
+    version: str
+    given_at: datetime
+    minor: bool | None
+
+
+def _score_rank(score: Decimal) -> int:
+    return int(score * 100)
+
+
+class ConsentRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def give(self, user_id: int, version: str, now: datetime) -> int:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO consents (user_id, version, given_at) VALUES (?, ?, ?)",
+                (user_id, version, now.isoformat()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def set_minor(self, user_id: int, minor: bool) -> None:
+        await self.db.execute(
+            "UPDATE consents SET minor = ? WHERE id = "
+            "(SELECT max(id) FROM consents WHERE user_id = ? AND withdrawn_at IS NULL)",
+            (int(minor), user_id),
+        )
+
+    async def current(self, user_id: int) -> Consent | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM consents WHERE user_id = ? AND withdrawn_at IS NULL "
+            "ORDER BY id DESC LIMIT 1",
+            (user_id,),
+        )
+        if row is None:
+            return None
+        return Consent(
+            id=row["id"],
+            user_id=row["user_id"],
+            version=row["version"],
+            given_at=datetime.fromisoformat(row["given_at"]),
+            minor=None if row["minor"] is None else bool(row["minor"]),
+        )
+
+    async def count_declined(self) -> None:
+        await _bump(self.db, "consent_declined")
+
+
+async def _bump(db: Database, name: str, by: int = 1) -> None:
+    await db.execute(
+        "INSERT INTO counters (name, value) VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+        (name, by),
+    )
+
+
+async def _bump_in(conn: aiosqlite.Connection, name: str, by: int = 1) -> int:
+    await conn.execute(
+        "INSERT INTO counters (name, value) VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+        (name, by),
+    )
+    cursor = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))
+    row = await cursor.fetchone()
+    return int(row[0])
+
+
+async def _put_notices(
+    conn: aiosqlite.Connection, notices: list[Notice], application_id: int, now: datetime
+) -> None:
+    for notice in notices:
+        await enqueue(
+            conn,
+            dedup_key=notice.key.format(application_id=application_id),
+            chat_id=notice.chat_id,
+            kind=notice.kind,
+            payload={"application_id": application_id, **notice.payload},
+            due_at=now,
+            now=now,
+        )
+
+
+class ApplicationRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- writing ----------------------------------------------------------------------
+
+    async def submit(
+        self,
+        *,
+        user_id: int,
+        campaign_year: int,
+        data: ApplicationData,
+        documents: list[DocumentRef],
+        now: datetime,
+        notices: list[Notice],
+    ) -> tuple[int, bool]:
+        """Create the person's application for the campaign; return ``(id, created)``.
+
+        A second submit (double click, resend, a redelivered update) finds the first one and
+        creates nothing. Notices (e.g. the post to the admission staff) go into the outbox in
+        the same transaction, so a crash can lose neither the application nor its notices.
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT id FROM applications WHERE user_id = ? AND campaign_year = ?",
+                (user_id, campaign_year),
+            )
+            existing = await cursor.fetchone()
+            if existing is not None:
+                return int(existing[0]), False
+            sequence = await _bump_in(conn, f"application_number:{campaign_year}")
+            number = f"М-{campaign_year}-{sequence:04d}"
+            cursor = await conn.execute(
+                """
+                INSERT INTO applications (
+                    number, user_id, campaign_year, status, full_name, birth_date, phone, email,
+                    education_base, average_score, score_rank, dormitory, channel, minor,
+                    submitted_at, updated_at
+                ) VALUES (?, ?, ?, 'submitted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    number,
+                    user_id,
+                    campaign_year,
+                    data.full_name,
+                    data.birth_date.isoformat(),
+                    data.phone,
+                    data.email,
+                    data.education_base,
+                    f"{data.average_score:.2f}",
+                    _score_rank(data.average_score),
+                    int(data.dormitory),
+                    data.channel,
+                    int(data.minor),
+                    now.isoformat(),
+                    now.isoformat(),
+                ),
+            )
+            application_id = int(cursor.lastrowid or 0)
+            await self._write_choices(conn, application_id, data.specialties)
+            await self._write_documents(conn, application_id, documents, now)
+            await conn.execute(
+                "INSERT INTO status_history (application_id, status, changed_at) "
+                "VALUES (?, 'submitted', ?)",
+                (application_id, now.isoformat()),
+            )
+            await _put_notices(conn, notices, application_id, now)
+            return application_id, True
+
+    async def update_data(self, application_id: int, data: ApplicationData, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                """
+                UPDATE applications SET full_name = ?, birth_date = ?, phone = ?, email = ?,
+                    education_base = ?, average_score = ?, score_rank = ?, dormitory = ?,
+                    channel = ?, minor = ?, updated_at = ?
+                WHERE id = ?
+                """,
+                (
+                    data.full_name,
+                    data.birth_date.isoformat(),
+                    data.phone,
+                    data.email,
+                    data.education_base,
+                    f"{data.average_score:.2f}",
+                    _score_rank(data.average_score),
+                    int(data.dormitory),
+                    data.channel,
+                    int(data.minor),
+                    now.isoformat(),
+                    application_id,
+                ),
+            )
+            await conn.execute(
+                "DELETE FROM application_choices WHERE application_id = ?", (application_id,)
+            )
+            await self._write_choices(conn, application_id, data.specialties)
+
+    async def add_documents(
+        self, application_id: int, documents: list[DocumentRef], now: datetime
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await self._write_documents(conn, application_id, documents, now)
+            await conn.execute(
+                "UPDATE applications SET updated_at = ? WHERE id = ?",
+                (now.isoformat(), application_id),
+            )
+
+    async def set_status(
+        self,
+        application_id: int,
+        status: str,
+        now: datetime,
+        *,
+        actor_id: int | None = None,
+        comment: str | None = None,
+        notices: list[Notice] = (),  # type: ignore[assignment]
+    ) -> int:
+        """Change the status, keep it in the history, queue the notices; return the history id.
+
+        ``notices`` keys may use ``{history_id}`` so that each change is announced once.
+        """
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE applications SET status = ?, updated_at = ? WHERE id = ?",
+                (status, now.isoformat(), application_id),
+            )
+            cursor = await conn.execute(
+                "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (application_id, status, now.isoformat(), actor_id, comment),
+            )
+            history_id = int(cursor.lastrowid or 0)
+            for notice in notices:
+                await enqueue(
+                    conn,
+                    dedup_key=notice.key.format(
+                        application_id=application_id, history_id=history_id
+                    ),
+                    chat_id=notice.chat_id,
+                    kind=notice.kind,
+                    payload={
+                        "application_id": application_id,
+                        "history_id": history_id,
+                        **notice.payload,
+                    },
+                    due_at=now,
+                    now=now,
+                )
+            return history_id
+
+    @staticmethod
+    async def _write_choices(
+        conn: aiosqlite.Connection, application_id: int, codes: tuple[str, ...]
+    ) -> None:
+        for priority, code in enumerate(codes, start=1):
+            await conn.execute(
+                "INSERT INTO application_choices (application_id, priority, specialty_code) "
+                "VALUES (?, ?, ?)",
+                (application_id, priority, code),
+            )
+
+    @staticmethod
+    async def _write_documents(
+        conn: aiosqlite.Connection,
+        application_id: int,
+        documents: list[DocumentRef],
+        now: datetime,
+    ) -> None:
+        for doc in documents:
+            await conn.execute(
+                """
+                INSERT INTO documents (application_id, kind, file_id, file_unique_id,
+                                       content_type, file_size, added_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (application_id, file_unique_id) DO NOTHING
+                """,
+                (
+                    application_id,
+                    doc.kind,
+                    doc.file_id,
+                    doc.file_unique_id,
+                    doc.content_type,
+                    doc.file_size,
+                    (doc.added_at or now).isoformat(),
+                ),
+            )
+
+    # --- reading ----------------------------------------------------------------------
+
+    async def id_for_user(self, user_id: int) -> int | None:
+        return await self.db.fetchval(
+            "SELECT id FROM applications WHERE user_id = ? ORDER BY campaign_year DESC LIMIT 1",
+            (user_id,),
+        )
+
+    async def get(self, application_id: int) -> Application | None:
+        row = await self.db.fetchone("SELECT * FROM applications WHERE id = ?", (application_id,))
+        if row is None:
+            return None
+        choices = await self.db.fetchall(
+            "SELECT specialty_code FROM application_choices WHERE application_id = ? "
+            "ORDER BY priority",
+            (application_id,),
+        )
+        docs = await self.db.fetchall(
+            "SELECT * FROM documents WHERE application_id = ? ORDER BY id", (application_id,)
+        )
+        history = await self.db.fetchall(
+            "SELECT * FROM status_history WHERE application_id = ? ORDER BY id",
+            (application_id,),
+        )
+        return Application(
+            id=row["id"],
+            number=row["number"],
+            user_id=row["user_id"],
+            campaign_year=row["campaign_year"],
+            status=row["status"],
+            data=ApplicationData(
+                full_name=row["full_name"],
+                birth_date=date.fromisoformat(row["birth_date"]),
+                phone=row["phone"],
+                email=row["email"],
+                education_base=row["education_base"],
+                average_score=Decimal(row["average_score"]),
+                specialties=tuple(r["specialty_code"] for r in choices),
+                dormitory=bool(row["dormitory"]),
+                channel=row["channel"],
+                minor=bool(row["minor"]),
+            ),
+            original_received=bool(row["original_received"]),
+            medical_received=bool(row["medical_received"]),
+            submitted_at=datetime.fromisoformat(row["submitted_at"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+            documents=tuple(
+                DocumentRef(
+                    id=d["id"],
+                    kind=d["kind"],
+                    file_id=d["file_id"],
+                    file_unique_id=d["file_unique_id"],
+                    content_type=d["content_type"],
+                    file_size=d["file_size"],
+                    added_at=datetime.fromisoformat(d["added_at"]),
+                )
+                for d in docs
+            ),
+            history=tuple(
+                StatusChange(
+                    status=h["status"],
+                    changed_at=datetime.fromisoformat(h["changed_at"]),
+                    actor_id=h["actor_id"],
+                    comment=h["comment"],
+                )
+                for h in history
+            ),
+        )
+
+    async def for_user(self, user_id: int) -> Application | None:
+        application_id = await self.id_for_user(user_id)
+        return None if application_id is None else await self.get(application_id)
+
+    async def ranking(self, specialty_code: str, campaign_year: int) -> list[RankingEntry]:
+        """Applicants of a specialty, best first: average score, then the original
+        certificate received, then the earlier submission."""
+        placeholders = ",".join("?" * len(RANKED_STATUSES))
+        rows = await self.db.fetchall(
+            f"""
+            SELECT a.id, a.number, a.average_score, a.original_received, a.submitted_at
+            FROM applications a JOIN application_choices c ON c.application_id = a.id
+            WHERE c.specialty_code = ? AND a.campaign_year = ? AND a.status IN ({placeholders})
+            ORDER BY a.score_rank DESC, a.original_received DESC, a.submitted_at ASC, a.id ASC
+            """,
+            (specialty_code, campaign_year, *RANKED_STATUSES),
+        )
+        return [
+            RankingEntry(
+                application_id=r["id"],
+                number=r["number"],
+                average_score=Decimal(r["average_score"]),
+                original_received=bool(r["original_received"]),
+                submitted_at=datetime.fromisoformat(r["submitted_at"]),
+            )
+            for r in rows
+        ]
+
+    # --- deleting ---------------------------------------------------------------------
+
+    async def delete_person(self, user_id: int) -> int:
+        """Erase everything personal about a user; keep only anonymous counts.
+
+        Removes their applications (with specialties, documents, history), consents, dialogue
+        state, queued messages to them and about them, and the user row. Returns the number of
+        applications erased.
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("SELECT id FROM applications WHERE user_id = ?", (user_id,))
+            ids = [int(r[0]) for r in await cursor.fetchall()]
+            for application_id in ids:
+                await conn.execute(
+                    "DELETE FROM outbox WHERE json_extract(payload, '$.application_id') = ?",
+                    (application_id,),
+                )
+            await conn.execute("DELETE FROM applications WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM consents WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM fsm WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM outbox WHERE chat_id = ?", (user_id,))
+            await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            await _bump_in(conn, "personal_data_deleted")
+            if ids:
+                await _bump_in(conn, "applications_deleted", len(ids))
+        await self.db.checkpoint()
+        return len(ids)
+
+    async def counter(self, name: str) -> int:
+        return int(
+            await self.db.fetchval("SELECT value FROM counters WHERE name = ?", (name,)) or 0
+        )

@@ -1,0 +1,115 @@
+"""The outbox: messages the bot owes someone, delivered and retried by the sender."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from db.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    dedup_key: str
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    *,
+    dedup_key: str,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    now: datetime,
+) -> bool:
+    """Add a message inside the caller's transaction; a repeated ``dedup_key`` adds nothing."""
+    cursor = await conn.execute(
+        """
+        INSERT INTO outbox (dedup_key, chat_id, kind, payload, due_at, created_at)
+        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING
+        """,
+        (dedup_key, chat_id, kind, json.dumps(payload), due_at.isoformat(), now.isoformat()),
+    )
+    return cursor.rowcount == 1
+
+
+def _row(row: aiosqlite.Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        dedup_key=row["dedup_key"],
+        chat_id=row["chat_id"],
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        due_at=datetime.fromisoformat(row["due_at"]),
+        attempts=row["attempts"],
+    )
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def due(self, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ? "
+            "ORDER BY due_at, id LIMIT ?",
+            (now.isoformat(), limit),
+        )
+        return [_row(r) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        value = await self.db.fetchval("SELECT min(due_at) FROM outbox WHERE status = 'pending'")
+        return None if value is None else datetime.fromisoformat(value)
+
+    async def mark_sent(self, message_id: int, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+            "last_error = NULL WHERE id = ?",
+            (now.isoformat(), message_id),
+        )
+
+    async def retry_later(self, message_id: int, due_at: datetime, error: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (due_at.isoformat(), error[:500], message_id),
+        )
+
+    async def finish(self, message_id: int, status: str, error: str | None) -> None:
+        """End a message that will not be sent: ``failed``, ``blocked`` or ``dropped``."""
+        await self.db.execute(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (status, None if error is None else error[:500], message_id),
+        )
+
+    async def block_chat(self, chat_id: int, error: str) -> int:
+        """The chat blocked the bot: nothing pending for it will be sent."""
+        return await self.db.execute(
+            "UPDATE outbox SET status = 'blocked', last_error = ? "
+            "WHERE chat_id = ? AND status = 'pending'",
+            (error[:500], chat_id),
+        )
+
+    async def set_part(self, message_id: int, part: int) -> None:
+        """Remember how many parts of a multi-part message were delivered."""
+        await self.db.execute(
+            "UPDATE outbox SET payload = json_set(payload, '$.part', ?) WHERE id = ?",
+            (part, message_id),
+        )
+
+    async def backlog(self) -> int:
+        return int(await self.db.fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'"))
+
+    async def get(self, dedup_key: str) -> dict[str, Any] | None:
+        row = await self.db.fetchone("SELECT * FROM outbox WHERE dedup_key = ?", (dedup_key,))
+        return None if row is None else dict(row)

@@ -1,0 +1,121 @@
+"""Labels and summaries of applications, shared by the form, "My application" and notices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.applications import Position
+from bot.catalog import Catalog
+from handlers.ui import current_language, fmt_date, h
+
+
+def status_label(status: str) -> str:
+    return {
+        "submitted": _("submitted"),
+        "needs_correction": _("needs correction"),
+        "accepted": _("documents accepted"),
+        "rejected": _("rejected"),
+        "enrolled": _("enrolled"),
+        "withdrawn": _("withdrawn"),
+    }.get(status, status)
+
+
+def document_label(kind: str) -> str:
+    return {
+        "passport": _("Passport (main page)"),
+        "certificate": _("Education certificate with the grades insert"),
+        "photo": _("Photo"),
+        "medical": _("Medical certificate 086/у"),
+        "parent_consent": _("Parent's consent"),
+    }.get(kind, kind)
+
+
+def channel_label(channel: str) -> str:
+    return {
+        "bot": _("only in this bot"),
+        "gosuslugi": _("also on Gosuslugi"),
+        "in_person": _("also in person at the college"),
+    }.get(channel, channel)
+
+
+def base_text(base: int | None) -> str:
+    if base == 9:
+        return _("9 classes")
+    if base == 11:
+        return _("11 classes")
+    return "—"
+
+
+def specialty_line(catalog: Catalog, code: str) -> str:
+    specialty = catalog.specialty(code)
+    if specialty is None:
+        return f"{code} · " + _("no longer offered")
+    return f"{code} · {h(specialty.short_name.get(current_language()))}"
+
+
+def summary_lines(form: dict[str, Any], catalog: Catalog) -> list[str]:
+    """The applicant's answers, escaped for HTML; unanswered fields show a dash."""
+    dash = "—"
+    birth = form.get("birth_date")
+    score = form.get("average_score")
+    dormitory = form.get("dormitory")
+    lines = [
+        _("👤 Full name: {value}").format(value=h(form.get("full_name") or dash)),
+        _("🎂 Date of birth: {value}").format(
+            value=fmt_date(date.fromisoformat(birth)) if birth else dash
+        ),
+        _("📱 Phone: {value}").format(value=h(form.get("phone") or dash)),
+        _("✉️ E-mail: {value}").format(value=h(form.get("email") or _("not given"))),
+        _("📚 Education: {value}").format(value=base_text(form.get("education_base"))),
+        _("📊 Average score: {value}").format(value=f"{Decimal(score):.2f}" if score else dash),
+        _("🛏 Dormitory: {value}").format(
+            value=dash if dormitory is None else (_("needed") if dormitory else _("not needed"))
+        ),
+        _("🏛 How you apply: {value}").format(
+            value=channel_label(form["channel"]) if form.get("channel") else dash
+        ),
+        _("🎓 Specialties in order of priority:"),
+    ]
+    codes = form.get("specialties") or []
+    lines += [f"  {i}. {specialty_line(catalog, code)}" for i, code in enumerate(codes, 1)]
+    if not codes:
+        lines.append("  " + dash)
+    return lines
+
+
+def documents_lines(documents: list[dict[str, Any]]) -> list[str]:
+    counts: dict[str, int] = {}
+    for doc in documents:
+        counts[doc["kind"]] = counts.get(doc["kind"], 0) + 1
+    if not counts:
+        return [_("📎 Documents: none yet")]
+    lines = [_("📎 Documents:")]
+    lines += [
+        "  " + _("{document}: {count} file(s)").format(document=document_label(k), count=n)
+        for k, n in counts.items()
+    ]
+    return lines
+
+
+def position_line(catalog: Catalog, position: Position) -> str:
+    name = specialty_line(catalog, position.specialty_code)
+    if position.place is None:
+        return _("{specialty}: not in the ranking").format(specialty=name)
+    places = (
+        str(position.budget_places) if position.budget_places is not None else _("to be confirmed")
+    )
+    return _("{specialty}: you are {place} of {total}; budget places: {places}").format(
+        specialty=name, place=position.place, total=position.total, places=places
+    )
+
+
+def history_line(status: str, changed_at: datetime, tz: Any, comment: str | None) -> str:
+    local = changed_at.astimezone(tz)
+    line = f"{fmt_date(local.date())} {local:%H:%M} — {status_label(status)}"
+    if comment:
+        line += f": {h(comment)}"
+    return line

@@ -1,0 +1,408 @@
+"""«My application»: status and history, ranking positions, documents; add a document,
+edit, withdraw, submit again, delete my data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.applications import (
+    DOCUMENT_KINDS,
+    EDITABLE_STATUSES,
+    MAX_PAGES_PER_DOCUMENT,
+    WITHDRAWABLE_STATUSES,
+    document_steps,
+    missing_documents,
+    ranking_positions,
+)
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.config import Settings
+from db.applications import Application, ApplicationRepository, DocumentRef, Notice
+from handlers.application_texts import (
+    document_label,
+    documents_lines,
+    history_line,
+    position_line,
+    status_label,
+    summary_lines,
+)
+from handlers.callbacks import MenuCb, Section
+from handlers.ui import has_application, home_button_row, main_menu_keyboard, show, stale
+
+
+class MyAppCb(CallbackData, prefix="ma"):
+    action: str
+    value: str = ""
+
+
+class AddDocument(StatesGroup):
+    upload = State()
+
+
+def form_of(application: Application) -> dict[str, Any]:
+    data = application.data
+    return {
+        "full_name": data.full_name,
+        "birth_date": data.birth_date.isoformat(),
+        "phone": data.phone,
+        "email": data.email,
+        "education_base": data.education_base,
+        "average_score": f"{data.average_score:.2f}",
+        "specialties": list(data.specialties),
+        "dormitory": data.dormitory,
+        "channel": data.channel,
+        "minor": data.minor,
+    }
+
+
+def documents_of(application: Application) -> list[dict[str, Any]]:
+    return [{"kind": d.kind} for d in application.documents]
+
+
+async def application_text(
+    application: Application,
+    applications: ApplicationRepository,
+    catalog: Catalog,
+    settings: Settings,
+) -> str:
+    lines = [
+        _("<b>Application {number}</b>").format(number=application.number),
+        _("Status: <b>{status}</b>").format(status=status_label(application.status)),
+        "",
+        _("<b>Your place in the ranking</b> (by the average score):"),
+    ]
+    for position in await ranking_positions(applications, catalog, application):
+        lines.append("• " + position_line(catalog, position))
+    lines += ["", *summary_lines(form_of(application), catalog)]
+    lines += documents_lines(documents_of(application))
+    missing = missing_documents(catalog, application)
+    if missing:
+        lines.append(
+            _("Still missing: {documents}").format(
+                documents=", ".join(document_label(kind) for kind in missing)
+            )
+        )
+    lines += ["", _("<b>History</b>")]
+    lines += [
+        history_line(change.status, change.changed_at, settings.tz, change.comment)
+        for change in application.history
+    ]
+    return "\n".join(lines)
+
+
+def application_keyboard(application: Application) -> InlineKeyboardBuilder:
+    builder = InlineKeyboardBuilder()
+    if application.status not in ("withdrawn", "rejected", "enrolled"):
+        builder.button(text=_("📎 Add a document"), callback_data=MyAppCb(action="add_doc"))
+    if application.status in EDITABLE_STATUSES:
+        builder.button(text=_("✏️ Change answers"), callback_data=MyAppCb(action="edit"))
+    if application.status in WITHDRAWABLE_STATUSES:
+        builder.button(text=_("↩️ Withdraw"), callback_data=MyAppCb(action="withdraw"))
+    if application.status == "withdrawn":
+        builder.button(text=_("🔁 Submit again"), callback_data=MyAppCb(action="resubmit"))
+    builder.button(text=_("🗑 Delete my data"), callback_data=MyAppCb(action="delete"))
+    builder.button(text=_("🔄 Refresh"), callback_data=MyAppCb(action="show"))
+    home_button_row(builder)
+    builder.adjust(1)
+    return builder
+
+
+async def show_application(
+    target: Message | CallbackQuery,
+    applications: ApplicationRepository,
+    catalog: Catalog,
+    settings: Settings,
+    clock: Clock,
+    state: FSMContext,
+    *,
+    notice: str | None = None,
+) -> None:
+    application = await applications.for_user(target.from_user.id)  # type: ignore[union-attr]
+    if application is None:
+        await show(target, _("You have no application yet."), main_menu_keyboard())
+        return
+    text = await application_text(application, applications, catalog, settings)
+    if notice:
+        text = notice + "\n\n" + text
+    await show(target, text, application_keyboard(application).as_markup())
+
+
+def staff_status_notices(settings: Settings, event: str) -> list[Notice]:
+    from handlers.application_form import staff_recipients
+
+    return [
+        Notice(
+            chat_id=chat_id,
+            kind="staff_event",
+            key=f"staff-event:{{application_id}}:{{history_id}}:{chat_id}",
+            payload={"event": event},
+        )
+        for chat_id in staff_recipients(settings)
+    ]
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    async def mine(
+        callback: CallbackQuery, applications: ApplicationRepository
+    ) -> Application | None:
+        application = await applications.for_user(callback.from_user.id)
+        if application is None:
+            await callback.answer(_("You have no application."), show_alert=True)
+        return application
+
+    @router.callback_query(MyAppCb.filter(F.action == "show"))
+    async def show_mine(callback: CallbackQuery, **deps: Any) -> None:
+        await show_application(callback, **_deps(deps))
+        await callback.answer()
+
+    @router.callback_query(MyAppCb.filter(F.action == "edit"))
+    async def edit(
+        callback: CallbackQuery,
+        state: FSMContext,
+        applications: ApplicationRepository,
+        catalog: Catalog,
+    ) -> None:
+        from handlers.application_form import go
+
+        application = await mine(callback, applications)
+        if application is None:
+            return
+        if application.status not in EDITABLE_STATUSES:
+            await callback.answer(_("This application can no longer be changed."), show_alert=True)
+            return
+        form = form_of(application)
+        form["documents"] = []
+        await state.set_data({"form": form, "application_id": application.id})
+        await go(callback, state, "review", catalog)
+        await callback.answer()
+
+    @router.callback_query(MyAppCb.filter(F.action == "add_doc"))
+    async def choose_document(
+        callback: CallbackQuery, applications: ApplicationRepository, catalog: Catalog
+    ) -> None:
+        application = await mine(callback, applications)
+        if application is None:
+            return
+        wanted = document_steps(catalog, application.data.specialties, application.data.minor)
+        kinds = wanted + [k for k in DOCUMENT_KINDS if k not in wanted]
+        builder = InlineKeyboardBuilder()
+        for kind in kinds:
+            builder.button(
+                text=document_label(kind), callback_data=MyAppCb(action="kind", value=kind)
+            )
+        builder.button(text=_("⬅️ Back"), callback_data=MyAppCb(action="show"))
+        builder.adjust(1)
+        await show(callback, _("Which document do you want to add?"), builder.as_markup())
+        await callback.answer()
+
+    @router.callback_query(MyAppCb.filter(F.action == "kind"))
+    async def upload_prompt(
+        callback: CallbackQuery,
+        callback_data: MyAppCb,
+        state: FSMContext,
+        applications: ApplicationRepository,
+    ) -> None:
+        if callback_data.value not in DOCUMENT_KINDS or await mine(callback, applications) is None:
+            await callback.answer()
+            return
+        await state.set_state(AddDocument.upload)
+        await state.set_data({"doc_kind": callback_data.value, "files": []})
+        await show(callback, upload_text(callback_data.value, 0), upload_keyboard(0))
+        await callback.answer()
+
+    @router.message(StateFilter(AddDocument.upload), F.photo | F.document)
+    async def upload(message: Message, state: FSMContext, clock: Clock) -> None:
+        from handlers.application_form import document_from_message
+
+        data = await state.get_data()
+        kind = data.get("doc_kind", "passport")
+        ref = await document_from_message(message, kind)
+        if ref is None:
+            return
+        files = list(data.get("files") or [])
+        if any(f["file_unique_id"] == ref.file_unique_id for f in files):
+            await message.answer(_("This file is already here."))
+            return
+        if len(files) >= MAX_PAGES_PER_DOCUMENT:
+            await message.answer(
+                _("That is {max} files for this document already. Press «Done».").format(
+                    max=MAX_PAGES_PER_DOCUMENT
+                )
+            )
+            return
+        files.append(
+            {
+                "file_id": ref.file_id,
+                "file_unique_id": ref.file_unique_id,
+                "content_type": ref.content_type,
+                "file_size": ref.file_size,
+            }
+        )
+        await state.update_data(files=files)
+        await message.answer(
+            upload_text(kind, len(files)), reply_markup=upload_keyboard(len(files))
+        )
+
+    @router.message(StateFilter(AddDocument.upload))
+    async def upload_needs_a_file(message: Message) -> None:
+        await message.answer(
+            _("Here I need a photo or a PDF file of the document, not text.")
+            + " "
+            + _("Or /cancel to stop.")
+        )
+
+    @router.callback_query(MyAppCb.filter(F.action == "upload_done"))
+    async def upload_done(
+        callback: CallbackQuery, state: FSMContext, clock: Clock, **deps: Any
+    ) -> None:
+        applications: ApplicationRepository = deps["applications"]
+        data = await state.get_data()
+        files = data.get("files") or []
+        if await state.get_state() != AddDocument.upload.state:
+            await stale(callback)
+            return
+        application = await mine(callback, applications)
+        if application is None:
+            return
+        if not files:
+            await callback.answer(_("Send at least one file first."), show_alert=True)
+            return
+        refs = [
+            DocumentRef(
+                kind=data["doc_kind"],
+                file_id=f["file_id"],
+                file_unique_id=f["file_unique_id"],
+                content_type=f["content_type"],
+                file_size=f.get("file_size"),
+            )
+            for f in files
+        ]
+        await applications.add_documents(application.id, refs, clock.now())
+        await state.clear()
+        await callback.answer(_("Saved."))
+        await show_application(
+            callback,
+            **_deps({**deps, "state": state, "clock": clock}),
+            notice=_("📎 Document added."),
+        )
+
+    @router.callback_query(MyAppCb.filter(F.action == "withdraw"))
+    async def withdraw_asked(callback: CallbackQuery) -> None:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("Yes, withdraw"), callback_data=MyAppCb(action="withdraw_yes"))
+        builder.button(text=_("No"), callback_data=MyAppCb(action="show"))
+        builder.adjust(2)
+        await show(
+            callback,
+            _(
+                "Withdraw the application? It leaves the ranking. You can submit it again "
+                "while the admission is open."
+            ),
+            builder.as_markup(),
+        )
+        await callback.answer()
+
+    @router.callback_query(MyAppCb.filter(F.action.in_({"withdraw_yes", "resubmit"})))
+    async def change_own_status(
+        callback: CallbackQuery, callback_data: MyAppCb, **deps: Any
+    ) -> None:
+        applications: ApplicationRepository = deps["applications"]
+        settings: Settings = deps["settings"]
+        clock: Clock = deps["clock"]
+        application = await mine(callback, applications)
+        if application is None:
+            return
+        if callback_data.action == "withdraw_yes":
+            allowed, new, event = WITHDRAWABLE_STATUSES, "withdrawn", "withdrawn"
+        else:
+            allowed, new, event = ("withdrawn",), "submitted", "resubmitted"
+        if application.status not in allowed:  # a double click, an old screen
+            await callback.answer()
+            await show_application(callback, **_deps(deps))
+            return
+        await applications.set_status(
+            application.id,
+            new,
+            clock.now(),
+            actor_id=None,
+            notices=staff_status_notices(settings, event),
+        )
+        await callback.answer(_("Done."))
+        await show_application(callback, **_deps(deps))
+
+    @router.callback_query(MyAppCb.filter(F.action == "delete"))
+    async def delete_asked(callback: CallbackQuery) -> None:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("Yes, delete everything"), callback_data=MyAppCb(action="delete_yes"))
+        builder.button(text=_("No"), callback_data=MyAppCb(action="show"))
+        builder.adjust(1)
+        await show(
+            callback,
+            _(
+                "<b>Delete all your personal data?</b>\n\nYour application, its documents, "
+                "your consent and your answers will be erased for good, and your application "
+                "leaves the ranking. This cannot be undone. If you have also applied at the "
+                "college or on Gosuslugi, ask them separately."
+            ),
+            builder.as_markup(),
+        )
+        await callback.answer()
+
+    @router.callback_query(MyAppCb.filter(F.action == "delete_yes"))
+    async def delete_confirmed(
+        callback: CallbackQuery,
+        state: FSMContext,
+        applications: ApplicationRepository,
+        catalog: Catalog,
+    ) -> None:
+        from handlers.start import main_menu_text
+
+        await state.clear()
+        await applications.delete_person(callback.from_user.id)
+        has_application.set(False)
+        await callback.answer()
+        await show(
+            callback,
+            _("Your personal data has been deleted.") + "\n\n" + main_menu_text(catalog),
+            main_menu_keyboard(),
+        )
+
+    return router
+
+
+def upload_text(kind: str, count: int) -> str:
+    lines = [
+        _("<b>Documents: {document}</b>").format(document=document_label(kind)),
+        _("Send a photo or a PDF (up to 20 MB). Several pages? Send them one by one."),
+    ]
+    if count:
+        lines.append(_("Received: {count} file(s).").format(count=count))
+    return "\n".join(lines)
+
+
+def upload_keyboard(count: int):  # type: ignore[no-untyped-def]
+    builder = InlineKeyboardBuilder()
+    if count:
+        builder.button(text=_("✅ Done"), callback_data=MyAppCb(action="upload_done"))
+    builder.button(text=_("⬅️ Back"), callback_data=MyAppCb(action="show"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def _deps(deps: dict[str, Any]) -> dict[str, Any]:
+    names = ("applications", "catalog", "settings", "clock", "state")
+    return {name: deps[name] for name in names}
+
+
+__all__ = ["MenuCb", "Section", "get_router", "show_application"]

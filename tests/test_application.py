@@ -1,0 +1,647 @@
+"""Applying: consent, every step with its hints, back/cancel/edit, documents, submit,
+«My application» with ranking, withdraw, delete, and the notices that must not get lost."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.utils.i18n import I18n
+
+from bot.app import build_dispatcher
+from bot.applications import change_status
+from bot.config import Settings
+from bot.sender import OutboxSender
+from db.applications import ApplicationRepository
+from db.database import Database
+from tests.client import UserClient, buttons
+from tests.conftest import FixedClock
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [text for text, _ in buttons(message)]
+
+
+def sender_of(dp: Dispatcher) -> OutboxSender:
+    sender: OutboxSender = dp["sender"]
+    sender.private_interval = sender.group_interval = 0
+    return sender
+
+
+async def start_applying(user: UserClient) -> dict[str, Any]:
+    [menu] = await user.send("/start")
+    [consent] = await user.click("📝 Apply", menu)
+    [minor] = await user.click("✅ I agree", consent)
+    [name] = await user.click("No, I am 18 or older", minor)
+    return name
+
+
+async def fill_form(
+    user: UserClient,
+    *,
+    name: str = "Иванова Анна Сергеевна",
+    birth: str = "05.03.2000",
+    score: str = "4,5",
+    specialties: tuple[str, ...] = ("22.02.08 · Metallurgy",),
+) -> dict[str, Any]:
+    """From «Apply» to the review screen with valid answers; returns the review screen."""
+    await start_applying(user)
+    await user.send(name)
+    await user.send(birth)
+    await user.send("8 (913) 123-45-67")
+    [base] = await user.click("Skip")
+    [_score_q] = await user.click("After 9 classes", base)
+    [picker] = await user.send(score)
+    for label in specialties:
+        [picker] = await user.click(label, picker)
+    [dorm] = await user.click("✅ Done", picker)
+    [channel] = await user.click("No", dorm)
+    [_passport] = await user.click("Only here", channel)
+    for kind in ("passport", "certificate", "photo"):
+        [screen] = await user.send_photo(f"{kind}-{user.user['id']}")
+        [screen] = await user.click("✅ Done", screen)
+    while "Later" in labels(screen):
+        [screen] = await user.click("Later", screen)
+    assert "Please check your application" in screen["text"], screen["text"]
+    return screen
+
+
+async def submit(user: UserClient, review: dict[str, Any]) -> dict[str, Any]:
+    [mine] = await user.click("✅ Submit", review)
+    return mine
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+
+async def test_consent_comes_first_and_nothing_is_stored_before_it(
+    english_user: UserClient, db: Database
+) -> None:
+    [menu] = await english_user.send("/start")
+    [consent] = await english_user.click("📝 Apply", menu)
+    assert "Consent to the processing of personal data" in consent["text"]
+    assert "Version" in consent["text"] and "152-ФЗ" in consent["text"]
+    assert labels(consent) == ["✅ I agree", "I do not agree"]
+    assert await db.fetchval("SELECT count(*) FROM consents") == 0
+    [_reply] = await english_user.send("Иванова Анна")  # typing a name now is not taken
+    assert "Иванова" not in (await db.fetchval("SELECT group_concat(data) FROM fsm") or "")
+
+
+async def test_declining_the_consent_stores_nothing_but_a_count(
+    english_user: UserClient, db: Database
+) -> None:
+    [menu] = await english_user.send("/start")
+    [consent] = await english_user.click("📝 Apply", menu)
+    [reply] = await english_user.click("I do not agree", consent)
+    assert "nothing was saved" in reply["text"]
+    assert await db.fetchval("SELECT count(*) FROM consents") == 0
+    assert await db.fetchval("SELECT value FROM counters WHERE name='consent_declined'") == 1
+
+
+async def test_consent_is_stored_with_user_time_and_version(
+    english_user: UserClient, db: Database
+) -> None:
+    await start_applying(english_user)
+    row = await db.fetchone("SELECT user_id, version, given_at, minor FROM consents")
+    assert row is not None
+    assert row["user_id"] == 1002 and row["version"] == "2026-11-26"
+    assert row["given_at"].startswith("2026-11-26") and row["minor"] == 0
+
+
+async def test_an_applicant_under_18_is_told_about_the_parents_consent(
+    english_user: UserClient, db: Database
+) -> None:
+    [menu] = await english_user.send("/start")
+    [consent] = await english_user.click("📝 Apply", menu)
+    [minor] = await english_user.click("✅ I agree", consent)
+    [name] = await english_user.click("Yes, I am under 18", minor)
+    assert "parent or legal representative" in name["text"]
+    assert await db.fetchval("SELECT minor FROM consents") == 1
+
+
+async def test_a_birth_date_under_18_marks_the_parents_consent_as_needed(
+    english_user: UserClient,
+) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    replies = await english_user.send("05.03.2010")
+    assert "under 18" in replies[0]["text"]
+
+
+# --- validation: each wrong answer gets a specific hint and the question again ----------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        ("Анна", "from 2 to 4 words"),
+        ("Анна 2000", "«2» is not allowed"),
+        ("Анна <b>Иванова</b>", "«&lt;» is not allowed"),
+        ("А" * 60 + " " + "Б" * 41, "at most 100 characters"),
+        ("Anna Ивaнова", "mixes Russian and Latin"),
+    ],
+)
+async def test_a_wrong_name_gets_a_specific_hint(
+    english_user: UserClient, answer: str, hint: str
+) -> None:
+    await start_applying(english_user)
+    [reply] = await english_user.send(answer)
+    assert hint in reply["text"]
+    [next_question] = await english_user.send("Иванова Анна")
+    assert "Date of birth" in next_question["text"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        ("5 марта", "DD.MM.YYYY"),
+        ("31.02.2008", "no such date"),
+        ("01.01.2030", "in the future"),
+        ("01.01.2020", "from 13 to 60 years old"),
+    ],
+)
+async def test_a_wrong_birth_date_gets_a_specific_hint(
+    english_user: UserClient, answer: str, hint: str
+) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    [reply] = await english_user.send(answer)
+    assert hint in reply["text"]
+
+
+async def test_birth_date_accepts_dashes_and_slashes(english_user: UserClient) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    [reply] = await english_user.send("05/03/2000")
+    assert "phone" in reply["text"].lower()
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        ("позвоните маме", "like +7 913"),
+        ("+7 701 123 45 67", "Russian phone number"),
+        ("+380 44 123 4567", "Russian phone number"),
+    ],
+)
+async def test_a_wrong_phone_gets_a_specific_hint(
+    english_user: UserClient, answer: str, hint: str
+) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    await english_user.send("05.03.2000")
+    [reply] = await english_user.send(answer)
+    assert hint in reply["text"]
+
+
+async def test_a_shared_contact_must_be_the_users_own(english_user: UserClient) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    await english_user.send("05.03.2000")
+    [reply] = await english_user.send_contact("+79131234567", user_id=999)
+    assert "someone else's contact" in reply["text"]
+    replies = await english_user.send_contact("79131234567")
+    assert replies[0]["text"] == "Phone saved: +79131234567"
+    assert replies[0]["reply_markup"] == {"remove_keyboard": True}
+    assert "E-mail" in replies[1]["text"]
+
+
+async def test_email_is_validated_or_skipped(english_user: UserClient) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    await english_user.send("05.03.2000")
+    await english_user.send("+7 913 123 45 67")
+    [reply] = await english_user.send("anna@")
+    assert "does not look like an e-mail" in reply["text"]
+    [base] = await english_user.send("нет")
+    assert "Your education" in base["text"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [("отлично", "as a number"), ("5,5", "from 2.00 to 5.00"), ("1.99", "from 2.00 to 5.00")],
+)
+async def test_a_wrong_score_gets_a_specific_hint(
+    english_user: UserClient, answer: str, hint: str
+) -> None:
+    await start_applying(english_user)
+    for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
+        await english_user.send(text)
+    [base] = await english_user.click("Skip")
+    await english_user.click("After 11 classes", base)
+    [reply] = await english_user.send(answer)
+    assert hint in reply["text"]
+
+
+async def test_a_score_below_3_is_double_checked(english_user: UserClient) -> None:
+    await start_applying(english_user)
+    for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
+        await english_user.send(text)
+    [base] = await english_user.click("Skip")
+    await english_user.click("After 11 classes", base)
+    [check] = await english_user.send("2,8")
+    assert "2.80" in check["text"] and "below 3" in check["text"]
+    [again] = await english_user.click("No, type it again", check)
+    assert "Average score" in again["text"]
+    [check] = await english_user.send("2.75")
+    [picker] = await english_user.click("Yes, that is right", check)
+    assert "Choose up to 3 specialties" in picker["text"]
+
+
+async def test_stickers_and_files_where_text_is_expected_get_a_hint(
+    english_user: UserClient,
+) -> None:
+    await start_applying(english_user)
+    [reply] = await english_user.send_sticker()
+    assert "text message" in reply["text"]
+    [reply] = await english_user.send_photo()
+    assert "text message" in reply["text"]
+    [reply] = await english_user.send("/menu")  # a command leaves the form, keeping answers
+    assert "🎓 Specialties" in labels(reply)
+
+
+# --- specialties, documents -----------------------------------------------------------------
+
+
+async def test_at_most_three_specialties_in_order_of_priority(english_user: UserClient) -> None:
+    await start_applying(english_user)
+    for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
+        await english_user.send(text)
+    [base] = await english_user.click("Skip")
+    await english_user.click("After 11 classes", base)
+    [picker] = await english_user.send("4.5")
+    for label in ("15.01.05 · Welder", "22.02.08 · Metallurgy", "13.02.07 · Power supply"):
+        [picker] = await english_user.click(label, picker)
+    assert "1️⃣ 15.01.05 · Welder" in labels(picker)
+    assert "3️⃣ 13.02.07 · Power supply" in labels(picker)
+    await english_user.click("15.01.31 · I&C technician", picker)
+    assert english_user.answers()[-1]["show_alert"] is True
+    [picker] = await english_user.click("1️⃣ 15.01.05 · Welder", picker)  # removes it
+    assert "1️⃣ 22.02.08 · Metallurgy" in labels(picker)
+
+
+async def test_apply_from_a_card_preselects_nothing_it_cannot(english_user: UserClient) -> None:
+    review = await fill_form(english_user, specialties=("13.02.07 · Power supply",))
+    assert "13.02.07 · Power supply" in review["text"]
+
+
+async def test_documents_refuse_wrong_types_and_big_files_with_the_reason(
+    english_user: UserClient,
+) -> None:
+    await start_applying(english_user)
+    for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
+        await english_user.send(text)
+    [base] = await english_user.click("Skip")
+    await english_user.click("After 11 classes", base)
+    [picker] = await english_user.send("4.5")
+    [picker] = await english_user.click("22.02.08 · Metallurgy", picker)
+    [dorm] = await english_user.click("✅ Done", picker)
+    [channel] = await english_user.click("No", dorm)
+    [passport] = await english_user.click("Only here", channel)
+    [reply] = await english_user.send_document("photo.zip", "application/zip", unique="z")
+    assert "(application/zip) is not accepted" in reply["text"]
+    [reply] = await english_user.send_document("scan.pdf", size=25 * 1024 * 1024, unique="big")
+    assert "25.0 MB, more than the 20 MB limit" in reply["text"]
+    [reply] = await english_user.send("вот мой паспорт")
+    assert "photo or a PDF" in reply["text"]
+    await english_user.click_data("af:doc_done:", passport)  # an old «Done», nothing received
+    assert english_user.answers()[-1]["show_alert"] is True
+    [_page1] = await english_user.send_document("p1.pdf", unique="p1")
+    [page2] = await english_user.send_photo("p2")
+    assert "Received: 2 file(s)" in page2["text"]
+    [duplicate] = await english_user.send_photo("p2")
+    assert "already here" in duplicate["text"]
+
+
+# --- back, cancel, edit, restart ----------------------------------------------------------------
+
+
+async def test_back_shows_the_previous_question_with_its_answer(english_user: UserClient) -> None:
+    await start_applying(english_user)
+    [birth] = await english_user.send("Иванова Анна")
+    [name] = await english_user.click("⬅️ Back", birth)
+    assert "Your full name" in name["text"] and "Now: Иванова Анна" in name["text"]
+    [birth] = await english_user.send("Иванова Анна")
+    [_phone] = await english_user.send("05.03.2000")
+    replies = await english_user.send("⬅️ Back")  # the phone question's reply keyboard
+    assert replies[0]["reply_markup"] == {"remove_keyboard": True}
+    assert "Date of birth" in replies[-1]["text"] and "Now: 05.03.2000" in replies[-1]["text"]
+
+
+async def test_cancel_asks_first_and_then_deletes_the_answers(
+    english_user: UserClient, db: Database
+) -> None:
+    await start_applying(english_user)
+    [birth] = await english_user.send("Иванова Анна")
+    [question] = await english_user.click("✖️ Cancel", birth)
+    [birth_again] = await english_user.click("No, continue", question)
+    assert "Date of birth" in birth_again["text"]
+    [question] = await english_user.click("✖️ Cancel", birth_again)
+    [menu] = await english_user.click("Yes, cancel", question)
+    assert "answers are deleted" in menu["text"]
+    assert "Иванова" not in (await db.fetchval("SELECT group_concat(data) FROM fsm") or "")
+
+
+async def test_editing_one_answer_returns_to_the_review(english_user: UserClient) -> None:
+    review = await fill_form(english_user)
+    [score] = await english_user.click("✏️ Score", review)
+    assert "Now: 4.50" in score["text"]
+    [review] = await english_user.send("4.75")
+    assert "Average score: 4.75" in review["text"]
+
+
+async def test_user_text_is_shown_exactly_as_typed(english_user: UserClient) -> None:
+    review = await fill_form(english_user)
+    [_email] = await english_user.click("✏️ E-mail", review)
+    [review] = await english_user.send("a&b<c>@mail.ru")
+    assert "does not look like" in review["text"]
+    [review] = await english_user.send("tom&jerry@mail.ru")
+    assert "tom&amp;jerry@mail.ru" in review["text"]
+
+
+async def test_a_restart_resumes_at_the_same_step_with_every_answer(
+    settings: Settings, db: Database, i18n: I18n, clock: FixedClock, bot: Bot
+) -> None:
+    first = UserClient(
+        build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock), bot, 77, "en"
+    )
+    await start_applying(first)
+    await first.send("Иванова Анна")
+    await first.send("05.03.2000")
+    # A new dispatcher over the same database is what a restarted process is.
+    second = UserClient(
+        build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock), bot, 77, "en"
+    )
+    replies = await second.send("+7 913 123 45 67")
+    assert replies[0]["text"] == "Phone saved: +79131234567"
+    [base] = await second.click("Skip", replies[1])
+    [score] = await second.click("After 9 classes", base)
+    assert "Step 6 of 10" in score["text"]
+
+
+async def test_start_in_the_middle_keeps_the_answers_and_apply_offers_to_continue(
+    english_user: UserClient,
+) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    [menu] = await english_user.send("/start")
+    [offer] = await english_user.click("📝 Apply", menu)
+    assert "unfinished application" in offer["text"]
+    [birth] = await english_user.click("▶️ Continue", offer)
+    assert "Date of birth" in birth["text"]
+    [name] = await english_user.click("⬅️ Back", birth)
+    assert "Now: Иванова Анна" in name["text"]
+
+
+# --- submit ----------------------------------------------------------------------------------
+
+
+async def test_submit_creates_one_numbered_application(
+    english_user: UserClient, db: Database
+) -> None:
+    review = await fill_form(english_user)
+    mine = await submit(english_user, review)
+    assert "Application М-2027-0001" in mine["text"]
+    assert "Status: <b>submitted</b>" in mine["text"]
+    assert "you are 1 of 1" in mine["text"]
+    row = await db.fetchone("SELECT * FROM applications")
+    assert row["full_name"] == "Иванова Анна Сергеевна" and row["phone"] == "+79131234567"
+    assert row["average_score"] == "4.50" and row["status"] == "submitted"
+    assert await db.fetchval("SELECT count(*) FROM documents") == 3
+    kinds = await db.fetchall("SELECT kind, content_type, file_size FROM documents ORDER BY id")
+    assert [(k["kind"], k["content_type"]) for k in kinds] == [
+        ("passport", "photo"),
+        ("certificate", "photo"),
+        ("photo", "photo"),
+    ]
+    assert await db.fetchval("SELECT count(*) FROM fsm WHERE data LIKE '%Иванова%'") == 0
+
+
+async def test_a_double_click_on_submit_creates_exactly_one_application(
+    english_user: UserClient, db: Database
+) -> None:
+    review = await fill_form(english_user)
+    await english_user.click_data("af:submit:", review)
+    await english_user.click_data("af:submit:", review)
+    assert english_user.answers()[-1]["text"] == "Your application has already been submitted."
+    assert await db.fetchval("SELECT count(*) FROM applications") == 1
+
+
+async def test_a_second_application_is_not_created_the_first_is_shown(
+    english_user: UserClient, db: Database
+) -> None:
+    await submit(english_user, await fill_form(english_user))
+    [menu] = await english_user.send("/start")
+    assert "📄 My application" in labels(menu)
+    [mine] = await english_user.click("📄 My application", menu)
+    assert "Application М-2027-0001" in mine["text"]
+    assert await db.fetchval("SELECT count(*) FROM applications") == 1
+
+
+async def test_a_submitted_application_can_be_edited(
+    english_user: UserClient, db: Database
+) -> None:
+    mine = await submit(english_user, await fill_form(english_user))
+    [review] = await english_user.click("✏️ Change answers", mine)
+    [dorm] = await english_user.click("✏️ Dormitory", review)
+    [review] = await english_user.click("Yes, I need one", dorm)
+    [mine] = await english_user.click("💾 Save changes", review)
+    assert "Dormitory: needed" in mine["text"]
+    assert await db.fetchval("SELECT dormitory FROM applications") == 1
+    assert await db.fetchval("SELECT count(*) FROM applications") == 1
+
+
+async def test_the_staff_get_the_application_with_its_documents(
+    dp: Dispatcher, english_user: UserClient, bot: Bot
+) -> None:
+    await submit(english_user, await fill_form(english_user))
+    english_user.session.clear()
+    assert await sender_of(dp).drain(bot) == 1
+    calls = [(c.method, c.params.get("chat_id")) for c in english_user.session.calls]
+    assert calls == [("sendMessage", 1), ("sendPhoto", 1), ("sendPhoto", 1), ("sendPhoto", 1)]
+    summary = english_user.session.of("sendMessage")[0]["text"]
+    assert "New application М-2027-0001" in summary and "Иванова Анна Сергеевна" in summary
+    captions = [c["caption"] for c in english_user.session.of("sendPhoto")]
+    assert captions[0] == "М-2027-0001 · Passport (main page)"
+
+
+# --- my application: ranking, documents, withdraw, delete --------------------------------------
+
+
+async def test_ranking_positions_against_budget_places_and_ties(
+    dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    scores = {301: "4.10", 302: "4.80", 303: "4.10", 304: "3.90"}
+    for user_id, score in scores.items():
+        user = UserClient(dp, bot, user_id, "en")
+        await submit(user, await fill_form(user, score=score))
+    # 301 and 303 tie on the score; 303 brings the original first and wins the tie.
+    await db.execute("UPDATE applications SET original_received = 1 WHERE user_id = 303")
+    places = {}
+    for user_id in scores:
+        [menu] = await UserClient(dp, bot, user_id, "en").send("/start")
+        [mine] = await UserClient(dp, bot, user_id, "en").click("📄 My application", menu)
+        line = next(li for li in mine["text"].splitlines() if "Metallurgy: you are" in li)
+        places[user_id] = line
+    assert "you are 1 of 4" in places[302]
+    assert "you are 2 of 4" in places[303]
+    assert "you are 3 of 4" in places[301]
+    assert "you are 4 of 4" in places[304]
+    assert "budget places: to be confirmed" in places[302]
+
+
+async def test_ties_without_originals_go_by_submission_time(
+    dp: Dispatcher, bot: Bot, clock: FixedClock, db: Database
+) -> None:
+    from datetime import timedelta
+
+    for user_id in (401, 402):
+        user = UserClient(dp, bot, user_id, "en")
+        await submit(user, await fill_form(user, score="4.00"))
+        clock.current += timedelta(minutes=5)
+    repo = ApplicationRepository(db)
+    ranking = await repo.ranking("22.02.08", 2027)
+    assert [r.number for r in ranking] == ["М-2027-0001", "М-2027-0002"]
+
+
+async def test_a_withdrawn_application_leaves_the_ranking_and_can_come_back(
+    english_user: UserClient, dp: Dispatcher, bot: Bot
+) -> None:
+    mine = await submit(english_user, await fill_form(english_user))
+    [question] = await english_user.click("↩️ Withdraw", mine)
+    [mine] = await english_user.click("Yes, withdraw", question)
+    assert "Status: <b>withdrawn</b>" in mine["text"]
+    assert "not in the ranking" in mine["text"]
+    [mine] = await english_user.click("🔁 Submit again", mine)
+    assert "Status: <b>submitted</b>" in mine["text"]
+    assert "you are 1 of 1" in mine["text"]
+    english_user.session.clear()
+    await sender_of(dp).drain(bot)
+    texts = [c["text"] for c in english_user.session.of("sendMessage") if c["chat_id"] == 1]
+    assert any("withdrawn by the applicant" in t for t in texts)
+    assert any("submitted again" in t for t in texts)
+
+
+async def test_a_missing_document_can_be_added_later(
+    english_user: UserClient, db: Database
+) -> None:
+    review = await fill_form(english_user, specialties=("13.02.07 · Power supply",))
+    mine = await submit(english_user, review)
+    assert "Still missing: Medical certificate 086/у" in mine["text"]
+    [kinds] = await english_user.click("📎 Add a document", mine)
+    [_prompt] = await english_user.click("Medical certificate 086/у", kinds)
+    [received] = await english_user.send_document("086.pdf", unique="med")
+    [mine] = await english_user.click("✅ Done", received)
+    assert "Document added" in mine["text"]
+    assert "Still missing" not in mine["text"]
+    assert await db.fetchval("SELECT count(*) FROM documents WHERE kind = 'medical'") == 1
+
+
+async def test_delete_my_data_leaves_no_personal_data_in_the_database_file(
+    english_user: UserClient, db: Database, settings: Settings
+) -> None:
+    review = await fill_form(english_user, name="Зюзюкина Снежана Ростиславовна")
+    [_email] = await english_user.click("✏️ E-mail", review)
+    [review] = await english_user.send("snezhana.zyuzyukina@mail.ru")
+    mine = await submit(english_user, review)
+    [question] = await english_user.click("🗑 Delete my data", mine)
+    assert "cannot be undone" in question["text"]
+    [menu] = await english_user.click("Yes, delete everything", question)
+    assert "deleted" in menu["text"] and "📝 Apply" in labels(menu)
+    for table in ("applications", "documents", "consents", "status_history", "fsm", "outbox"):
+        assert await db.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+    assert await db.fetchval("SELECT value FROM counters WHERE name='applications_deleted'") == 1
+    await db.close()
+    files = [settings.database_path, Path(f"{settings.database_path}-wal")]
+    raw = b"".join(p.read_bytes() for p in files if p.exists())
+    for secret in ("Зюзюкина", "Снежана", "snezhana.zyuzyukina", "79131234567", "passport-1002"):
+        assert secret.encode() not in raw, secret
+    await db.connect()
+
+
+# --- notices of status changes must never fail silently -----------------------------------------
+
+
+async def test_a_status_change_reaches_the_applicant_in_their_language(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    await submit(english_user, await fill_form(english_user))
+    repo = ApplicationRepository(db)
+    application = await repo.for_user(1002)
+    assert application is not None
+    await change_status(
+        repo, application, "needs_correction", clock.now(), actor_id=1, comment="Фото <нечёткое>"
+    )
+    english_user.session.clear()
+    await sender_of(dp).drain(bot)
+    [notice] = [c for c in english_user.session.of("sendMessage") if c["chat_id"] == 1002]
+    assert "the status is now «needs correction»" in notice["text"]
+    assert "Фото &lt;нечёткое&gt;" in notice["text"]
+    assert labels(notice) == ["📄 My application"]
+
+
+async def test_a_failed_notice_is_retried_and_recorded_not_lost(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    from datetime import timedelta
+
+    await submit(english_user, await fill_form(english_user))
+    sender = sender_of(dp)
+    await sender.drain(bot)  # the staff post
+    repo = ApplicationRepository(db)
+    application = await repo.for_user(1002)
+    assert application is not None
+    await change_status(repo, application, "accepted", clock.now(), actor_id=1)
+    english_user.session.fail_next("sendMessage", 502, "Bad Gateway")
+    await sender.drain(bot)
+    row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'status'")
+    assert row["status"] == "pending" and row["attempts"] == 1
+    assert "Bad Gateway" in row["last_error"]
+    assert await sender.drain(bot) == 0  # not due yet: backoff
+    clock.current += timedelta(minutes=1)
+    english_user.session.clear()
+    assert await sender.drain(bot) == 1
+    assert "«documents accepted»" in english_user.session.of("sendMessage")[0]["text"]
+    assert await db.fetchval("SELECT status FROM outbox WHERE kind = 'status'") == "sent"
+
+
+async def test_a_notice_to_a_user_who_blocked_the_bot_is_marked_blocked(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    await submit(english_user, await fill_form(english_user))
+    sender = sender_of(dp)
+    await sender.drain(bot)
+    repo = ApplicationRepository(db)
+    application = await repo.for_user(1002)
+    assert application is not None
+    await change_status(repo, application, "rejected", clock.now(), actor_id=1, comment="поздно")
+    english_user.session.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    await sender.drain(bot)
+    assert await db.fetchval("SELECT status FROM outbox WHERE kind = 'status'") == "blocked"
+    assert await db.fetchval("SELECT unreachable_at IS NOT NULL FROM users WHERE id = 1002") == 1
+
+
+async def test_a_notice_waits_out_too_many_requests(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    from datetime import timedelta
+
+    await submit(english_user, await fill_form(english_user))
+    sender = sender_of(dp)
+    english_user.session.fail_next("sendMessage", 429, "Too Many Requests", retry_after=30)
+    await sender.drain(bot)
+    row = await db.fetchone("SELECT * FROM outbox")
+    assert row["status"] == "pending"
+    clock.current += timedelta(seconds=31)
+    await sender.drain(bot)
+    assert await db.fetchval("SELECT status FROM outbox") == "sent"
+
+
+def test_age_is_checked_on_the_day_in_norilsk() -> None:
+    from bot.applications import is_minor
+
+    assert is_minor(date(2008, 11, 27), date(2026, 11, 26))
+    assert not is_minor(date(2008, 11, 26), date(2026, 11, 26))
