@@ -21,6 +21,9 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # aiosqlite logs every statement with its parameters at DEBUG: names, phones, e-mails.
+    # Personal data never goes to the log, whatever LOG_LEVEL says.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def _parser() -> argparse.ArgumentParser:

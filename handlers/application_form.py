@@ -59,7 +59,16 @@ from db.applications import (
 )
 from handlers.application_texts import document_label, documents_lines, summary_lines
 from handlers.callbacks import ApplyCb, MenuCb, Section
-from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show, stale
+from handlers.ui import (
+    current_language,
+    fmt_phone,
+    fmt_score,
+    h,
+    home_button_row,
+    main_menu_keyboard,
+    show,
+    stale,
+)
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +243,7 @@ def question(
             _("<b>Your phone number</b>"),
             _("Press «Share my number» below, or type it: +7 913 123-45-67."),
         ]
-        current(form.get("phone"))
+        current(form.get("phone") and fmt_phone(form["phone"]))
         keyboard = ReplyKeyboardMarkup(
             keyboard=[
                 [KeyboardButton(text=_("📱 Share my number"), request_contact=True)],
@@ -257,11 +266,11 @@ def question(
             _("<b>Average score of your certificate</b>"),
             _("From 2.00 to 5.00, for example 4.25. Places are given by this score."),
         ]
-        current(form.get("average_score"))
+        current(form.get("average_score") and fmt_score(form["average_score"]))
     elif step == "score_confirm":
         lines = [
             _("An average score of {score} is below 3. Is that right?").format(
-                score=h(str(data.get("pending_score", "")))
+                score=fmt_score(data.get("pending_score") or "0")
             )
         ]
         builder.button(text=_("Yes, that is right"), callback_data=FormCb(action="score_ok"))
@@ -870,7 +879,8 @@ def get_router() -> Router:
         form["phone"] = phone
         await save_form(state, form)
         await message.answer(
-            _("Phone saved: {phone}").format(phone=phone), reply_markup=ReplyKeyboardRemove()
+            _("Phone saved: {phone}").format(phone=fmt_phone(phone)),
+            reply_markup=ReplyKeyboardRemove(),
         )
         await after_answer(message, state, "phone", catalog)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.applications import Position
 from bot.catalog import Catalog
-from handlers.ui import current_language, fmt_date, h
+from handlers.ui import current_language, fmt_date, fmt_phone, fmt_score, h
 
 
 def status_label(status: str) -> str:
@@ -68,10 +67,12 @@ def summary_lines(form: dict[str, Any], catalog: Catalog) -> list[str]:
         _("🎂 Date of birth: {value}").format(
             value=fmt_date(date.fromisoformat(birth)) if birth else dash
         ),
-        _("📱 Phone: {value}").format(value=h(form.get("phone") or dash)),
+        _("📱 Phone: {value}").format(
+            value=fmt_phone(form["phone"]) if form.get("phone") else dash
+        ),
         _("✉️ E-mail: {value}").format(value=h(form.get("email") or _("not given"))),
         _("📚 Education: {value}").format(value=base_text(form.get("education_base"))),
-        _("📊 Average score: {value}").format(value=f"{Decimal(score):.2f}" if score else dash),
+        _("📊 Average score: {value}").format(value=fmt_score(score) if score else dash),
         _("🛏 Dormitory: {value}").format(
             value=dash if dormitory is None else (_("needed") if dormitory else _("not needed"))
         ),

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 from datetime import date
+from decimal import Decimal
 from html import escape
 
+import phonenumbers
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from handlers.callbacks import MenuCb, Section
 
@@ -35,6 +38,20 @@ def current_language() -> str:
 def fmt_date(value: date) -> str:
     """«20 июня 2026» / «20 June 2026»: no trailing «г.» to clash with a sentence's full stop."""
     return format_date(value, format="d MMMM y", locale=current_language())
+
+
+def fmt_score(score: Decimal | str) -> str:
+    """An average score with two decimals in the reader's notation: «4,50» / «4.50»."""
+    return format_decimal(Decimal(score), format="0.00", locale=current_language())
+
+
+def fmt_phone(phone: str) -> str:
+    """«+7 913 123-45-67» for a stored «+79131234567»."""
+    try:
+        number = phonenumbers.parse(phone, "RU")
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def unknown() -> str:

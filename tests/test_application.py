@@ -204,7 +204,7 @@ async def test_a_shared_contact_must_be_the_users_own(english_user: UserClient) 
     [reply] = await english_user.send_contact("+79131234567", user_id=999)
     assert "someone else's contact" in reply["text"]
     replies = await english_user.send_contact("79131234567")
-    assert replies[0]["text"] == "Phone saved: +79131234567"
+    assert replies[0]["text"] == "Phone saved: +7 913 123-45-67"
     assert replies[0]["reply_markup"] == {"remove_keyboard": True}
     assert "E-mail" in replies[1]["text"]
 
@@ -376,7 +376,7 @@ async def test_a_restart_resumes_at_the_same_step_with_every_answer(
         build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock), bot, 77, "en"
     )
     replies = await second.send("+7 913 123 45 67")
-    assert replies[0]["text"] == "Phone saved: +79131234567"
+    assert replies[0]["text"] == "Phone saved: +7 913 123-45-67"
     [base] = await second.click("Skip", replies[1])
     [score] = await second.click("After 9 classes", base)
     assert "Step 6 of 10" in score["text"]
@@ -463,9 +463,10 @@ async def test_the_staff_get_the_application_with_its_documents(
     calls = [(c.method, c.params.get("chat_id")) for c in english_user.session.calls]
     assert calls == [("sendMessage", 1), ("sendPhoto", 1), ("sendPhoto", 1), ("sendPhoto", 1)]
     summary = english_user.session.of("sendMessage")[0]["text"]
-    assert "New application М-2027-0001" in summary and "Иванова Анна Сергеевна" in summary
+    # The staff chat is not a user of the bot: it reads the default language, Russian.
+    assert "Новое заявление М-2027-0001" in summary and "Иванова Анна Сергеевна" in summary
     captions = [c["caption"] for c in english_user.session.of("sendPhoto")]
-    assert captions[0] == "М-2027-0001 · Passport (main page)"
+    assert captions[0] == "М-2027-0001 · Паспорт (главный разворот)"
 
 
 # --- my application: ranking, documents, withdraw, delete --------------------------------------
@@ -521,8 +522,8 @@ async def test_a_withdrawn_application_leaves_the_ranking_and_can_come_back(
     english_user.session.clear()
     await sender_of(dp).drain(bot)
     texts = [c["text"] for c in english_user.session.of("sendMessage") if c["chat_id"] == 1]
-    assert any("withdrawn by the applicant" in t for t in texts)
-    assert any("submitted again" in t for t in texts)
+    assert any("отозвано поступающим" in t for t in texts)
+    assert any("снова подано" in t for t in texts)
 
 
 async def test_a_missing_document_can_be_added_later(

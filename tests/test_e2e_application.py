@@ -1,0 +1,187 @@
+"""End to end over HTTP: a whole application through the real bot process, with wrong answers,
+a kill -9 in the middle, a double click on Submit, the staff post, rankings and deletion."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e import BotProcess
+from tests.fakebotapi import FakeBotAPI, FakeUser
+
+STAFF = 9000
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        server.user(STAFF, "Приёмная", language_code="ru")  # the staff member's chat exists
+        yield server
+
+
+@pytest.fixture
+async def bot_process(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    process = BotProcess(fake, tmp_path, ADMIN_IDS=str(STAFF))
+    await process.start()
+    try:
+        yield process
+    finally:
+        if process.process and process.process.returncode is None:
+            await process.kill()
+
+
+async def answer(user: FakeUser, text: str, count: int = 1) -> list[dict[str, Any]]:
+    user.send(text)
+    return await user.wait_replies(count)
+
+
+async def press(user: FakeUser, label: str, message: dict[str, Any]) -> dict[str, Any]:
+    user.click(label, message)
+    return await user.wait_reply()
+
+
+async def apply_quickly(user: FakeUser, score: str, name: str = "Петрова Мария") -> dict[str, Any]:
+    """A valid application for 22.02.08, in English; returns «My application»."""
+    menu = (await answer(user, "/start"))[0]
+    consent = await press(user, "📝 Apply", menu)
+    minor = await press(user, "✅ I agree", consent)
+    await press(user, "No, I am 18 or older", minor)
+    await answer(user, name)
+    await answer(user, "01.02.2001")
+    email = (await answer(user, "+7 913 555 00 11", count=2))[1]
+    base = await press(user, "Skip", email)
+    await press(user, "After 11 classes", base)
+    picker = (await answer(user, score))[0]
+    picker = await press(user, "22.02.08 · Metallurgy", picker)
+    dorm = await press(user, "✅ Done", picker)
+    channel = await press(user, "No", dorm)
+    screen = await press(user, "Only here", channel)
+    for _ in range(3):
+        user.send_photo()
+        screen = await user.wait_reply()
+        screen = await press(user, "✅ Done", screen)
+    return await press(user, "✅ Submit", screen)
+
+
+def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def test_a_whole_application_with_wrong_answers_a_restart_and_a_double_submit(
+    fake: FakeBotAPI, bot_process: BotProcess, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    user = fake.user(601, "Аня", language_code="en")
+    menu = (await answer(user, "/start"))[0]
+    consent = await press(user, "📝 Apply", menu)
+    assert "Consent to the processing of personal data" in consent["text"]
+    minor = await press(user, "✅ I agree", consent)
+    name_q = await press(user, "No, I am 18 or older", minor)
+    assert "Your full name" in name_q["text"]
+
+    assert "from 2 to 4 words" in (await answer(user, "Аня"))[0]["text"]
+    user.send_sticker()
+    assert "text message" in (await user.wait_reply())["text"]
+    assert "Date of birth" in (await answer(user, "Смирнова Анна Петровна"))[0]["text"]
+    assert "no such date" in (await answer(user, "30.02.2004"))[0]["text"]
+    phone_q = (await answer(user, "15.04.2004"))[0]
+    assert phone_q["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    assert "Russian phone" in (await answer(user, "+380 44 123 4567"))[0]["text"]
+    user.send_contact("+79135550000")
+    saved, email_q = await user.wait_replies(2)
+    assert saved["text"] == "Phone saved: +7 913 555-00-00"
+    base_q = await press(user, "Skip", email_q)
+    score_q = await press(user, "After 9 classes", base_q)
+    assert "Average score" in score_q["text"]
+    assert "as a number" in (await answer(user, "пять"))[0]["text"]
+    picker = (await answer(user, "4,67"))[0]
+    picker = await press(user, "22.02.08 · Metallurgy", picker)
+    picker = await press(user, "13.02.07 · Power supply", picker)
+    dorm = await press(user, "✅ Done", picker)
+    channel = await press(user, "Yes, I need one", dorm)
+    passport_q = await press(user, "Also on Gosuslugi", channel)
+    assert "Passport" in passport_q["text"]
+
+    await bot_process.restart()  # kill -9 in the middle of the documents
+
+    assert "photo or a PDF" in (await answer(user, "паспорт потом"))[0]["text"]
+    user.send_document("scan.zip", "application/zip", 1000)
+    assert "is not accepted" in (await user.wait_reply())["text"]
+    user.send_photo()
+    screen = await user.wait_reply()
+    screen = await press(user, "✅ Done", screen)
+    user.send_document("certificate.pdf", "application/pdf", 150_000)
+    screen = await user.wait_reply()
+    screen = await press(user, "✅ Done", screen)
+    user.send_photo()
+    screen = await user.wait_reply()
+    medical = await press(user, "✅ Done", screen)
+    assert "medical certificate" in medical["text"]
+    review = await press(user, "Later", medical)
+    assert "Please check your application" in review["text"]
+    assert "Смирнова Анна Петровна" in review["text"] and "4.67" in review["text"]
+
+    # Two quick clicks on Submit: both updates are in the queue before the bot reads either.
+    first = user.click("✅ Submit", review)
+    second = user.click("✅ Submit", review)
+    await fake.wait_callback_answered(first)
+    answer_to_second = await fake.wait_callback_answered(second)
+    assert answer_to_second.get("text") == "Your application has already been submitted."
+    assert query(db, "SELECT number, status FROM applications") == [("М-2027-0001", "submitted")]
+
+    # The staff get the summary and the three documents (the sender runs in the process).
+    staff = fake.user(STAFF)
+    await fake.wait_for(lambda: len(staff.messages()) >= 4, what="the staff post")
+    summary = staff.messages()[0]
+    assert "М-2027-0001" in summary["text"] and "Смирнова Анна Петровна" in summary["text"]
+    assert sorted(m["method"] for m in staff.messages()[1:4]) == [
+        "sendDocument",
+        "sendPhoto",
+        "sendPhoto",
+    ]
+    assert fake.rejected == [], fake.rejected
+    log = bot_process.log()  # at DEBUG level, and still no personal data in it
+    for secret in ("Смирнова", "Анна Петровна", "79135550000", "15.04.2004", "2004-04-15"):
+        assert secret not in log, secret
+
+
+async def test_rankings_for_several_applicants_and_deleting_leaves_no_trace(
+    fake: FakeBotAPI, bot_process: BotProcess, tmp_path: Path
+) -> None:
+    users = {701: "4.20", 702: "4.90", 703: "3.50"}
+    screens = {}
+    for user_id, score in users.items():
+        name = "Зюзюкина Снежана" if user_id == 702 else "Петрова Мария"
+        screens[user_id] = await apply_quickly(fake.user(user_id, language_code="en"), score, name)
+    best = fake.user(702)
+    refreshed = await press(best, "🔄 Refresh", screens[702])
+    assert "22.02.08 · Metallurgy: you are 1 of 3" in refreshed["text"]
+    middle = await press(fake.user(701), "🔄 Refresh", screens[701])
+    assert "you are 2 of 3" in middle["text"]
+    last = await press(fake.user(703), "🔄 Refresh", screens[703])
+    assert "you are 3 of 3" in last["text"]
+
+    question = await press(best, "🗑 Delete my data", refreshed)
+    deleted = await press(best, "Yes, delete everything", question)
+    assert "deleted" in deleted["text"]
+    middle = await press(fake.user(701), "🔄 Refresh", middle)
+    assert "you are 1 of 2" in middle["text"]
+
+    assert await bot_process.stop() == 0
+    db = tmp_path / "bot.sqlite3"
+    assert query(db, "SELECT count(*) FROM applications WHERE user_id = 702") == [(0,)]
+    raw = database_bytes(tmp_path)
+    assert "Зюзюкина".encode() not in raw and "Снежана".encode() not in raw
+    assert "Петрова".encode() in raw  # the others' data is still there: the scan is real
+    assert query(db, "SELECT count(*) FROM consents WHERE user_id = 702") == [(0,)]
+    assert query(db, "SELECT count(*) FROM users WHERE id = 702") == [(0,)]
+
+
+def database_bytes(folder: Path) -> bytes:
+    """The database file and its WAL, as bytes: where deleted rows could linger."""
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("bot.sqlite3*")))
