@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -16,19 +17,23 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.i18n import build_i18n
 from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
-from bot.sender import OutboxSender
+from bot.reminder_service import ReminderService
+from bot.reminders import Planner
+from bot.sender import OutboxSender, QuietHours
 from bot.telegram_retry import RetryMiddleware
 from db.applications import ApplicationRepository, ConsentRepository
 from db.catalog import CatalogRepository
 from db.database import Database
 from db.fsm_storage import SQLiteStorage
 from db.outbox import OutboxRepository
+from db.reminders import ReminderRepository
 from db.users import UserRepository
 from handlers import get_routers
 from handlers.notices import NoticeRenderer
@@ -64,13 +69,26 @@ def build_dispatcher(
     users = UserRepository(db)
     catalogs = CatalogService(CatalogRepository(db))
     applications = ApplicationRepository(db)
+    reminders = ReminderRepository(db)
     sender = OutboxSender(
         OutboxRepository(db),
         users,
         NoticeRenderer(
-            i18n=i18n, applications=applications, users=users, catalogs=catalogs, settings=settings
+            i18n=i18n,
+            applications=applications,
+            users=users,
+            catalogs=catalogs,
+            settings=settings,
+            reminders=reminders,
+            clock=clock,
         ),
         clock,
+        send_rate=settings.send_rate,
+        quiet_hours=QuietHours(settings.tz),
+        concurrency=settings.send_concurrency,
+    )
+    reminder_service = ReminderService(
+        reminders, catalogs, clock, Planner(settings.tz, settings.reminder_hour)
     )
     dp = Dispatcher(
         storage=storage or SQLiteStorage(db),
@@ -85,6 +103,8 @@ def build_dispatcher(
         consents=ConsentRepository(db),
         sender=sender,
         i18n=i18n,
+        reminders=reminders,
+        reminder_service=reminder_service,
     )
     dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
@@ -108,7 +128,17 @@ def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
         ]
 
 
-async def on_startup(bot: Bot, i18n: I18n, settings: Settings, sender: OutboxSender) -> None:
+PLAN_EVERY_MINUTES = 10
+
+
+async def on_startup(
+    bot: Bot,
+    dispatcher: Dispatcher,
+    i18n: I18n,
+    settings: Settings,
+    sender: OutboxSender,
+    reminder_service: ReminderService,
+) -> None:
     scope = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(bot_commands(i18n, settings.default_locale), scope=scope)
     for locale in LOCALES:
@@ -118,10 +148,34 @@ async def on_startup(bot: Bot, i18n: I18n, settings: Settings, sender: OutboxSen
     if settings.admission_chat_id is None and not settings.admin_ids:
         log.warning("neither ADMISSION_CHAT_ID nor ADMIN_IDS is set: nobody sees new applications")
     sender.start(bot)
+    # The scheduler is only the clock: what is due lives in the outbox table. It is started
+    # here, inside the running loop, and plans once right away (catching up after downtime).
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    scheduler.add_job(
+        reminder_service.scheduled,
+        "interval",
+        minutes=PLAN_EVERY_MINUTES,
+        id="plan-reminders",
+        next_run_time=datetime.now(settings.tz),
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
+    scheduler.start()
+    dispatcher["scheduler"] = scheduler
 
 
-async def on_shutdown(dispatcher: Dispatcher, sender: OutboxSender) -> None:
+async def on_shutdown(
+    dispatcher: Dispatcher, sender: OutboxSender, reminder_service: ReminderService
+) -> None:
     """Let handlers that are still running finish (bounded) before the database closes."""
+    scheduler = dispatcher.workflow_data.get("scheduler")
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+        try:
+            await asyncio.wait_for(reminder_service.wait_idle(), SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("reminder planning did not finish in %s s", SHUTDOWN_GRACE_SECONDS)
     running = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]
     if running:
         log.info("waiting for %d running handler(s)", len(running))

@@ -60,6 +60,9 @@ class Settings(CommonSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     admission_chat_id: int | None = None
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    send_rate: Annotated[float, Field(gt=0, le=30)] = 25
+    send_concurrency: Annotated[int, Field(ge=1, le=30)] = 1
+    reminder_hour: Annotated[int, Field(ge=8, le=21)] = 10
 
     @field_validator("admission_chat_id", mode="before")
     @classmethod

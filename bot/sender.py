@@ -12,8 +12,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as day_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -24,6 +26,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import TelegramMethod
+from aiolimiter import AsyncLimiter
 
 from bot.clock import Clock
 from db.outbox import OutboxMessage, OutboxRepository
@@ -38,6 +41,23 @@ PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one person
 GROUP_CHAT_INTERVAL = 3.0  # 20 messages a minute in a group
 
 
+class QuietHours:
+    """No reminders between ``start`` and ``end`` o'clock local time (22:00–08:00)."""
+
+    def __init__(self, tz: ZoneInfo, start: int = 22, end: int = 8) -> None:
+        self.tz = tz
+        self.start = start
+        self.end = end
+
+    def resume_at(self, now: datetime) -> datetime | None:
+        """``None`` if a reminder may go out now, else the instant the quiet hours end."""
+        local = now.astimezone(self.tz)
+        if self.end <= local.hour < self.start:
+            return None
+        day = local.date() if local.hour < self.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, day_time(self.end), self.tz)
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -50,6 +70,9 @@ class OutboxSender:
         poll_seconds: float = 1.0,
         private_interval: float = PRIVATE_CHAT_INTERVAL,
         group_interval: float = GROUP_CHAT_INTERVAL,
+        send_rate: float = 25,
+        quiet_hours: QuietHours | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.outbox = outbox
         self.users = users
@@ -59,6 +82,15 @@ class OutboxSender:
         self.poll_seconds = poll_seconds
         self.private_interval = private_interval
         self.group_interval = group_interval
+        self.send_rate = send_rate
+        # Telegram allows about 30 messages a second per bot: stay under it, for all chats,
+        # evenly spaced (one every 1/send_rate s), never in a burst.
+        self.limiter = AsyncLimiter(1, 1 / send_rate)
+        # Requests in flight at once. 1 keeps the crash guarantee at "the one message in
+        # flight may be sent twice"; more is faster on a slow link and may repeat that many.
+        self.concurrency = max(1, concurrency)
+        self._pause_until = 0.0  # a 429 holds back every chat, not only the one refused
+        self.quiet_hours = quiet_hours
         self._last_sent: dict[int, float] = {}
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -98,17 +130,55 @@ class OutboxSender:
         """Deliver every row due now; return how many rows were handled."""
         handled = 0
         while not self._stopping.is_set():
-            batch = await self.outbox.due(self.clock.now(), limit=50)
+            batch = await self.outbox.due(self.clock.now(), limit=100)
             if not batch:
                 return handled
+            if self.concurrency == 1:
+                for message in batch:
+                    if self._stopping.is_set():
+                        return handled
+                    await self.deliver(bot, message)
+                    handled += 1
+                continue
+            # One chat's messages stay in order; different chats go side by side.
+            by_chat: dict[int, list[OutboxMessage]] = {}
             for message in batch:
-                if self._stopping.is_set():
-                    return handled
-                await self.deliver(bot, message)
-                handled += 1
+                by_chat.setdefault(message.chat_id, []).append(message)
+            slots = asyncio.Semaphore(self.concurrency)
+            runs = (self._deliver_in_order(bot, m, slots) for m in by_chat.values())
+            handled += sum(await asyncio.gather(*runs))
         return handled
 
+    async def _deliver_in_order(
+        self, bot: Bot, messages: list[OutboxMessage], slots: asyncio.Semaphore
+    ) -> int:
+        done = 0
+        async with slots:
+            for message in messages:
+                if self._stopping.is_set():
+                    break
+                await self.deliver(bot, message)
+                done += 1
+        return done
+
     async def deliver(self, bot: Bot, message: OutboxMessage) -> None:
+        now = self.clock.now()
+        expires_at = message.payload.get("expires_at")
+        if expires_at and now > datetime.fromisoformat(expires_at):
+            log.info(
+                "outbox row %s (%s) to chat %s dropped: its deadline passed at %s",
+                message.id,
+                message.kind,
+                message.chat_id,
+                expires_at,
+            )
+            await self.outbox.finish(message.id, "dropped", "deadline passed")
+            return
+        if self.quiet_hours is not None and message.kind.startswith("reminder"):
+            resume_at = self.quiet_hours.resume_at(now)
+            if resume_at is not None:
+                await self.outbox.postpone(message.id, resume_at)
+                return
         try:
             calls = await self.render(message)
         except Exception as exc:
@@ -122,9 +192,15 @@ class OutboxSender:
         part = int(message.payload.get("part", 0))
         for index in range(part, len(calls)):
             await self._pace(message.chat_id)
+            pause = self._pause_until - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            await self.limiter.acquire()
             try:
                 await bot(calls[index])
             except TelegramRetryAfter as exc:
+                self._pause_until = max(self._pause_until, time.monotonic() + exc.retry_after)
+                log.warning("429 from Telegram: every chat waits %s s", exc.retry_after)
                 await self.outbox.retry_later(
                     message.id, self.clock.now() + timedelta(seconds=exc.retry_after), str(exc)
                 )

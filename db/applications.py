@@ -429,6 +429,11 @@ class ApplicationRepository:
             ),
         )
 
+    async def latest_history_id(self, application_id: int) -> int | None:
+        return await self.db.fetchval(
+            "SELECT max(id) FROM status_history WHERE application_id = ?", (application_id,)
+        )
+
     async def for_user(self, user_id: int) -> Application | None:
         application_id = await self.id_for_user(user_id)
         return None if application_id is None else await self.get(application_id)
@@ -478,6 +483,8 @@ class ApplicationRepository:
             await conn.execute("DELETE FROM consents WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM fsm WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM outbox WHERE chat_id = ?", (user_id,))
+            for table in ("students", "subscriptions", "reminder_optouts"):
+                await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
             await _bump_in(conn, "personal_data_deleted")
             if ids:

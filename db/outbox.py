@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -39,9 +39,16 @@ async def enqueue(
         INSERT INTO outbox (dedup_key, chat_id, kind, payload, due_at, created_at)
         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING
         """,
-        (dedup_key, chat_id, kind, json.dumps(payload), due_at.isoformat(), now.isoformat()),
+        (dedup_key, chat_id, kind, json.dumps(payload), utc(due_at), utc(now)),
     )
     return cursor.rowcount == 1
+
+
+def utc(moment: datetime) -> str:
+    """Instants are stored as UTC text, so that comparing the text compares the instants."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: instants must carry their time zone")
+    return moment.astimezone(UTC).isoformat()
 
 
 def _row(row: aiosqlite.Row) -> OutboxMessage:
@@ -64,7 +71,7 @@ class OutboxRepository:
         rows = await self.db.fetchall(
             "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ? "
             "ORDER BY due_at, id LIMIT ?",
-            (now.isoformat(), limit),
+            (utc(now), limit),
         )
         return [_row(r) for r in rows]
 
@@ -76,13 +83,19 @@ class OutboxRepository:
         await self.db.execute(
             "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
             "last_error = NULL WHERE id = ?",
-            (now.isoformat(), message_id),
+            (utc(now), message_id),
         )
 
     async def retry_later(self, message_id: int, due_at: datetime, error: str) -> None:
         await self.db.execute(
             "UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-            (due_at.isoformat(), error[:500], message_id),
+            (utc(due_at), error[:500], message_id),
+        )
+
+    async def postpone(self, message_id: int, due_at: datetime) -> None:
+        """Move a message later without counting an attempt (quiet hours)."""
+        await self.db.execute(
+            "UPDATE outbox SET due_at = ? WHERE id = ?", (utc(due_at), message_id)
         )
 
     async def finish(self, message_id: int, status: str, error: str | None) -> None:

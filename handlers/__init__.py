@@ -7,14 +7,16 @@ from aiogram import F, Router
 from handlers import (
     application_form,
     colleges,
-    coming_soon,
     contacts,
     errors,
     fallback,
     howto,
     my_application,
+    reminder_settings,
     specialties,
+    staff_practicum,
     start,
+    student,
 )
 
 
@@ -29,7 +31,9 @@ def get_routers() -> list[Router]:
         contacts.get_router(),
         application_form.get_router(),
         my_application.get_router(),
-        coming_soon.get_router(),
+        student.get_router(),
+        reminder_settings.get_router(),
+        staff_practicum.get_router(),
         fallback.get_router(),
     ]
     for router in routers:

@@ -17,6 +17,7 @@ class Section(StrEnum):
     student = "student"
     language = "lang"
     search = "search"
+    reminders = "remind"
 
 
 class MenuCb(CallbackData, prefix="m"):

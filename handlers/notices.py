@@ -6,6 +6,7 @@ and a row whose application was deleted renders to nothing.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
@@ -14,9 +15,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog_service import CatalogService
+from bot.clock import Clock
 from bot.config import Settings
+from bot.reminders import ACTIVE, TOPIC_PREFERENCE
 from db.applications import Application, ApplicationRepository
 from db.outbox import OutboxMessage
+from db.reminders import ReminderRepository
 from db.users import UserRepository
 from handlers.application_texts import (
     document_label,
@@ -24,8 +28,9 @@ from handlers.application_texts import (
     status_label,
     summary_lines,
 )
+from handlers.callbacks import MenuCb, Section
 from handlers.my_application import MyAppCb, documents_of, form_of
-from handlers.ui import h
+from handlers.ui import fmt_date, h
 
 
 class NoticeRenderer:
@@ -37,12 +42,16 @@ class NoticeRenderer:
         users: UserRepository,
         catalogs: CatalogService,
         settings: Settings,
+        reminders: ReminderRepository,
+        clock: Clock,
     ) -> None:
         self.i18n = i18n
         self.applications = applications
         self.users = users
         self.catalogs = catalogs
         self.settings = settings
+        self.reminders = reminders
+        self.clock = clock
 
     async def __call__(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
         user = await self.users.get(message.chat_id)
@@ -63,6 +72,8 @@ class NoticeRenderer:
                 ]
             if message.kind == "status" and application:
                 return [self.status(message, application)]
+            if message.kind == "reminder":
+                return await self.reminder(message, application)
         raise ValueError(f"unknown outbox kind {message.kind!r}")
 
     async def staff_application(
@@ -126,3 +137,97 @@ class NoticeRenderer:
         return SendMessage(
             chat_id=message.chat_id, text="\n".join(lines), reply_markup=builder.as_markup()
         )
+
+    async def reminder(
+        self, message: OutboxMessage, application: Application | None
+    ) -> list[TelegramMethod[Any]] | None:
+        """The reminder's text, or None when it no longer concerns the user."""
+        payload = message.payload
+        topic = str(payload.get("topic"))
+        if TOPIC_PREFERENCE.get(topic) in await self.reminders.optouts(message.chat_id):
+            return None
+        day = date.fromisoformat(str(payload["event_day"]))
+        when = self.when(day)
+        builder = InlineKeyboardBuilder()
+        if topic in ("opening", "acceptance_end"):
+            if await self.applications.id_for_user(message.chat_id) is not None:
+                return None
+            text = (
+                _("🔔 Admission opens {when}: you asked to be reminded.")
+                if topic == "opening"
+                else _("🔔 Admission ends {when}. Your application is not submitted yet.")
+            ).format(when=when)
+            builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
+        elif topic in ("originals", "medical", "enrollment", "correction"):
+            if application is None or application.status not in ACTIVE:
+                return None
+            if topic == "originals":
+                if application.original_received:
+                    return None
+                text = _(
+                    "🔔 Application {number}: bring the original of your education certificate "
+                    "to the college {when}, or confirm it on Gosuslugi. Without it you cannot be "
+                    "enrolled."
+                ).format(number=application.number, when=when)
+            elif topic == "medical":
+                if application.medical_received or any(
+                    d.kind == "medical" for d in application.documents
+                ):
+                    return None
+                text = _(
+                    "🔔 Application {number}: your specialty requires a medical certificate "
+                    "(form 086/у). Please send it {when} at the latest."
+                ).format(number=application.number, when=when)
+            elif topic == "enrollment":
+                text = _("🔔 The enrollment order is published {when}.").format(when=when)
+            else:
+                if application.status != "needs_correction" or not await self.still_current(
+                    application, int(payload.get("history_id") or 0)
+                ):
+                    return None
+                text = _(
+                    "🔔 Application {number} still needs a correction: the admission committee "
+                    "is waiting for it."
+                ).format(number=application.number)
+            builder.button(text=_("📄 My application"), callback_data=MyAppCb(action="show"))
+        elif topic in ("practicum_start", "practicum_report"):
+            period = await self.reminders.period(int(payload["period_id"]))
+            student = await self.reminders.student(message.chat_id)
+            if (
+                period is None
+                or student is None
+                or (student.college_id, student.group_name)
+                != (period.college_id, period.group_name)
+            ):
+                return None
+            if topic == "practicum_start":
+                text = _(
+                    "🔔 Your practicum starts {when}: {place}, supervisor {supervisor}, "
+                    "until {end}."
+                ).format(
+                    when=when,
+                    place=h(period.place),
+                    supervisor=h(period.supervisor),
+                    end=fmt_date(period.end),
+                )
+            else:
+                text = _("🔔 The practicum report is due {when}.").format(when=when)
+            builder.button(text=_("🧰 My practicum"), callback_data=MenuCb(to=Section.student))
+        else:
+            raise ValueError(f"unknown reminder topic {topic!r}")
+        builder.button(text=_("🔕 Reminder settings"), callback_data=MenuCb(to=Section.reminders))
+        builder.adjust(1)
+        return [SendMessage(chat_id=message.chat_id, text=text, reply_markup=builder.as_markup())]
+
+    async def still_current(self, application: Application, history_id: int) -> bool:
+        """The correction asked in ``history_id`` is still the latest status change."""
+        latest = await self.applications.latest_history_id(application.id)
+        return latest == history_id
+
+    def when(self, day: date) -> str:
+        today = self.clock.today()
+        if day == today:
+            return _("today")
+        if day == today + timedelta(days=1):
+            return _("tomorrow")
+        return _("on {date}").format(date=fmt_date(day))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -11,6 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog import Catalog, Specialty, SpecialtyKind, StudyForm
+from bot.clock import Clock
+from db.reminders import ReminderRepository
 from handlers.callbacks import (
     ApplyCb,
     MenuCb,
@@ -19,7 +22,7 @@ from handlers.callbacks import (
     SpecFilterCb,
     SpecListCb,
 )
-from handlers.ui import current_language, h, home_button_row, show, unknown
+from handlers.ui import current_language, fmt_date, h, home_button_row, show, unknown
 
 PAGE_SIZE = 8
 SEARCH_RESULTS_LIMIT = 10
@@ -123,12 +126,29 @@ def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def specialty_card_keyboard(specialty: Specialty, back: SpecListCb) -> InlineKeyboardMarkup:
+class FollowCb(CallbackData, prefix="fw"):
+    """«Remind me when admission opens» on a specialty card (toggles)."""
+
+    code: str
+    page: int = 0
+    college: str = ""
+    base: int = 0
+
+
+def specialty_card_keyboard(
+    specialty: Specialty, back: SpecListCb, following: bool = False
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📝 Apply"), callback_data=ApplyCb(code=specialty.code))
+    builder.button(
+        text=_("🔕 Do not remind me") if following else _("🔔 Remind me when admission opens"),
+        callback_data=FollowCb(
+            code=specialty.code, page=back.page, college=back.college, base=back.base
+        ),
+    )
     builder.button(text=_("⬅️ To the list"), callback_data=back)
     home_button_row(builder)
-    builder.adjust(1, 2)
+    builder.adjust(1, 1, 2)
     return builder.as_markup()
 
 
@@ -276,8 +296,43 @@ def get_router() -> Router:
         )
         await callback.answer()
 
+    @router.callback_query(FollowCb.filter())
+    async def follow(
+        callback: CallbackQuery,
+        callback_data: FollowCb,
+        catalog: Catalog,
+        reminders: ReminderRepository,
+        clock: Clock,
+    ) -> None:
+        specialty = catalog.specialty(callback_data.code)
+        if specialty is None:
+            await callback.answer(_("This specialty is no longer in the list."), show_alert=True)
+            return
+        following = await reminders.toggle_subscription(
+            callback.from_user.id, specialty.code, clock.now()
+        )
+        back = SpecListCb(
+            page=callback_data.page, college=callback_data.college, base=callback_data.base
+        )
+        await show(
+            callback,
+            specialty_card_text(specialty, catalog),
+            specialty_card_keyboard(specialty, back, following),
+        )
+        start = catalog.campaign_for(clock.today()).acceptance_start
+        await callback.answer(
+            _("I will remind you before admission opens on {date}.").format(date=fmt_date(start))
+            if following
+            else _("Reminder switched off.")
+        )
+
     @router.callback_query(SpecCardCb.filter())
-    async def card(callback: CallbackQuery, callback_data: SpecCardCb, catalog: Catalog) -> None:
+    async def card(
+        callback: CallbackQuery,
+        callback_data: SpecCardCb,
+        catalog: Catalog,
+        reminders: ReminderRepository,
+    ) -> None:
         specialty = catalog.specialty(callback_data.code)
         back = SpecListCb(
             page=callback_data.page, college=callback_data.college, base=callback_data.base
@@ -286,10 +341,11 @@ def get_router() -> Router:
             await callback.answer(_("This specialty is no longer in the list."), show_alert=True)
             await show(callback, *specialty_list(catalog, 0, "", 0))
             return
+        following = await reminders.subscribed(callback.from_user.id, specialty.code)
         await show(
             callback,
             specialty_card_text(specialty, catalog),
-            specialty_card_keyboard(specialty, back),
+            specialty_card_keyboard(specialty, back, following),
         )
         await callback.answer()
 

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.fakebotapi import FakeBotAPI
+from bot.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.fakebotapi import FakeBotAPI
 from tests.e2e import BotProcess
-from tests.fakebotapi import FakeBotAPI
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ async def test_start_greets_in_russian_with_the_main_menu(user: UserClient) -> N
         "📝 Подать заявление",
         "❓ Вопросы и контакты",
         "👷 Я студент",
+        "🔔 Напоминания",
         "🌐 Язык",
     ]
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
+from bot.fakebotapi import parse_html  # Telegram's HTML rules, shared with the fake server
 from tests.client import UserClient, buttons
-from tests.fakebotapi import parse_html  # Telegram's HTML rules, shared with the fake server
 
 
 def check_screen(message: dict[str, Any]) -> None:

@@ -30,7 +30,13 @@ Fidelity notes:
   in UTF-16 code units after entity parsing, which is never more lenient than Telegram.
 * ``Markdown``/``MarkdownV2`` are accepted but not parsed: the text is stored verbatim.
 * Only private chats exist: a chat is known once a test created its user with
-  :meth:`FakeBotAPI.user`; sending to any other chat fails with ``Bad Request: chat not found``.
+  :meth:`FakeBotAPI.user` (or many at once with :meth:`FakeBotAPI.add_users`); sending to any
+  other chat fails with ``Bad Request: chat not found``.
+* Telegram's flood limits are off by default. ``FakeBotAPI(limits=TelegramLimits())`` turns them
+  on for the sending methods (``sendMessage``, ``sendPhoto``, ``sendDocument``,
+  ``sendMediaGroup``, ``copyMessage``, ``forwardMessage``): each answer comes after a random
+  latency, and a request over the per-bot or per-chat rate is answered ``429 Too Many Requests:
+  retry after N`` and not delivered (see :class:`TelegramLimits`).
 """
 
 # The waiting helpers take ``timeout=`` on purpose: it is the interface the tests are written to.
@@ -44,10 +50,13 @@ import copy
 import inspect
 import itertools
 import json
+import math
 import mimetypes
+import random
 import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -64,6 +73,7 @@ __all__ = [
     "RecordedRequest",
     "Rejection",
     "StoredFile",
+    "TelegramLimits",
     "UploadedFile",
     "inline_buttons",
     "parse_html",
@@ -144,6 +154,18 @@ _FILE_PATH_RE = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)")
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
 _LEADING_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?")
+
+# Methods that send a message: subject to :class:`TelegramLimits` when limits are on.
+_LIMITED_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
 
 _DEFAULT_ALLOWED_UPDATES_EXCLUDED = frozenset(
     {"chat_member", "message_reaction", "message_reaction_count"}
@@ -367,6 +389,62 @@ class _Delay:
     method: str
     seconds: float
     times: int
+
+
+@dataclass(frozen=True)
+class TelegramLimits:
+    """Telegram's flood limits, as enforced by :class:`FakeBotAPI` when given ``limits=``.
+
+    Only accepted (delivered) requests count against the limits, at the moment they arrive:
+
+    * ``per_bot_per_second`` - at most ``floor(rate)`` messages in any 1-second window for the
+      whole bot (Telegram: about 30);
+    * ``per_chat_per_second`` - the same for each chat (Telegram: about 1 for a private chat). A
+      rate below 1 means one message per ``1 / rate`` seconds (e.g. ``20 / 60`` for a group);
+    * ``retry_after`` - the ``parameters.retry_after`` of the 429 answer;
+    * ``latency`` - every limited request is answered after a uniformly random delay in this
+      range (seconds), whether it was delivered or refused;
+    * ``seed`` - seeds the latency's random generator (``None``: unpredictable).
+    """
+
+    per_bot_per_second: float = 30
+    per_chat_per_second: float = 1
+    retry_after: int = 1
+    latency: tuple[float, float] = (0.02, 0.05)
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.per_bot_per_second <= 0 or self.per_chat_per_second <= 0:
+            raise ValueError("rates must be positive")
+        if self.retry_after < 1:
+            raise ValueError("retry_after must be at least 1 second")
+        low, high = self.latency
+        if not 0 <= low <= high:
+            raise ValueError("latency must be a range (low, high) with 0 <= low <= high")
+
+
+class _SlidingWindow:
+    """At most ``capacity`` events in any ``period``-second window (exact, O(1) amortised)."""
+
+    __slots__ = ("_times", "capacity", "period")
+
+    def __init__(self, rate: float) -> None:
+        if rate >= 1:
+            self.capacity, self.period = math.floor(rate), 1.0
+        else:
+            self.capacity, self.period = 1, 1.0 / rate
+        self._times: deque[float] = deque()
+
+    def allows(self, now: float) -> bool:
+        """Whether one more event at ``now`` stays within the limit (forgets expired events)."""
+        times = self._times
+        horizon = now - self.period
+        while times and times[0] <= horizon:
+            times.popleft()
+        return len(times) < self.capacity
+
+    def add(self, now: float) -> None:
+        self._times.append(now)
 
 
 # --------------------------------------------------------------------------------------------
@@ -995,7 +1073,10 @@ class FakeBotAPI:
     * ``my_commands`` - ``{(scope_key, language_code): [BotCommand, ...]}``;
     * ``menu_buttons`` - ``{chat_id or None: MenuButton}``;
     * ``callback_queries``, ``files``, ``reply_keyboards``, ``webhook_url``, ``allowed_updates``,
-      ``dropped_updates`` (updates not delivered because of ``allowed_updates``).
+      ``dropped_updates`` (updates not delivered because of ``allowed_updates``);
+    * ``limits`` (:class:`TelegramLimits` or ``None``), ``too_many_requests`` (429 answers due to
+      the limits) and ``delivered_total`` (messages the bot sent); see also
+      :meth:`delivered_count`.
     """
 
     def __init__(
@@ -1006,6 +1087,7 @@ class FakeBotAPI:
         port: int = 0,
         bot_username: str = "fake_test_bot",
         bot_first_name: str = "Test Bot",
+        limits: TelegramLimits | None = None,
     ) -> None:
         self.token = token
         self.host = host
@@ -1030,8 +1112,17 @@ class FakeBotAPI:
         self.webhook_url = ""
         self.allowed_updates: list[str] | None = None
         self.dropped_updates: list[JsonDict] = []
+        self.limits = limits
+        self.too_many_requests = 0
+        """Requests answered 429 because of :attr:`limits` (injected faults are not counted)."""
+        self.delivered_total = 0
+        """Messages the bot successfully sent, all chats together."""
 
         self._users: dict[int, FakeUser] = {}
+        self._delivered: dict[int, int] = {}
+        self._bot_window = _SlidingWindow(limits.per_bot_per_second) if limits else None
+        self._chat_windows: dict[Any, _SlidingWindow] = {}
+        self._latency_random = random.Random(limits.seed if limits else None)
         self._updates: list[JsonDict] = []
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_000_000_001)
@@ -1152,6 +1243,19 @@ class FakeBotAPI:
             )
             self.chats.setdefault(user_id, [])
         return self._users[user_id]
+
+    def add_users(self, ids: Iterable[int], first_name: str = "Test") -> None:
+        """Create many users at once (their chats become known); existing ones are kept."""
+        for user_id in ids:
+            if user_id not in self._users:
+                self._users[user_id] = FakeUser(
+                    self, user_id, first_name=first_name, language_code="ru"
+                )
+                self.chats.setdefault(user_id, [])
+
+    def delivered_count(self, chat_id: int) -> int:
+        """How many messages the bot successfully sent to ``chat_id`` (deleted ones included)."""
+        return self._delivered.get(chat_id, 0)
 
     def push_update(self, update: JsonDict) -> JsonDict:
         """Queue an arbitrary update (``update_id`` is assigned); return it."""
@@ -1386,6 +1490,7 @@ class FakeBotAPI:
         record = RecordedRequest(method=method, params=params, time=time.time(), files=files)
         self.requests.append(record)
         self._signal()
+        limited = self.limits is not None and method in _LIMITED_METHODS
         try:
             if match["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
@@ -1396,6 +1501,7 @@ class FakeBotAPI:
             if not await self._apply_delay(method):
                 raise ApiError(500, "Internal Server Error: the fake server is stopping")
             self._apply_fault(method, params)
+            arrival = self._admit(params) if limited else None
             try:
                 result = self._handlers[method.lower()][1](params, files)
                 if inspect.isawaitable(result):
@@ -1404,6 +1510,8 @@ class FakeBotAPI:
                 raise
             except Exception as exc:  # a bug in the fake: answer (and record) it as a 500
                 raise ApiError(500, f"Internal Server Error: {type(exc).__name__}: {exc}") from exc
+            if arrival is not None:
+                self._count_sent(params, arrival)
         except ApiError as exc:
             record.error_code, record.description = exc.error_code, exc.description
             record.injected = exc.injected
@@ -1415,9 +1523,13 @@ class FakeBotAPI:
                     Rejection(method, params, exc.error_code, exc.description, record.time)
                 )
             self._signal()
+            if limited:
+                await self._latency()
             return self._error_response(exc)
         record.result = result
         self._signal()
+        if limited:
+            await self._latency()
         return web.json_response({"ok": True, "result": result})
 
     @staticmethod
@@ -1509,6 +1621,45 @@ class FakeBotAPI:
                 retry_after=fault.retry_after,
                 injected=True,
             )
+
+    # -- internals: Telegram's limits ---------------------------------------------------------
+
+    def _admit(self, params: JsonDict) -> float:
+        """Check a sending request against :attr:`limits`; return its arrival time.
+
+        Raises the 429 :class:`ApiError` if one more message now would exceed the per-bot or the
+        per-chat rate. Nothing is counted here: :meth:`_count_sent` counts the request once it is
+        delivered (synchronously after this check, so the windows are exact).
+        """
+        assert self.limits is not None and self._bot_window is not None
+        now = asyncio.get_running_loop().time()
+        chat_window = self._chat_windows.get(params.get("chat_id"))
+        if not self._bot_window.allows(now) or (
+            chat_window is not None and not chat_window.allows(now)
+        ):
+            self.too_many_requests += 1
+            retry_after = self.limits.retry_after
+            raise ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+            )
+        return now
+
+    def _count_sent(self, params: JsonDict, arrival: float) -> None:
+        """Count a delivered request in the per-bot and per-chat windows."""
+        assert self.limits is not None and self._bot_window is not None
+        self._bot_window.add(arrival)
+        chat_id = params.get("chat_id")
+        window = self._chat_windows.get(chat_id)
+        if window is None:
+            window = self._chat_windows[chat_id] = _SlidingWindow(self.limits.per_chat_per_second)
+        window.add(arrival)
+
+    async def _latency(self) -> None:
+        """Wait the random network latency of :attr:`limits` (cut short by :meth:`stop`)."""
+        assert self.limits is not None
+        low, high = self.limits.latency
+        if high > 0:
+            await self._sleep(self._latency_random.uniform(low, high))
 
     # -- internals: validation helpers --------------------------------------------------------
 
@@ -1674,6 +1825,8 @@ class FakeBotAPI:
         if raw_key is not None and raw_value is not None:
             record[raw_key] = raw_value
         self.chats.setdefault(chat_id, []).append(record)
+        self._delivered[chat_id] = self._delivered.get(chat_id, 0) + 1
+        self.delivered_total += 1
         self._event(chat_id, "sent", record)
         return record
 

@@ -1,0 +1,513 @@
+"""Validation of a practicum schedule (практика) uploaded by staff as a CSV or XLSX file.
+
+:func:`parse_practicum_file` never raises on a bad file: it returns the parsed rows and a
+list of :class:`RowProblem`, each naming the line of the file (the header is line 1) and the
+column, e.g. ``line 4, start: '31.02.2027' is not a date DD.MM.YYYY``. Every problem of a
+row is reported, not just the first. The rows are only meaningful when there are no
+problems: the caller imports all of them or nothing.
+
+Line 0 is used for problems of the file as a whole (unsupported type, unreadable, empty).
+Line numbers are physical lines of the CSV text (a quoted value spanning lines counts from
+its first line) or row numbers of the worksheet.
+
+Pure module: no aiogram, no database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import PurePath
+from typing import Any
+
+import openpyxl
+
+__all__ = [
+    "GROUP_MAX",
+    "HEADERS",
+    "MAX_CSV_BYTES",
+    "MAX_ROWS",
+    "MAX_XLSX_UNPACKED_BYTES",
+    "PLACE_MAX",
+    "SUPERVISOR_MAX",
+    "PracticumRow",
+    "RowProblem",
+    "parse_practicum_file",
+]
+
+HEADERS = (
+    "college",
+    "group",
+    "specialty",
+    "start",
+    "end",
+    "place",
+    "supervisor",
+    "report_deadline",
+)
+
+MAX_ROWS = 2000
+GROUP_MAX = 20
+PLACE_MAX = 200
+SUPERVISOR_MAX = 120
+YEAR_MIN = 2000
+YEAR_MAX = 2100
+
+# Guards against huge files and zip bombs. A real schedule of 2000 rows is well under 1 MB.
+MAX_CSV_BYTES = 5 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 30 * 1024 * 1024
+MAX_XLSX_MEMBERS = 1000
+MAX_XLSX_COLUMNS = 64  # columns further right are not read at all
+_SHEET_ROWS_MAX = 1_048_576  # Excel's limit: a sheet claiming more rows is broken
+
+
+def _header_key(text: str) -> str:
+    """Case-, space-, underscore- and ё-insensitive form of a header cell."""
+    text = text.replace("\ufeff", "").replace("_", " ")
+    return " ".join(text.split()).casefold().replace("ё", "е")
+
+
+_HEADER_ALIASES: dict[str, str] = {
+    _header_key(alias): field
+    for field, aliases in {
+        "college": ("college", "колледж"),
+        "group": ("group", "группа"),
+        "specialty": ("specialty", "специальность"),
+        "start": ("start", "начало"),
+        "end": ("end", "окончание", "конец"),
+        "place": ("place", "место"),
+        "supervisor": ("supervisor", "руководитель"),
+        "report_deadline": ("report_deadline", "отчёт", "срок отчёта"),
+    }.items()
+    for alias in aliases
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PracticumRow:
+    line: int  # 1-based line in the file (the header is line 1)
+    college_id: str  # one of ``known_colleges``
+    group: str  # stripped, inner spaces collapsed, upper-cased, e.g. "МП-25-1"
+    specialty_code: str  # "22.02.08", one of ``known_specialties``
+    start: date
+    end: date  # >= start
+    place: str
+    supervisor: str
+    report_deadline: date  # >= end
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    line: int  # 0 = the file as a whole
+    column: str | None  # a name from HEADERS, or None for whole-row problems
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line > 0 else ""
+        if self.column:
+            where = f"{where}, {self.column}" if where else self.column
+        return f"{where}: {self.message}" if where else self.message
+
+
+class _Unreadable(Exception):
+    """The file cannot be read at all; carries the one problem to report."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.problem = RowProblem(line, None, message)
+
+
+class _BadValue(ValueError):
+    """A cell value is rejected; the message is the problem to report."""
+
+
+Record = tuple[int, tuple[object, ...]]  # (line, cells) of a non-blank line
+
+
+def parse_practicum_file(
+    filename: str,
+    content: bytes,
+    *,
+    known_colleges: AbstractSet[str],
+    known_specialties: AbstractSet[str],
+    max_rows: int = MAX_ROWS,
+) -> tuple[list[PracticumRow], list[RowProblem]]:
+    """Parse and validate an uploaded practicum schedule.
+
+    Returns ``(rows, problems)``; the rows are only meaningful when ``problems`` is empty.
+    Never raises on malformed input.
+    """
+    if max_rows < 1:
+        raise ValueError("max_rows must be positive")
+    suffix = PurePath(filename).suffix.lower()
+    try:
+        if suffix == ".csv":
+            records = _read_csv(content, max_rows)
+        elif suffix == ".xlsx":
+            records = _read_xlsx(content, max_rows)
+        else:
+            return [], [RowProblem(0, None, "unsupported file type: use CSV or XLSX")]
+    except _Unreadable as error:
+        return [], [error.problem]
+    return _validate(records, known_colleges, known_specialties, max_rows)
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def _is_blank(cells: Sequence[object]) -> bool:
+    if cells.count(None) == len(cells):  # fast path for the padding rows of a sheet
+        return True
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+def _collect(rows: Iterable[tuple[int, Sequence[object]]], max_rows: int) -> list[Record]:
+    """Non-blank lines: the header, up to ``max_rows`` data rows and one more (if any)."""
+    records: list[Record] = []
+    for line, cells in rows:
+        if line > _SHEET_ROWS_MAX:
+            raise _Unreadable(f"too many lines (more than {_SHEET_ROWS_MAX})")
+        if _is_blank(cells):
+            continue
+        records.append((line, tuple(cells)))
+        if len(records) > max_rows + 1:
+            break
+    return records
+
+
+def _decode(content: bytes) -> str:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _Unreadable("the file is not valid UTF-16 text") from None
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1251")
+    except UnicodeDecodeError:
+        raise _Unreadable("the file is neither UTF-8 nor Windows-1251 text") from None
+
+
+_SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
+
+
+def _read_csv(content: bytes, max_rows: int) -> list[Record]:
+    if len(content) > MAX_CSV_BYTES:
+        raise _Unreadable(f"the file is too large (max {MAX_CSV_BYTES // (1024 * 1024)} MB)")
+    text = _decode(content)
+    if "\x00" in text:
+        raise _Unreadable("the file is not CSV text (it contains NUL bytes)")
+
+    lines = text.splitlines()
+    delimiter = None
+    if lines and (sep := _SEP_LINE.fullmatch(lines[0].strip())):
+        # Excel's "sep=;" hint line: honour it and keep the line numbering.
+        delimiter = sep.group(1)
+        text = text[len(lines[0]) :]
+        lines[0] = ""
+    header = next((line for line in lines if line.strip()), "")
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = ";"
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, Sequence[object]]]:
+        previous = 0
+        try:
+            for cells in reader:
+                yield previous + 1, cells
+                previous = reader.line_num
+        except csv.Error as error:
+            raise _Unreadable(f"malformed CSV: {error}", line=previous + 1) from None
+
+    return _collect(rows(), max_rows)
+
+
+def _read_xlsx(content: bytes, max_rows: int) -> list[Record]:
+    not_xlsx = "the file is not a valid XLSX workbook"
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise _Unreadable(not_xlsx) from None
+    # Declared sizes are enforced by zipfile when reading (a lie fails the CRC check).
+    if (
+        len(members) > MAX_XLSX_MEMBERS
+        or sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES
+    ):
+        raise _Unreadable("the XLSX file is too large when unpacked")
+
+    # openpyxl warns about things it drops (data validation, drawings, default styles):
+    # irrelevant here, and the test-suite turns warnings into errors.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises anything on a broken file
+            raise _Unreadable(not_xlsx) from None
+        try:
+            if not workbook.worksheets:
+                raise _Unreadable("the workbook has no worksheets")
+            sheet = workbook.worksheets[0]
+            # The <dimension> in the file may lie (e.g. A1:XFD1048576): ignore it, so
+            # reading ends at the last row actually present.
+            if hasattr(sheet, "reset_dimensions"):
+                sheet.reset_dimensions()
+            rows = sheet.iter_rows(min_row=1, max_col=MAX_XLSX_COLUMNS, values_only=True)
+            return _collect(enumerate(rows, start=1), max_rows)
+        except _Unreadable:
+            raise
+        except Exception:
+            raise _Unreadable("could not read the first worksheet of the XLSX file") from None
+        finally:
+            workbook.close()
+
+
+# --- validating ----------------------------------------------------------------
+
+
+def _validate(
+    records: list[Record],
+    known_colleges: AbstractSet[str],
+    known_specialties: AbstractSet[str],
+    max_rows: int,
+) -> tuple[list[PracticumRow], list[RowProblem]]:
+    if not records:
+        return [], [RowProblem(0, None, "the file is empty")]
+    header_line, header = records[0]
+    columns, problems = _columns(header_line, header)
+    if problems:
+        return [], problems
+    if len(records) == 1:
+        return [], [RowProblem(0, None, "the file has no data rows, only the header")]
+
+    colleges = {college.casefold(): college for college in known_colleges}
+    result: list[PracticumRow] = []
+    seen: dict[tuple[str, str, date], int] = {}
+    for index, (line, cells) in enumerate(records[1:]):
+        if index >= max_rows:
+            problems.append(RowProblem(line, None, f"too many rows (max {max_rows})"))
+            break
+        row, row_problems, key = _parse_row(line, cells, columns, colleges, known_specialties)
+        problems += row_problems
+        if key is not None:
+            if key in seen:
+                problems.append(RowProblem(line, None, f"repeats line {seen[key]}"))
+            else:
+                seen[key] = line
+        if row is not None:
+            result.append(row)
+    return result, problems
+
+
+def _columns(line: int, header: Sequence[object]) -> tuple[dict[str, int], list[RowProblem]]:
+    """Map each field to its cell index; problems for missing or repeated columns."""
+    columns: dict[str, int] = {}
+    problems: list[RowProblem] = []
+    for index, cell in enumerate(header):
+        field = _HEADER_ALIASES.get(_header_key(_text(cell)))
+        if field is None:
+            continue  # an extra column: ignored
+        if field in columns:
+            problems.append(
+                RowProblem(
+                    line,
+                    field,
+                    f"column {field!r} appears twice (columns {columns[field] + 1} "
+                    f"and {index + 1})",
+                )
+            )
+        else:
+            columns[field] = index
+    for field in HEADERS:
+        if field not in columns:
+            problems.append(RowProblem(line, field, f"missing required column {field!r}"))
+    return columns, problems
+
+
+def _parse_row(
+    line: int,
+    cells: tuple[object, ...],
+    columns: dict[str, int],
+    colleges: dict[str, str],
+    specialties: AbstractSet[str],
+) -> tuple[PracticumRow | None, list[RowProblem], tuple[str, str, date] | None]:
+    """The row (if valid), all its problems, and its (college, group, start) key if known."""
+    problems: list[RowProblem] = []
+    values: dict[str, Any] = {}
+
+    def cell(field: str) -> object:
+        index = columns[field]
+        return cells[index] if index < len(cells) else None
+
+    parsers = {
+        "college": lambda value: _parse_college(value, colleges),
+        "group": _parse_group,
+        "specialty": lambda value: _parse_specialty(value, specialties),
+        "start": _parse_date,
+        "end": _parse_date,
+        "place": lambda value: _parse_text(value, PLACE_MAX),
+        "supervisor": lambda value: _parse_text(value, SUPERVISOR_MAX),
+        "report_deadline": _parse_date,
+    }
+    for field, parse in parsers.items():
+        value = cell(field)
+        if _is_blank((value,)):
+            problems.append(RowProblem(line, field, "value is required"))
+            continue
+        try:
+            values[field] = parse(value)
+        except _BadValue as error:
+            problems.append(RowProblem(line, field, str(error)))
+
+    start, end, deadline = values.get("start"), values.get("end"), values.get("report_deadline")
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        problems.append(RowProblem(line, "end", f"end {_fmt(end)} is before start {_fmt(start)}"))
+    if isinstance(end, date) and isinstance(deadline, date) and deadline < end:
+        problems.append(
+            RowProblem(
+                line,
+                "report_deadline",
+                f"report deadline {_fmt(deadline)} is before end {_fmt(end)}",
+            )
+        )
+
+    key = None
+    college, group = values.get("college"), values.get("group")
+    if isinstance(college, str) and isinstance(group, str) and isinstance(start, date):
+        key = (college, group, start)
+    if problems:
+        return None, problems, key
+    row = PracticumRow(
+        line=line,
+        college_id=values["college"],
+        group=values["group"],
+        specialty_code=values["specialty"],
+        start=values["start"],
+        end=values["end"],
+        place=values["place"],
+        supervisor=values["supervisor"],
+        report_deadline=values["report_deadline"],
+    )
+    return row, [], key
+
+
+# --- cell values ---------------------------------------------------------------
+
+
+def _fmt(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def _text(value: object) -> str:
+    """A cell as text (XLSX cells may be numbers or dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return _fmt(value) if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return _fmt(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _squeeze(text: str) -> str:
+    """Strip and collapse every run of whitespace (newlines, NBSP, tabs) to one space."""
+    return " ".join(text.split())
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    text = _squeeze(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"'{text}'"
+
+
+def _parse_college(value: object, colleges: dict[str, str]) -> str:
+    text = _squeeze(_text(value))
+    college = colleges.get(text.casefold())
+    if college is None:
+        raise _BadValue(f"unknown college {_quote(text)}")
+    return college
+
+
+_GROUP = re.compile(r"[\w\- ]+")
+
+
+def _parse_group(value: object) -> str:
+    group = _squeeze(_text(value)).upper()
+    if len(group) > GROUP_MAX:
+        raise _BadValue(f"{_quote(group)} is longer than {GROUP_MAX} characters")
+    if not _GROUP.fullmatch(group):
+        raise _BadValue(f"{_quote(group)} may contain only letters, digits, '-', '_' and spaces")
+    return group
+
+
+_SPECIALTY = re.compile(r"\d{2}\.\d{2}\.\d{2}")
+
+
+def _parse_specialty(value: object, specialties: AbstractSet[str]) -> str:
+    if isinstance(value, date) and YEAR_MIN <= value.year < YEAR_MIN + 100:
+        # Russian Excel turns a typed "22.02.08" into the date 22.02.2008: undo that.
+        text = value.strftime("%d.%m.%y")
+    else:
+        text = _squeeze(_text(value))
+    if not _SPECIALTY.fullmatch(text):
+        raise _BadValue(f"{_quote(text)} is not a specialty code NN.NN.NN")
+    if text not in specialties:
+        raise _BadValue(f"unknown specialty {_quote(text)}")
+    return text
+
+
+_MIDNIGHT = r"(?:[ T]0?0:00(?::00)?)?"  # "2026-07-01 00:00:00" as written by some tools
+_DMY = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})" + _MIDNIGHT)
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _MIDNIGHT)
+
+
+def _parse_date(value: object) -> date:
+    if isinstance(value, datetime):
+        result = value.date()
+    elif isinstance(value, date):
+        result = value
+    else:
+        text = _squeeze(_text(value))
+        not_a_date = _BadValue(f"{_quote(text)} is not a date DD.MM.YYYY")
+        if match := _DMY.fullmatch(text):
+            day, _, month, year = match.groups()
+        elif match := _ISO.fullmatch(text):
+            year, month, day = match.groups()
+        else:
+            raise not_a_date
+        try:
+            result = date(int(year), int(month), int(day))
+        except ValueError:
+            raise not_a_date from None
+    if not YEAR_MIN <= result.year <= YEAR_MAX:
+        raise _BadValue(f"{_fmt(result)}: the year must be between {YEAR_MIN} and {YEAR_MAX}")
+    return result
+
+
+def _parse_text(value: object, limit: int) -> str:
+    text = _squeeze(_text(value))
+    if len(text) > limit:
+        raise _BadValue(f"longer than {limit} characters ({len(text)})")
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        raise _BadValue(f"{_quote(text)} contains control characters")
+    return text
