@@ -14,11 +14,11 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from bot.practicum_import import HEADERS, PracticumRow, RowProblem, parse_practicum_file
 
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.practicum_import import HEADERS, PracticumRow, RowProblem, parse_practicum_file
 from bot.reminder_service import ReminderService
 from db.reminders import PracticumPeriod, ReminderRepository
 
