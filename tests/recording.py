@@ -16,6 +16,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
@@ -43,6 +44,7 @@ class Failure:
 class RecordingSession(BaseSession):
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    network_failures: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -54,6 +56,10 @@ class RecordingSession(BaseSession):
         self, method: str, status: int, description: str, retry_after: int | None = None
     ) -> None:
         self.failures.append(Failure(method, status, description, retry_after))
+
+    def fail_network_next(self, method: str) -> None:
+        """The next call of ``method`` times out (aiogram's ``TelegramNetworkError``)."""
+        self.network_failures.append(method)
 
     def of(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
@@ -83,6 +89,9 @@ class RecordingSession(BaseSession):
         name = name[0].lower() + name[1:]
         params = _resolve(bot, method.model_dump(exclude_none=True))
         self.calls.append(Call(name, params))
+        if name in self.network_failures:
+            self.network_failures.remove(name)
+            raise TelegramNetworkError(method=method, message="Request timeout error")
         for failure in self.failures:
             if failure.method == name:
                 self.failures.remove(failure)

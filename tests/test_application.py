@@ -646,3 +646,27 @@ def test_age_is_checked_on_the_day_in_norilsk() -> None:
 
     assert is_minor(date(2008, 11, 27), date(2026, 11, 26))
     assert not is_minor(date(2008, 11, 26), date(2026, 11, 26))
+
+
+async def test_a_timed_out_notice_is_retried_and_after_too_many_failures_recorded(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    from datetime import timedelta
+
+    await submit(english_user, await fill_form(english_user))
+    sender = sender_of(dp)
+    sender.max_attempts = 2
+    await sender.drain(bot)  # the staff post
+    repo = ApplicationRepository(db)
+    application = await repo.for_user(1002)
+    assert application is not None
+    await change_status(repo, application, "accepted", clock.now(), actor_id=1)
+    english_user.session.fail_network_next("sendMessage")
+    await sender.drain(bot)
+    row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'status'")
+    assert row["status"] == "pending" and "timeout" in row["last_error"]
+    clock.current += timedelta(minutes=5)
+    english_user.session.fail_network_next("sendMessage")
+    await sender.drain(bot)
+    row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'status'")
+    assert row["status"] == "failed" and row["attempts"] == 2  # given up, the error kept

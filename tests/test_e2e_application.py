@@ -235,3 +235,44 @@ async def test_messages_due_while_the_bot_was_down_are_sent_after_start_despite_
         assert status == "sent" and attempts >= 2  # the 500s cost the sender an attempt
     finally:
         await process.kill()
+
+
+async def test_staff_upload_a_practicum_file_bad_rows_refused_whole_then_good_imported(
+    fake: FakeBotAPI, bot_process: BotProcess, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    staff = fake.user(STAFF)
+    header = "колледж;группа;специальность;начало;окончание;место;руководитель;отчёт\n"
+    good = (
+        "ntpts;МП-25-1;22.02.08;12.05.2027;20.06.2027;Надеждинский завод;Иванов И. И.;25.06.2027\n"
+    )
+    bad = "ntpts;МП-25-2;22.02.08;31.06.2027;20.06.2027;Завод;Петров;25.06.2027\n"
+    staff.send_document("практика.csv", "text/csv", content=(header + good + bad).encode("cp1251"))
+    refused = await staff.wait_reply()
+    assert "Ничего не загружено" in refused["text"]
+    assert "line 3" in refused["text"]
+    db = tmp_path / "bot.sqlite3"
+    assert query(db, "SELECT count(*) FROM practicum_periods") == [(0,)]
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["college", "group", "specialty", "start", "end", "place", "supervisor",
+                  "report_deadline"])  # fmt: skip
+    sheet.append(["ntpts", "МП-25-1", "22.02.08", "12.05.2027", "20.06.2027", "НМЗ", "Иванов",
+                  "25.06.2027"])  # fmt: skip
+    sheet.append(["ntpts", "МП-25-2", "22.02.08", "13.05.2027", "21.06.2027", "НМЗ", "Петров",
+                  "26.06.2027"])  # fmt: skip
+    path = tmp_path / "practicum.xlsx"
+    book.save(path)
+    staff.send_document(
+        "practicum.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content=path.read_bytes(),
+    )
+    imported = await staff.wait_reply()
+    assert "Загружено периодов практики: 2" in imported["text"]
+    assert query(db, "SELECT group_name FROM practicum_periods ORDER BY id") == [
+        ("МП-25-1",),
+        ("МП-25-2",),
+    ]
