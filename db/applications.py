@@ -99,6 +99,22 @@ def _score_rank(score: Decimal) -> int:
     return int(score * 100)
 
 
+def _columns(data: ApplicationData) -> tuple[object, ...]:
+    """Values of full_name … minor, in the order of the applications table."""
+    return (
+        data.full_name,
+        data.birth_date.isoformat(),
+        data.phone,
+        data.email,
+        data.education_base,
+        f"{data.average_score:.2f}",
+        _score_rank(data.average_score),
+        int(data.dormitory),
+        data.channel,
+        int(data.minor),
+    )
+
+
 class ConsentRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -212,23 +228,7 @@ class ApplicationRepository:
                     submitted_at, updated_at
                 ) VALUES (?, ?, ?, 'submitted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                (
-                    number,
-                    user_id,
-                    campaign_year,
-                    data.full_name,
-                    data.birth_date.isoformat(),
-                    data.phone,
-                    data.email,
-                    data.education_base,
-                    f"{data.average_score:.2f}",
-                    _score_rank(data.average_score),
-                    int(data.dormitory),
-                    data.channel,
-                    int(data.minor),
-                    now.isoformat(),
-                    now.isoformat(),
-                ),
+                (number, user_id, campaign_year, *_columns(data), now.isoformat(), now.isoformat()),
             )
             application_id = int(cursor.lastrowid or 0)
             await self._write_choices(conn, application_id, data.specialties)
@@ -250,20 +250,7 @@ class ApplicationRepository:
                     channel = ?, minor = ?, updated_at = ?
                 WHERE id = ?
                 """,
-                (
-                    data.full_name,
-                    data.birth_date.isoformat(),
-                    data.phone,
-                    data.email,
-                    data.education_base,
-                    f"{data.average_score:.2f}",
-                    _score_rank(data.average_score),
-                    int(data.dormitory),
-                    data.channel,
-                    int(data.minor),
-                    now.isoformat(),
-                    application_id,
-                ),
+                (*_columns(data), now.isoformat(), application_id),
             )
             await conn.execute(
                 "DELETE FROM application_choices WHERE application_id = ?", (application_id,)

@@ -950,26 +950,10 @@ def get_router() -> Router:
         form = dict(data.get("form") or {})
         documents = list(form.get("documents") or [])
         same_kind = [d for d in documents if d["kind"] == kind]
-        if any(d["file_unique_id"] == ref.file_unique_id for d in same_kind):
-            await message.answer(_("This file is already here."))
+        entry = await new_file_entry(message, same_kind, ref, clock)
+        if entry is None:
             return
-        if len(same_kind) >= MAX_PAGES_PER_DOCUMENT:
-            await message.answer(
-                _("That is {max} files for this document already. Press «Done».").format(
-                    max=MAX_PAGES_PER_DOCUMENT
-                )
-            )
-            return
-        documents.append(
-            {
-                "kind": ref.kind,
-                "file_id": ref.file_id,
-                "file_unique_id": ref.file_unique_id,
-                "content_type": ref.content_type,
-                "file_size": ref.file_size,
-                "added_at": clock.now().isoformat(),
-            }
-        )
+        documents.append(entry)
         form["documents"] = documents
         await save_form(state, form)
         await go(message, state, "documents", catalog)
@@ -1111,6 +1095,31 @@ async def document_from_message(message: Message, kind: str) -> DocumentRef | No
         )
         return None
     return ref
+
+
+async def new_file_entry(
+    message: Message, same_kind: list[dict[str, Any]], ref: DocumentRef, clock: Clock
+) -> dict[str, Any] | None:
+    """The stored form of one more page of a document, or ``None`` after telling why not
+    (the same file twice, too many pages)."""
+    if any(d["file_unique_id"] == ref.file_unique_id for d in same_kind):
+        await message.answer(_("This file is already here."))
+        return None
+    if len(same_kind) >= MAX_PAGES_PER_DOCUMENT:
+        await message.answer(
+            _("That is {max} files for this document already. Press «Done».").format(
+                max=MAX_PAGES_PER_DOCUMENT
+            )
+        )
+        return None
+    return {
+        "kind": ref.kind,
+        "file_id": ref.file_id,
+        "file_unique_id": ref.file_unique_id,
+        "content_type": ref.content_type,
+        "file_size": ref.file_size,
+        "added_at": clock.now().isoformat(),
+    }
 
 
 def _deps(deps: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.applications import (
     DOCUMENT_KINDS,
     EDITABLE_STATUSES,
-    MAX_PAGES_PER_DOCUMENT,
     WITHDRAWABLE_STATUSES,
     document_steps,
     missing_documents,
@@ -223,7 +222,7 @@ def get_router() -> Router:
 
     @router.message(StateFilter(AddDocument.upload), F.photo | F.document)
     async def upload(message: Message, state: FSMContext, clock: Clock) -> None:
-        from handlers.application_form import document_from_message
+        from handlers.application_form import document_from_message, new_file_entry
 
         data = await state.get_data()
         kind = data.get("doc_kind", "passport")
@@ -231,24 +230,10 @@ def get_router() -> Router:
         if ref is None:
             return
         files = list(data.get("files") or [])
-        if any(f["file_unique_id"] == ref.file_unique_id for f in files):
-            await message.answer(_("This file is already here."))
+        entry = await new_file_entry(message, files, ref, clock)
+        if entry is None:
             return
-        if len(files) >= MAX_PAGES_PER_DOCUMENT:
-            await message.answer(
-                _("That is {max} files for this document already. Press «Done».").format(
-                    max=MAX_PAGES_PER_DOCUMENT
-                )
-            )
-            return
-        files.append(
-            {
-                "file_id": ref.file_id,
-                "file_unique_id": ref.file_unique_id,
-                "content_type": ref.content_type,
-                "file_size": ref.file_size,
-            }
-        )
+        files.append(entry)
         await state.update_data(files=files)
         await message.answer(
             upload_text(kind, len(files)), reply_markup=upload_keyboard(len(files))
