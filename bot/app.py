@@ -34,6 +34,7 @@ from db.database import Database
 from db.fsm_storage import SQLiteStorage
 from db.outbox import OutboxRepository
 from db.reminders import ReminderRepository
+from db.staff import StaffRepository
 from db.users import UserRepository
 from handlers import get_routers
 from handlers.notices import NoticeRenderer
@@ -105,6 +106,7 @@ def build_dispatcher(
         i18n=i18n,
         reminders=reminders,
         reminder_service=reminder_service,
+        staff=StaffRepository(db),
     )
     dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))

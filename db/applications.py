@@ -310,6 +310,20 @@ class ApplicationRepository:
                 )
             return history_id
 
+    async def mark_received(
+        self, application_id: int, flag: str, now: datetime, notices: list[Notice]
+    ) -> None:
+        """Mark the original certificate or the medical certificate received, and queue the
+        applicant's notice in the same transaction."""
+        if flag not in ("original_received", "medical_received"):
+            raise ValueError(f"unknown flag {flag!r}")
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                f"UPDATE applications SET {flag} = 1, updated_at = ? WHERE id = ?",
+                (now.isoformat(), application_id),
+            )
+            await _put_notices(conn, notices, application_id, now)
+
     @staticmethod
     async def _write_choices(
         conn: aiosqlite.Connection, application_id: int, codes: tuple[str, ...]

@@ -14,6 +14,7 @@ from handlers import (
     my_application,
     reminder_settings,
     specialties,
+    staff,
     staff_practicum,
     start,
     student,
@@ -34,6 +35,7 @@ def get_routers() -> list[Router]:
         student.get_router(),
         reminder_settings.get_router(),
         staff_practicum.get_router(),
+        staff.get_router(),
         fallback.get_router(),
     ]
     for router in routers:

@@ -1020,7 +1020,15 @@ def get_router() -> Router:
         application_data = to_application_data(form)
         now = clock.now()
         if data.get("application_id") is not None:
-            await applications.update_data(int(data["application_id"]), application_data, now)
+            from handlers.my_application import back_to_review_if_corrected
+
+            edited = await applications.get(int(data["application_id"]))
+            if edited is None or edited.user_id != callback.from_user.id:
+                await state.clear()
+                await stale(callback)
+                return
+            await applications.update_data(edited.id, application_data, now)
+            await back_to_review_if_corrected(edited, settings, applications, clock)
             await state.clear()
             await callback.answer(_("Changes saved."))
             await show_application(callback, applications, catalog, settings, clock, state)

@@ -149,6 +149,24 @@ def staff_status_notices(settings: Settings, event: str) -> list[Notice]:
     ]
 
 
+async def back_to_review_if_corrected(
+    application: Application,
+    settings: Settings,
+    applications: ApplicationRepository,
+    clock: Clock,
+) -> None:
+    """An application waiting for a correction goes back to review once the applicant changed
+    something; the staff are told."""
+    if application.status != "needs_correction":
+        return
+    await applications.set_status(
+        application.id,
+        "submitted",
+        clock.now(),
+        notices=staff_status_notices(settings, "corrected"),
+    )
+
+
 def get_router() -> Router:
     router = Router(name=__name__)
 
@@ -274,6 +292,7 @@ def get_router() -> Router:
             for f in files
         ]
         await applications.add_documents(application.id, refs, clock.now())
+        await back_to_review_if_corrected(application, deps["settings"], applications, clock)
         await state.clear()
         await callback.answer(_("Saved."))
         await show_application(

@@ -72,6 +72,8 @@ class NoticeRenderer:
                 ]
             if message.kind == "status" and application:
                 return [self.status(message, application)]
+            if message.kind == "received" and application:
+                return [self.received(message, application)]
             if message.kind == "reminder":
                 return await self.reminder(message, application)
         raise ValueError(f"unknown outbox kind {message.kind!r}")
@@ -112,6 +114,10 @@ class NoticeRenderer:
             return _("↩️ Application {number} was withdrawn by the applicant.").format(
                 number=application.number
             )
+        if event == "corrected":
+            return _("✏️ Application {number} was corrected by the applicant.").format(
+                number=application.number
+            )
         if event == "resubmitted":
             return _("🔁 Application {number} was submitted again by the applicant.").format(
                 number=application.number
@@ -137,6 +143,16 @@ class NoticeRenderer:
         return SendMessage(
             chat_id=message.chat_id, text="\n".join(lines), reply_markup=builder.as_markup()
         )
+
+    def received(self, message: OutboxMessage, application: Application) -> SendMessage:
+        text = (
+            _("📬 Application {number}: the college has received your original certificate.")
+            if message.payload.get("flag") == "original_received"
+            else _("📬 Application {number}: the college has received your medical certificate.")
+        ).format(number=application.number)
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("📄 My application"), callback_data=MyAppCb(action="show"))
+        return SendMessage(chat_id=message.chat_id, text=text, reply_markup=builder.as_markup())
 
     async def reminder(
         self, message: OutboxMessage, application: Application | None

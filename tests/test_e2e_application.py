@@ -3,6 +3,7 @@ a kill -9 in the middle, a double click on Submit, the staff post, rankings and 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -229,9 +230,14 @@ async def test_messages_due_while_the_bot_was_down_are_sent_after_start_despite_
         await fake.wait_for(lambda: user.messages(), timeout=30, what="the status notice")
         [notice] = user.messages()
         assert "«документы приняты»" in notice["text"]  # not a user yet: the default, ru
-        [(status, attempts)] = query(
-            tmp_path / "bot.sqlite3", "SELECT status, attempts FROM outbox WHERE kind = 'status'"
-        )
+        db_path = tmp_path / "bot.sqlite3"
+        sql = "SELECT status, attempts FROM outbox WHERE kind = 'status'"
+        # Marked sent right after Telegram's answer: wait for that write, not only the message.
+        for _ in range(200):  # the fake sees no request after it, so poll the file itself
+            if query(db_path, sql)[0][0] == "sent":
+                break
+            await asyncio.sleep(0.05)
+        [(status, attempts)] = query(db_path, sql)
         assert status == "sent" and attempts >= 2  # the 500s cost the sender an attempt
     finally:
         await process.kill()

@@ -1,0 +1,154 @@
+"""Admission staff: access on every update, review actions with their notices, the
+correction round trip, the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+
+from bot.sender import OutboxSender
+from db.database import Database
+from db.staff import StaffRepository
+from tests.client import UserClient, buttons
+from tests.test_application import fill_form, submit
+
+ACTIONS = ("panel", "queue", "card", "docs", "accept", "correct", "reject", "enroll",
+           "original", "medical")  # fmt: skip
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [text for text, _ in buttons(message)]
+
+
+def drain_fast(dp: Dispatcher) -> OutboxSender:
+    sender: OutboxSender = dp["sender"]
+    sender.private_interval = sender.group_interval = 0
+    return sender
+
+
+@pytest.fixture
+async def applied(english_user: UserClient) -> UserClient:
+    await submit(english_user, await fill_form(english_user))
+    return english_user
+
+
+@pytest.fixture
+def admin(dp: Dispatcher, bot: Bot) -> UserClient:
+    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
+
+
+async def open_card(admin: UserClient) -> dict[str, Any]:
+    [panel] = await admin.send("/staff")
+    [queue] = await admin.click("submitted (1)", panel)
+    [card] = await admin.click(labels(queue)[0], queue)
+    return card
+
+
+async def test_staff_panel_counts_and_the_queue_opens_the_card(
+    applied: UserClient, admin: UserClient
+) -> None:
+    [panel] = await admin.send("/staff")
+    assert "submitted: 1" in panel["text"] and "Total: 1" in panel["text"]
+    card = await open_card(admin)
+    assert "Application М-2027-0001" in card["text"]
+    assert "Иванова Анна Сергеевна" in card["text"]
+    assert "Original certificate: not received" in card["text"]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+async def test_every_staff_action_as_a_non_staff_user_is_refused(
+    applied: UserClient, db: Database, action: str
+) -> None:
+    before = await db.fetchval("SELECT count(*) FROM outbox")
+    menu = applied.last_with_keyboard()
+    replies = await applied.click_data(f"sf2:{action}:1:submitted", menu)
+    answer = applied.answers()[-1]
+    assert answer["text"] == "No access." and answer["show_alert"] is True
+    assert replies == []
+    assert await db.fetchval("SELECT status FROM applications") == "submitted"
+    assert await db.fetchval("SELECT count(*) FROM outbox") == before
+    assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+async def test_the_staff_command_as_a_non_staff_user_is_refused(applied: UserClient) -> None:
+    [reply] = await applied.send("/staff")
+    assert reply["text"] == "No access."
+
+
+async def test_accepting_documents_notifies_the_applicant_and_is_audited(
+    applied: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    card = await open_card(admin)
+    [card] = await admin.click("✅ Accept documents", card)
+    assert "Status: <b>documents accepted</b>" in card["text"]
+    applied.session.clear()
+    await drain_fast(dp).drain(bot)
+    notices = [c for c in applied.session.of("sendMessage") if c["chat_id"] == 1002]
+    assert any("the status is now «documents accepted»" in n["text"] for n in notices)
+    [entry] = await StaffRepository(db).audit_log("М-2027-0001")
+    assert (entry.actor_id, entry.action) == (1, "status:accepted")
+
+
+async def test_a_correction_round_trip(
+    applied: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    card = await open_card(admin)
+    [prompt] = await admin.click("✏️ Ask to correct", card)
+    assert "type the comment" in prompt["text"]
+    [card] = await admin.send("Фото паспорта <размыто>")
+    assert "Status: <b>needs correction</b>" in card["text"]
+    assert "Фото паспорта &lt;размыто&gt;" in card["text"]
+
+    applied.session.clear()
+    await drain_fast(dp).drain(bot)
+    [call] = [
+        c for c in applied.session.calls
+        if c.method == "sendMessage" and c.params["chat_id"] == 1002
+    ]  # fmt: skip
+    notice = {**call.params, "message_id": call.result["message_id"]}
+    assert "«needs correction»" in notice["text"] and "размыто" in notice["text"]
+
+    [mine] = await applied.click("📄 My application", notice)
+    [kinds] = await applied.click("📎 Add a document", mine)
+    await applied.click("Passport (main page)", kinds)
+    [received] = await applied.send_photo("sharp")
+    [mine] = await applied.click("✅ Done", received)
+    assert "Status: <b>submitted</b>" in mine["text"]
+
+    applied.session.clear()
+    await drain_fast(dp).drain(bot)
+    staff_texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1]
+    assert any("corrected by the applicant" in t or "исправлено" in t for t in staff_texts)
+
+
+async def test_reject_needs_a_reason_and_marks_are_notified(
+    applied: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    card = await open_card(admin)
+    [card] = await admin.click("📜 Original received", card)
+    assert "Original certificate: received" in card["text"]
+    await admin.click("❌ Reject", card)
+    [hint] = await admin.send_sticker()
+    assert "as text" in hint["text"]
+    [card] = await admin.send("Поздно подано")
+    assert "Status: <b>rejected</b>" in card["text"]
+    applied.session.clear()
+    await drain_fast(dp).drain(bot)
+    texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1002]
+    assert any("received your original certificate" in t for t in texts)
+    assert any("«rejected»" in t and "Поздно подано" in t for t in texts)
+    actions = [e.action for e in await StaffRepository(db).audit_log()]
+    assert actions == ["original", "status:rejected"]
+
+
+async def test_staff_get_the_documents_of_an_application(
+    applied: UserClient, admin: UserClient
+) -> None:
+    card = await open_card(admin)
+    admin.session.clear()
+    await admin.click("📎 Documents", card)
+    captions = [c["caption"] for c in admin.session.of("sendPhoto")]
+    assert captions[0].startswith("М-2027-0001 · ")
+    assert len(captions) == 3
