@@ -24,6 +24,12 @@ class StaffRepository:
     async def is_staff(self, user_id: int) -> bool:
         return await self.db.fetchval("SELECT 1 FROM staff WHERE user_id = ?", (user_id,)) == 1
 
+    async def role(self, user_id: int) -> tuple[str | None] | None:
+        """``(college_id,)`` of a granted staff member (college_id None: all colleges), or
+        None for someone who is not staff."""
+        row = await self.db.fetchone("SELECT college_id FROM staff WHERE user_id = ?", (user_id,))
+        return None if row is None else (row["college_id"],)
+
     async def counts_by_status(self, campaign_year: int) -> dict[str, int]:
         rows = await self.db.fetchall(
             "SELECT status, count(*) AS n FROM applications WHERE campaign_year = ? "

@@ -19,6 +19,7 @@ from bot.applications import STATUSES, change_status
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.roles import Scope
 from db.applications import Application, ApplicationRepository, Notice
 from db.staff import StaffRepository
 from handlers.application_texts import (
@@ -52,8 +53,16 @@ class StaffForm(StatesGroup):
     comment = State()
 
 
+async def scope_of(user_id: int, settings: Settings, staff: StaffRepository) -> Scope | None:
+    """The staff scope of a user, read afresh on every update; None: not staff."""
+    if user_id in settings.admin_ids:
+        return Scope(user_id, None, admin=True)
+    role = await staff.role(user_id)
+    return None if role is None else Scope(user_id, role[0])
+
+
 async def has_access(user_id: int, settings: Settings, staff: StaffRepository) -> bool:
-    return user_id in settings.admin_ids or await staff.is_staff(user_id)
+    return await scope_of(user_id, settings, staff) is not None
 
 
 async def panel(
