@@ -19,6 +19,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.broadcasts import BroadcastMonitor
 from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
@@ -26,17 +27,25 @@ from bot.i18n import build_i18n
 from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.reminder_service import ReminderService
 from bot.reminders import Planner
+from bot.retention import RetentionService
 from bot.sender import OutboxSender, QuietHours
 from bot.telegram_retry import RetryMiddleware
 from db.applications import ApplicationRepository, ConsentRepository
+from db.backup import make_backup, running_lock
+from db.broadcasts import BroadcastRepository
 from db.catalog import CatalogRepository
 from db.database import Database
 from db.fsm_storage import SQLiteStorage
 from db.outbox import OutboxRepository
+from db.questions import QuestionRepository
 from db.reminders import ReminderRepository
+from db.reports import ReportRepository
+from db.retention import RetentionRepository
 from db.staff import StaffRepository
 from db.users import UserRepository
 from handlers import get_routers
+from handlers.application_form import staff_recipients
+from handlers.broadcast import ProgressTexts
 from handlers.notices import NoticeRenderer
 
 log = logging.getLogger(__name__)
@@ -71,6 +80,7 @@ def build_dispatcher(
     catalogs = CatalogService(CatalogRepository(db))
     applications = ApplicationRepository(db)
     reminders = ReminderRepository(db)
+    broadcasts = BroadcastRepository(db)
     sender = OutboxSender(
         OutboxRepository(db),
         users,
@@ -82,6 +92,7 @@ def build_dispatcher(
             settings=settings,
             reminders=reminders,
             clock=clock,
+            broadcasts=broadcasts,
         ),
         clock,
         send_rate=settings.send_rate,
@@ -90,6 +101,14 @@ def build_dispatcher(
     )
     reminder_service = ReminderService(
         reminders, catalogs, clock, Planner(settings.tz, settings.reminder_hour)
+    )
+    retention = RetentionService(
+        RetentionRepository(db),
+        catalogs,
+        clock,
+        retention_days=settings.retention_days,
+        enrolled_days=settings.enrolled_retention_days,
+        staff_chats=staff_recipients(settings),
     )
     dp = Dispatcher(
         storage=storage or SQLiteStorage(db),
@@ -106,7 +125,14 @@ def build_dispatcher(
         i18n=i18n,
         reminders=reminders,
         reminder_service=reminder_service,
+        retention=retention,
         staff=StaffRepository(db),
+        questions=QuestionRepository(db),
+        broadcasts=broadcasts,
+        reports=ReportRepository(db),
+        broadcast_monitor=BroadcastMonitor(
+            broadcasts, ProgressTexts(i18n, users, catalogs, settings), clock
+        ),
     )
     dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
@@ -127,10 +153,15 @@ def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
                 command="language", description=i18n.gettext("Language: Russian or English")
             ),
             BotCommand(command="cancel", description=i18n.gettext("Stop and go back to the menu")),
+            BotCommand(
+                command="delete_my_data",
+                description=i18n.gettext("Erase everything the bot keeps about you"),
+            ),
         ]
 
 
 PLAN_EVERY_MINUTES = 10
+RETENTION_EVERY_HOURS = 6
 
 
 async def on_startup(
@@ -140,6 +171,8 @@ async def on_startup(
     settings: Settings,
     sender: OutboxSender,
     reminder_service: ReminderService,
+    broadcast_monitor: BroadcastMonitor,
+    retention: RetentionService,
 ) -> None:
     scope = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(bot_commands(i18n, settings.default_locale), scope=scope)
@@ -150,6 +183,7 @@ async def on_startup(
     if settings.admission_chat_id is None and not settings.admin_ids:
         log.warning("neither ADMISSION_CHAT_ID nor ADMIN_IDS is set: nobody sees new applications")
     sender.start(bot)
+    broadcast_monitor.start(bot)
     # The scheduler is only the clock: what is due lives in the outbox table. It is started
     # here, inside the running loop, and plans once right away (catching up after downtime).
     scheduler = AsyncIOScheduler(timezone=settings.tz)
@@ -163,12 +197,50 @@ async def on_startup(
         max_instances=1,
         misfire_grace_time=None,
     )
+    scheduler.add_job(
+        retention.scheduled,
+        "interval",
+        hours=RETENTION_EVERY_HOURS,
+        id="retention",
+        next_run_time=datetime.now(settings.tz),
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
+    if settings.backup_dir is not None:
+        scheduler.add_job(
+            daily_backup,
+            "cron",
+            hour=settings.backup_hour,
+            args=[settings],
+            id="backup",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
     scheduler.start()
     dispatcher["scheduler"] = scheduler
 
 
+async def daily_backup(settings: Settings) -> None:
+    assert settings.backup_dir is not None
+    try:
+        await asyncio.to_thread(
+            make_backup,
+            settings.database_path,
+            settings.backup_dir,
+            settings.backup_keep,
+            datetime.now(settings.tz),
+        )
+    except Exception:
+        log.exception("the daily backup failed")
+
+
 async def on_shutdown(
-    dispatcher: Dispatcher, sender: OutboxSender, reminder_service: ReminderService
+    dispatcher: Dispatcher,
+    sender: OutboxSender,
+    reminder_service: ReminderService,
+    broadcast_monitor: BroadcastMonitor,
 ) -> None:
     """Let handlers that are still running finish (bounded) before the database closes."""
     scheduler = dispatcher.workflow_data.get("scheduler")
@@ -187,6 +259,7 @@ async def on_shutdown(
         with suppress(asyncio.CancelledError):
             await asyncio.gather(*pending, return_exceptions=True)
     await sender.stop(SHUTDOWN_GRACE_SECONDS)
+    await broadcast_monitor.stop()
 
 
 async def prepare_database(path: Any) -> Database:
@@ -204,12 +277,13 @@ async def prepare_database(path: Any) -> Database:
 async def run_polling(settings: Settings) -> None:
     """Run the bot with long polling until SIGINT/SIGTERM."""
     i18n = build_i18n(settings.default_locale)
-    db = await prepare_database(settings.database_path)
-    try:
-        bot = build_bot(settings)
-        dp = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=Clock(settings.tz))
-        await bot.delete_webhook(drop_pending_updates=False)
-        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
-    finally:
-        await db.close()
-        log.info("stopped")
+    with running_lock(settings.database_path):
+        db = await prepare_database(settings.database_path)
+        try:
+            bot = build_bot(settings)
+            dp = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=Clock(settings.tz))
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+        finally:
+            await db.close()
+            log.info("stopped")

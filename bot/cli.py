@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot`` runs the bot; ``python -m bot catalog check|load FILE``."""
+"""Command line: ``python -m bot`` runs the bot; ``python -m bot catalog check|load FILE``;
+``python -m bot backup [DEST]``; ``python -m bot restore SRC``."""
 
 from __future__ import annotations
 
@@ -40,7 +41,55 @@ def _parser() -> argparse.ArgumentParser:
         "load", help="validate a catalogue file and make it current in the database"
     )
     load.add_argument("file", type=Path)
+    backup = commands.add_parser(
+        "backup", help="copy the database into a folder while the bot runs, check and rotate"
+    )
+    backup.add_argument("dest", type=Path, nargs="?", help="folder (default: BACKUP_DIR)")
+    backup.add_argument("--keep", type=int, help="copies to keep (default: BACKUP_KEEP)")
+    restore = commands.add_parser(
+        "restore", help="replace the database with a checked copy (stop the bot first)"
+    )
+    restore.add_argument("source", type=Path)
     return parser
+
+
+def backup_command(dest: Path | None, keep: int | None, settings: CommonSettings) -> int:
+    from datetime import datetime
+
+    from db.backup import BackupError, make_backup
+
+    directory = dest or settings.backup_dir
+    if directory is None:
+        print("name a folder, or set BACKUP_DIR", file=sys.stderr)
+        return 2
+    try:
+        path = make_backup(
+            settings.database_path,
+            directory,
+            keep or settings.backup_keep,
+            datetime.now(settings.tz),
+        )
+    except (BackupError, OSError) as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"{path}: copied and checked")
+    return 0
+
+
+def restore_command(source: Path, settings: CommonSettings) -> int:
+    from datetime import datetime
+
+    from db.backup import BackupError, restore
+
+    try:
+        kept = restore(source, settings.database_path, datetime.now(settings.tz))
+    except (BackupError, OSError) as exc:
+        print(f"restore refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"{settings.database_path}: restored from {source}")
+    if kept is not None:
+        print(f"the replaced database is kept as {kept}; delete it once all is well")
+    return 0
 
 
 def catalog_check(path: Path) -> int:
@@ -86,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         return catalog_check(args.file)
     try:
         settings: CommonSettings = (
-            CommonSettings() if args.command == "catalog" else Settings()  # type: ignore[call-arg]
+            CommonSettings() if args.command in ("catalog", "backup", "restore") else Settings()  # type: ignore[call-arg]
         )
     except ValidationError as exc:
         print(describe_settings_error(exc), file=sys.stderr)
@@ -94,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(settings.log_level)
     if args.command == "catalog":
         return asyncio.run(catalog_load(args.file, settings))
+    if args.command == "backup":
+        return backup_command(args.dest, args.keep, settings)
+    if args.command == "restore":
+        return restore_command(args.source, settings)
     from bot.app import run_polling
     from db.database import DatabaseTooNewError
 

@@ -31,6 +31,14 @@ class CommonSettings(BaseSettings):
     default_locale: Locale = "ru"
     timezone: str = "Asia/Krasnoyarsk"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    backup_dir: Path | None = None
+    backup_keep: Annotated[int, Field(ge=1, le=1000)] = 14
+    backup_hour: Annotated[int, Field(ge=0, le=23)] = 3
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _empty_dir_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("timezone")
     @classmethod
@@ -60,11 +68,12 @@ class Settings(CommonSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     admission_chat_id: int | None = None
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    enrolled_retention_days: Annotated[int, Field(ge=0, le=36500)] | None = None
     send_rate: Annotated[float, Field(gt=0, le=30)] = 25
     send_concurrency: Annotated[int, Field(ge=1, le=30)] = 1
     reminder_hour: Annotated[int, Field(ge=8, le=21)] = 10
 
-    @field_validator("admission_chat_id", mode="before")
+    @field_validator("admission_chat_id", "enrolled_retention_days", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

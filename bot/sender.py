@@ -39,6 +39,9 @@ Renderer = Callable[[OutboxMessage], Awaitable[list[TelegramMethod[Any]] | None]
 
 PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one person
 GROUP_CHAT_INTERVAL = 3.0  # 20 messages a minute in a group
+# Messages nobody is waiting for at night: they wait for the morning. Answers to what the
+# user did (status changes, answers to questions) go out at once.
+QUIET_KINDS = frozenset({"reminder", "broadcast"})
 
 
 class QuietHours:
@@ -174,7 +177,7 @@ class OutboxSender:
             )
             await self.outbox.finish(message.id, "dropped", "deadline passed")
             return
-        if self.quiet_hours is not None and message.kind.startswith("reminder"):
+        if self.quiet_hours is not None and message.kind in QUIET_KINDS:
             resume_at = self.quiet_hours.resume_at(now)
             if resume_at is not None:
                 await self.outbox.postpone(message.id, resume_at)

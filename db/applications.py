@@ -468,9 +468,9 @@ class ApplicationRepository:
     async def delete_person(self, user_id: int) -> int:
         """Erase everything personal about a user; keep only anonymous counts.
 
-        Removes their applications (with specialties, documents, history), consents, dialogue
-        state, queued messages to them and about them, and the user row. Returns the number of
-        applications erased.
+        Removes their applications (with specialties, documents, history), questions (with
+        answers), consents, dialogue state, queued messages to them and about them, and the
+        user row. Returns the number of applications erased.
         """
         async with self.db.transaction() as conn:
             cursor = await conn.execute("SELECT id FROM applications WHERE user_id = ?", (user_id,))
@@ -481,6 +481,13 @@ class ApplicationRepository:
                     (application_id,),
                 )
             await conn.execute("DELETE FROM applications WHERE user_id = ?", (user_id,))
+            # Their questions (answers go with them) and the relays of those to the staff.
+            await conn.execute(
+                "DELETE FROM outbox WHERE json_extract(payload, '$.question_id') IN "
+                "(SELECT id FROM questions WHERE user_id = ?)",
+                (user_id,),
+            )
+            await conn.execute("DELETE FROM questions WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM consents WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM fsm WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM outbox WHERE chat_id = ?", (user_id,))

@@ -6,16 +6,20 @@ from aiogram import F, Router
 
 from handlers import (
     application_form,
+    broadcast,
     colleges,
     contacts,
     errors,
     fallback,
     howto,
     my_application,
+    questions,
     reminder_settings,
     specialties,
     staff,
     staff_practicum,
+    staff_reports,
+    staff_roles,
     start,
     student,
 )
@@ -25,6 +29,8 @@ def get_routers() -> list[Router]:
     """The routers in the order they must be tried: the fallback comes last."""
     routers = [
         errors.get_router(),
+        # Before start: /start staff_<token> is an invite, not the menu.
+        staff_roles.get_router(),
         start.get_router(),
         specialties.get_router(),
         colleges.get_router(),
@@ -36,9 +42,15 @@ def get_routers() -> list[Router]:
         reminder_settings.get_router(),
         staff_practicum.get_router(),
         staff.get_router(),
+        staff_reports.get_router(),
+        broadcast.get_router(),
+        # After the other features, so that their dialogue states come first.
+        questions.get_router(),
         fallback.get_router(),
     ]
     for router in routers:
         # A bot for people, not for groups: everything happens in private chats.
         router.message.filter(F.chat.type == "private")
+    # The one exception: replies to relayed questions in the admission chat (ADMISSION_CHAT_ID).
+    routers.append(questions.get_group_router())
     return routers

@@ -9,6 +9,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog import Catalog
 from handlers.callbacks import FaqCb, MenuCb, Section
+from handlers.questions import QuestionCb
 from handlers.ui import current_language, h, home_button_row, show
 
 BUTTON_TEXT_LIMIT = 60
@@ -27,13 +28,11 @@ def get_router() -> Router:
         lines = [_("<b>Questions and contacts</b>"), ""]
         if catalog.cluster.contacts:
             lines += [h(catalog.cluster.contacts.get(lang)), ""]
-        lines.append(
-            _(
-                "Soon you will be able to ask the admission committee right here; "
-                "for now, see the frequent questions:"
-            )
-        )
+        lines.append(_("Ask the admission committee right here, or see the frequent questions:"))
         builder = InlineKeyboardBuilder()
+        builder.button(
+            text=_("✍️ Ask the admission committee"), callback_data=QuestionCb(action="ask")
+        )
         for index, entry in enumerate(catalog.faq):
             builder.button(text=_short(entry.question.get(lang)), callback_data=FaqCb(index=index))
         home_button_row(builder)

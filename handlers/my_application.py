@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -347,21 +347,14 @@ def get_router() -> Router:
 
     @router.callback_query(MyAppCb.filter(F.action == "delete"))
     async def delete_asked(callback: CallbackQuery) -> None:
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("Yes, delete everything"), callback_data=MyAppCb(action="delete_yes"))
-        builder.button(text=_("No"), callback_data=MyAppCb(action="show"))
-        builder.adjust(1)
-        await show(
-            callback,
-            _(
-                "<b>Delete all your personal data?</b>\n\nYour application, its documents, "
-                "your consent and your answers will be erased for good, and your application "
-                "leaves the ranking. This cannot be undone. If you have also applied at the "
-                "college or on Gosuslugi, ask them separately."
-            ),
-            builder.as_markup(),
-        )
+        await show(callback, *delete_question(MyAppCb(action="show")))
         await callback.answer()
+
+    @router.message(Command("delete_my_data"))
+    async def delete_command(message: Message) -> None:
+        """For everyone, with an application or without (questions, reminders, a consent)."""
+        text, markup = delete_question(MenuCb(to=Section.home))
+        await message.answer(text, reply_markup=markup)
 
     @router.callback_query(MyAppCb.filter(F.action == "delete_yes"))
     async def delete_confirmed(
@@ -383,6 +376,25 @@ def get_router() -> Router:
         )
 
     return router
+
+
+def delete_question(back: CallbackData) -> tuple[str, InlineKeyboardMarkup]:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, delete everything"), callback_data=MyAppCb(action="delete_yes"))
+    builder.button(text=_("No"), callback_data=back)
+    builder.adjust(1)
+    text = _(
+        "<b>Delete all your personal data?</b>\n\nYour application, its documents, "
+        "your consent and your answers will be erased for good, and your application "
+        "leaves the ranking. This cannot be undone. If you have also applied at the "
+        "college or on Gosuslugi, ask them separately."
+    )
+    more = _(
+        "Your questions to the admission committee, your reminders and your student "
+        "registration are erased too."
+    )
+    text += "\n" + more
+    return text, builder.as_markup()
 
 
 def upload_text(kind: str, count: int) -> str:

@@ -19,7 +19,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.reminders import ACTIVE, TOPIC_PREFERENCE
 from db.applications import Application, ApplicationRepository
+from db.broadcasts import BroadcastRepository
 from db.outbox import OutboxMessage
+from db.questions import QuestionRepository
 from db.reminders import ReminderRepository
 from db.users import UserRepository
 from handlers.application_texts import (
@@ -30,6 +32,7 @@ from handlers.application_texts import (
 )
 from handlers.callbacks import MenuCb, Section
 from handlers.my_application import MyAppCb, documents_of, form_of
+from handlers.questions import answer_message, asker_lines, relay_call
 from handlers.ui import fmt_date, h
 
 
@@ -44,6 +47,7 @@ class NoticeRenderer:
         settings: Settings,
         reminders: ReminderRepository,
         clock: Clock,
+        broadcasts: BroadcastRepository,
     ) -> None:
         self.i18n = i18n
         self.applications = applications
@@ -52,6 +56,7 @@ class NoticeRenderer:
         self.settings = settings
         self.reminders = reminders
         self.clock = clock
+        self.broadcasts = broadcasts
 
     async def __call__(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
         user = await self.users.get(message.chat_id)
@@ -76,6 +81,12 @@ class NoticeRenderer:
                 return [self.received(message, application)]
             if message.kind == "reminder":
                 return await self.reminder(message, application)
+            if message.kind == "broadcast":
+                return await self.broadcast(message)
+            if message.kind in ("retention_warning", "retention_done"):
+                return [SendMessage(chat_id=message.chat_id, text=self.retention(message))]
+            if message.kind in ("question", "answer"):
+                return await self.question(message)
         raise ValueError(f"unknown outbox kind {message.kind!r}")
 
     async def staff_application(
@@ -235,6 +246,46 @@ class NoticeRenderer:
         builder.adjust(1)
         return [SendMessage(chat_id=message.chat_id, text=text, reply_markup=builder.as_markup())]
 
+    def retention(self, message: OutboxMessage) -> str:
+        """The staff's summary before the erasure of a campaign's personal data, or the
+        report after it. Counts only: no names."""
+        p = message.payload
+        who = (
+            _("enrolled students' applications")
+            if p.get("enrolled")
+            else _("applications of those not enrolled")
+        )
+        if message.kind == "retention_warning":
+            return _(
+                "🗓 Personal data will be erased {when}: {count} {who} of the admission "
+                "{year}, as the retention period requires. Export what the college must keep "
+                "(/reports) before then."
+            ).format(
+                when=self.when(date.fromisoformat(p["day"])),
+                count=p["count"],
+                who=who,
+                year=p["year"],
+            )
+        return _(
+            "🗑 Personal data erased: {count} {who} of the admission {year} (the retention "
+            "period has passed)."
+        ).format(count=p["count"], who=who, year=p["year"])
+
+    async def broadcast(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
+        """The staff's message as they wrote it (their HTML), the same for everyone."""
+        broadcast = await self.broadcasts.get(int(message.payload["broadcast_id"]))
+        if broadcast is None:
+            return None
+        if broadcast.photo_file_id:
+            return [
+                SendPhoto(
+                    chat_id=message.chat_id,
+                    photo=broadcast.photo_file_id,
+                    caption=broadcast.text or None,
+                )
+            ]
+        return [SendMessage(chat_id=message.chat_id, text=broadcast.text)]
+
     async def still_current(self, application: Application, history_id: int) -> bool:
         """The correction asked in ``history_id`` is still the latest status change."""
         latest = await self.applications.latest_history_id(application.id)
@@ -247,3 +298,23 @@ class NoticeRenderer:
         if day == today + timedelta(days=1):
             return _("tomorrow")
         return _("on {date}").format(date=fmt_date(day))
+
+    async def question(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
+        """A question relayed to a staff chat, or an answer delivered to the asker."""
+        questions = QuestionRepository(self.applications.db)  # stateless: one per call is free
+        question = await questions.get(int(message.payload["question_id"]))
+        if question is None:
+            return None
+        if message.kind == "answer":
+            answer = await questions.get_answer(int(message.payload["answer_id"]))
+            if answer is None:
+                return None
+            return [answer_message(message.chat_id, question, answer)]
+        context = await asker_lines(
+            question.user_id,
+            users=self.users,
+            applications=self.applications,
+            reminders=self.reminders,
+            catalog=await self.catalogs.current(),
+        )
+        return [relay_call(message.chat_id, question, context)]

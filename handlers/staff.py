@@ -4,6 +4,7 @@ someone else does nothing but «no access»."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -21,6 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.roles import Scope
 from db.applications import Application, ApplicationRepository, Notice
+from db.questions import QuestionRepository
 from db.staff import StaffRepository
 from handlers.application_texts import (
     document_label,
@@ -30,9 +32,10 @@ from handlers.application_texts import (
     summary_lines,
 )
 from handlers.my_application import documents_of, form_of
-from handlers.ui import h, show
+from handlers.ui import current_language, h, show
 
 QUEUE_SIZE = 10
+SEARCH_LIMIT = 20
 COMMENT_MAX = 500
 # Review actions: the status each one sets (flags set no status).
 STATUS_ACTIONS = {"accept": "accepted", "correct": "needs_correction", "reject": "rejected",
@@ -42,15 +45,50 @@ FLAG_ACTIONS = {"original": "original_received", "medical": "medical_received"}
 
 
 class StaffCb(CallbackData, prefix="sf2"):
-    action: (
-        str  # panel | queue | card | docs | accept | correct | reject | enroll | original | medical
-    )
+    # panel | queue | f_status | f_college | f_spec | search | card | docs | accept | correct
+    # | reject | enroll | original | medical
+    action: str
     id: int = 0
-    status: str = ""
+    status: str = ""  # queue filters: "" = any
+    spec: str = ""
+    college: str = ""
+    page: int = 0
 
 
 class StaffForm(StatesGroup):
     comment = State()
+    search = State()
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The queue's filters, checked against the catalogue and the member's scope."""
+
+    status: str = ""
+    spec: str = ""
+    college: str = ""
+
+    @classmethod
+    def of(cls, data: StaffCb, scope: Scope, catalog: Catalog) -> Filters:
+        status = data.status if data.status in STATUSES else ""
+        college = scope.college_id or (data.college if catalog.college(data.college) else "")
+        specialty = catalog.specialty(data.spec)
+        spec = data.spec if specialty and scope.sees(catalog, [data.spec]) else ""
+        if spec and college and specialty and college not in specialty.colleges:
+            spec = ""
+        return cls(status, spec, college)
+
+    def codes(self, catalog: Catalog) -> list[str] | None:
+        """The specialties an application must choose one of; None: any."""
+        if self.spec:
+            return [self.spec]
+        if self.college:
+            return [s.code for s in catalog.specialties_of(self.college)]
+        return None
+
+    def cb(self, action: str, **changes: Any) -> StaffCb:
+        fields = {"status": self.status, "spec": self.spec, "college": self.college, "page": 0}
+        return StaffCb(action=action, **{**fields, **changes})
 
 
 async def scope_of(user_id: int, settings: Settings, staff: StaffRepository) -> Scope | None:
@@ -66,11 +104,17 @@ async def has_access(user_id: int, settings: Settings, staff: StaffRepository) -
 
 
 async def panel(
-    staff: StaffRepository, catalog: Catalog, clock: Clock
+    scope: Scope, staff: StaffRepository, catalog: Catalog, clock: Clock, unanswered: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     year = catalog.campaign_for(clock.today()).year
-    counts = await staff.counts_by_status(year)
-    lines = [_("<b>Admission {year}: applications</b>").format(year=year), ""]
+    counts = await staff.counts_by_status(year, scope.specialty_codes(catalog))
+    lines = [_("<b>Admission {year}: applications</b>").format(year=year)]
+    college = catalog.college(scope.college_id) if scope.college_id else None
+    if college is not None:
+        lines.append(
+            _("College: {value}").format(value=h(college.short_name.get(current_language())))
+        )
+    lines.append("")
     builder = InlineKeyboardBuilder()
     for status in STATUSES:
         n = counts.get(status, 0)
@@ -81,7 +125,25 @@ async def panel(
                 callback_data=StaffCb(action="queue", status=status),
             )
     lines += ["", _("Total: {count}").format(count=sum(counts.values()))]
-    builder.adjust(2)
+    statuses = len(list(builder.buttons))
+    rows = [2] * (statuses // 2) + [1] * (statuses % 2)
+    builder.button(text=_("📥 All applications"), callback_data=StaffCb(action="queue"))
+    builder.button(text=_("🔎 Search"), callback_data=StaffCb(action="search"))
+    # The other staff features import this module, hence the late imports.
+    from handlers.broadcast import BroadcastCb
+    from handlers.questions import QuestionCb
+    from handlers.staff_reports import ReportCb
+    from handlers.staff_roles import RolesCb
+
+    builder.button(
+        text=_("❓ Questions ({count})").format(count=unanswered),
+        callback_data=QuestionCb(action="list"),
+    )
+    builder.button(text=_("📊 Reports"), callback_data=ReportCb(action="menu"))
+    builder.button(text=_("📣 Broadcast"), callback_data=BroadcastCb(action="new"))
+    if scope.admin:
+        builder.button(text=_("👥 Staff"), callback_data=RolesCb(action="list"))
+    builder.adjust(*rows, 2, 2, 2)
     return "\n".join(lines), builder.as_markup()
 
 
@@ -125,28 +187,37 @@ def card_keyboard(application: Application) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+async def member_or_deny(
+    event: Message | CallbackQuery, settings: Settings, staff: StaffRepository
+) -> Scope | None:
+    """The scope of whoever sent this update, or None after answering «No access»."""
+    user = event.from_user
+    scope = None if user is None else await scope_of(user.id, settings, staff)
+    if scope is not None:
+        return scope
+    if isinstance(event, CallbackQuery):
+        await event.answer(_("No access."), show_alert=True)
+    else:
+        await event.answer(_("No access."))
+    return None
+
+
 def get_router() -> Router:
     router = Router(name=__name__)
 
-    async def denied(
-        event: Message | CallbackQuery, settings: Settings, staff: StaffRepository
-    ) -> bool:
-        user = event.from_user
-        if user is not None and await has_access(user.id, settings, staff):
-            return False
-        if isinstance(event, CallbackQuery):
-            await event.answer(_("No access."), show_alert=True)
-        else:
-            await event.answer(_("No access."))
-        return True
-
     @router.message(Command("staff"))
     async def staff_panel(
-        message: Message, settings: Settings, staff: StaffRepository, catalog: Catalog, clock: Clock
+        message: Message,
+        settings: Settings,
+        staff: StaffRepository,
+        catalog: Catalog,
+        clock: Clock,
+        questions: QuestionRepository,
     ) -> None:
-        if await denied(message, settings, staff):
+        scope = await member_or_deny(message, settings, staff)
+        if scope is None:
             return
-        text, markup = await panel(staff, catalog, clock)
+        text, markup = await panel(scope, staff, catalog, clock, await questions.count_unanswered())
         await message.answer(text, reply_markup=markup)
 
     @router.callback_query(StaffCb.filter())
@@ -159,22 +230,45 @@ def get_router() -> Router:
     ) -> None:
         settings: Settings = deps["settings"]
         staff: StaffRepository = deps["staff"]
-        if await denied(callback, settings, staff):
+        scope = await member_or_deny(callback, settings, staff)
+        if scope is None:
             return
         applications: ApplicationRepository = deps["applications"]
         catalog: Catalog = deps["catalog"]
         clock: Clock = deps["clock"]
         action = callback_data.action
         if action == "panel":
-            await show(callback, *await panel(staff, catalog, clock))
+            unanswered = await deps["questions"].count_unanswered()
+            await show(callback, *await panel(scope, staff, catalog, clock, unanswered))
             await callback.answer()
             return
-        if action == "queue":
-            await show_queue(callback, callback_data.status, staff, catalog, clock)
+        if action in ("queue", "f_status", "f_college", "f_spec"):
+            filters = Filters.of(callback_data, scope, catalog)
+            if action == "queue":
+                year = catalog.campaign_for(clock.today()).year
+                screen = await queue_screen(
+                    filters, callback_data.page, scope, staff, catalog, year
+                )
+            else:
+                screen = filter_chooser(action, filters, scope, catalog)
+            await show(callback, *screen)
+            await callback.answer()
+            return
+        if action == "search":
+            await state.set_state(StaffForm.search)
+            await callback.answer()
+            await bot.send_message(
+                callback.from_user.id,
+                _("Type an application number (М-2027-0001, or just 1) or a surname, "
+                  "or /cancel."),
+            )  # fmt: skip
             return
         application = await applications.get(callback_data.id)
         if application is None:
             await callback.answer(_("This application no longer exists."), show_alert=True)
+            return
+        if not scope.sees(catalog, application.data.specialties):
+            await callback.answer(_("No access."), show_alert=True)
             return
         if action == "card":
             await show(
@@ -226,30 +320,57 @@ def get_router() -> Router:
         else:
             await callback.answer()
 
-    async def show_queue(
-        callback: CallbackQuery, status: str, staff: StaffRepository, catalog: Catalog, clock: Clock
-    ) -> None:
-        if status not in STATUSES:
-            await callback.answer()
+    @router.message(StateFilter(StaffForm.search), F.text)
+    async def search_typed(message: Message, state: FSMContext, **deps: Any) -> None:
+        settings: Settings = deps["settings"]
+        staff: StaffRepository = deps["staff"]
+        scope = await member_or_deny(message, settings, staff)
+        if scope is None:
+            await state.clear()
             return
-        year = catalog.campaign_for(clock.today()).year
-        items = await staff.queue(status, year, QUEUE_SIZE)
+        query = (message.text or "").strip()
+        if not query or query.startswith("/") or len(query) > 100:
+            await message.answer(_("Type a number or a surname, or /cancel."))
+            return
+        await state.clear()
+        catalog: Catalog = deps["catalog"]
+        year = catalog.campaign_for(deps["clock"].today()).year
+        found = await staff.search(query, year, scope.specialty_codes(catalog), SEARCH_LIMIT)
+        applications: ApplicationRepository = deps["applications"]
+        if len(found) == 1:
+            application = await applications.get(found[0][0])
+            if application is not None:
+                await message.answer(
+                    card_text(application, catalog, settings),
+                    reply_markup=card_keyboard(application),
+                )
+                return
         builder = InlineKeyboardBuilder()
-        for application_id, number in items:
-            builder.button(text=number, callback_data=StaffCb(action="card", id=application_id))
+        for application_id, number, status in found:
+            builder.button(
+                text=f"{number} · {status_label(status)}",
+                callback_data=StaffCb(action="card", id=application_id),
+            )
+        builder.button(text=_("🔎 Search again"), callback_data=StaffCb(action="search"))
         builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel"))
-        builder.adjust(2)
-        text = _("<b>{status}</b>: the oldest first").format(status=status_label(status))
-        if not items:
-            text += "\n" + _("None.")
-        await show(callback, text, builder.as_markup())
-        await callback.answer()
+        builder.adjust(1)
+        text = (
+            _("Found: {count}").format(count=len(found))
+            if found
+            else _("Nothing found for «{query}».").format(query=h(query))
+        )
+        await message.answer(text, reply_markup=builder.as_markup())
+
+    @router.message(StateFilter(StaffForm.search))
+    async def search_needs_text(message: Message) -> None:
+        await message.answer(_("Type a number or a surname, or /cancel."))
 
     @router.message(StateFilter(StaffForm.comment), F.text)
     async def comment_typed(message: Message, state: FSMContext, **deps: Any) -> None:
         settings: Settings = deps["settings"]
         staff: StaffRepository = deps["staff"]
-        if await denied(message, settings, staff):
+        scope = await member_or_deny(message, settings, staff)
+        if scope is None:
             await state.clear()
             return
         text = (message.text or "").strip()
@@ -262,6 +383,9 @@ def get_router() -> Router:
         await state.clear()
         if application is None or data.get("staff_action") not in NEEDS_COMMENT:
             await message.answer(_("This application no longer exists."))
+            return
+        if not scope.sees(deps["catalog"], application.data.specialties):
+            await message.answer(_("No access."))
             return
         status = STATUS_ACTIONS[data["staff_action"]]
         await apply_status(message.chat.id, application, status, text[:COMMENT_MAX], deps)
@@ -278,6 +402,99 @@ def get_router() -> Router:
         await message.answer(_("Type the comment as text, or /cancel."))
 
     return router
+
+
+async def queue_screen(
+    filters: Filters, page: int, scope: Scope, staff: StaffRepository, catalog: Catalog, year: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Applications matching the filters, oldest first, a page at a time."""
+    codes = filters.codes(catalog)
+    if codes is None:
+        codes_or_scope = scope.specialty_codes(catalog)
+    else:
+        codes_or_scope = [c for c in codes if scope.sees(catalog, [c])]
+    page = max(page, 0)
+    items, total = await staff.queue(
+        filters.status, year, QUEUE_SIZE, codes=codes_or_scope, offset=page * QUEUE_SIZE
+    )
+    pages = max(1, -(-total // QUEUE_SIZE))
+    builder = InlineKeyboardBuilder()
+    for application_id, number in items:
+        builder.button(text=number, callback_data=StaffCb(action="card", id=application_id))
+    sizes = [2] * ((len(items) + 1) // 2)
+    nav = []
+    if page > 0:
+        builder.button(text="◀️", callback_data=filters.cb("queue", page=page - 1))
+        nav.append(1)
+    if page + 1 < pages:
+        builder.button(text="▶️", callback_data=filters.cb("queue", page=page + 1))
+        nav.append(1)
+    builder.button(text=_("📌 Status"), callback_data=filters.cb("f_status"))
+    if scope.college_id is None:
+        builder.button(text=_("🏫 College"), callback_data=filters.cb("f_college"))
+    builder.button(text=_("🎓 Specialty"), callback_data=filters.cb("f_spec"))
+    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel"))
+    builder.adjust(*sizes, *([len(nav)] if nav else []), 3 if scope.college_id is None else 2, 1)
+    lines = [
+        _("<b>Applications</b>, the oldest first"),
+        _("Status: {value}").format(
+            value=status_label(filters.status) if filters.status else _("any")
+        ),
+        _("College: {value}").format(value=college_name(catalog, filters.college)),
+        _("Specialty: {value}").format(value=specialty_name(catalog, filters.spec)),
+        _("Found: {count}").format(count=total)
+        + (" · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
+           if pages > 1 else ""),
+    ]  # fmt: skip
+    if not items:
+        lines.append(_("None."))
+    return "\n".join(lines), builder.as_markup()
+
+
+def filter_chooser(
+    action: str, filters: Filters, scope: Scope, catalog: Catalog
+) -> tuple[str, InlineKeyboardMarkup]:
+    builder = InlineKeyboardBuilder()
+    if action == "f_status":
+        text = _("Show applications with the status:")
+        builder.button(text=_("Any"), callback_data=filters.cb("queue", status=""))
+        for status in STATUSES:
+            builder.button(
+                text=status_label(status), callback_data=filters.cb("queue", status=status)
+            )
+    elif action == "f_college" and scope.college_id is None:
+        text = _("Show applications to the college:")
+        builder.button(text=_("Any"), callback_data=filters.cb("queue", college="", spec=""))
+        for college in catalog.colleges:
+            builder.button(
+                text=college.short_name.get(current_language()),
+                callback_data=filters.cb("queue", college=college.id, spec=""),
+            )
+    else:
+        text = _("Show applications to the specialty:")
+        builder.button(text=_("Any"), callback_data=filters.cb("queue", spec=""))
+        college = filters.college or scope.college_id
+        specialties = catalog.specialties_of(college) if college else catalog.specialties
+        for specialty in specialties:
+            builder.button(
+                text=f"{specialty.code} {specialty.short_name.get(current_language())}",
+                callback_data=filters.cb("queue", spec=specialty.code),
+            )
+    builder.button(text=_("⬅️ Back"), callback_data=filters.cb("queue"))
+    builder.adjust(1)
+    return text, builder.as_markup()
+
+
+def college_name(catalog: Catalog, college_id: str) -> str:
+    college = catalog.college(college_id) if college_id else None
+    return h(college.short_name.get(current_language())) if college else _("any")
+
+
+def specialty_name(catalog: Catalog, code: str) -> str:
+    specialty = catalog.specialty(code) if code else None
+    if specialty is None:
+        return _("any")
+    return f"{specialty.code} {h(specialty.short_name.get(current_language()))}"
 
 
 async def apply_status(

@@ -40,6 +40,7 @@ def help_text() -> str:
             _("/start or /menu: the main menu"),
             _("/language: switch between Russian and English"),
             _("/cancel: stop what you are doing and go back to the menu"),
+            _("/delete_my_data: erase everything the bot keeps about you"),
             _("/help: this help"),
             "",
             _("Use the buttons under the messages; you can also type a specialty's name."),
@@ -59,10 +60,15 @@ def language_keyboard() -> InlineKeyboardBuilder:
 async def leave_dialogue(state: FSMContext) -> None:
     """Back to the menu. An unfinished application keeps its answers: «Apply» offers to go on."""
     current = await state.get_state()
-    if current is not None and current.startswith("Apply:"):
+    if (current is not None and current.startswith("Apply:")) or await keeps_form(state):
         await state.set_state(None)
     else:
         await state.clear()
+
+
+async def keeps_form(state: FSMContext) -> bool:
+    """Whether the dialogue data holds an unfinished application's answers."""
+    return "form" in await state.get_data()
 
 
 def get_router() -> Router:
@@ -86,10 +92,16 @@ def get_router() -> Router:
 
     @router.message(Command("cancel"))
     async def cancel(message: Message, state: FSMContext, catalog: Catalog) -> None:
-        if await state.get_state() is None:
+        current = await state.get_state()
+        if current is None:
             text = _("There is nothing to cancel.")
         else:
-            await state.clear()
+            # Cancelling a side dialogue (a question, a search) keeps an unfinished
+            # application; /cancel inside the form itself drops it, as it says.
+            if not current.startswith("Apply:") and await keeps_form(state):
+                await state.set_state(None)
+            else:
+                await state.clear()
             text = _("Cancelled.")
         await message.answer(
             text + "\n\n" + main_menu_text(catalog), reply_markup=main_menu_keyboard()

@@ -85,3 +85,12 @@ def test_settings_are_read_from_dotenv(tmp_path: Path, monkeypatch: pytest.Monke
     settings = Settings()  # type: ignore[call-arg]
     assert settings.bot_token.get_secret_value() == "55:from-dotenv"
     assert settings.log_level == "DEBUG"
+
+
+def test_every_setting_is_documented_in_env_example_and_readme() -> None:
+    root = Path(__file__).resolve().parent.parent
+    example = (root / ".env.example").read_text("utf-8")
+    readme = (root / "README.md").read_text("utf-8")
+    for name in Settings.model_fields:
+        assert f"\n{name.upper()}=" in example, name
+        assert f"| `{name.upper()}` |" in readme, name

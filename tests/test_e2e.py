@@ -39,7 +39,14 @@ async def test_commands_are_registered_in_both_languages(
     scope = {"type": "all_private_chats"}
     for language, menu in (("ru", "Главное меню"), ("en", "Main menu"), ("", "Главное меню")):
         commands = fake.commands_for(scope, language)
-        assert [c["command"] for c in commands] == ["start", "menu", "help", "language", "cancel"]
+        assert [c["command"] for c in commands] == [
+            "start",
+            "menu",
+            "help",
+            "language",
+            "cancel",
+            "delete_my_data",
+        ]
         assert commands[0]["description"] == menu
     assert fake.rejected == []
 

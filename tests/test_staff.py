@@ -11,11 +11,12 @@ from aiogram import Bot, Dispatcher
 from bot.sender import OutboxSender
 from db.database import Database
 from db.staff import StaffRepository
+from handlers.staff import StaffCb
 from tests.client import UserClient, buttons
 from tests.test_application import fill_form, submit
 
-ACTIONS = ("panel", "queue", "card", "docs", "accept", "correct", "reject", "enroll",
-           "original", "medical")  # fmt: skip
+ACTIONS = ("panel", "queue", "f_status", "f_college", "f_spec", "search", "card", "docs",
+           "accept", "correct", "reject", "enroll", "original", "medical")  # fmt: skip
 
 
 def labels(message: dict[str, Any]) -> list[str]:
@@ -63,7 +64,8 @@ async def test_every_staff_action_as_a_non_staff_user_is_refused(
 ) -> None:
     before = await db.fetchval("SELECT count(*) FROM outbox")
     menu = applied.last_with_keyboard()
-    replies = await applied.click_data(f"sf2:{action}:1:submitted", menu)
+    data = StaffCb(action=action, id=1, status="submitted").pack()
+    replies = await applied.click_data(data, menu)
     answer = applied.answers()[-1]
     assert answer["text"] == "No access." and answer["show_alert"] is True
     assert replies == []

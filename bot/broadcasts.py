@@ -1,0 +1,157 @@
+"""Broadcasts: who a segment means, who may address it, and the progress report.
+
+A broadcast is one outbox row per recipient ('broadcast:<id>:<chat>'), so it is delivered by
+the same paced, retried sender as reminders and survives a restart. The monitor edits the
+author's progress message while rows are pending, then posts the final report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.roles import Scope
+from db.broadcasts import Broadcast, BroadcastRepository, Progress
+
+log = logging.getLogger(__name__)
+
+SEGMENT_KINDS = ("all", "specialty", "college", "status", "group")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """``kind`` is one of SEGMENT_KINDS; ``value`` a specialty code, college id, status, or
+    ``college_id/GROUP`` for students of a group; ``""`` for all users."""
+
+    kind: str
+    value: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "value": self.value}
+
+
+def allowed(scope: Scope, segment: Segment, catalog: Catalog) -> bool:
+    """Staff of one college address only its applicants and students; «all users» and any
+    segment outside their college need staff of every college."""
+    if segment.kind not in SEGMENT_KINDS:
+        return False
+    if scope.college_id is None:
+        return True
+    if segment.kind == "specialty":
+        specialty = catalog.specialty(segment.value)
+        return specialty is not None and scope.college_id in specialty.colleges
+    if segment.kind in ("college", "group"):
+        return segment.value.split("/", 1)[0] == scope.college_id
+    # A status across the college's specialties only: resolved with the scope's codes.
+    return segment.kind == "status"
+
+
+async def recipients(
+    segment: Segment, scope: Scope, catalog: Catalog, repo: BroadcastRepository, year: int
+) -> list[int]:
+    """The reachable users a segment means for this staff member (empty if not allowed)."""
+    if not allowed(scope, segment, catalog):
+        return []
+    if segment.kind == "all":
+        return await repo.all_users()
+    if segment.kind == "group":
+        college_id, _, group = segment.value.partition("/")
+        return await repo.students_of_group(college_id, group)
+    if segment.kind == "specialty":
+        return await repo.applicants(year, [segment.value])
+    if segment.kind == "college":
+        return await repo.applicants(year, [s.code for s in catalog.specialties_of(segment.value)])
+    return await repo.applicants(year, scope.specialty_codes(catalog), status=segment.value)
+
+
+# Renders the author's progress message: (broadcast, progress, finished) → text, in the
+# author's language.
+ProgressRenderer = Callable[[Broadcast, Progress, bool], Awaitable[str]]
+
+
+class BroadcastMonitor:
+    """Keeps each running broadcast's progress message current and reports the end."""
+
+    def __init__(
+        self,
+        repo: BroadcastRepository,
+        render: ProgressRenderer,
+        clock: Clock,
+        *,
+        every_seconds: float = 3.0,
+    ) -> None:
+        self.repo = repo
+        self.render = render
+        self.clock = clock
+        self.every_seconds = every_seconds
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, bot: Bot) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(bot), name="broadcast-monitor")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self, bot: Bot) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.tick(bot)
+            except Exception:
+                log.exception("broadcast monitor failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.every_seconds)
+
+    async def tick(self, bot: Bot) -> int:
+        """Update every running broadcast once; return how many finished now."""
+        finished = 0
+        for broadcast in await self.repo.running():
+            progress = await self.repo.progress(broadcast.id)
+            done = progress.pending == 0
+            text = await self.render(broadcast, progress, done)
+            if text != broadcast.reported and broadcast.progress_message_id is not None:
+                await self._edit(bot, broadcast, text)
+            await self.repo.set_reported(broadcast.id, text)
+            if done:
+                await self.repo.finish(broadcast.id, self.clock.now())
+                if broadcast.progress_chat_id is not None:
+                    # A new message, so the author is notified; the edit alone is silent.
+                    with contextlib.suppress(TelegramAPIError):
+                        await bot.send_message(broadcast.progress_chat_id, text)
+                log.info(
+                    "broadcast %s finished: %s sent, %s blocked, %s failed",
+                    broadcast.id,
+                    progress.sent,
+                    progress.blocked,
+                    progress.failed,
+                )
+                finished += 1
+        return finished
+
+    async def _edit(self, bot: Bot, broadcast: Broadcast, text: str) -> None:
+        assert broadcast.progress_chat_id is not None
+        assert broadcast.progress_message_id is not None
+        try:
+            await bot.edit_message_text(
+                text=text,
+                chat_id=broadcast.progress_chat_id,
+                message_id=broadcast.progress_message_id,
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message:
+                log.info("cannot edit the progress of broadcast %s: %s", broadcast.id, exc)
+        except TelegramAPIError as exc:
+            log.info("cannot edit the progress of broadcast %s: %s", broadcast.id, exc)

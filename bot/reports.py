@@ -1,0 +1,359 @@
+"""Staff reports: ranking order, the Excel and CSV exports, the statistics chart.
+
+No aiogram here: the handler passes every translated text in (``ReportTexts``,
+``ChartLabels``), so these functions are tested without Telegram. Building a file or a chart
+is CPU-bound: call them through ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from openpyxl import Workbook
+from openpyxl.styles import Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.applications import CHANNELS, STATUSES
+from db.applications import RANKED_STATUSES
+from db.reports import ReportRow, Statistics
+
+# Columns of the "all applications" sheet and of the CSV, and of a specialty's ranking sheet.
+ALL_COLUMNS = (
+    "number", "status", "full_name", "birth_date", "phone", "email", "education_base",
+    "average_score", "priority_1", "priority_2", "priority_3", "dormitory", "channel", "minor",
+    "original", "medical", "documents", "submitted_at", "updated_at", "user_id",
+)  # fmt: skip
+RANK_COLUMNS = (
+    "place", "number", "average_score", "original", "status", "submitted_at", "priority",
+)  # fmt: skip
+
+SHEET_TITLE_MAX = 31
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+DATE_FORMAT = "DD.MM.YYYY"
+DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
+WITHIN_BUDGET = PatternFill("solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
+CUT_LINE = Side(style="thick", color="FFC00000")
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialtyInfo:
+    """A specialty as a report shows it; ``budget_places`` None: not known yet."""
+
+    code: str
+    name: str
+    budget_places: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTexts:
+    """Translated texts of the exports. ``headers`` has a header for every column key;
+    ``budget_places`` is a template with ``{places}``."""
+
+    headers: Mapping[str, str]
+    all_sheet: str
+    statuses: Mapping[str, str]
+    channels: Mapping[str, str]
+    yes: str
+    no: str
+    budget_places: str
+    unknown: str
+    decimal_separator: str = ","
+
+
+@dataclass(frozen=True, slots=True)
+class ChartLabels:
+    """Translated texts of the statistics chart."""
+
+    specialties: str
+    days: str
+    statuses: str
+    channels: str
+    applications: str
+    first_priority: str
+    budget_places: str
+    no_data: str
+    status_names: Mapping[str, str]
+    channel_names: Mapping[str, str]
+
+
+# --- ranking ----------------------------------------------------------------------------------
+
+
+def ranking_key(row: ReportRow) -> tuple[Decimal, bool, datetime, int]:
+    """The ranking order of ``ApplicationRepository.ranking``: higher score first, then the
+    original certificate received, then the earlier submission, then the lower id."""
+    return (-row.average_score, not row.original_received, row.submitted_at, row.id)
+
+
+def rank(rows: Iterable[ReportRow], code: str) -> list[ReportRow]:
+    """The applications competing for a specialty (any priority), best first."""
+    return sorted(
+        (r for r in rows if code in r.specialties and r.status in RANKED_STATUSES),
+        key=ranking_key,
+    )
+
+
+def chunk_lines(lines: Sequence[str], limit: int = 4096) -> list[str]:
+    """Lines joined into as few texts of at most ``limit`` characters as they fit in."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:limit]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            candidate = line
+        current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+# --- Excel and CSV ----------------------------------------------------------------------------
+
+
+def sheet_title(text: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet title: no ``[]:*?/\\``, at most 31 characters, no
+    apostrophe at either end; ``taken`` (lower-cased titles) is updated."""
+    title = _SHEET_FORBIDDEN.sub(" ", text).strip().strip("'").strip() or "Sheet"
+    title = title[:SHEET_TITLE_MAX].rstrip("' ")
+    unique, n = title, 1
+    while unique.casefold() in taken or unique.casefold() == "history":
+        n += 1
+        suffix = f" ({n})"
+        unique = title[: SHEET_TITLE_MAX - len(suffix)].rstrip("' ") + suffix
+    taken.add(unique.casefold())
+    return unique
+
+
+def _local(moment: datetime, tz: tzinfo) -> datetime:
+    """Excel has no time zones: the local wall-clock time of the cluster, naive."""
+    return moment.astimezone(tz).replace(tzinfo=None, microsecond=0)
+
+
+def _values(row: ReportRow, texts: ReportTexts, tz: tzinfo) -> dict[str, object]:
+    def yes_no(flag: bool) -> str:
+        return texts.yes if flag else texts.no
+
+    choices = [*row.specialties, "", "", ""]
+    return {
+        "number": row.number,
+        "status": texts.statuses.get(row.status, row.status),
+        "full_name": row.full_name,
+        "birth_date": row.birth_date,
+        "phone": row.phone,
+        "email": row.email or "",
+        "education_base": row.education_base,
+        "average_score": row.average_score,
+        "priority_1": choices[0],
+        "priority_2": choices[1],
+        "priority_3": choices[2],
+        "dormitory": yes_no(row.dormitory),
+        "channel": texts.channels.get(row.channel, row.channel),
+        "minor": yes_no(row.minor),
+        "original": yes_no(row.original_received),
+        "medical": yes_no(row.medical_received),
+        "documents": row.documents,
+        "submitted_at": _local(row.submitted_at, tz),
+        "updated_at": _local(row.updated_at, tz),
+        "user_id": row.user_id,
+    }
+
+
+def _write_table(
+    ws: Worksheet, columns: Sequence[str], texts: ReportTexts, records: Iterable[dict[str, object]]
+) -> None:
+    ws.append([texts.headers[key] for key in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    widths = [len(texts.headers[key]) for key in columns]
+    for record in records:
+        ws.append([record[key] for key in columns])
+        for i, cell in enumerate(ws[ws.max_row]):
+            if isinstance(cell.value, datetime):
+                cell.number_format = DATETIME_FORMAT
+                width = len(DATETIME_FORMAT)
+            elif isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
+                width = len(DATE_FORMAT)
+            elif isinstance(cell.value, Decimal):
+                cell.number_format = "0.00"
+                width = 5
+            else:
+                width = len(str(cell.value or ""))
+            widths[i] = max(widths[i], width)
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
+    ws.freeze_panes = "A2"
+
+
+def build_xlsx(
+    rows: Sequence[ReportRow],
+    specialties: Sequence[SpecialtyInfo],
+    texts: ReportTexts,
+    tz: tzinfo,
+) -> bytes:
+    """An .xlsx workbook: every application on the first sheet, then a ranking sheet per
+    specialty whose rows within the budget places are green, with a red line under the last."""
+    workbook = Workbook()
+    taken: set[str] = set()
+    everything = workbook.active
+    assert everything is not None
+    everything.title = sheet_title(texts.all_sheet, taken)
+    _write_table(everything, ALL_COLUMNS, texts, (_values(r, texts, tz) for r in rows))
+    everything.auto_filter.ref = everything.dimensions
+
+    for specialty in specialties:
+        ws = workbook.create_sheet(sheet_title(f"{specialty.code} {specialty.name}", taken))
+        ranked = rank(rows, specialty.code)
+        records = [
+            {
+                **_values(r, texts, tz),
+                "place": place,
+                "priority": r.priority_of(specialty.code),
+            }
+            for place, r in enumerate(ranked, start=1)
+        ]
+        _write_table(ws, RANK_COLUMNS, texts, records)
+        places = specialty.budget_places
+        note = ws.cell(row=1, column=len(RANK_COLUMNS) + 2)
+        note.value = texts.budget_places.format(places=texts.unknown if places is None else places)
+        note.font = Font(italic=True)
+        ws.column_dimensions[note.column_letter].width = len(str(note.value)) + 2
+        if places is None:
+            continue
+        for row in ws.iter_rows(min_row=2, max_row=min(places, len(ranked)) + 1):
+            for cell in row:
+                cell.fill = WITHIN_BUDGET
+        if places <= len(ranked):
+            # The cut: a thick line under the last place within the budget (under the header
+            # when there are no budget places at all).
+            for cell in ws[places + 1][: len(RANK_COLUMNS)]:
+                cell.border = Border(bottom=CUT_LINE)
+
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def build_csv(rows: Sequence[ReportRow], texts: ReportTexts, tz: tzinfo) -> bytes:
+    """Every application as CSV for a Russian Excel: UTF-8 with a BOM, ``;`` between fields."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([texts.headers[key] for key in ALL_COLUMNS])
+    for row in rows:
+        values = _values(row, texts, tz)
+        writer.writerow([_csv_text(values[key], texts) for key in ALL_COLUMNS])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_text(value: object, texts: ReportTexts) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", texts.decimal_separator)
+    return str(value)
+
+
+# --- the chart --------------------------------------------------------------------------------
+
+
+def render_chart(
+    stats: Statistics, labels: ChartLabels, specialties: Sequence[SpecialtyInfo]
+) -> bytes:
+    """A PNG of four panels: per specialty against the budget places, per day, per status,
+    per channel. Uses its own Figure with the Agg canvas, never pyplot's global state."""
+    figure = Figure(figsize=(12, 9), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    (by_specialty, by_day), (by_status, by_channel) = figure.subplots(2, 2)
+
+    codes = [s.code for s in specialties]
+    codes += sorted(set(stats.by_specialty) - set(codes))
+    budget = {s.code: s.budget_places for s in specialties}
+    by_specialty.set_title(labels.specialties)
+    if codes:
+        y = list(range(len(codes)))
+        height = 0.4
+        bars = by_specialty.barh(
+            [i - height / 2 for i in y],
+            [stats.by_specialty.get(c, 0) for c in codes],
+            height=height,
+            label=labels.applications,
+        )
+        by_specialty.bar_label(bars, padding=2)
+        by_specialty.barh(
+            [i + height / 2 for i in y],
+            [stats.first_priority.get(c, 0) for c in codes],
+            height=height,
+            label=labels.first_priority,
+        )
+        known = [(i, budget[c]) for i, c in zip(y, codes, strict=True) if budget.get(c) is not None]
+        if known:
+            by_specialty.scatter(
+                [places for _, places in known],
+                [i for i, _ in known],
+                marker="|",
+                s=600,
+                linewidths=3,
+                color="#c00000",
+                label=labels.budget_places,
+                zorder=3,
+            )
+        by_specialty.set_yticks(y, labels=codes)
+        by_specialty.invert_yaxis()
+        by_specialty.legend(loc="lower right", fontsize="small")
+        by_specialty.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        _no_data(by_specialty, labels.no_data)
+
+    by_day.set_title(labels.days)
+    if stats.by_day:
+        days = list(stats.by_day)
+        by_day.bar(days, list(stats.by_day.values()), width=0.8)
+        short = (days[-1] - days[0]).days < 14
+        locator = DayLocator() if short else AutoDateLocator()
+        by_day.xaxis.set_major_locator(locator)
+        by_day.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        by_day.yaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        _no_data(by_day, labels.no_data)
+
+    _counts(by_status, labels.statuses, STATUSES, stats.by_status, labels.status_names)
+    _counts(by_channel, labels.channels, CHANNELS, stats.by_channel, labels.channel_names)
+
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def _counts(
+    ax: Axes, title: str, keys: Sequence[str], counts: Mapping[str, int], names: Mapping[str, str]
+) -> None:
+    keys = [*keys, *sorted(set(counts) - set(keys))]
+    ax.set_title(title)
+    y = list(range(len(keys)))
+    bars = ax.barh(y, [counts.get(k, 0) for k in keys], color="#4c72b0")
+    ax.bar_label(bars, padding=2)
+    ax.set_yticks(y, labels=[names.get(k, k) for k in keys])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _no_data(ax: Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])

@@ -1,0 +1,121 @@
+"""When personal data has served its purpose (152-ФЗ), erase it.
+
+Applicants who were not enrolled: RETENTION_DAYS after their campaign's last day. Enrolled
+students' application data: ENROLLED_RETENTION_DAYS after it, if set (else the college keeps
+it under its own rules and erases it on request). The staff get a summary a week before, and
+a report after. Questions are erased RETENTION_DAYS after they were asked.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.catalog import Campaign
+from bot.catalog_service import CatalogService
+from bot.clock import Clock
+from db.applications import Notice
+from db.retention import RetentionRepository
+
+log = logging.getLogger(__name__)
+
+WARN_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One purge of one campaign: who, and on which local day."""
+
+    year: int
+    enrolled: bool
+    day: date
+
+    @property
+    def warn_day(self) -> date:
+        return self.day - timedelta(days=WARN_DAYS)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}:{'enrolled' if self.enrolled else 'others'}"
+
+
+def schedule(
+    campaigns: list[Campaign], retention_days: int, enrolled_days: int | None
+) -> list[Due]:
+    dues = []
+    for campaign in campaigns:
+        dues.append(Due(campaign.year, False, campaign.last_day + timedelta(retention_days)))
+        if enrolled_days is not None:
+            dues.append(Due(campaign.year, True, campaign.last_day + timedelta(enrolled_days)))
+    return dues
+
+
+class RetentionService:
+    def __init__(
+        self,
+        repo: RetentionRepository,
+        catalogs: CatalogService,
+        clock: Clock,
+        *,
+        retention_days: int,
+        enrolled_days: int | None,
+        staff_chats: list[int],
+    ) -> None:
+        self.repo = repo
+        self.catalogs = catalogs
+        self.clock = clock
+        self.retention_days = retention_days
+        self.enrolled_days = enrolled_days
+        self.staff_chats = staff_chats
+
+    async def run(self) -> int:
+        """Warn and erase whatever is due today; return how many applications were erased.
+        Safe to run any number of times: each warning and report is queued once."""
+        today = self.clock.today()
+        now = self.clock.now()
+        catalog = await self.catalogs.current()
+        erased_total = 0
+        for due in schedule(catalog.campaigns, self.retention_days, self.enrolled_days):
+            if due.warn_day <= today < due.day:
+                count = await self.repo.count(due.year, enrolled=due.enrolled)
+                if count:
+                    key = f"retention-warning:{due.key}"
+                    await self.notify("retention_warning", key, due, count)
+            elif today >= due.day:
+                erased = await self.repo.purge(due.year, enrolled=due.enrolled)
+                if erased:
+                    log.info(
+                        "retention: campaign %s: erased %d %s application(s)",
+                        due.year,
+                        erased,
+                        "enrolled" if due.enrolled else "not enrolled",
+                    )
+                    await self.notify(
+                        "retention_done", f"retention-done:{due.key}:{now.date()}", due, erased
+                    )
+                erased_total += erased
+        questions = await self.repo.purge_questions(now - timedelta(days=self.retention_days))
+        if questions:
+            days = self.retention_days
+            log.info("retention: erased %d question(s) older than %d days", questions, days)
+        return erased_total
+
+    async def scheduled(self) -> None:
+        """The scheduler's job: a failure is logged and tried again next time."""
+        try:
+            await self.run()
+        except Exception:
+            log.exception("retention run failed")
+
+    async def notify(self, kind: str, key: str, due: Due, count: int) -> None:
+        payload = {
+            "year": due.year,
+            "enrolled": due.enrolled,
+            "day": due.day.isoformat(),
+            "count": count,
+        }
+        await self.repo.notify(
+            [Notice(chat, kind, f"{key}:{chat}", payload) for chat in self.staff_chats],
+            self.clock.now(),
+        )

@@ -1,0 +1,186 @@
+"""Questions to the admission committee and their answers.
+
+A question and its relay to the staff are written in one transaction, and so are an answer
+and its delivery to the asker: the outbox rows carry ids only, the text stays here (and
+goes with the person's data when they delete it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from db.database import Database
+from db.outbox import enqueue, utc
+
+CONTENT_TYPES = ("text", "photo", "document")
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: int
+    user_id: int
+    asked_at: datetime
+    content_type: str  # text | photo | document
+    text: str  # the question, or the caption of the file ("" for none)
+    file_id: str | None
+    answered_at: datetime | None  # the first answer
+    answered_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    id: int
+    question_id: int
+    answered_at: datetime
+    answered_by: int
+    text: str
+
+
+def _question(row: aiosqlite.Row) -> Question:
+    return Question(
+        id=row["id"],
+        user_id=row["user_id"],
+        asked_at=datetime.fromisoformat(row["asked_at"]),
+        content_type=row["content_type"],
+        text=row["text"],
+        file_id=row["file_id"],
+        answered_at=None
+        if row["answered_at"] is None
+        else datetime.fromisoformat(row["answered_at"]),
+        answered_by=row["answered_by"],
+    )
+
+
+def _answer(row: aiosqlite.Row) -> Answer:
+    return Answer(
+        id=row["id"],
+        question_id=row["question_id"],
+        answered_at=datetime.fromisoformat(row["answered_at"]),
+        answered_by=row["answered_by"],
+        text=row["text"],
+    )
+
+
+class QuestionRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def ask(
+        self,
+        user_id: int,
+        content_type: str,
+        text: str,
+        file_id: str | None,
+        now: datetime,
+        recipients: Sequence[int],
+        *,
+        max_open: int,
+    ) -> int | None:
+        """Store a question and queue its relay to every staff chat in ``recipients``.
+
+        Returns the question's number, or None when the user already has ``max_open``
+        unanswered questions (checked in the same transaction, so a burst cannot pass it).
+        """
+        if content_type not in CONTENT_TYPES:
+            raise ValueError(f"unknown content type {content_type!r}")
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT count(*) FROM questions WHERE user_id = ? AND answered_at IS NULL",
+                (user_id,),
+            )
+            row = await cursor.fetchone()
+            if row is not None and row[0] >= max_open:
+                return None
+            cursor = await conn.execute(
+                "INSERT INTO questions (user_id, asked_at, content_type, text, file_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (user_id, utc(now), content_type, text, file_id),
+            )
+            question_id = cursor.lastrowid
+            assert question_id is not None
+            for chat_id in recipients:
+                await enqueue(
+                    conn,
+                    dedup_key=f"question:{question_id}:{chat_id}",
+                    chat_id=chat_id,
+                    kind="question",
+                    payload={"question_id": question_id},
+                    due_at=now,
+                    now=now,
+                )
+        return question_id
+
+    async def answer(
+        self, question_id: int, staff_id: int, text: str, now: datetime
+    ) -> Answer | None:
+        """Record an answer and queue its delivery to the asker; None if the question is
+        gone. A follow-up answer is delivered too; the question keeps its first answer time."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT user_id FROM questions WHERE id = ?", (question_id,)
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            asker = int(row["user_id"])
+            cursor = await conn.execute(
+                "INSERT INTO question_answers (question_id, answered_at, answered_by, text) "
+                "VALUES (?, ?, ?, ?)",
+                (question_id, utc(now), staff_id, text),
+            )
+            answer_id = cursor.lastrowid
+            assert answer_id is not None
+            await conn.execute(
+                "UPDATE questions SET answered_at = ?, answered_by = ? "
+                "WHERE id = ? AND answered_at IS NULL",
+                (utc(now), staff_id, question_id),
+            )
+            await enqueue(
+                conn,
+                dedup_key=f"answer:{answer_id}",
+                chat_id=asker,
+                kind="answer",
+                payload={"question_id": question_id, "answer_id": answer_id},
+                due_at=now,
+                now=now,
+            )
+        return Answer(answer_id, question_id, now, staff_id, text)
+
+    async def get(self, question_id: int) -> Question | None:
+        row = await self.db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
+        return None if row is None else _question(row)
+
+    async def get_answer(self, answer_id: int) -> Answer | None:
+        row = await self.db.fetchone("SELECT * FROM question_answers WHERE id = ?", (answer_id,))
+        return None if row is None else _answer(row)
+
+    async def answers(self, question_id: int) -> list[Answer]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM question_answers WHERE question_id = ? ORDER BY id", (question_id,)
+        )
+        return [_answer(r) for r in rows]
+
+    async def unanswered(self, limit: int = 20) -> list[Question]:
+        """Questions nobody has answered yet, the oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM questions WHERE answered_at IS NULL ORDER BY id LIMIT ?", (limit,)
+        )
+        return [_question(r) for r in rows]
+
+    async def count_unanswered(self) -> int:
+        return int(
+            await self.db.fetchval("SELECT count(*) FROM questions WHERE answered_at IS NULL")
+        )
+
+    async def open_count(self, user_id: int) -> int:
+        """How many of a user's questions are still unanswered."""
+        return int(
+            await self.db.fetchval(
+                "SELECT count(*) FROM questions WHERE user_id = ? AND answered_at IS NULL",
+                (user_id,),
+            )
+        )

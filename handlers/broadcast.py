@@ -1,0 +1,363 @@
+"""Broadcasts by the admission staff: the message (text, or a photo with a caption), the
+segment, a preview with the number of recipients, then delivery through the outbox with a
+progress message that is kept current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.applications import STATUSES
+from bot.broadcasts import Segment, allowed, recipients
+from bot.catalog import Catalog
+from bot.catalog_service import CatalogService
+from bot.clock import Clock
+from bot.config import Settings
+from bot.roles import Scope
+from db.broadcasts import Broadcast, BroadcastRepository, Progress
+from db.staff import StaffRepository
+from db.users import UserRepository
+from handlers.application_texts import status_label
+from handlers.staff import member_or_deny
+from handlers.ui import current_language, h, show
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    action: str  # new | segments | kind | pick | confirm | cancel
+    kind: str = ""
+    value: str = ""  # a specialty code, a college id or a status
+    index: int = 0  # a student group, by its place in the list kept in the dialogue
+
+
+class BroadcastForm(StatesGroup):
+    message = State()
+    segment = State()
+
+
+def describe(segment: dict[str, str], catalog: Catalog) -> str:
+    """«applicants of 22.02.01 Metallurgy» and the like, in the reader's language."""
+    kind, value = segment.get("kind", ""), segment.get("value", "")
+    language = current_language()
+    if kind == "all":
+        return _("all users of the bot")
+    if kind == "specialty":
+        specialty = catalog.specialty(value)
+        name = f"{value} {specialty.short_name.get(language)}" if specialty else value
+        return _("applicants of {specialty}").format(specialty=h(name))
+    if kind == "college":
+        college = catalog.college(value)
+        name = college.short_name.get(language) if college else value
+        return _("applicants of {college}").format(college=h(name))
+    if kind == "status":
+        return _("applicants with the status «{status}»").format(status=status_label(value))
+    if kind == "group":
+        college_id, _sep, group = value.partition("/")
+        college = catalog.college(college_id)
+        name = college.short_name.get(language) if college else college_id
+        return _("students of the group {group} ({college})").format(
+            group=h(group), college=h(name)
+        )
+    return h(kind)
+
+
+def progress_text(
+    broadcast: Broadcast, progress: Progress, finished: bool, catalog: Catalog
+) -> str:
+    head = (
+        _("📣 Broadcast №{id} is finished.") if finished else _("📣 Broadcast №{id} is being sent…")
+    ).format(id=broadcast.id)
+    return "\n".join(
+        [
+            head,
+            _("To: {segment}, {count} recipients").format(
+                segment=describe(broadcast.segment, catalog), count=broadcast.recipients
+            ),
+            _("✅ Delivered: {n}").format(n=progress.sent),
+            _("🚫 Blocked the bot: {n}").format(n=progress.blocked),
+            _("⚠️ Failed: {n}").format(n=progress.failed),
+            _("⏳ Waiting: {n}").format(n=progress.pending),
+        ]
+    )
+
+
+class ProgressTexts:
+    """Renders the progress message in its author's language (for the monitor, which runs
+    outside any update)."""
+
+    def __init__(
+        self, i18n: I18n, users: UserRepository, catalogs: CatalogService, settings: Settings
+    ) -> None:
+        self.i18n = i18n
+        self.users = users
+        self.catalogs = catalogs
+        self.settings = settings
+
+    async def __call__(self, broadcast: Broadcast, progress: Progress, finished: bool) -> str:
+        user = await self.users.get(broadcast.author_id)
+        locale = user.language if user else self.settings.default_locale
+        catalog = await self.catalogs.current()
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            return progress_text(broadcast, progress, finished, catalog)
+
+
+def kinds_keyboard(scope: Scope) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if scope.college_id is None:
+        builder.button(text=_("👥 All users"), callback_data=BroadcastCb(action="pick", kind="all"))
+    builder.button(
+        text=_("🎓 Applicants of a specialty"),
+        callback_data=BroadcastCb(action="kind", kind="specialty"),
+    )
+    builder.button(
+        text=_("🏫 Applicants of a college"),
+        callback_data=BroadcastCb(action="kind", kind="college"),
+    )
+    builder.button(
+        text=_("📌 Applicants with a status"),
+        callback_data=BroadcastCb(action="kind", kind="status"),
+    )
+    builder.button(
+        text=_("👷 Students of a group"), callback_data=BroadcastCb(action="kind", kind="group")
+    )
+    builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action="cancel"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    async def check(
+        event: Message | CallbackQuery, state: FSMContext, deps: dict[str, Any]
+    ) -> Scope | None:
+        scope = await member_or_deny(event, deps["settings"], deps["staff"])
+        if scope is None:
+            await state.clear()
+        return scope
+
+    @router.callback_query(BroadcastCb.filter())
+    async def button(
+        callback: CallbackQuery,
+        callback_data: BroadcastCb,
+        state: FSMContext,
+        bot: Bot,
+        **deps: Any,
+    ) -> None:
+        scope = await check(callback, state, deps)
+        if scope is None:
+            return
+        catalog: Catalog = deps["catalog"]
+        action = callback_data.action
+        if action == "new":
+            await state.set_state(BroadcastForm.message)
+            await state.set_data({})
+            await callback.answer()
+            await bot.send_message(
+                callback.from_user.id,
+                _("<b>New broadcast</b>\nSend the message: text, or one photo with a caption. "
+                  "Bold, italics and links are kept. /cancel to stop."),
+            )  # fmt: skip
+            return
+        if action == "cancel":
+            await state.clear()
+            await callback.answer(_("Cancelled."))
+            await show(callback, _("The broadcast is cancelled."))
+            return
+        data = await state.get_data()
+        if "text" not in data:
+            await callback.answer(
+                _("This broadcast is no longer being prepared: start a new one from /staff."),
+                show_alert=True,
+            )
+            return
+        if action == "segments":
+            await show(callback, _("Who should receive it?"), kinds_keyboard(scope))
+        elif action == "kind":
+            text, markup = await values_screen(callback_data.kind, scope, state, deps)
+            await show(callback, text, markup)
+        elif action == "pick":
+            segment = chosen_segment(callback_data, data)
+            if segment is None or not allowed(scope, segment, catalog):
+                await callback.answer(_("No access."), show_alert=True)
+                return
+            await state.update_data(segment=segment.as_dict())
+            await state.set_state(BroadcastForm.segment)
+            await callback.answer()
+            await preview(callback, bot, scope, segment, data, deps)
+            return
+        elif action == "confirm":
+            await confirm(callback, bot, scope, state, data, deps)
+            return
+        await callback.answer()
+
+    @router.message(StateFilter(BroadcastForm.message), F.text | F.photo)
+    async def message_given(message: Message, state: FSMContext, **deps: Any) -> None:
+        scope = await check(message, state, deps)
+        if scope is None:
+            return
+        if message.text and message.text.startswith("/"):
+            await message.answer(_("Send the text of the broadcast, or /cancel."))
+            return
+        if message.photo:
+            text = message.html_text if message.caption else ""
+            await state.set_data({"text": text, "photo": message.photo[-1].file_id})
+        else:
+            await state.set_data({"text": message.html_text, "photo": None})
+        await state.set_state(BroadcastForm.segment)
+        await message.answer(_("Who should receive it?"), reply_markup=kinds_keyboard(scope))
+
+    @router.message(StateFilter(BroadcastForm.message))
+    async def message_needs_text(message: Message) -> None:
+        await message.answer(
+            _("A broadcast is text, or one photo with a caption. Send it again, or /cancel.")
+        )
+
+    return router
+
+
+async def values_screen(
+    kind: str, scope: Scope, state: FSMContext, deps: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup]:
+    catalog: Catalog = deps["catalog"]
+    language = current_language()
+    builder = InlineKeyboardBuilder()
+    if kind == "specialty":
+        text = _("Applicants of which specialty?")
+        codes = scope.specialty_codes(catalog)
+        for s in catalog.specialties:
+            if codes is None or s.code in codes:
+                builder.button(
+                    text=f"{s.code} {s.short_name.get(language)}",
+                    callback_data=BroadcastCb(action="pick", kind="specialty", value=s.code),
+                )
+    elif kind == "college":
+        text = _("Applicants of which college?")
+        for c in catalog.colleges:
+            if scope.college_id in (None, c.id):
+                builder.button(
+                    text=c.short_name.get(language),
+                    callback_data=BroadcastCb(action="pick", kind="college", value=c.id),
+                )
+    elif kind == "status":
+        text = _("Applicants with which status?")
+        for status in STATUSES:
+            builder.button(
+                text=status_label(status),
+                callback_data=BroadcastCb(action="pick", kind="status", value=status),
+            )
+    else:
+        groups = await deps["broadcasts"].groups(scope.college_id)
+        await state.update_data(groups=[f"{c}/{g}" for c, g in groups])
+        text = _("Students of which group?") if groups else _("No student has registered yet.")
+        for index, (college_id, group) in enumerate(groups):
+            college = catalog.college(college_id)
+            name = college.short_name.get(language) if college else college_id
+            builder.button(
+                text=f"{group} · {name}",
+                callback_data=BroadcastCb(action="pick", kind="group", index=index),
+            )
+    builder.button(text=_("⬅️ Back"), callback_data=BroadcastCb(action="segments"))
+    builder.adjust(1)
+    return text, builder.as_markup()
+
+
+def chosen_segment(data: BroadcastCb, state_data: dict[str, Any]) -> Segment | None:
+    if data.kind == "group":
+        groups = state_data.get("groups") or []
+        return Segment("group", groups[data.index]) if 0 <= data.index < len(groups) else None
+    return Segment(data.kind, data.value)
+
+
+async def preview(
+    callback: CallbackQuery,
+    bot: Bot,
+    scope: Scope,
+    segment: Segment,
+    data: dict[str, Any],
+    deps: dict[str, Any],
+) -> None:
+    """The message exactly as recipients will see it, then who and how many."""
+    catalog: Catalog = deps["catalog"]
+    year = catalog.campaign_for(deps["clock"].today()).year
+    count = len(await recipients(segment, scope, catalog, deps["broadcasts"], year))
+    chat_id = callback.from_user.id
+    await bot.send_message(chat_id, _("Preview:"))
+    if data.get("photo"):
+        await bot.send_photo(chat_id, data["photo"], caption=data["text"] or None)
+    else:
+        await bot.send_message(chat_id, data["text"])
+    lines = [
+        _("To: {segment}").format(segment=describe(segment.as_dict(), catalog)),
+        _("Recipients: {count}").format(count=count),
+        _("Messages are not sent between 22:00 and 08:00: those wait until the morning."),
+    ]
+    builder = InlineKeyboardBuilder()
+    if count:
+        builder.button(
+            text=_("✅ Send to {count}").format(count=count),
+            callback_data=BroadcastCb(action="confirm"),
+        )
+    else:
+        lines.append(_("Nobody to send it to: choose another segment."))
+    builder.button(text=_("🎯 Another segment"), callback_data=BroadcastCb(action="segments"))
+    builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action="cancel"))
+    builder.adjust(1)
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=builder.as_markup())
+
+
+async def confirm(
+    callback: CallbackQuery,
+    bot: Bot,
+    scope: Scope,
+    state: FSMContext,
+    data: dict[str, Any],
+    deps: dict[str, Any],
+) -> None:
+    catalog: Catalog = deps["catalog"]
+    clock: Clock = deps["clock"]
+    repo: BroadcastRepository = deps["broadcasts"]
+    raw = data.get("segment")
+    segment = Segment(raw["kind"], raw["value"]) if raw else None
+    if segment is None or not allowed(scope, segment, catalog):
+        await callback.answer(_("Choose who should receive it first."), show_alert=True)
+        return
+    year = catalog.campaign_for(clock.today()).year
+    people = await recipients(segment, scope, catalog, repo, year)
+    if not people:
+        await callback.answer(_("Nobody to send it to: choose another segment."), show_alert=True)
+        return
+    # Cleared before anything is sent: a second press finds nothing to confirm.
+    await state.clear()
+    broadcast_id = await repo.create(
+        author_id=callback.from_user.id,
+        text=data["text"],
+        photo_file_id=data.get("photo"),
+        segment=segment.as_dict(),
+        recipients=people,
+        now=clock.now(),
+    )
+    staff: StaffRepository = deps["staff"]
+    await staff.audit(
+        callback.from_user.id,
+        "broadcast",
+        None,
+        f"№{broadcast_id} {segment.kind}:{segment.value} → {len(people)}",
+        clock.now(),
+    )
+    await callback.answer(_("Sending."))
+    broadcast = await repo.get(broadcast_id)
+    assert broadcast is not None
+    progress = await repo.progress(broadcast_id)
+    sent = await bot.send_message(
+        callback.from_user.id, progress_text(broadcast, progress, False, catalog)
+    )
+    await repo.set_progress_message(broadcast_id, sent.chat.id, sent.message_id)

@@ -1,0 +1,352 @@
+"""Staff reports: ranking lists per specialty, Excel and CSV exports, statistics with a chart.
+
+Every update re-checks the role of whoever pressed (``scope_of``): a forwarded keyboard does
+nothing but «no access». Staff of one college see only its specialties and the applications
+that choose any of them, in lists, files and numbers alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.applications import CHANNELS, STATUSES
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.config import Settings
+from bot.reports import (
+    ALL_COLUMNS,
+    RANK_COLUMNS,
+    ChartLabels,
+    ReportTexts,
+    SpecialtyInfo,
+    build_csv,
+    build_xlsx,
+    chunk_lines,
+    render_chart,
+)
+from bot.roles import Scope
+from db.applications import ApplicationRepository, RankingEntry
+from db.reports import Statistics
+from db.staff import StaffRepository
+from handlers.application_texts import status_label
+from handlers.staff import StaffCb, scope_of
+from handlers.ui import current_language, fmt_date, fmt_score, h, show
+
+MESSAGE_LIMIT = 4096
+RANKING_MESSAGES = 5  # a longer ranking list is cut: the whole one is in the Excel file
+STATS_DAYS = 14  # days listed in the statistics text; the chart shows every day
+
+
+class ReportCb(CallbackData, prefix="sr"):
+    action: str  # menu | lists | rank | xlsx | csv | stats
+    code: str = ""
+
+
+# --- texts and keyboards ----------------------------------------------------------------------
+
+
+def visible_specialties(catalog: Catalog, scope: Scope) -> list[SpecialtyInfo]:
+    """The catalogue's specialties this staff member sees, in catalogue order."""
+    codes = scope.specialty_codes(catalog)
+    language = current_language()
+    return [
+        SpecialtyInfo(s.code, s.short_name.get(language), s.budget_places)
+        for s in catalog.specialties
+        if codes is None or s.code in codes
+    ]
+
+
+def channel_name(channel: str) -> str:
+    return {
+        "bot": _("bot only"),
+        "gosuslugi": _("bot + Gosuslugi"),
+        "in_person": _("bot + in person"),
+    }.get(channel, channel)
+
+
+def report_texts() -> ReportTexts:
+    headers = {
+        "place": _("Place"),
+        "number": _("Application"),
+        "status": _("Status"),
+        "full_name": _("Full name"),
+        "birth_date": _("Date of birth"),
+        "phone": _("Phone"),
+        "email": _("E-mail"),
+        "education_base": _("Classes"),
+        "average_score": _("Average score"),
+        "priority_1": _("Priority 1"),
+        "priority_2": _("Priority 2"),
+        "priority_3": _("Priority 3"),
+        "priority": _("Priority"),
+        "dormitory": _("Dormitory"),
+        "channel": _("Channel"),
+        "minor": _("Under 18"),
+        "original": _("Original certificate"),
+        "medical": _("Medical certificate"),
+        "documents": _("Files"),
+        "submitted_at": _("Submitted"),
+        "updated_at": _("Updated"),
+        "user_id": _("Telegram id"),
+    }
+    assert set(ALL_COLUMNS) | set(RANK_COLUMNS) <= set(headers)
+    return ReportTexts(
+        headers=headers,
+        all_sheet=_("All applications"),
+        statuses={s: status_label(s) for s in STATUSES},
+        channels={c: channel_name(c) for c in CHANNELS},
+        yes=_("yes"),
+        no=_("no"),
+        budget_places=_("Budget places: {places}"),
+        unknown=_("to be confirmed"),
+        decimal_separator="," if current_language() == "ru" else ".",
+    )
+
+
+def chart_labels() -> ChartLabels:
+    return ChartLabels(
+        specialties=_("Applications per specialty"),
+        days=_("Applications per day"),
+        statuses=_("Applications per status"),
+        channels=_("Applications per channel"),
+        applications=_("competing, any priority"),
+        first_priority=_("first priority"),
+        budget_places=_("budget places"),
+        no_data=_("No data yet"),
+        status_names={s: status_label(s) for s in STATUSES},
+        channel_names={c: channel_name(c) for c in CHANNELS},
+    )
+
+
+def menu(catalog: Catalog, clock: Clock, scope: Scope) -> tuple[str, InlineKeyboardMarkup]:
+    year = catalog.campaign_for(clock.today()).year
+    lines = [_("<b>Reports: admission {year}</b>").format(year=year)]
+    college = catalog.college(scope.college_id) if scope.college_id else None
+    if college is not None:
+        name = college.short_name.get(current_language())
+        lines.append(_("Your college: {college}").format(college=h(name)))
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🏆 Ranking lists"), callback_data=ReportCb(action="lists"))
+    builder.button(text=_("📗 Excel"), callback_data=ReportCb(action="xlsx"))
+    builder.button(text=_("📄 CSV"), callback_data=ReportCb(action="csv"))
+    builder.button(text=_("📊 Statistics"), callback_data=ReportCb(action="stats"))
+    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel"))
+    builder.adjust(1, 2, 1, 1)
+    return "\n".join(lines), builder.as_markup()
+
+
+def back_keyboard(to_lists: bool = False) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if to_lists:
+        builder.button(text=_("⬅️ Specialties"), callback_data=ReportCb(action="lists"))
+    builder.button(text=_("⬅️ Reports"), callback_data=ReportCb(action="menu"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def lists_screen(specialties: list[SpecialtyInfo]) -> tuple[str, InlineKeyboardMarkup]:
+    builder = InlineKeyboardBuilder()
+    for s in specialties:
+        builder.button(
+            text=f"{s.code} · {s.name}", callback_data=ReportCb(action="rank", code=s.code)
+        )
+    builder.button(text=_("⬅️ Reports"), callback_data=ReportCb(action="menu"))
+    builder.adjust(1)
+    if not specialties:
+        return _("No specialties of your college in the catalogue."), builder.as_markup()
+    return _("<b>Ranking lists</b>: choose a specialty"), builder.as_markup()
+
+
+def places_text(places: int | None) -> str:
+    return _("to be confirmed") if places is None else str(places)
+
+
+def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingEntry]) -> list[str]:
+    """The ranking list as message texts under Telegram's limit: place, number, score, ✓ for
+    the original, and the budget places line after the last place within them."""
+    lines = [
+        f"<b>{specialty.code} · {h(specialty.name)}</b>",
+        _("Ranking, admission {year}: {count} competing; budget places: {places}").format(
+            year=year, count=len(ranking), places=places_text(specialty.budget_places)
+        ),
+        "",
+    ]
+    cut = specialty.budget_places
+    if cut == 0:
+        lines.append(_("— budget places: {places} —").format(places=cut))
+    for place, entry in enumerate(ranking, start=1):
+        mark = " ✓" if entry.original_received else ""
+        lines.append(f"{place}. {entry.number} — {fmt_score(entry.average_score)}{mark}")
+        if place == cut:
+            lines.append(_("— budget places: {places} —").format(places=cut))
+    if ranking:
+        lines += ["", _("✓ the original certificate is received")]
+    else:
+        lines.append(_("No applications yet."))
+    note = _("… the list is cut here: the whole list is in the Excel file.")
+    chunks = chunk_lines(lines, MESSAGE_LIMIT - len(note) - 1)
+    if len(chunks) > RANKING_MESSAGES:
+        chunks = chunks[:RANKING_MESSAGES]
+        chunks[-1] += "\n" + note
+    return chunks
+
+
+def stats_text(stats: Statistics, specialties: list[SpecialtyInfo], year: int) -> str:
+    lines = [
+        _("<b>Statistics: admission {year}</b>").format(year=year),
+        _("Applications: {count}").format(count=stats.total),
+        "",
+        _("<b>Per specialty</b> (competing / first priority / budget places)"),
+    ]
+    names = {s.code: s for s in specialties}
+    codes = [*names, *sorted(set(stats.by_specialty) - set(names))]
+    for code in codes:
+        info = names.get(code)
+        label = f"{code} · {h(info.name)}" if info else code
+        places = places_text(info.budget_places if info else None)
+        lines.append(
+            f"{label}: {stats.by_specialty.get(code, 0)} / "
+            f"{stats.first_priority.get(code, 0)} / {places}"
+        )
+    lines += ["", _("<b>Per day</b>")]
+    days = list(stats.by_day.items())
+    if len(days) > STATS_DAYS:
+        lines.append(
+            _("(the last {count} days; the chart shows every day)").format(count=STATS_DAYS)
+        )
+    lines += [f"{fmt_date(day)}: {n}" for day, n in days[-STATS_DAYS:]]
+    if not days:
+        lines.append(_("None."))
+    lines += ["", _("<b>Per status</b>")]
+    lines += [f"{status_label(s)}: {stats.by_status.get(s, 0)}" for s in STATUSES]
+    lines += ["", _("<b>Per channel</b>")]
+    lines += [f"{channel_name(c)}: {stats.by_channel.get(c, 0)}" for c in CHANNELS]
+    return chunk_lines(lines, MESSAGE_LIMIT)[0]
+
+
+# --- the router -------------------------------------------------------------------------------
+
+
+async def allowed(
+    event: Message | CallbackQuery, settings: Settings, staff: StaffRepository
+) -> Scope | None:
+    """The scope of whoever sent the update, or None after telling them «No access.»."""
+    user = event.from_user
+    scope = None if user is None else await scope_of(user.id, settings, staff)
+    if scope is None:
+        if isinstance(event, CallbackQuery):
+            await event.answer(_("No access."), show_alert=True)
+        else:
+            await event.answer(_("No access."))
+    return scope
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(Command("reports"))
+    async def reports_command(
+        message: Message, settings: Settings, staff: StaffRepository, catalog: Catalog, clock: Clock
+    ) -> None:
+        scope = await allowed(message, settings, staff)
+        if scope is None:
+            return
+        text, markup = menu(catalog, clock, scope)
+        await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(ReportCb.filter())
+    async def reports_button(
+        callback: CallbackQuery, callback_data: ReportCb, bot: Bot, **deps: Any
+    ) -> None:
+        settings: Settings = deps["settings"]
+        staff: StaffRepository = deps["staff"]
+        scope = await allowed(callback, settings, staff)
+        if scope is None:
+            return
+        catalog: Catalog = deps["catalog"]
+        clock: Clock = deps["clock"]
+        year = catalog.campaign_for(clock.today()).year
+        specialties = visible_specialties(catalog, scope)
+        action = callback_data.action
+        if action == "menu":
+            await show(callback, *menu(catalog, clock, scope))
+            await callback.answer()
+        elif action == "lists":
+            await show(callback, *lists_screen(specialties))
+            await callback.answer()
+        elif action == "rank":
+            specialty = next((s for s in specialties if s.code == callback_data.code), None)
+            if specialty is None:
+                await callback.answer(_("No access."), show_alert=True)
+                return
+            applications: ApplicationRepository = deps["applications"]
+            ranking = await applications.ranking(specialty.code, year)
+            await callback.answer()
+            await send_chunks(
+                callback, bot, ranking_messages(specialty, year, ranking), back_keyboard(True)
+            )
+        elif action in ("xlsx", "csv"):
+            await callback.answer(_("Preparing the file…"))
+            await send_export(callback, bot, action, scope, specialties, year, deps)
+        elif action == "stats":
+            await callback.answer()
+            reports = deps["reports"]
+            stats = await reports.statistics(year, settings.tz, scope.specialty_codes(catalog))
+            await show(callback, stats_text(stats, specialties, year), back_keyboard())
+            png = await asyncio.to_thread(render_chart, stats, chart_labels(), specialties)
+            await bot.send_photo(
+                callback.from_user.id,
+                BufferedInputFile(png, filename=f"statistics-{year}.png"),
+                caption=_("Statistics: admission {year}").format(year=year),
+            )
+        else:
+            await callback.answer()
+
+    return router
+
+
+async def send_chunks(
+    callback: CallbackQuery, bot: Bot, chunks: list[str], markup: InlineKeyboardMarkup
+) -> None:
+    """The first text replaces the pressed screen; the rest follow; the keyboard goes last."""
+    await show(callback, chunks[0], markup if len(chunks) == 1 else None)
+    for i, text in enumerate(chunks[1:], start=2):
+        await bot.send_message(
+            callback.from_user.id, text, reply_markup=markup if i == len(chunks) else None
+        )
+
+
+async def send_export(
+    callback: CallbackQuery,
+    bot: Bot,
+    kind: str,
+    scope: Scope,
+    specialties: list[SpecialtyInfo],
+    year: int,
+    deps: dict[str, Any],
+) -> None:
+    """Build the file off the event loop, audit the export of personal data, send the file."""
+    settings: Settings = deps["settings"]
+    clock: Clock = deps["clock"]
+    rows = await deps["reports"].applications(year, scope.specialty_codes(deps["catalog"]))
+    texts = report_texts()
+    if kind == "xlsx":
+        data = await asyncio.to_thread(build_xlsx, rows, specialties, texts, settings.tz)
+    else:
+        data = await asyncio.to_thread(build_csv, rows, texts, settings.tz)
+    suffix = f"-{scope.college_id}" if scope.college_id else ""
+    filename = f"applications-{year}{suffix}.{kind}"
+    await deps["staff"].audit(callback.from_user.id, f"export:{kind}", None, None, clock.now())
+    await bot.send_document(
+        callback.from_user.id,
+        BufferedInputFile(data, filename=filename),
+        caption=_("Applications, admission {year}: {count}").format(year=year, count=len(rows)),
+    )

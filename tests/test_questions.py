@@ -1,0 +1,376 @@
+"""Questions to the admission committee: the relay to the staff with the asker's context, the
+answer back to the asker (button or reply, private chat or the admission group), access on
+every staff update, the panel's list of unanswered questions, deletion with the person."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.utils.i18n import I18n
+
+from bot.app import build_dispatcher
+from bot.config import Settings
+from db.database import Database
+from handlers.questions import QuestionCb
+from tests.client import UserClient, buttons
+from tests.conftest import FixedClock
+from tests.test_application import fill_form, submit
+from tests.test_staff import drain_fast, labels
+
+GROUP_ID = -100_777
+
+
+async def ask(client: UserClient, text: str | None = None) -> dict[str, Any]:
+    """From the menu to the question prompt; with ``text``, send it and return the reply."""
+    [menu] = await client.send("/start")
+    [contacts] = await client.click(labels(menu)[4], menu)  # «❓ Questions and contacts»
+    [prompt] = await client.click(labels(contacts)[0], contacts)  # «✍️ Ask…»
+    if text is None:
+        return prompt
+    [sent] = await client.send(text)
+    return sent
+
+
+async def relayed(dp: Dispatcher, bot: Bot, chat_id: int) -> list[dict[str, Any]]:
+    """Deliver the outbox; return what the staff chat got, each with its message id."""
+    session = bot.session
+    before = len(session.calls)  # type: ignore[attr-defined]
+    await drain_fast(dp).drain(bot)
+    return [
+        {**c.params, "method": c.method, "message_id": c.result["message_id"]}
+        for c in session.calls[before:]  # type: ignore[attr-defined]
+        if c.params.get("chat_id") == chat_id and c.result is not None
+    ]
+
+
+async def reply_to(
+    client: UserClient, relay: dict[str, Any], text: str, chat: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """``client`` replies to a message the bot sent (in its private chat, or in ``chat``)."""
+    replied: dict[str, Any] = {
+        "message_id": relay["message_id"],
+        "date": int(time.time()),
+        "chat": chat or client.chat,
+        "from": {"id": client.bot.id, "is_bot": True, "first_name": "Металлургия"},
+    }
+    if "text" in relay:
+        replied["text"] = relay["text"]
+    else:
+        replied["caption"] = relay.get("caption", "")
+    message = client._message(text=text, reply_to_message=replied)
+    if chat is not None:
+        message["chat"] = chat
+    return await client._act({"message": message})
+
+
+@pytest.fixture
+def admin(dp: Dispatcher, bot: Bot) -> UserClient:
+    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
+
+
+@pytest.fixture
+def group_dp(settings: Settings, db: Database, i18n: I18n, clock: FixedClock) -> Dispatcher:
+    """The bot with an admission group chat: questions go there instead of to ADMIN_IDS."""
+    with_group = settings.model_copy(update={"admission_chat_id": GROUP_ID})
+    return build_dispatcher(settings=with_group, db=db, i18n=i18n, clock=clock)
+
+
+GROUP = {"id": GROUP_ID, "type": "supergroup", "title": "Приёмная комиссия"}
+
+
+async def test_a_question_reaches_the_staff_and_the_answer_reaches_the_asker(
+    english_user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    await admin.send("/start")
+    prompt = await ask(english_user)
+    assert "Do not send passport" in prompt["text"]
+    [sent] = await english_user.send("Когда <b>приём</b> документов?")
+    assert "Question №1 is sent" in sent["text"]
+    assert "📝 Apply" in labels(sent)  # back to the main menu
+
+    [relay] = await relayed(dp, bot, chat_id=1)
+    assert relay["text"].startswith("#Q1 · ")
+    assert "Когда &lt;b&gt;приём&lt;/b&gt; документов?" in relay["text"]
+    assert "Telegram user id: 1002" in relay["text"] and "Language: en" in relay["text"]
+    assert "Application" not in relay["text"]  # no application: no line about one
+
+    [typing] = await admin.click("✍️ Answer", relay)
+    assert "Question №1: type the answer" in typing["text"]
+    [done] = await admin.send("С 20 июня, <с 9:00>.")
+    assert "answer to question №1 is sent" in done["text"]
+
+    [delivered] = await relayed(dp, bot, chat_id=1002)
+    assert "Answer of the admission committee to your question №1" in delivered["text"]
+    assert "С 20 июня, &lt;с 9:00&gt;." in delivered["text"]
+    assert "✍️ Ask another question" in labels(delivered)
+    row = await db.fetchone("SELECT answered_at, answered_by FROM questions WHERE id = 1")
+    assert row is not None and row["answered_at"] is not None and row["answered_by"] == 1
+
+
+async def test_the_answer_is_in_the_askers_language(
+    user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot, i18n: I18n
+) -> None:
+    await ask(user, "Есть ли общежитие?")  # user 1001 reads Russian
+    [relay] = await relayed(dp, bot, chat_id=1)
+    await reply_to(admin, relay, "Да, есть.")
+    [delivered] = await relayed(dp, bot, chat_id=1001)
+    heading = i18n.gettext(
+        "📬 <b>Answer of the admission committee to your question №{number}:</b>", locale="ru"
+    ).format(number=1)
+    assert delivered["text"].startswith(heading)
+    assert i18n.gettext("✍️ Ask another question", locale="ru") in labels(delivered)
+
+
+async def test_a_reply_in_the_admission_group_reaches_the_asker(
+    group_dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    asker = UserClient(group_dp, bot, user_id=1002, language_code="en")
+    admin = UserClient(group_dp, bot, user_id=1, language_code="en")
+    await ask(asker, "Нужна ли медсправка?")
+    [relay] = await relayed(group_dp, bot, chat_id=GROUP_ID)
+    assert relay["text"].startswith("#Q1 · ")
+    assert [data for _, data in buttons(relay)] == ["q:answer:1"]
+    assert await relayed(group_dp, bot, chat_id=1) == []  # the group, not the admins
+
+    [confirmation] = await reply_to(admin, relay, "Да, форма 086/у.", chat=GROUP)
+    assert confirmation["chat_id"] == GROUP_ID
+    assert "answer to question №1 is sent" in confirmation["text"]
+    [delivered] = await relayed(group_dp, bot, chat_id=1002)
+    assert "question №1" in delivered["text"] and "086/у" in delivered["text"]
+
+    # A follow-up is delivered too; the question keeps the time of its first answer.
+    first = await db.fetchval("SELECT answered_at FROM questions WHERE id = 1")
+    await reply_to(admin, relay, "И прививочный сертификат.", chat=GROUP)
+    [follow_up] = await relayed(group_dp, bot, chat_id=1002)
+    assert "прививочный" in follow_up["text"]
+    assert await db.fetchval("SELECT answered_at FROM questions WHERE id = 1") == first
+    assert await db.fetchval("SELECT count(*) FROM question_answers") == 2
+
+
+async def test_answer_pressed_in_the_group_is_typed_in_the_private_chat(
+    group_dp: Dispatcher, bot: Bot
+) -> None:
+    asker = UserClient(group_dp, bot, user_id=1002, language_code="en")
+    admin = UserClient(group_dp, bot, user_id=1, language_code="en")
+    admin_in_group = UserClient(group_dp, bot, user_id=1, language_code="en")
+    admin_in_group.chat = GROUP
+    await ask(asker, "Есть ли заочное отделение?")
+    [relay] = await relayed(group_dp, bot, chat_id=GROUP_ID)
+    before = len(bot.session.calls)  # type: ignore[attr-defined]
+    await admin_in_group.click_data("q:answer:1", relay)
+    [prompt] = bot.session.of("sendMessage")[-1:]  # type: ignore[attr-defined]
+    assert len(bot.session.calls) - before == 2  # the prompt and the callback's answer
+    assert prompt["chat_id"] == 1 and "Question №1: type the answer" in prompt["text"]
+    [done] = await admin.send("Нет, только очное.")
+    assert "answer to question №1 is sent" in done["text"]
+    [delivered] = await relayed(group_dp, bot, chat_id=1002)
+    assert "только очное" in delivered["text"]
+
+
+async def test_someone_not_staff_replying_in_the_group_is_ignored_in_silence(
+    group_dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    asker = UserClient(group_dp, bot, user_id=1002, language_code="en")
+    stranger = UserClient(group_dp, bot, user_id=5555, language_code="en")
+    await ask(asker, "Сколько бюджетных мест?")
+    [relay] = await relayed(group_dp, bot, chat_id=GROUP_ID)
+    before = len(stranger.session.calls)
+    await reply_to(stranger, relay, "Ответ не сотрудника", chat=GROUP)
+    assert stranger.session.calls[before:] == []  # not a word in the group
+    assert await db.fetchval("SELECT count(*) FROM question_answers") == 0
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'answer'") == 0
+
+
+async def test_photo_and_document_questions_are_relayed_with_their_files(
+    english_user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot
+) -> None:
+    await admin.send("/start")
+    await ask(english_user)
+    [sent] = await english_user.send_photo("q1")
+    assert "Question №1 is sent" in sent["text"]
+    await ask(english_user)
+    document = {"file_id": "doc-q2", "file_unique_id": "u-q2", "file_name": "086.pdf"}
+    message = english_user._message(document=document, caption="Подходит ли такая справка?")
+    [sent] = await english_user._act({"message": message})
+    assert "Question №2 is sent" in sent["text"]
+
+    photo, doc = await relayed(dp, bot, chat_id=1)
+    assert photo["method"] == "sendPhoto" and photo["photo"] == "photo-q1"
+    assert photo["caption"].startswith("#Q1 · ") and "Telegram user id: 1002" in photo["caption"]
+    assert doc["method"] == "sendDocument" and doc["document"] == "doc-q2"
+    assert doc["caption"].startswith("#Q2 · ") and "Подходит ли такая справка?" in doc["caption"]
+    assert "✍️ Answer" in labels(doc)
+
+    # A reply to the file's caption answers that question.
+    await reply_to(admin, doc, "Да, подходит.")
+    [delivered] = await relayed(dp, bot, chat_id=1002)
+    assert "question №2" in delivered["text"] and "Подходит ли" in delivered["text"]
+
+
+async def test_a_long_caption_is_shortened_to_fit_but_keeps_the_tag(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    await ask(english_user)
+    document = {"file_id": "doc-long", "file_unique_id": "u-long", "file_name": "a.pdf"}
+    caption = "<" * 1024  # each one is four characters of HTML, one on the screen
+    await english_user._act({"message": english_user._message(document=document, caption=caption)})
+    [relay] = await relayed(dp, bot, chat_id=1)
+    # The admin (ADMIN_IDS=1) has not chosen a language: they read Russian, the default.
+    assert relay["caption"].startswith("#Q1 · ") and relay["caption"].endswith("1002\nЯзык: en")
+    assert relay["caption"].count("&lt;") < 1000 and "…" in relay["caption"]
+    assert await db.fetchval("SELECT length(text) FROM questions") == 1024  # stored whole
+
+
+async def test_a_sticker_gets_a_hint_and_the_question_can_still_be_sent(
+    english_user: UserClient, db: Database
+) -> None:
+    await ask(english_user)
+    [hint] = await english_user.send_sticker()
+    assert "text, a photo or a document" in hint["text"]
+    [hint] = await english_user.send("x" * 2001)
+    assert "too long: 2001 characters" in hint["text"]
+    [hint] = await english_user.send("/whatever")
+    assert "Type your question" in hint["text"]
+    assert await db.fetchval("SELECT count(*) FROM questions") == 0
+    [sent] = await english_user.send("Можно подать документы по почте?")
+    assert "Question №1 is sent" in sent["text"]
+    [reply] = await english_user.send("А ещё вопрос")  # the dialogue is over
+    assert "Question" not in reply["text"]
+    assert await db.fetchval("SELECT count(*) FROM questions") == 1
+
+
+async def test_cancel_button_and_command_send_nothing(
+    english_user: UserClient, db: Database
+) -> None:
+    prompt = await ask(english_user)
+    [menu] = await english_user.click("✖️ Cancel", prompt)
+    assert "📝 Apply" in labels(menu)
+    await ask(english_user)
+    [menu] = await english_user.send("/cancel")
+    assert "Cancelled" in menu["text"]
+    await english_user.send("Это не вопрос")
+    assert await db.fetchval("SELECT count(*) FROM questions") == 0
+
+
+async def test_at_most_five_unanswered_questions_per_person(
+    english_user: UserClient, db: Database
+) -> None:
+    for n in range(1, 6):
+        sent = await ask(english_user, f"Вопрос {n}")
+        assert f"Question №{n} is sent" in sent["text"]
+    refusal = await ask(english_user)
+    assert "already have 5 questions waiting" in refusal["text"]
+    await english_user.send("Шестой")
+    assert await db.fetchval("SELECT count(*) FROM questions") == 5
+
+
+async def test_a_non_staff_user_pressing_answer_or_replying_gets_no_access(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    await ask(english_user, "Вопрос")
+    [relay] = await relayed(dp, bot, chat_id=1)
+    stranger = UserClient(dp, bot, user_id=1003, language_code="en")
+    [menu] = await stranger.send("/start")
+    for action in ("answer", "open", "list"):
+        replies = await stranger.click_data(QuestionCb(action=action, id=1).pack(), menu)
+        answer = stranger.answers()[-1]
+        assert answer["text"] == "No access." and answer["show_alert"] is True
+        assert replies == []
+    [refusal] = await reply_to(stranger, relay, "Я отвечу за комиссию")
+    assert refusal["text"] == "No access."
+    assert await db.fetchval("SELECT count(*) FROM question_answers") == 0
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'answer'") == 0
+    assert await db.fetchval("SELECT answered_at FROM questions WHERE id = 1") is None
+
+
+async def test_the_unanswered_list_shrinks_after_an_answer(
+    english_user: UserClient, user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot
+) -> None:
+    await admin.send("/start")
+    await ask(english_user, "Первый вопрос, довольно длинный: " + "очень " * 20 + "длинный")
+    await ask(user, "Второй вопрос")
+    relay, _second = await relayed(dp, bot, chat_id=1)
+    [screen] = await admin.click_data(QuestionCb(action="list").pack(), relay)
+    assert "Unanswered questions: 2" in screen["text"]
+    lines = screen["text"].splitlines()
+    first = next(line for line in lines if line.startswith("№1 · "))
+    second = next(line for line in lines if line.startswith("№2 · "))
+    assert lines.index(first) < lines.index(second)  # the oldest first
+    assert len(first.split(" · ", 2)[2]) <= 60 and first.endswith("…")
+    assert labels(screen) == ["№1", "№2", "⬅️ Panel"]
+
+    [card] = await admin.click("№1", screen)
+    assert card["text"].startswith("#Q1 · ") and "очень " * 20 in card["text"]
+    assert "Telegram user id: 1002" in card["text"]
+    await admin.click("✍️ Answer", card)
+    await admin.send("Ответ на первый")
+    [screen] = await admin.click_data(QuestionCb(action="list").pack(), card)
+    assert "Unanswered questions: 1" in screen["text"]
+    assert labels(screen) == ["№2", "⬅️ Panel"]
+
+
+async def test_the_relay_names_the_askers_application_and_delete_my_data_removes_questions(
+    english_user: UserClient,
+    admin: UserClient,
+    dp: Dispatcher,
+    bot: Bot,
+    db: Database,
+    settings: Settings,
+) -> None:
+    await admin.send("/start")
+    await submit(english_user, await fill_form(english_user))
+    await ask(english_user, "Где мой оригинал аттестата Зюзюкиной?")
+    staff_chat = await relayed(dp, bot, chat_id=1)  # the new application, then the question
+    [relay] = [m for m in staff_chat if m.get("text", "").startswith("#Q1 · ")]
+    assert "Application М-2027-0001: submitted" in relay["text"]
+    await reply_to(admin, relay, "В колледже.")
+    await ask(english_user, "Ещё один вопрос Зюзюкиной")  # its relay is still in the outbox
+    assert await db.fetchval("SELECT count(*) FROM questions") == 2
+
+    [mine] = await english_user.send("/start")
+    [mine] = await english_user.click("📄 My application", mine)
+    [confirm] = await english_user.click("🗑 Delete my data", mine)
+    await english_user.click("Yes, delete everything", confirm)
+    assert await db.fetchval("SELECT count(*) FROM questions") == 0
+    assert await db.fetchval("SELECT count(*) FROM question_answers") == 0
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'") == 0
+    assert await relayed(dp, bot, chat_id=1) == []  # the second question is not relayed
+    await db.close()
+    files = [settings.database_path, Path(f"{settings.database_path}-wal")]
+    raw = b"".join(p.read_bytes() for p in files if p.exists())
+    for secret in ("Зюзюкин", "В колледже"):
+        assert secret.encode() not in raw, secret
+    await db.connect()
+
+
+async def test_cancelling_a_question_keeps_an_unfinished_application(
+    english_user: UserClient,
+) -> None:
+    from tests.test_application import start_applying
+
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна Сергеевна")  # the name is answered
+    await english_user.send("/start")
+    await ask(english_user)
+    await english_user.send("/cancel")
+    [menu] = await english_user.send("/start")
+    [offer] = await english_user.click("📝 Apply", menu)
+    assert "unfinished application" in offer["text"]
+    [question] = await english_user.click("▶️ Continue", offer)
+    assert "birth" in question["text"].lower()
+
+
+async def test_anyone_can_delete_their_data_by_command(
+    english_user: UserClient, db: Database
+) -> None:
+    await ask(english_user, "Is there a dormitory?")
+    assert await db.fetchval("SELECT count(*) FROM questions") == 1
+    [confirm] = await english_user.send("/delete_my_data")
+    assert "Delete all your personal data?" in confirm["text"]
+    await english_user.click("Yes, delete everything", confirm)
+    assert await db.fetchval("SELECT count(*) FROM questions") == 0
+    assert await db.fetchval("SELECT count(*) FROM users WHERE id = 1002") == 0

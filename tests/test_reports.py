@@ -1,0 +1,458 @@
+"""Staff reports: ranking order and ties, the ranking list in the chat with the budget line,
+the Excel and CSV files read back, statistics with the chart, and who may see what."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.types import BufferedInputFile
+
+from bot.catalog import default_catalog_bytes
+from bot.reports import (
+    RANK_COLUMNS,
+    SHEET_TITLE_MAX,
+    ChartLabels,
+    SpecialtyInfo,
+    chunk_lines,
+    rank,
+    render_chart,
+    sheet_title,
+)
+from db.applications import ApplicationData, ApplicationRepository, DocumentRef
+from db.database import Database
+from db.reports import ReportRepository, ReportRow
+from db.staff import StaffRepository
+from tests.client import UserClient, buttons
+
+YEAR = 2027  # the campaign the test clock (26 Nov 2026) points at
+T0 = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Krasnoyarsk")
+METALLURGY = "22.02.08"  # taught at the college "ntpts"
+ORE = "21.02.18"  # no college yet in the default catalogue
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [text for text, _ in buttons(message)]
+
+
+async def add(
+    db: Database,
+    user_id: int,
+    score: str,
+    *,
+    codes: tuple[str, ...] = (METALLURGY,),
+    at: datetime = T0,
+    original: bool = False,
+    status: str = "submitted",
+    channel: str = "bot",
+    name: str = "",
+) -> int:
+    """An application straight into the database (the form itself is tested elsewhere)."""
+    repo = ApplicationRepository(db)
+    data = ApplicationData(
+        full_name=name or f"Тестова Анна {user_id}",
+        birth_date=date(2008, 3, 5),
+        phone="+79131234567",
+        email=None,
+        education_base=9,
+        average_score=Decimal(score),
+        specialties=codes,
+        dormitory=False,
+        channel=channel,
+        minor=True,
+    )
+    docs = [DocumentRef("passport", f"f{user_id}", f"u{user_id}", "photo")]
+    application_id, created = await repo.submit(
+        user_id=user_id, campaign_year=YEAR, data=data, documents=docs, now=at, notices=[]
+    )
+    assert created
+    if original:
+        await repo.mark_received(application_id, "original_received", at, [])
+    if status != "submitted":
+        await repo.set_status(application_id, status, at)
+    return application_id
+
+
+async def set_budget(dp: Dispatcher, code: str, places: int) -> None:
+    raw = default_catalog_bytes().decode()
+    line = f'code = "{code}"\n'
+    assert line in raw
+    version, problems = await dp["catalogs"].load(
+        raw.replace(line, f"{line}budget_places = {places}\n", 1).encode(), "test"
+    )
+    assert version is not None and not problems
+
+
+async def grant(db: Database, user_id: int, college_id: str | None) -> None:
+    await db.execute(
+        "INSERT INTO staff (user_id, college_id, granted_by, granted_at) VALUES (?, ?, 1, ?)",
+        (user_id, college_id, T0.isoformat()),
+    )
+
+
+@pytest.fixture
+def admin(dp: Dispatcher, bot: Bot) -> UserClient:
+    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
+
+
+async def open_reports(client: UserClient) -> dict[str, Any]:
+    [menu] = await client.send("/reports")
+    return menu
+
+
+async def exported(client: UserClient, label: str) -> BufferedInputFile:
+    menu = await open_reports(client)
+    client.session.clear()
+    await client.click(label, menu)
+    [sent] = client.session.of("sendDocument")
+    document = sent["document"]
+    assert isinstance(document, BufferedInputFile)
+    return document
+
+
+async def workbook_of(client: UserClient) -> openpyxl.Workbook:
+    document = await exported(client, "📗 Excel")
+    assert document.filename == f"applications-{YEAR}.xlsx" or document.filename.startswith(
+        f"applications-{YEAR}-"
+    )
+    return openpyxl.load_workbook(io.BytesIO(document.data))
+
+
+def values(ws: Any) -> list[list[Any]]:
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+# --- ranking ----------------------------------------------------------------------------------
+
+
+def row(id: int, score: str, *, original: bool = False, minutes: int = 0, **kw: Any) -> ReportRow:
+    fields: dict[str, Any] = {
+        "id": id, "number": f"М-{YEAR}-{id:04d}", "user_id": 100 + id, "status": "submitted",
+        "full_name": "Тестова Анна", "birth_date": date(2008, 1, 1), "phone": "+79131234567",
+        "email": None, "education_base": 9, "average_score": Decimal(score),
+        "specialties": (METALLURGY,), "dormitory": False, "channel": "bot", "minor": False,
+        "original_received": original, "medical_received": False,
+        "submitted_at": T0 + timedelta(minutes=minutes), "updated_at": T0, "documents": 3,
+    }  # fmt: skip
+    fields.update(kw)
+    return ReportRow(**fields)
+
+
+def test_rank_orders_by_score_then_original_then_submission_then_id() -> None:
+    rows = [
+        row(1, "4.10", minutes=1),
+        row(2, "4.80", minutes=9),
+        row(3, "4.10", original=True, minutes=5),  # wins the tie with 1 by the original
+        row(4, "4.10", minutes=0),  # earlier than 1: wins that tie
+        row(5, "4.10", minutes=0),  # same instant as 4: the lower id first
+        row(6, "5.00", status="withdrawn"),  # not competing
+        row(7, "5.00", status="rejected"),
+        row(8, "5.00", specialties=(ORE,)),  # another specialty
+        row(9, "3.50", specialties=(ORE, METALLURGY), status="accepted"),  # second priority
+    ]
+    assert [r.id for r in rank(reversed(rows), METALLURGY)] == [2, 3, 4, 5, 1, 9]
+    assert [r.id for r in rank(rows, ORE)] == [8, 9]
+
+
+async def test_the_pure_ranking_agrees_with_the_sql_ranking(db: Database) -> None:
+    await add(db, 301, "4.10", at=T0 + timedelta(minutes=3))
+    await add(db, 302, "4.80", at=T0 + timedelta(minutes=9))
+    await add(db, 303, "4.10", at=T0 + timedelta(minutes=5), original=True)
+    await add(db, 304, "4.10", at=T0)
+    await add(db, 305, "4.95", status="withdrawn")
+    await add(db, 306, "3.00", codes=(ORE, METALLURGY), status="enrolled")
+    rows = await ReportRepository(db).applications(YEAR)
+    sql = await ApplicationRepository(db).ranking(METALLURGY, YEAR)
+    expected = ["М-2027-0002", "М-2027-0003", "М-2027-0004", "М-2027-0001", "М-2027-0006"]
+    assert [e.number for e in sql] == expected
+    assert [r.number for r in rank(rows, METALLURGY)] == expected
+
+
+async def test_the_ranking_list_shows_places_originals_and_the_budget_line(
+    dp: Dispatcher, db: Database, admin: UserClient
+) -> None:
+    await set_budget(dp, METALLURGY, 2)
+    await add(db, 301, "4.10", at=T0 + timedelta(minutes=3))
+    await add(db, 302, "4.80")
+    await add(db, 303, "4.10", at=T0 + timedelta(minutes=5), original=True)
+    await add(db, 304, "3.90", status="rejected")
+    menu = await open_reports(admin)
+    [lists] = await admin.click("🏆 Ranking lists", menu)
+    assert len(labels(lists)) == 14 + 1  # every specialty for an administrator, and back
+    [ranking] = await admin.click("22.02.08 · Metallurgy", lists)
+    lines = ranking["text"].splitlines()
+    start = lines.index("1. М-2027-0002 — 4.80")
+    assert lines[start : start + 4] == [
+        "1. М-2027-0002 — 4.80",
+        "2. М-2027-0003 — 4.10 ✓",
+        "— budget places: 2 —",
+        "3. М-2027-0001 — 4.10",
+    ]
+    assert "М-2027-0004" not in ranking["text"]  # rejected: not competing
+    assert "Тестова" not in ranking["text"]  # numbers, not names
+    assert "⬅️ Reports" in labels(ranking)
+
+
+async def test_a_long_ranking_list_is_split_under_the_message_limit(
+    dp: Dispatcher, db: Database, admin: UserClient
+) -> None:
+    for i in range(400):
+        await add(db, 1000 + i, f"{3 + (i * 7 % 200) / 100:.2f}", at=T0 + timedelta(seconds=i))
+    menu = await open_reports(admin)
+    [lists] = await admin.click("🏆 Ranking lists", menu)
+    replies = await admin.click("22.02.08 · Metallurgy", lists)
+    assert len(replies) >= 3
+    assert all(len(r["text"]) <= 4096 for r in replies)
+    assert [bool(labels(r)) for r in replies] == [False] * (len(replies) - 1) + [True]
+    numbers = [
+        line.split()[1]
+        for r in replies
+        for line in r["text"].splitlines()
+        if line[:1].isdigit() and ". М-" in line
+    ]
+    sql = await ApplicationRepository(db).ranking(METALLURGY, YEAR)
+    assert numbers == [e.number for e in sql]
+
+
+def test_chunk_lines_keeps_every_line_in_order_under_the_limit() -> None:
+    lines = [f"{i}. line" for i in range(1000)]
+    chunks = chunk_lines(lines, 100)
+    assert all(len(c) <= 100 for c in chunks)
+    assert "\n".join(chunks).splitlines() == lines
+    assert chunk_lines([], 100) == [""]
+
+
+# --- Excel and CSV ----------------------------------------------------------------------------
+
+
+async def test_the_excel_file_opens_back_with_every_sheet_and_the_budget_cut(
+    dp: Dispatcher, db: Database, admin: UserClient
+) -> None:
+    await set_budget(dp, METALLURGY, 1)
+    await add(db, 301, "4.10", at=T0 + timedelta(minutes=3), codes=(ORE, METALLURGY))
+    await add(db, 302, "4.80", at=T0 + timedelta(hours=20))  # 21 Nov, 08:00 in Norilsk
+    await add(db, 303, "3.50", status="withdrawn", channel="gosuslugi")
+    book = await workbook_of(admin)
+
+    assert book.sheetnames[0] == "All applications"
+    assert "22.02.08 Metallurgy" in book.sheetnames
+    assert len(book.sheetnames) == 1 + 14
+    assert all(len(title) <= SHEET_TITLE_MAX for title in book.sheetnames)
+
+    everything = book["All applications"]
+    assert everything.freeze_panes == "A2"
+    header, *rows = values(everything)
+    assert header[:4] == ["Application", "Status", "Full name", "Date of birth"]
+    assert "Priority 1" in header and "Submitted" in header and "Original certificate" in header
+    by_number = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    # The oldest submission first (0003 was put in at T0, before 0001).
+    assert list(by_number) == ["М-2027-0003", "М-2027-0001", "М-2027-0002"]
+    first = by_number["М-2027-0001"]
+    assert (first["Priority 1"], first["Priority 2"], first["Priority 3"]) == (
+        ORE,
+        METALLURGY,
+        None,
+    )
+    assert first["Full name"] == "Тестова Анна 301"
+    assert first["Date of birth"] == datetime(2008, 3, 5)
+    assert first["Average score"] == pytest.approx(4.10)
+    assert first["Under 18"] == "yes" and first["Original certificate"] == "no"
+    assert first["Files"] == 1
+    assert by_number["М-2027-0002"]["Submitted"] == datetime(2026, 11, 21, 8, 0)  # local time
+    assert by_number["М-2027-0003"]["Status"] == "withdrawn"
+    assert by_number["М-2027-0003"]["Channel"] == "bot + Gosuslugi"
+
+    ranking = book["22.02.08 Metallurgy"]
+    assert ranking.freeze_panes == "A2"
+    header, *rows = values(ranking)
+    assert header[: len(RANK_COLUMNS)] == [
+        "Place", "Application", "Average score", "Original certificate", "Status", "Submitted",
+        "Priority",
+    ]  # fmt: skip
+    assert header[len(RANK_COLUMNS) + 1] == "Budget places: 1"
+    assert [(r[0], r[1], r[6]) for r in rows] == [(1, "М-2027-0002", 1), (2, "М-2027-0001", 2)]
+    green = ranking.cell(row=2, column=1).fill.start_color.rgb
+    assert green == "FFC6EFCE"
+    assert ranking.cell(row=3, column=1).fill.fill_type is None
+    assert ranking.cell(row=2, column=1).border.bottom.style == "thick"
+    assert ranking.cell(row=3, column=1).border.bottom.style is None
+
+    [ore_title] = [t for t in book.sheetnames if t.startswith(f"{ORE} ")]
+    ore = book[ore_title]  # budget places not known: no cut, no fill
+    header, *rows = values(ore)
+    assert header[len(RANK_COLUMNS) + 1] == "Budget places: to be confirmed"
+    assert [(r[0], r[1], r[6]) for r in rows] == [(1, "М-2027-0001", 1)]
+    assert ore.cell(row=2, column=1).fill.fill_type is None
+
+    [entry] = await StaffRepository(db).audit_log()
+    assert (entry.actor_id, entry.action) == (1, "export:xlsx")
+
+
+def test_sheet_titles_follow_excels_rules() -> None:
+    taken: set[str] = set()
+    assert sheet_title("15.01.05 Сварщик [ручной]: a/b*c?d\\e", taken) == (
+        "15.01.05 Сварщик  ручной   a b"
+    )
+    long = "13.02.13 Эксплуатация и обслуживание электрооборудования"
+    first = sheet_title(long, taken)
+    second = sheet_title(long, taken)
+    assert len(first) == len(second) == SHEET_TITLE_MAX
+    assert first != second and second.endswith(" (2)")
+    assert sheet_title("'quoted'", taken) == "quoted"
+    assert sheet_title("History", taken) == "History (2)"
+    assert sheet_title("???", taken) == "Sheet"
+
+
+async def test_the_csv_file_parses_back_for_a_russian_excel(
+    db: Database, admin: UserClient
+) -> None:
+    await add(db, 301, "4.50", name="Иванова; «Анна»")
+    await add(db, 302, "3.75", codes=(ORE,), original=True)
+    document = await exported(admin, "📄 CSV")
+    assert document.filename == f"applications-{YEAR}.csv"
+    assert document.data.startswith(b"\xef\xbb\xbf")
+    header, *rows = list(csv.reader(io.StringIO(document.data.decode("utf-8-sig")), delimiter=";"))
+    assert header[:3] == ["Application", "Status", "Full name"]
+    table = [dict(zip(header, r, strict=True)) for r in rows]
+    assert [r["Application"] for r in table] == ["М-2027-0001", "М-2027-0002"]
+    assert table[0]["Full name"] == "Иванова; «Анна»"
+    assert table[0]["Average score"] == "4.50"  # an English reader: a decimal point
+    assert table[0]["Submitted"] == "20.11.2026 12:00"  # 05:00 UTC is noon in Norilsk
+    assert table[0]["Date of birth"] == "05.03.2008"
+    assert (table[1]["Priority 1"], table[1]["Original certificate"]) == (ORE, "yes")
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+
+async def test_statistics_count_per_local_day_specialty_status_and_channel(db: Database) -> None:
+    await add(db, 301, "4.1", at=datetime(2026, 11, 20, 16, 59, tzinfo=UTC))  # 23:59 local
+    await add(db, 302, "4.2", at=datetime(2026, 11, 20, 17, 0, tzinfo=UTC))  # 00:00 next day
+    await add(db, 303, "4.3", codes=(ORE, METALLURGY), channel="gosuslugi")
+    await add(db, 304, "4.4", status="withdrawn", channel="in_person")
+    stats = await ReportRepository(db).statistics(YEAR, TZ)
+    assert stats.total == 4
+    assert stats.by_day == {date(2026, 11, 20): 3, date(2026, 11, 21): 1}
+    assert stats.by_specialty == {METALLURGY: 3, ORE: 1}  # the withdrawn one does not compete
+    assert stats.first_priority == {METALLURGY: 2, ORE: 1}
+    assert stats.by_status == {"submitted": 3, "withdrawn": 1}
+    assert stats.by_channel == {"bot": 2, "gosuslugi": 1, "in_person": 1}
+    mine = await ReportRepository(db).statistics(YEAR, TZ, {ORE})
+    assert (mine.total, mine.by_specialty, mine.by_channel) == (1, {ORE: 1}, {"gosuslugi": 1})
+
+
+async def test_statistics_are_sent_as_numbers_and_a_chart(
+    dp: Dispatcher, db: Database, admin: UserClient
+) -> None:
+    await set_budget(dp, METALLURGY, 25)
+    await add(db, 301, "4.1")
+    await add(db, 302, "4.2", codes=(ORE, METALLURGY), channel="gosuslugi")
+    menu = await open_reports(admin)
+    admin.session.clear()
+    [text] = await admin.click("📊 Statistics", menu)
+    assert "Applications: 2" in text["text"]
+    assert "22.02.08 · Metallurgy: 2 / 1 / 25" in text["text"]
+    assert "21.02.18 · " in text["text"] and ": 1 / 1 / to be confirmed" in text["text"]
+    assert "20 November 2026: 2" in text["text"]
+    assert "submitted: 2" in text["text"] and "bot + Gosuslugi: 1" in text["text"]
+    [photo] = admin.session.of("sendPhoto")
+    assert photo["chat_id"] == 1
+    assert photo["photo"].data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_chart_renders_with_and_without_data() -> None:
+    from db.reports import Statistics
+
+    chart_labels = ChartLabels(
+        "По специальностям", "По дням", "По статусам", "По каналам", "заявления",
+        "первый приоритет", "бюджетные места", "Нет данных", {"submitted": "подано"}, {},
+    )  # fmt: skip
+    empty = render_chart(Statistics(total=0), chart_labels, [])
+    full = render_chart(
+        Statistics(
+            total=2, by_specialty={METALLURGY: 2}, first_priority={METALLURGY: 1},
+            by_day={date(2026, 11, 20): 2}, by_status={"submitted": 2}, by_channel={"bot": 2},
+        ),
+        chart_labels,
+        [SpecialtyInfo(METALLURGY, "Металлургия", 25), SpecialtyInfo(ORE, "Обогащение", None)],
+    )  # fmt: skip
+    assert empty.startswith(b"\x89PNG") and full.startswith(b"\x89PNG")
+    assert empty != full
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+async def test_the_reports_command_as_a_non_staff_user_is_refused(dp: Dispatcher, bot: Bot) -> None:
+    [reply] = await UserClient(dp, bot, 1002, "en").send("/reports")
+    assert reply["text"] == "No access."
+
+
+REPORT_BUTTONS = ("sr:menu:", "sr:lists:", "sr:rank:22.02.08", "sr:xlsx:", "sr:csv:", "sr:stats:")
+
+
+@pytest.mark.parametrize("data", REPORT_BUTTONS)
+async def test_every_report_button_as_a_non_staff_user_is_refused(
+    dp: Dispatcher, bot: Bot, db: Database, data: str
+) -> None:
+    await add(db, 301, "4.1")
+    stranger = UserClient(dp, bot, 1002, "en")
+    replies = await stranger.click_data(data, {"message_id": 1, "text": "forwarded"})
+    assert replies == []
+    answer = stranger.answers()[-1]
+    assert answer["text"] == "No access." and answer["show_alert"] is True
+    assert not stranger.session.of("sendDocument") and not stranger.session.of("sendPhoto")
+    assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+async def test_staff_of_one_college_see_only_its_specialties_and_applications(
+    dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    await grant(db, 2, "ntpts")  # teaches 22.02.08 only
+    await add(db, 301, "4.1")
+    await add(db, 302, "4.9", codes=(ORE,))  # another college's applicant
+    await add(db, 303, "3.9", codes=(ORE, METALLURGY))  # chose both: visible with both choices
+    college = UserClient(dp, bot, 2, "en")
+
+    menu = await open_reports(college)
+    assert "Your college:" in menu["text"]
+    [lists] = await college.click("🏆 Ranking lists", menu)
+    assert labels(lists) == ["22.02.08 · Metallurgy", "⬅️ Reports"]
+    college.session.clear()
+    await college.click_data(f"sr:rank:{ORE}", lists)
+    assert college.answers()[-1]["text"] == "No access."
+
+    book = await workbook_of(college)
+    assert book.sheetnames == ["All applications", "22.02.08 Metallurgy"]
+    numbers = [r[0] for r in values(book["All applications"])[1:]]
+    assert numbers == ["М-2027-0001", "М-2027-0003"]
+
+    document = await exported(college, "📄 CSV")
+    assert document.filename == f"applications-{YEAR}-ntpts.csv"
+    assert "М-2027-0002" not in document.data.decode("utf-8-sig")
+
+    menu = await open_reports(college)
+    [text] = await college.click("📊 Statistics", menu)
+    assert "Applications: 2" in text["text"]
+    assert "21.02.18" not in text["text"]
+
+
+async def test_staff_of_a_college_without_specialties_see_nothing(
+    dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    await grant(db, 3, "taimyr")
+    await add(db, 301, "4.1")
+    college = UserClient(dp, bot, 3, "en")
+    document = await exported(college, "📄 CSV")
+    assert len(document.data.decode("utf-8-sig").splitlines()) == 1  # the header only
+    menu = await open_reports(college)
+    [lists] = await college.click("🏆 Ranking lists", menu)
+    assert labels(lists) == ["⬅️ Reports"]

@@ -1,0 +1,405 @@
+"""Staff roles by invite, college scope, queue filters, search, and broadcasts."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+
+from bot.broadcasts import BroadcastMonitor
+from db.database import Database
+from handlers.broadcast import BroadcastCb
+from handlers.staff import StaffCb
+from handlers.staff_roles import RolesCb
+from tests.client import UserClient, buttons
+from tests.conftest import FixedClock
+from tests.test_application import fill_form, submit
+from tests.test_staff import drain_fast, labels
+
+CARD_ACTIONS = ("card", "docs", "accept", "correct", "reject", "enroll", "original", "medical")
+
+
+@pytest.fixture
+def admin(dp: Dispatcher, bot: Bot) -> UserClient:
+    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
+
+
+def person(dp: Dispatcher, bot: Bot, user_id: int) -> UserClient:
+    return UserClient(dp, bot, user_id=user_id, language_code="en")
+
+
+async def invite(admin: UserClient, college_label: str) -> str:
+    """The admin creates an invite link from the staff screen; returns the /start command."""
+    [panel] = await admin.send("/staff")
+    [roles] = await admin.click("👥 Staff", panel)
+    [message] = await admin.click(f"➕ Invite: {college_label}", roles)
+    match = re.search(r"https://t\.me/\w+\?start=(staff_[\w-]+)", message["text"])
+    assert match, message["text"]
+    return f"/start {match.group(1)}"
+
+
+async def join(admin: UserClient, member: UserClient, college_label: str) -> None:
+    command = await invite(admin, college_label)
+    [welcome] = await member.send(command)
+    assert "You are now a member of the admission staff" in welcome["text"]
+
+
+async def apply(user: UserClient, name: str, specialty: str = "22.02.08 · Metallurgy") -> None:
+    await submit(user, await fill_form(user, name=name, specialties=(specialty,)))
+
+
+# --- roles ------------------------------------------------------------------------------
+
+
+async def test_an_invite_link_grants_the_role_once(
+    dp: Dispatcher, bot: Bot, admin: UserClient, db: Database
+) -> None:
+    member, other = person(dp, bot, 2001), person(dp, bot, 2002)
+    command = await invite(admin, "Taimyr College")
+    [welcome] = await member.send(command)
+    assert "(Taimyr College)" in welcome["text"]
+    [refused] = await other.send(command)
+    assert "not valid" in refused["text"]
+    [panel] = await member.send("/staff")
+    assert "College: Taimyr College" in panel["text"]
+    [no] = await other.send("/staff")
+    assert no["text"] == "No access."
+    actions = [(e.actor_id, e.action) for e in await dp["staff"].audit_log()]
+    assert (1, "staff:invite") in actions and (2001, "staff:joined") in actions
+    # Only a hash of the token is stored.
+    token = command.split("staff_", 1)[1]
+    stored = await db.fetchval("SELECT token_hash FROM staff_invites")
+    assert stored and token not in stored
+
+
+async def test_an_invite_expires_after_24_hours(
+    dp: Dispatcher, bot: Bot, admin: UserClient, clock: FixedClock
+) -> None:
+    command = await invite(admin, "all colleges")
+    clock.current += timedelta(hours=24, seconds=1)
+    [refused] = await person(dp, bot, 2001).send(command)
+    assert "not valid" in refused["text"]
+
+
+async def test_a_made_up_invite_is_refused(dp: Dispatcher, bot: Bot) -> None:
+    [refused] = await person(dp, bot, 2001).send("/start staff_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    assert "not valid" in refused["text"]
+
+
+async def test_revoking_takes_access_away_at_once(
+    dp: Dispatcher, bot: Bot, admin: UserClient
+) -> None:
+    member = person(dp, bot, 2001)
+    await join(admin, member, "all colleges")
+    [panel] = await member.send("/staff")
+    [roles] = await admin.send("/staff")
+    [listing] = await admin.click("👥 Staff", roles)
+    assert "(id 2001): all colleges" in listing["text"]
+    [ask] = await admin.click(labels(listing)[0], listing)
+    [after] = await admin.click("🚫 Yes, revoke", ask)
+    assert "2001" not in after["text"]
+    # The keyboard the member still has does nothing now.
+    assert await member.click("📥 All applications", panel) == []
+    assert member.answers()[-1]["text"] == "No access."
+
+
+async def test_only_administrators_manage_staff(
+    dp: Dispatcher, bot: Bot, admin: UserClient
+) -> None:
+    member = person(dp, bot, 2001)
+    await join(admin, member, "all colleges")
+    [panel] = await member.send("/staff")
+    assert "👥 Staff" not in labels(panel)
+    for data in (
+        RolesCb(action="list"),
+        RolesCb(action="invite", college="*"),
+        RolesCb(action="revoke", user=2001),
+    ):
+        assert await member.click_data(data.pack(), panel) == []
+        assert member.answers()[-1]["text"] == "Only administrators manage staff."
+    assert await dp["staff"].member(2001) is not None
+
+
+# --- college scope -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def two_applications(dp: Dispatcher, bot: Bot) -> None:
+    await apply(person(dp, bot, 3001), "Иванова Анна Сергеевна")  # 22.02.08: ntpts
+    await apply(person(dp, bot, 3002), "Петров Пётр Петрович", "21.02.18 · Mineral processing")
+
+
+async def test_staff_of_one_college_see_only_its_applications(
+    dp: Dispatcher, bot: Bot, admin: UserClient, two_applications: None
+) -> None:
+    ntpts, taimyr = person(dp, bot, 2001), person(dp, bot, 2002)
+    await join(admin, ntpts, "Norilsk Technical School")
+    await join(admin, taimyr, "Taimyr College")
+    [panel] = await admin.send("/staff")
+    assert "Total: 2" in panel["text"]
+    [panel] = await ntpts.send("/staff")
+    assert "Total: 1" in panel["text"]
+    [queue] = await ntpts.click("📥 All applications", panel)
+    assert labels(queue)[:1] == ["М-2027-0001"] and "М-2027-0002" not in labels(queue)
+    [panel] = await taimyr.send("/staff")
+    assert "Total: 0" in panel["text"]
+
+
+@pytest.mark.parametrize("action", CARD_ACTIONS)
+async def test_every_card_action_by_staff_of_another_college_is_refused(
+    dp: Dispatcher, bot: Bot, admin: UserClient, two_applications: None, db: Database, action: str
+) -> None:
+    taimyr = person(dp, bot, 2002)
+    await join(admin, taimyr, "Taimyr College")
+    [panel] = await taimyr.send("/staff")
+    before = await db.fetchval("SELECT count(*) FROM outbox")
+    replies = await taimyr.click_data(StaffCb(action=action, id=1).pack(), panel)
+    assert replies == [] and taimyr.answers()[-1]["text"] == "No access."
+    assert await db.fetchval("SELECT status FROM applications WHERE id = 1") == "submitted"
+    assert await db.fetchval("SELECT original_received FROM applications WHERE id = 1") == 0
+    assert await db.fetchval("SELECT count(*) FROM outbox") == before
+    assert not [c for c in taimyr.session.calls if c.method in ("sendPhoto", "sendDocument")]
+
+
+# --- filters and search --------------------------------------------------------------------
+
+
+async def test_the_queue_filters_by_specialty_college_and_status(
+    admin: UserClient, two_applications: None
+) -> None:
+    [panel] = await admin.send("/staff")
+    [queue] = await admin.click("📥 All applications", panel)
+    assert "Found: 2" in queue["text"]
+    [chooser] = await admin.click("🎓 Specialty", queue)
+    [queue] = await admin.click("21.02.18 Mineral processing", chooser)
+    assert "Found: 1" in queue["text"] and "М-2027-0002" in labels(queue)
+    [chooser] = await admin.click("🏫 College", queue)
+    [queue] = await admin.click("Norilsk Technical School", chooser)
+    # A college resets the specialty: 21.02.18 is not taught there (yet).
+    assert "Found: 1" in queue["text"] and "М-2027-0001" in labels(queue)
+    [chooser] = await admin.click("📌 Status", queue)
+    [queue] = await admin.click("documents accepted", chooser)
+    assert "Found: 0" in queue["text"] and "College: Norilsk Technical School" in queue["text"]
+
+
+async def test_the_queue_pages_through_many_applications(
+    dp: Dispatcher, bot: Bot, admin: UserClient
+) -> None:
+    for i in range(12):
+        await apply(person(dp, bot, 3100 + i), "Сидоров Иван")
+    [panel] = await admin.send("/staff")
+    [queue] = await admin.click("📥 All applications", panel)
+    assert "page 1 of 2" in queue["text"] and "М-2027-0001" in labels(queue)
+    [page2] = await admin.click("▶️", queue)
+    assert "page 2 of 2" in page2["text"]
+    assert [x for x in labels(page2) if x.startswith("М-")] == ["М-2027-0011", "М-2027-0012"]
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("М-2027-0002", "М-2027-0002"),
+        ("2", "М-2027-0002"),
+        ("2027-0001", "М-2027-0001"),
+        ("петров", "М-2027-0002"),
+        ("ИВАН", "М-2027-0001"),
+    ],
+)
+async def test_search_by_number_or_surname_opens_the_card(
+    admin: UserClient, two_applications: None, query: str, found: str
+) -> None:
+    [panel] = await admin.send("/staff")
+    await admin.click("🔎 Search", panel)
+    [card] = await admin.send(query)
+    assert f"Application {found}" in card["text"]
+
+
+async def test_search_finds_nothing_outside_the_members_college(
+    dp: Dispatcher, bot: Bot, admin: UserClient, two_applications: None
+) -> None:
+    taimyr = person(dp, bot, 2002)
+    await join(admin, taimyr, "Taimyr College")
+    [panel] = await taimyr.send("/staff")
+    await taimyr.click("🔎 Search", panel)
+    [reply] = await taimyr.send("Иванова")
+    assert "Nothing found" in reply["text"] and "Иванова" in reply["text"]
+
+
+# --- broadcasts ----------------------------------------------------------------------------
+
+
+async def start_broadcast(admin: UserClient, text: str = "Day of open doors on <b>Saturday</b>"):
+    [panel] = await admin.send("/staff")
+    await admin.click("📣 Broadcast", panel)
+    [kinds] = await admin.send(text)
+    return kinds
+
+
+async def choose(admin: UserClient, kinds: dict[str, Any], *path: str) -> list[dict[str, Any]]:
+    screen = kinds
+    replies: list[dict[str, Any]] = []
+    for label in path:
+        replies = await admin.click(label, screen)
+        screen = replies[-1]
+    return replies
+
+
+def recipients_of(preview: dict[str, Any]) -> int:
+    match = re.search(r"Recipients: (\d+)", preview["text"])
+    assert match, preview["text"]
+    return int(match.group(1))
+
+
+@pytest.fixture
+async def population(dp: Dispatcher, bot: Bot, two_applications: None) -> None:
+    """Two applicants (3001: 22.02.08, 3002: 21.02.18) and a student of group МТ-24."""
+    student = person(dp, bot, 4001)
+    [menu] = await student.send("/start")
+    [colleges] = await student.click("👷 I am a student", menu)
+    [specs] = await student.click(labels(colleges)[0], colleges)
+    await student.click(labels(specs)[0], specs)
+    await student.send("МТ-24")
+    assert await dp["reminders"].student(4001) is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "count"),
+    [
+        (("👥 All users",), 4),  # three people and the admin
+        (("🎓 Applicants of a specialty", "22.02.08 Metallurgy"), 1),
+        (("🏫 Applicants of a college", "Norilsk Technical School"), 1),
+        (("📌 Applicants with a status", "submitted"), 2),
+        (("📌 Applicants with a status", "documents accepted"), 0),
+        (("👷 Students of a group", "МТ-24 · Norilsk Technical School"), 1),
+    ],
+)
+async def test_the_preview_counts_the_segment(
+    admin: UserClient, population: None, path: tuple[str, ...], count: int
+) -> None:
+    kinds = await start_broadcast(admin)
+    replies = await choose(admin, kinds, *path)
+    assert recipients_of(replies[-1]) == count
+    assert ("Send to" in " ".join(labels(replies[-1]))) == (count > 0)
+
+
+async def test_a_broadcast_is_delivered_with_progress_and_a_final_report(
+    dp: Dispatcher, bot: Bot, admin: UserClient, population: None, db: Database
+) -> None:
+    await drain_fast(dp).drain(bot)  # the staff posts of the applications go first
+    kinds = await start_broadcast(admin)
+    replies = await choose(admin, kinds, "📌 Applicants with a status", "submitted")
+    preview_text = [r for r in replies if r.get("text", "").startswith("Day of open doors")]
+    # Typed tags are text, not formatting: shown exactly as typed, never breaking the HTML.
+    assert preview_text[0]["text"] == "Day of open doors on &lt;b&gt;Saturday&lt;/b&gt;"
+    [progress] = await admin.click("✅ Send to 2", replies[-1])
+    assert "is being sent" in progress["text"] and "⏳ Waiting: 2" in progress["text"]
+    # Double click: the dialogue is over, nothing is sent twice.
+    assert await admin.click_data(BroadcastCb(action="confirm").pack(), replies[-1]) == []
+    assert await db.fetchval("SELECT count(*) FROM broadcasts") == 1
+    session = admin.session
+    session.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    await drain_fast(dp).drain(bot)
+    delivered = [
+        c.params["chat_id"]
+        for c in session.calls
+        if c.method == "sendMessage" and "open doors" in c.params.get("text", "")
+        and c.result is not None and c.params["chat_id"] != 1
+    ]  # fmt: skip
+    assert len(delivered) == 1
+    monitor: BroadcastMonitor = dp["broadcast_monitor"]
+    assert await monitor.tick(bot) == 1
+    edits = [c for c in session.calls if c.method == "editMessageText"]
+    final = edits[-1].params["text"]
+    assert "is finished" in final and "✅ Delivered: 1" in final
+    assert "🚫 Blocked the bot: 1" in final
+    report = session.of("sendMessage")[-1]
+    assert report["chat_id"] == 1 and report["text"] == final
+    assert await monitor.tick(bot) == 0  # reported once
+    [entry] = [e for e in await dp["staff"].audit_log() if e.action == "broadcast"]
+    assert entry.comment is not None and "status:submitted" in entry.comment
+
+
+async def test_a_photo_broadcast_keeps_its_caption(
+    dp: Dispatcher, bot: Bot, admin: UserClient, population: None
+) -> None:
+    [panel] = await admin.send("/staff")
+    await admin.click("📣 Broadcast", panel)
+    await admin.send_photo("poster")
+    kinds = admin.last_with_keyboard()
+    replies = await choose(admin, kinds, "🎓 Applicants of a specialty", "22.02.08 Metallurgy")
+    await admin.click("✅ Send to 1", replies[-1])
+    await drain_fast(dp).drain(bot)
+    photos = [c.params for c in admin.session.calls if c.method == "sendPhoto"]
+    assert photos[-1]["chat_id"] == 3001 and photos[-1]["photo"] == "photo-poster"
+
+
+async def test_a_sticker_is_not_a_broadcast(admin: UserClient) -> None:
+    [panel] = await admin.send("/staff")
+    await admin.click("📣 Broadcast", panel)
+    [hint] = await admin.send_sticker()
+    assert "text, or one photo" in hint["text"]
+    [kinds] = await admin.send("Hello")
+    assert "Who should receive it?" in kinds["text"]
+
+
+async def test_staff_of_one_college_cannot_address_everyone(
+    dp: Dispatcher, bot: Bot, admin: UserClient, population: None
+) -> None:
+    member = person(dp, bot, 2002)
+    await join(admin, member, "Taimyr College")
+    kinds = await start_broadcast(member)
+    assert "👥 All users" not in labels(kinds)
+    for segment in (
+        BroadcastCb(action="pick", kind="all"),
+        BroadcastCb(action="pick", kind="specialty", value="22.02.08"),
+        BroadcastCb(action="pick", kind="college", value="ntpts"),
+    ):
+        assert await member.click_data(segment.pack(), kinds) == []
+        assert member.answers()[-1]["text"] == "No access."
+    replies = await choose(member, kinds, "📌 Applicants with a status", "submitted")
+    assert recipients_of(replies[-1]) == 0  # none of the applicants chose a Taimyr specialty
+
+
+async def test_broadcast_buttons_as_a_non_staff_user_are_refused(
+    dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    stranger = person(dp, bot, 5001)
+    [menu] = await stranger.send("/start")
+    for action in ("new", "segments", "kind", "pick", "confirm", "cancel"):
+        data = BroadcastCb(action=action, kind="all").pack()
+        assert await stranger.click_data(data, menu) == []
+        assert stranger.answers()[-1]["text"] == "No access."
+    assert await db.fetchval("SELECT count(*) FROM broadcasts") == 0
+
+
+def test_buttons_carry_ids_only() -> None:
+    for data in (
+        StaffCb(action="queue", status="needs_correction", spec="22.02.08", college="zgu-polytech"),
+        BroadcastCb(action="pick", kind="specialty", value="22.02.08"),
+        RolesCb(action="invite", college="zgu-polytech"),
+    ):
+        assert len(data.pack().encode()) <= 64
+    assert buttons({}) == []
+
+
+async def test_a_broadcast_confirmed_at_night_waits_for_the_morning(
+    dp: Dispatcher, bot: Bot, admin: UserClient, population: None, clock: FixedClock
+) -> None:
+    await drain_fast(dp).drain(bot)
+    clock.current = clock.current.replace(hour=16)  # 23:00 in Norilsk
+    kinds = await start_broadcast(admin, "Tomorrow: open doors")
+    replies = await choose(admin, kinds, "🎓 Applicants of a specialty", "22.02.08 Metallurgy")
+    await admin.click("✅ Send to 1", replies[-1])
+    await drain_fast(dp).drain(bot)
+    sent = [c for c in admin.session.calls if c.params.get("chat_id") == 3001]
+    assert not [c for c in sent if "open doors" in c.params.get("text", "")]
+    monitor: BroadcastMonitor = dp["broadcast_monitor"]
+    assert await monitor.tick(bot) == 0  # still waiting, not reported as finished
+    clock.current += timedelta(hours=9)  # 08:00 in Norilsk
+    await drain_fast(dp).drain(bot)
+    sent = [c for c in admin.session.calls if c.params.get("chat_id") == 3001]
+    assert [c for c in sent if "open doors" in c.params.get("text", "")]
+    assert await monitor.tick(bot) == 1
