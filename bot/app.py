@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from contextlib import suppress
 from datetime import datetime
+from secrets import token_urlsafe
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -17,6 +19,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.i18n import I18n
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.broadcasts import BroadcastMonitor
@@ -24,18 +27,21 @@ from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.i18n import build_i18n
+from bot.metrics import Metrics, RetryAfterCounter, UpdateMetricsMiddleware
 from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.reminder_service import ReminderService
 from bot.reminders import Planner
 from bot.retention import RetentionService
 from bot.sender import OutboxSender, QuietHours
 from bot.telegram_retry import RetryMiddleware
+from bot.web import Parts, build_web_app
 from db.applications import ApplicationRepository, ConsentRepository
 from db.backup import make_backup, running_lock
 from db.broadcasts import BroadcastRepository
 from db.catalog import CatalogRepository
 from db.database import Database
 from db.fsm_storage import SQLiteStorage
+from db.meta import MetaRepository
 from db.outbox import OutboxRepository
 from db.questions import QuestionRepository
 from db.reminders import ReminderRepository
@@ -53,12 +59,14 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, metrics: Metrics | None = None) -> Bot:
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(settings.telegram_api_url),
         timeout=settings.telegram_timeout,
     )
     session.middleware(RetryMiddleware())
+    if metrics is not None:
+        session.middleware(RetryAfterCounter(metrics))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -74,6 +82,7 @@ def build_dispatcher(
     clock: Clock,
     storage: BaseStorage | None = None,
     events_isolation: BaseEventIsolation | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """Wire everything a handler may ask for; tests swap parts through the same keywords."""
     users = UserRepository(db)
@@ -134,6 +143,8 @@ def build_dispatcher(
             broadcasts, ProgressTexts(i18n, users, catalogs, settings), clock
         ),
     )
+    dp["metrics"] = metrics = metrics or Metrics()
+    dp.update.outer_middleware(UpdateMetricsMiddleware(metrics))
     dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
     StoredLocaleMiddleware(i18n).setup(dp)
@@ -274,16 +285,94 @@ async def prepare_database(path: Any) -> Database:
     return db
 
 
-async def run_polling(settings: Settings) -> None:
-    """Run the bot with long polling until SIGINT/SIGTERM."""
+async def run(settings: Settings) -> None:
+    """Run the bot until SIGINT/SIGTERM: a webhook if WEBHOOK_URL is set, else long polling.
+    Either way /healthz and /metrics are served on WEBHOOK_HOST:WEBHOOK_PORT."""
     i18n = build_i18n(settings.default_locale)
     with running_lock(settings.database_path):
         db = await prepare_database(settings.database_path)
         try:
-            bot = build_bot(settings)
-            dp = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=Clock(settings.tz))
-            await bot.delete_webhook(drop_pending_updates=False)
-            await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+            metrics = Metrics()
+            bot = build_bot(settings, metrics)
+            clock = Clock(settings.tz)
+            dp = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock, metrics=metrics)
+            meta = MetaRepository(db)
+            parts = Parts(
+                meta=meta,
+                metrics=metrics,
+                clock=clock,
+                scheduler_running=lambda: _scheduler_running(dp),
+                sender_running=lambda: dp["sender"].running,
+            )
+            if settings.webhook_url:
+                await run_webhook(settings, dp, bot, parts)
+            else:
+                await run_polling(settings, dp, bot, parts)
         finally:
             await db.close()
             log.info("stopped")
+
+
+def _scheduler_running(dp: Dispatcher) -> bool:
+    scheduler = dp.workflow_data.get("scheduler")
+    return scheduler is not None and bool(scheduler.running)
+
+
+async def start_http(settings: Settings, app: web.Application) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(
+        runner,
+        settings.webhook_host,
+        settings.webhook_port,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+    )
+    await site.start()
+    for address in runner.addresses:
+        log.info("HTTP server on %s:%s (/healthz, /metrics)", *address[:2])
+    return runner
+
+
+async def run_polling(settings: Settings, dp: Dispatcher, bot: Bot, parts: Parts) -> None:
+    runner = await start_http(settings, build_web_app(parts))
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        await runner.cleanup()
+
+
+async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, parts: Parts) -> None:
+    """Serve the webhook; on SIGTERM stop taking updates, let those in hand finish, then the
+    sender and the scheduler (bounded by SHUTDOWN_GRACE_SECONDS)."""
+    assert settings.webhook_url is not None
+    if settings.webhook_secret is not None:
+        secret = settings.webhook_secret.get_secret_value()
+    else:
+        secret = await parts.meta.get_or_create("webhook_secret", lambda: token_urlsafe(32))
+    app = build_web_app(parts, dp=dp, bot=bot, webhook_path=settings.webhook_path, secret=secret)
+    runner = await start_http(settings, app)
+    workflow = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
+    try:
+        await dp.emit_startup(bot=bot, **workflow)
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=dp.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info("webhook set; serving %s", settings.webhook_path)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("stopping: no new updates; finishing those in hand")
+    finally:
+        # Stops listening, then waits for the requests in flight (each is an update being
+        # handled): Telegram delivers again whatever was not answered 200.
+        await runner.cleanup()
+        try:
+            await dp.emit_shutdown(bot=bot, **workflow)
+        finally:
+            await bot.session.close()

@@ -16,12 +16,21 @@ from bot.config import CommonSettings, Settings, describe_settings_error
 log = logging.getLogger("bot")
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _setup_logging(level: str, form: str = "text") -> None:
+    """One line per event on stderr: text for people, JSON (LOG_FORMAT=json) for collectors."""
+    handler = logging.StreamHandler(sys.stderr)
+    if form == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # aiosqlite logs every statement with its parameters at DEBUG: names, phones, e-mails.
     # Personal data never goes to the log, whatever LOG_LEVEL says.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
@@ -32,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bot", description="Telegram bot of the cluster «Металлургия»."
     )
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the bot with long polling (the default)")
+    commands.add_parser(
+        "run", help="run the bot: a webhook if WEBHOOK_URL is set, else long polling (default)"
+    )
     catalog = commands.add_parser("catalog", help="check or load the catalogue file")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     check = catalog_commands.add_parser("check", help="validate a catalogue file")
@@ -140,19 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(describe_settings_error(exc), file=sys.stderr)
         return 2
-    _setup_logging(settings.log_level)
+    _setup_logging(settings.log_level, settings.log_format)
     if args.command == "catalog":
         return asyncio.run(catalog_load(args.file, settings))
     if args.command == "backup":
         return backup_command(args.dest, args.keep, settings)
     if args.command == "restore":
         return restore_command(args.source, settings)
-    from bot.app import run_polling
+    from bot.app import run
     from db.database import DatabaseTooNewError
 
     assert isinstance(settings, Settings)
     try:
-        asyncio.run(run_polling(settings))
+        asyncio.run(run(settings))
     except DatabaseTooNewError as exc:
         log.error("%s", exc)
         return 2

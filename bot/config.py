@@ -31,6 +31,7 @@ class CommonSettings(BaseSettings):
     default_locale: Locale = "ru"
     timezone: str = "Asia/Krasnoyarsk"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     backup_dir: Path | None = None
     backup_keep: Annotated[int, Field(ge=1, le=1000)] = 14
     backup_hour: Annotated[int, Field(ge=0, le=23)] = 3
@@ -48,6 +49,11 @@ class CommonSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Krasnoyarsk)") from None
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -72,8 +78,19 @@ class Settings(CommonSettings):
     send_rate: Annotated[float, Field(gt=0, le=30)] = 25
     send_concurrency: Annotated[int, Field(ge=1, le=30)] = 1
     reminder_hour: Annotated[int, Field(ge=8, le=21)] = 10
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    webhook_path: str = "/telegram/webhook"
 
-    @field_validator("admission_chat_id", "enrolled_retention_days", mode="before")
+    @field_validator(
+        "admission_chat_id",
+        "enrolled_retention_days",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -83,6 +100,29 @@ class Settings(CommonSettings):
     def _token_shape(cls, value: SecretStr) -> SecretStr:
         if not _TOKEN.match(value.get_secret_value()):
             raise ValueError("does not look like a token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an https URL (Telegram calls webhooks over TLS)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()
+        ):
+            raise ValueError("must be 16-256 characters A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9/_-]*", value):
+            raise ValueError(f"{value!r} is not a URL path starting with /")
         return value
 
     @field_validator("telegram_api_url")

@@ -1264,6 +1264,11 @@ class FakeBotAPI:
         self._signal()
         return update
 
+    def take_updates(self) -> list[JsonDict]:
+        """Remove and return the queued updates: what Telegram would POST to a webhook."""
+        updates, self._updates = list(self._updates), type(self._updates)()
+        return updates
+
     def pending_updates(self) -> int:
         """Number of updates not yet confirmed by ``getUpdates`` (offset)."""
         return len(self._updates)

@@ -95,6 +95,7 @@ class RetentionService:
                         "retention_done", f"retention-done:{due.key}:{now.date()}", due, erased
                     )
                 erased_total += erased
+        await self.repo.forget_updates(now - timedelta(days=2))
         questions = await self.repo.purge_questions(now - timedelta(days=self.retention_days))
         if questions:
             days = self.retention_days

@@ -75,6 +75,12 @@ class RetentionRepository:
             await self.db.checkpoint()
         return erased
 
+    async def forget_updates(self, before: datetime) -> int:
+        """Processed update ids older than Telegram's redelivery window are of no use."""
+        return await self.db.execute(
+            "DELETE FROM processed_updates WHERE processed_at < ?", (utc(before),)
+        )
+
     async def notify(self, notices: list[Notice], now: datetime) -> int:
         """Queue notices (keys without placeholders); a repeated key adds nothing."""
         added = 0

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.fakebotapi import FakeBotAPI
@@ -26,6 +27,7 @@ class BotProcess:
             "TELEGRAM_API_URL": fake.base_url,
             "DATABASE_PATH": str(workdir / "bot.sqlite3"),
             "LOG_LEVEL": "DEBUG",
+            "WEBHOOK_PORT": "0",  # any free port: /healthz and /metrics, see http_port()
             "PYTHONPATH": str(ROOT),
             **env,
         }
@@ -33,7 +35,18 @@ class BotProcess:
         self.starts = 0
 
     async def start(self, wait_seconds: float = 30) -> None:
+        """Start the bot; return once it polls (or, in webhook mode, has set its webhook)."""
+        if self.env.get("WEBHOOK_URL"):
+            url = self.env["WEBHOOK_URL"]
+            self.fake.webhook_url = ""
+            await self._start_until(lambda: self.fake.webhook_url == url, wait_seconds, "webhook")
+            return
         polls_before = len(self.fake.calls("getUpdates"))
+        await self._start_until(
+            lambda: len(self.fake.calls("getUpdates")) > polls_before, wait_seconds, "polling"
+        )
+
+    async def _start_until(self, ready: Callable[[], bool], wait_seconds: float, what: str) -> None:
         log = self.log_path.open("ab")
         try:
             self.process = await asyncio.create_subprocess_exec(
@@ -45,12 +58,12 @@ class BotProcess:
         self.starts += 1
         try:
             await self.fake.wait_for(
-                lambda: len(self.fake.calls("getUpdates")) > polls_before or self._exited(),
+                lambda: ready() or self._exited(),
                 timeout=wait_seconds,
-                what="the bot to start polling",
+                what=f"the bot to start {what}",
             )
         except TimeoutError:
-            raise AssertionError(f"the bot did not start polling:\n{self.log()}") from None
+            raise AssertionError(f"the bot did not start {what}:\n{self.log()}") from None
         if self._exited():
             raise AssertionError(f"the bot exited at start:\n{self.log()}")
 
@@ -75,6 +88,14 @@ class BotProcess:
     async def restart(self) -> None:
         await self.kill()
         await self.start()
+
+    def http_port(self) -> int:
+        """The port of the bot's HTTP server, from its log line."""
+        import re
+
+        match = re.search(r"HTTP server on [\d.]+:(\d+)", self.log())
+        assert match, self.log()
+        return int(match.group(1))
 
     def log(self) -> str:
         return self.log_path.read_text("utf-8", errors="replace") if self.log_path.exists() else ""

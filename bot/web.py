@@ -1,0 +1,131 @@
+"""The bot's HTTP server: the Telegram webhook (when WEBHOOK_URL is set), /healthz, /metrics.
+
+The webhook answers 200 only after the update was processed: if processing fails, Telegram
+gets a 500 and delivers the update again. An update already processed (Telegram sent it again
+because our 200 was lost) is answered 200 and not processed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import ValidationError
+
+from bot.clock import Clock
+from bot.metrics import Metrics
+from db.meta import MetaRepository
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+OVERDUE_LIMIT = timedelta(minutes=30)
+DB_TIMEOUT = 5.0
+
+
+@dataclass
+class Parts:
+    """What the health check looks at; the callables say whether this process runs them."""
+
+    meta: MetaRepository
+    metrics: Metrics
+    clock: Clock
+    scheduler_running: Callable[[], bool | None]  # None: not this process's job (standby)
+    sender_running: Callable[[], bool | None]
+
+
+async def health(parts: Parts) -> tuple[bool, dict[str, object]]:
+    problems: list[str] = []
+    report: dict[str, object] = {}
+    try:
+        report["database"] = await asyncio.wait_for(parts.meta.ping(), DB_TIMEOUT)
+    except Exception as exc:  # any failure to answer is the finding
+        report["database"] = False
+        problems.append(f"database unreachable: {type(exc).__name__}")
+    for name, running in (("scheduler", parts.scheduler_running()),
+                          ("sender", parts.sender_running())):  # fmt: skip
+        report[name] = "standby" if running is None else running
+        if running is False:
+            problems.append(f"{name} not running")
+    if report["database"]:
+        now = parts.clock.now()
+        by_status = await parts.meta.outbox_by_status()
+        report["outbox_backlog"] = by_status.get("pending", 0)
+        oldest = await parts.meta.oldest_overdue(now)
+        overdue = 0.0 if oldest is None else (now - oldest).total_seconds()
+        report["outbox_oldest_overdue_seconds"] = round(overdue)
+        if overdue > OVERDUE_LIMIT.total_seconds():
+            problems.append(f"outbox stuck: a message is {round(overdue)} s overdue")
+    last = parts.metrics.last_update_at
+    report["last_update_at"] = (
+        None if last is None else datetime.fromtimestamp(last, parts.clock.tz).isoformat()
+    )
+    report["ok"] = not problems
+    if problems:
+        report["problems"] = problems
+    return not problems, report
+
+
+def build_web_app(
+    parts: Parts,
+    *,
+    dp: Dispatcher | None = None,
+    bot: Bot | None = None,
+    webhook_path: str | None = None,
+    secret: str | None = None,
+) -> web.Application:
+    app = web.Application()
+
+    async def healthz(_request: web.Request) -> web.Response:
+        ok, report = await health(parts)
+        return web.json_response(report, status=200 if ok else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        body = await parts.metrics.render(parts.meta)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    if webhook_path is not None:
+        assert dp is not None and bot is not None and secret
+        app.router.add_post(webhook_path, _webhook_handler(parts, dp, bot, secret))
+    return app
+
+
+def _webhook_handler(
+    parts: Parts, dp: Dispatcher, bot: Bot, secret: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def webhook(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("webhook request without the right secret token from %s", request.remote)
+            return web.Response(status=401, text="unauthorized")
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+        except (json.JSONDecodeError, ValidationError, UnicodeDecodeError):
+            return web.Response(status=400, text="not an update")
+        if await parts.meta.processed(update.update_id):
+            log.info("update %s was processed already; not again", update.update_id)
+            return web.Response(status=200)
+        started = time.perf_counter()
+        try:
+            await dp.feed_update(bot, update)
+        except Exception:
+            # Telegram will deliver it again; the handlers that write are idempotent.
+            log.exception("update %s failed; Telegram will deliver it again", update.update_id)
+            return web.Response(status=500, text="failed")
+        await parts.meta.mark_processed(update.update_id, parts.clock.now())
+        log.debug("update %s handled in %.3f s", update.update_id, time.perf_counter() - started)
+        return web.Response(status=200)
+
+    return webhook
