@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -94,3 +95,18 @@ def test_every_setting_is_documented_in_env_example_and_readme() -> None:
     for name in Settings.model_fields:
         assert f"\n{name.upper()}=" in example, name
         assert f"| `{name.upper()}` |" in readme, name
+
+
+def test_json_logs_are_one_object_per_line() -> None:
+    code = (
+        "import logging; from bot.cli import _setup_logging; _setup_logging('INFO', 'json'); "
+        "logging.getLogger('bot.test').info('update %s handled', 42)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    [line] = done.stderr.strip().splitlines()
+    record = json.loads(line)
+    assert record["message"] == "update 42 handled"
+    assert record["level"] == "INFO" and record["logger"] == "bot.test" and "time" in record
