@@ -252,13 +252,17 @@ async def on_shutdown(
     sender: OutboxSender,
     reminder_service: ReminderService,
     broadcast_monitor: BroadcastMonitor,
+    retention: RetentionService,
 ) -> None:
     """Let handlers that are still running finish (bounded) before the database closes."""
     scheduler = dispatcher.workflow_data.get("scheduler")
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=False)
         try:
-            await asyncio.wait_for(reminder_service.wait_idle(), SHUTDOWN_GRACE_SECONDS)
+            await asyncio.wait_for(
+                asyncio.gather(reminder_service.wait_idle(), retention.wait_idle()),
+                SHUTDOWN_GRACE_SECONDS,
+            )
         except TimeoutError:
             log.warning("reminder planning did not finish in %s s", SHUTDOWN_GRACE_SECONDS)
     running = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]

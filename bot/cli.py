@@ -1,5 +1,6 @@
 """Command line: ``python -m bot`` runs the bot; ``python -m bot catalog check|load FILE``;
-``python -m bot backup [DEST]``; ``python -m bot restore SRC``."""
+``python -m bot backup [DEST]``; ``python -m bot restore SRC``; ``python -m bot demo`` (the bot
+in a browser chat, offline, no token)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,31 @@ def _parser() -> argparse.ArgumentParser:
         "restore", help="replace the database with a checked copy (stop the bot first)"
     )
     restore.add_argument("source", type=Path)
+    demo = commands.add_parser(
+        "demo",
+        help="try the bot offline in a browser chat: no token, no internet, sample data",
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to serve the page on")
+    demo.add_argument("--port", type=int, default=8080, help="port of the page (0: any free)")
+    demo.add_argument(
+        "--no-browser", action="store_true", help="print the address instead of opening it"
+    )
     return parser
+
+
+def demo_command(host: str, port: int, open_browser: bool) -> int:
+    """Needs no ``.env`` and no token: the demo builds its own settings."""
+    from bot.demo import run_demo
+
+    _setup_logging("WARNING")
+    try:
+        asyncio.run(run_demo(host, port, open_browser))
+    except OSError as exc:
+        print(f"the demo cannot start: {exc} (try --port 0 for any free port)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def backup_command(dest: Path | None, keep: int | None, settings: CommonSettings) -> int:
@@ -144,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "catalog" and args.catalog_command == "check":
         return catalog_check(args.file)
+    if args.command == "demo":
+        return demo_command(args.host, args.port, not args.no_browser)
     try:
         settings: CommonSettings = (
             CommonSettings() if args.command in ("catalog", "backup", "restore") else Settings()  # type: ignore[call-arg]

@@ -8,6 +8,7 @@ a report after. Questions are erased RETENTION_DAYS after they were asked.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -68,6 +69,7 @@ class RetentionService:
         self.retention_days = retention_days
         self.enrolled_days = enrolled_days
         self.staff_chats = staff_chats
+        self._running: asyncio.Future[int] | None = None
 
     async def run(self) -> int:
         """Warn and erase whatever is due today; return how many applications were erased.
@@ -103,11 +105,19 @@ class RetentionService:
         return erased_total
 
     async def scheduled(self) -> None:
-        """The scheduler's job: a failure is logged and tried again next time."""
+        """The scheduler's job: a failure is logged and tried again next time. Stopping the
+        scheduler does not cut a run short: the shutdown waits for it (``wait_idle``)."""
+        self._running = asyncio.ensure_future(self.run())
         try:
-            await self.run()
+            await asyncio.shield(self._running)
+        except asyncio.CancelledError:
+            raise
         except Exception:
             log.exception("retention run failed")
+
+    async def wait_idle(self) -> None:
+        if self._running is not None:
+            await asyncio.wait([self._running])
 
     async def notify(self, kind: str, key: str, due: Due, count: int) -> None:
         payload = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from datetime import time as day_time
@@ -26,9 +25,15 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import TelegramMethod
-from aiolimiter import AsyncLimiter
 
 from bot.clock import Clock
+from bot.pacing import (
+    GROUP_CHAT_INTERVAL,
+    PRIVATE_CHAT_INTERVAL,
+    LocalPacer,
+    Pacer,
+    already_paced,
+)
 from db.outbox import OutboxMessage, OutboxRepository
 from db.users import UserRepository
 
@@ -37,8 +42,6 @@ log = logging.getLogger(__name__)
 # Renders a row into the calls to make; None when its subject is gone (e.g. data deleted).
 Renderer = Callable[[OutboxMessage], Awaitable[list[TelegramMethod[Any]] | None]]
 
-PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one person
-GROUP_CHAT_INTERVAL = 3.0  # 20 messages a minute in a group
 # Messages nobody is waiting for at night: they wait for the morning. Answers to what the
 # user did (status changes, answers to questions) go out at once.
 QUIET_KINDS = frozenset({"reminder", "broadcast"})
@@ -76,6 +79,7 @@ class OutboxSender:
         send_rate: float = 25,
         quiet_hours: QuietHours | None = None,
         concurrency: int = 1,
+        pacer: Pacer | None = None,
     ) -> None:
         self.outbox = outbox
         self.users = users
@@ -83,20 +87,35 @@ class OutboxSender:
         self.clock = clock
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
-        self.private_interval = private_interval
-        self.group_interval = group_interval
         self.send_rate = send_rate
         # Telegram allows about 30 messages a second per bot: stay under it, for all chats,
-        # evenly spaced (one every 1/send_rate s), never in a burst.
-        self.limiter = AsyncLimiter(1, 1 / send_rate)
+        # evenly spaced (one every 1/send_rate s), never in a burst; one message a second to a
+        # person, 20 a minute to a group; after a 429 every chat waits. A RedisPacer shares
+        # this budget with the other processes (their replies to users); a given pacer brings
+        # its own rate and intervals.
+        self.pacer: Pacer = pacer or LocalPacer(send_rate, private_interval, group_interval)
         # Requests in flight at once. 1 keeps the crash guarantee at "the one message in
         # flight may be sent twice"; more is faster on a slow link and may repeat that many.
         self.concurrency = max(1, concurrency)
-        self._pause_until = 0.0  # a 429 holds back every chat, not only the one refused
         self.quiet_hours = quiet_hours
-        self._last_sent: dict[int, float] = {}
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def private_interval(self) -> float:
+        return self.pacer.private_interval
+
+    @private_interval.setter
+    def private_interval(self, seconds: float) -> None:
+        self.pacer.private_interval = seconds
+
+    @property
+    def group_interval(self) -> float:
+        return self.pacer.group_interval
+
+    @group_interval.setter
+    def group_interval(self, seconds: float) -> None:
+        self.pacer.group_interval = seconds
 
     # --- running in the background ---------------------------------------------------
 
@@ -194,15 +213,12 @@ class OutboxSender:
             return
         part = int(message.payload.get("part", 0))
         for index in range(part, len(calls)):
-            await self._pace(message.chat_id)
-            pause = self._pause_until - time.monotonic()
-            if pause > 0:
-                await asyncio.sleep(pause)
-            await self.limiter.acquire()
+            await self.pacer.acquire(message.chat_id)
             try:
-                await bot(calls[index])
+                with already_paced():  # the bot's PacingMiddleware must not take a 2nd slot
+                    await bot(calls[index])
             except TelegramRetryAfter as exc:
-                self._pause_until = max(self._pause_until, time.monotonic() + exc.retry_after)
+                await self._tell_pacer(self.pacer.pause(exc.retry_after))
                 log.warning("429 from Telegram: every chat waits %s s", exc.retry_after)
                 await self.outbox.retry_later(
                     message.id, self.clock.now() + timedelta(seconds=exc.retry_after), str(exc)
@@ -227,7 +243,7 @@ class OutboxSender:
                 await self._failed_attempt(message, repr(exc))
                 return
             finally:
-                self._last_sent[message.chat_id] = time.monotonic()
+                await self._tell_pacer(self.pacer.finished(message.chat_id))
             if index + 1 < len(calls):
                 await self.outbox.set_part(message.id, index + 1)
         await self.outbox.mark_sent(message.id, self.clock.now())
@@ -258,10 +274,10 @@ class OutboxSender:
             message.id, self.clock.now() + timedelta(seconds=delay), error
         )
 
-    async def _pace(self, chat_id: int) -> None:
-        interval = self.private_interval if chat_id > 0 else self.group_interval
-        last = self._last_sent.get(chat_id)
-        if last is not None:
-            wait = last + interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+    async def _tell_pacer(self, news: Awaitable[None]) -> None:
+        """Report a pause or a finished call; a pacer that fails (Redis down) must not cost the
+        row its outcome (a message Telegram accepted and then sent again)."""
+        try:
+            await news
+        except Exception:
+            log.exception("cannot update the pacer")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -111,13 +112,27 @@ class Database:
         """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception."""
         async with self._lock:
             conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+            # The statement runs in aiosqlite's thread whether or not we are cancelled while
+            # waiting for it: a cancelled BEGIN must still be followed by a ROLLBACK, or the
+            # connection stays inside a transaction and every later write fails.
+            begin = asyncio.ensure_future(self._run(conn, "BEGIN IMMEDIATE"))
+            try:
+                await asyncio.shield(begin)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await begin
+                    await asyncio.shield(self._run(conn, "ROLLBACK"))
+                raise
             try:
                 yield conn
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await asyncio.shield(self._run(conn, "ROLLBACK"))
                 raise
-            await conn.execute("COMMIT")
+            await asyncio.shield(self._run(conn, "COMMIT"))
+
+    @staticmethod
+    async def _run(conn: aiosqlite.Connection, sql: str) -> None:
+        await conn.execute(sql)
 
     async def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it (no old page copies remain)."""

@@ -89,3 +89,24 @@ def user(dp: Dispatcher, bot: Bot) -> UserClient:
 @pytest.fixture
 def english_user(dp: Dispatcher, bot: Bot) -> UserClient:
     return UserClient(dp, bot, user_id=1002, language_code="en-GB")
+
+
+@pytest.fixture(scope="session")
+def redis_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A real redis-server on a free port for the whole session; its URL. Fails (never skips)
+    without the binary: ``apt-get install redis-server``."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    request.addfinalizer(server.stop)
+    server.start()
+    return server.url
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """The session's Redis server, emptied for this test."""
+    from tests.redis_server import flush
+
+    flush(redis_server)
+    return redis_server

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,31 @@ async def test_forgetting_a_user_drops_their_fsm_rows(db: Database) -> None:
     await storage.set_data(StorageKey(bot_id=42, chat_id=6, user_id=6), {"name": "Иван"})
     await storage.forget_user(5)
     assert await db.fetchval("SELECT count(*) FROM fsm") == 1
+
+
+async def test_a_transaction_cancelled_while_it_begins_leaves_the_connection_usable(
+    tmp_path: Path,
+) -> None:
+    db = Database(tmp_path / "c.sqlite3")
+    await db.connect()
+    try:
+        await db.migrate()
+        for _ in range(20):  # cancel at different moments of BEGIN
+
+            async def write() -> None:
+                async with db.transaction() as conn:
+                    await conn.execute("INSERT INTO counters (name, value) VALUES ('x', 1)")
+
+            task = asyncio.create_task(write())
+            await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO counters (name, value) VALUES ('after', 1) "
+                "ON CONFLICT (name) DO NOTHING"
+            )
+        assert await db.fetchval("SELECT value FROM counters WHERE name = 'after'") == 1
+    finally:
+        await db.close()
