@@ -27,8 +27,10 @@ from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.i18n import build_i18n
+from bot.leader import LeaderElection, LeaderLock, process_owner
 from bot.metrics import Metrics, RetryAfterCounter, UpdateMetricsMiddleware
 from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
+from bot.pacing import Pacer, PacingMiddleware, RedisPacer
 from bot.reminder_service import ReminderService
 from bot.reminders import Planner
 from bot.retention import RetentionService
@@ -59,7 +61,9 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20
 
 
-def build_bot(settings: Settings, metrics: Metrics | None = None) -> Bot:
+def build_bot(
+    settings: Settings, metrics: Metrics | None = None, pacer: Pacer | None = None
+) -> Bot:
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(settings.telegram_api_url),
         timeout=settings.telegram_timeout,
@@ -67,6 +71,9 @@ def build_bot(settings: Settings, metrics: Metrics | None = None) -> Bot:
     session.middleware(RetryMiddleware())
     if metrics is not None:
         session.middleware(RetryAfterCounter(metrics))
+    if pacer is not None:
+        # After the retries: each attempt takes its own slot of the shared budget.
+        session.middleware(PacingMiddleware(pacer))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -83,6 +90,7 @@ def build_dispatcher(
     storage: BaseStorage | None = None,
     events_isolation: BaseEventIsolation | None = None,
     metrics: Metrics | None = None,
+    pacer: Pacer | None = None,
 ) -> Dispatcher:
     """Wire everything a handler may ask for; tests swap parts through the same keywords."""
     users = UserRepository(db)
@@ -107,6 +115,7 @@ def build_dispatcher(
         send_rate=settings.send_rate,
         quiet_hours=QuietHours(settings.tz),
         concurrency=settings.send_concurrency,
+        pacer=pacer,
     )
     reminder_service = ReminderService(
         reminders, catalogs, clock, Planner(settings.tz, settings.reminder_hour)
@@ -175,16 +184,61 @@ PLAN_EVERY_MINUTES = 10
 RETENTION_EVERY_HOURS = 6
 
 
-async def on_startup(
-    bot: Bot,
-    dispatcher: Dispatcher,
-    i18n: I18n,
-    settings: Settings,
-    sender: OutboxSender,
-    reminder_service: ReminderService,
-    broadcast_monitor: BroadcastMonitor,
-    retention: RetentionService,
-) -> None:
+class Workers:
+    """The background work of the bot: the scheduler (reminder planning, retention, backups),
+    the sender and the broadcast monitor. With Redis, only the leader process runs them;
+    leadership may come and go, so they can be started again after a stop."""
+
+    def __init__(self, dispatcher: Dispatcher, settings: Settings) -> None:
+        self.dp = dispatcher
+        self.settings = settings
+        self.scheduler: AsyncIOScheduler | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.scheduler is not None and bool(self.scheduler.running)
+
+    async def start(self, bot: Bot) -> None:
+        dp, settings = self.dp, self.settings
+        dp["sender"].start(bot)
+        dp["broadcast_monitor"].start(bot)
+        # The scheduler is only the clock: what is due lives in the outbox table. It is started
+        # inside the running loop, and plans once right away (catching up after downtime).
+        scheduler = AsyncIOScheduler(timezone=settings.tz)
+        now = datetime.now(settings.tz)
+        every = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        scheduler.add_job(dp["reminder_service"].scheduled, "interval",
+                          minutes=PLAN_EVERY_MINUTES, id="plan-reminders", next_run_time=now,
+                          **every)  # fmt: skip
+        scheduler.add_job(dp["retention"].scheduled, "interval", hours=RETENTION_EVERY_HOURS,
+                          id="retention", next_run_time=now, **every)  # fmt: skip
+        if settings.backup_dir is not None:
+            scheduler.add_job(daily_backup, "cron", hour=settings.backup_hour, args=[settings],
+                              id="backup", coalesce=True, max_instances=1,
+                              misfire_grace_time=3600)  # fmt: skip
+        scheduler.start()
+        self.scheduler = dp["scheduler"] = scheduler
+        log.info("scheduler and sender started")
+
+    async def stop(self) -> None:
+        """Stop the scheduler (letting a planning or retention run finish), then the sender
+        (the message in hand) and the monitor; all bounded."""
+        dp = self.dp
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+            try:
+                await asyncio.wait_for(
+                    asyncio.gather(dp["reminder_service"].wait_idle(), dp["retention"].wait_idle()),
+                    SHUTDOWN_GRACE_SECONDS,
+                )
+            except TimeoutError:
+                log.warning("planning did not finish in %s s", SHUTDOWN_GRACE_SECONDS)
+        await dp["sender"].stop(SHUTDOWN_GRACE_SECONDS)
+        await dp["broadcast_monitor"].stop()
+        log.info("scheduler and sender stopped")
+
+
+async def on_startup(bot: Bot, dispatcher: Dispatcher, i18n: I18n, settings: Settings) -> None:
     scope = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(bot_commands(i18n, settings.default_locale), scope=scope)
     for locale in LOCALES:
@@ -193,44 +247,19 @@ async def on_startup(
     log.info("bot @%s (id %s) is up", me.username, me.id)
     if settings.admission_chat_id is None and not settings.admin_ids:
         log.warning("neither ADMISSION_CHAT_ID nor ADMIN_IDS is set: nobody sees new applications")
-    sender.start(bot)
-    broadcast_monitor.start(bot)
-    # The scheduler is only the clock: what is due lives in the outbox table. It is started
-    # here, inside the running loop, and plans once right away (catching up after downtime).
-    scheduler = AsyncIOScheduler(timezone=settings.tz)
-    scheduler.add_job(
-        reminder_service.scheduled,
-        "interval",
-        minutes=PLAN_EVERY_MINUTES,
-        id="plan-reminders",
-        next_run_time=datetime.now(settings.tz),
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
+    workers = Workers(dispatcher, settings)
+    dispatcher["workers"] = workers
+    election: LeaderElection | None = dispatcher.workflow_data.get("election")
+    if election is None:
+        await workers.start(bot)
+        return
+
+    async def gain() -> None:
+        await workers.start(bot)
+
+    dispatcher["election_task"] = asyncio.create_task(
+        election.run(gain, workers.stop), name="leader-election"
     )
-    scheduler.add_job(
-        retention.scheduled,
-        "interval",
-        hours=RETENTION_EVERY_HOURS,
-        id="retention",
-        next_run_time=datetime.now(settings.tz),
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
-    )
-    if settings.backup_dir is not None:
-        scheduler.add_job(
-            daily_backup,
-            "cron",
-            hour=settings.backup_hour,
-            args=[settings],
-            id="backup",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=3600,
-        )
-    scheduler.start()
-    dispatcher["scheduler"] = scheduler
 
 
 async def daily_backup(settings: Settings) -> None:
@@ -247,24 +276,9 @@ async def daily_backup(settings: Settings) -> None:
         log.exception("the daily backup failed")
 
 
-async def on_shutdown(
-    dispatcher: Dispatcher,
-    sender: OutboxSender,
-    reminder_service: ReminderService,
-    broadcast_monitor: BroadcastMonitor,
-    retention: RetentionService,
-) -> None:
-    """Let handlers that are still running finish (bounded) before the database closes."""
-    scheduler = dispatcher.workflow_data.get("scheduler")
-    if scheduler is not None and scheduler.running:
-        scheduler.shutdown(wait=False)
-        try:
-            await asyncio.wait_for(
-                asyncio.gather(reminder_service.wait_idle(), retention.wait_idle()),
-                SHUTDOWN_GRACE_SECONDS,
-            )
-        except TimeoutError:
-            log.warning("reminder planning did not finish in %s s", SHUTDOWN_GRACE_SECONDS)
+async def on_shutdown(dispatcher: Dispatcher) -> None:
+    """Let handlers that are still running finish (bounded), then the background work, before
+    the database closes."""
     running = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]
     if running:
         log.info("waiting for %d running handler(s)", len(running))
@@ -273,8 +287,14 @@ async def on_shutdown(
             task.cancel()
         with suppress(asyncio.CancelledError):
             await asyncio.gather(*pending, return_exceptions=True)
-    await sender.stop(SHUTDOWN_GRACE_SECONDS)
-    await broadcast_monitor.stop()
+    workers: Workers | None = dispatcher.workflow_data.get("workers")
+    election: LeaderElection | None = dispatcher.workflow_data.get("election")
+    task: asyncio.Task[None] | None = dispatcher.workflow_data.get("election_task")
+    if election is not None and task is not None:
+        election.stop()  # stops the workers if this process leads, then releases the lock
+        await task
+    elif workers is not None:
+        await workers.stop()
 
 
 async def prepare_database(path: Any) -> Database:
@@ -291,35 +311,65 @@ async def prepare_database(path: Any) -> Database:
 
 async def run(settings: Settings) -> None:
     """Run the bot until SIGINT/SIGTERM: a webhook if WEBHOOK_URL is set, else long polling.
-    Either way /healthz and /metrics are served on WEBHOOK_HOST:WEBHOOK_PORT."""
+    Either way /healthz and /metrics are served on WEBHOOK_HOST:WEBHOOK_PORT. With REDIS_URL,
+    dialogue state, event isolation and message pacing are shared by all processes, and only
+    the process holding the leader lock runs the scheduler and the sender."""
     i18n = build_i18n(settings.default_locale)
     with running_lock(settings.database_path):
         db = await prepare_database(settings.database_path)
+        redis = None
         try:
             metrics = Metrics()
-            bot = build_bot(settings, metrics)
             clock = Clock(settings.tz)
-            dp = build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock, metrics=metrics)
-            meta = MetaRepository(db)
+            shared: dict[str, Any] = {}
+            if settings.redis_url:
+                from aiogram.fsm.storage.base import DefaultKeyBuilder
+                from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+                from redis.asyncio import Redis
+
+                redis = Redis.from_url(settings.redis_url)
+                bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
+                shared = {
+                    "storage": RedisStorage(redis, key_builder=DefaultKeyBuilder(with_bot_id=True)),
+                    "events_isolation": RedisEventIsolation(redis),
+                    "pacer": RedisPacer(redis, f"bot:{bot_id}:pace", settings.send_rate),
+                }
+            bot = build_bot(settings, metrics, shared.get("pacer"))
+            dp = build_dispatcher(
+                settings=settings, db=db, i18n=i18n, clock=clock, metrics=metrics, **shared
+            )
+            if redis is not None:
+                lock = LeaderLock(
+                    redis, f"bot:{bot_id}:leader", process_owner(), settings.leader_ttl
+                )
+                dp["election"] = LeaderElection(lock)
             parts = Parts(
-                meta=meta,
+                meta=MetaRepository(db),
                 metrics=metrics,
                 clock=clock,
-                scheduler_running=lambda: _scheduler_running(dp),
-                sender_running=lambda: dp["sender"].running,
+                scheduler_running=lambda: _workers_state(dp, "scheduler"),
+                sender_running=lambda: _workers_state(dp, "sender"),
             )
             if settings.webhook_url:
                 await run_webhook(settings, dp, bot, parts)
             else:
                 await run_polling(settings, dp, bot, parts)
         finally:
+            if redis is not None:
+                await redis.aclose()
             await db.close()
             log.info("stopped")
 
 
-def _scheduler_running(dp: Dispatcher) -> bool:
-    scheduler = dp.workflow_data.get("scheduler")
-    return scheduler is not None and bool(scheduler.running)
+def _workers_state(dp: Dispatcher, what: str) -> bool | None:
+    """Whether the scheduler or the sender runs; None: another process leads (standby)."""
+    election: LeaderElection | None = dp.workflow_data.get("election")
+    if election is not None and not election.is_leader:
+        return None
+    if what == "sender":
+        return bool(dp["sender"].running)
+    workers: Workers | None = dp.workflow_data.get("workers")
+    return workers is not None and workers.running
 
 
 async def start_http(settings: Settings, app: web.Application) -> web.AppRunner:

@@ -83,6 +83,8 @@ class Settings(CommonSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: Annotated[int, Field(ge=0, le=65535)] = 8080
     webhook_path: str = "/telegram/webhook"
+    redis_url: str | None = None
+    leader_ttl: Annotated[float, Field(ge=1, le=300)] = 15
 
     @field_validator(
         "admission_chat_id",
@@ -100,6 +102,13 @@ class Settings(CommonSettings):
     def _token_shape(cls, value: SecretStr) -> SecretStr:
         if not _TOKEN.match(value.get_secret_value()):
             raise ValueError("does not look like a token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(redis|rediss|unix)://", value):
+            raise ValueError(f"{value!r} is not a redis:// URL")
         return value
 
     @field_validator("webhook_url")
