@@ -1269,6 +1269,19 @@ class FakeBotAPI:
         updates, self._updates = list(self._updates), type(self._updates)()
         return updates
 
+    def take_updates_of(self, user_id: int) -> list[JsonDict]:
+        """Remove and return the queued updates from one user (others stay queued)."""
+
+        def sender(update: JsonDict) -> int | None:
+            for value in update.values():
+                if isinstance(value, dict) and isinstance(value.get("from"), dict):
+                    return int(value["from"]["id"])
+            return None
+
+        mine = [u for u in self._updates if sender(u) == user_id]
+        self._updates = type(self._updates)(u for u in self._updates if sender(u) != user_id)
+        return mine
+
     def pending_updates(self) -> int:
         """Number of updates not yet confirmed by ``getUpdates`` (offset)."""
         return len(self._updates)

@@ -1213,3 +1213,15 @@ async def test_aiogram_dispatcher_polls_the_fake_end_to_end(
     finally:
         await dp.stop_polling()
         await polling
+
+
+async def test_take_updates_of_one_user_leaves_the_others_queued() -> None:
+    async with FakeBotAPI() as fake:
+        one, two = fake.user(1, "A", language_code="en"), fake.user(2, "B", language_code="en")
+        one.send("/start")
+        two.send("/start")
+        one.send("hello")
+        mine = fake.take_updates_of(1)
+        assert [u["message"]["text"] for u in mine] == ["/start", "hello"]
+        [left] = fake.take_updates()
+        assert left["message"]["from"]["id"] == 2
