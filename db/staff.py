@@ -44,9 +44,6 @@ class StaffRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def is_staff(self, user_id: int) -> bool:
-        return await self.db.fetchval("SELECT 1 FROM staff WHERE user_id = ?", (user_id,)) == 1
-
     async def role(self, user_id: int) -> tuple[str | None] | None:
         """``(college_id,)`` of a granted staff member (college_id None: all colleges), or
         None for someone who is not staff."""
@@ -169,14 +166,6 @@ class StaffRepository:
     async def member(self, user_id: int) -> StaffMember | None:
         row = await self.db.fetchone("SELECT * FROM staff WHERE user_id = ?", (user_id,))
         return None if row is None else _member(row)
-
-    async def set_flag(self, application_id: int, flag: str, now: datetime) -> None:
-        if flag not in ("original_received", "medical_received"):
-            raise ValueError(flag)
-        await self.db.execute(
-            f"UPDATE applications SET {flag} = 1, updated_at = ? WHERE id = ?",
-            (now.isoformat(), application_id),
-        )
 
     async def audit(
         self,

@@ -99,10 +99,6 @@ async def scope_of(user_id: int, settings: Settings, staff: StaffRepository) -> 
     return None if role is None else Scope(user_id, role[0])
 
 
-async def has_access(user_id: int, settings: Settings, staff: StaffRepository) -> bool:
-    return await scope_of(user_id, settings, staff) is not None
-
-
 async def panel(
     scope: Scope, staff: StaffRepository, catalog: Catalog, clock: Clock, unanswered: int
 ) -> tuple[str, InlineKeyboardMarkup]:
