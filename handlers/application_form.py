@@ -26,6 +26,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.applications import (
@@ -355,7 +356,11 @@ def documents_question(
         )
     lines.append(_("Send a photo or a PDF (up to 20 MB). Several pages? Send them one by one."))
     if count:
-        lines.append(_("Received: {count} file(s).").format(count=count))
+        lines.append(
+            ngettext("Received: {count} file.", "Received: {count} files.", count).format(
+                count=count
+            )
+        )
     builder = InlineKeyboardBuilder()
     if count:
         builder.button(text=_("✅ Done"), callback_data=FormCb(action="doc_done"))

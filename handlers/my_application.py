@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.applications import (
@@ -403,7 +404,11 @@ def upload_text(kind: str, count: int) -> str:
         _("Send a photo or a PDF (up to 20 MB). Several pages? Send them one by one."),
     ]
     if count:
-        lines.append(_("Received: {count} file(s).").format(count=count))
+        lines.append(
+            ngettext("Received: {count} file.", "Received: {count} files.", count).format(
+                count=count
+            )
+        )
     return "\n".join(lines)
 
 

@@ -311,7 +311,7 @@ async def test_documents_refuse_wrong_types_and_big_files_with_the_reason(
     assert english_user.answers()[-1]["show_alert"] is True
     [_page1] = await english_user.send_document("p1.pdf", unique="p1")
     [page2] = await english_user.send_photo("p2")
-    assert "Received: 2 file(s)" in page2["text"]
+    assert "Received: 2 files." in page2["text"]
     [duplicate] = await english_user.send_photo("p2")
     assert "already here" in duplicate["text"]
 

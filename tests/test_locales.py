@@ -10,12 +10,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "__": None, "gettext": None}
+KEYWORDS = {"_": None, "__": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 TAG = re.compile(r"</?[a-z]+>")
 
 
 def source_msgids() -> set[str]:
+    """Every msgid in the code; a plural message counts by its singular."""
     found: set[str] = set()
     for folder in ("bot", "handlers"):
         for _file, _line, message, _comments, _context in extract_from_dir(
@@ -25,13 +26,17 @@ def source_msgids() -> set[str]:
     return found
 
 
+def singular(msgid: str | tuple[str, ...]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
 def read(path: Path):  # type: ignore[no-untyped-def]
     with path.open("rb") as fp:
         return read_po(fp)
 
 
 def test_the_template_lists_exactly_the_strings_in_the_code() -> None:
-    template = {m.id for m in read(ROOT / "locales" / "messages.pot") if m.id}
+    template = {singular(m.id) for m in read(ROOT / "locales" / "messages.pot") if m.id}
     code = source_msgids()
     assert code - template == set(), "run the pybabel extract/update commands from the README"
     assert template - code == set(), "the template has strings the code no longer uses"
@@ -41,11 +46,22 @@ def test_the_template_lists_exactly_the_strings_in_the_code() -> None:
 def test_every_string_is_translated(language: str) -> None:
     catalog = read(ROOT / "locales" / language / "LC_MESSAGES" / "messages.po")
     code = source_msgids()
-    translated = {m.id: m for m in catalog if m.id}
+    translated = {singular(m.id): m for m in catalog if m.id}
     assert code - set(translated) == set(), f"missing in {language}"
+    forms = catalog.num_plurals
     for msgid in code:
         message = translated[msgid]
-        assert message.string, f"{language}: {msgid!r} is not translated"
         assert not message.fuzzy, f"{language}: {msgid!r} is fuzzy"
-        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(msgid))
-        assert sorted(TAG.findall(message.string)) == sorted(TAG.findall(msgid)), msgid
+        if message.pluralizable:
+            # Every plural form is filled in and keeps the placeholders and tags of the msgid.
+            strings = list(message.string)
+            assert len(strings) == forms and all(strings), f"{language}: {msgid!r} plural forms"
+            originals = list(message.id)
+        else:
+            assert message.string, f"{language}: {msgid!r} is not translated"
+            strings, originals = [message.string], [message.id]
+        for string in strings:
+            assert sorted(PLACEHOLDER.findall(string)) == sorted(
+                PLACEHOLDER.findall(originals[-1])
+            ), msgid
+            assert sorted(TAG.findall(string)) == sorted(TAG.findall(originals[-1])), msgid
