@@ -148,7 +148,7 @@ async def test_with_redis_drafts_expire_there_and_delete_my_data_removes_them(
         assert await db.fetchval("SELECT count(*) FROM consents") == 2
         await redis.delete(*await redis.keys("fsm:*:1003:*"))  # Redis let it expire
         await dp["retention"].run()
-        assert await db.fetchval("SELECT user_id FROM consents") == 1002
+        assert [r[0] for r in await db.fetchall("SELECT user_id FROM consents")] == [1002]
 
         [question] = await user.click("✖️ Cancel", birth)  # (commands are refused in the form)
         await user.click("Yes, cancel", question)
