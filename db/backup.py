@@ -27,7 +27,7 @@ from pathlib import Path
 from db.applications import ERASE_PERSON, PERSON_IDS
 from db.database import migrate_connection, migration_scripts
 from db.files import open_private, private_dir, private_file, tighten
-from db.ledger import DeletionLedger, Erasure, LedgerError, digest
+from db.ledger import DeletionLedger, Erasure, LedgerError, digest, ledger_path
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +119,23 @@ def make_backup(database_path: Path, directory: Path, keep: int, now: datetime) 
     private_dir(directory)
     target = directory / f"bot-{now:%Y%m%d-%H%M%S}.sqlite3"
     copy_database(database_path, target)
+    # The deletion ledger goes along: restoring onto a new server must still honour it.
+    if ledger_path(database_path).exists():
+        _copy_private(ledger_path(database_path), ledger_copy(directory, database_path))
     _rotate(directory, BACKUP_GLOB, keep)
     log.info("backup %s made and checked", target)
     return target
+
+
+def _copy_private(source: Path, target: Path) -> None:
+    """Copy a small file atomically, 0600, flushed to disk."""
+    partial = target.with_name(target.name + ".partial")
+    fd = open_private(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(source.read_bytes())
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(target)
 
 
 def _rotate(directory: Path, pattern: str, keep: int) -> None:
@@ -152,7 +166,7 @@ def restore(
             incoming = database_path.with_name(database_path.name + ".restoring")
             copy_database(source, incoming)
             try:
-                erased = apply_ledger(incoming, database_path)
+                erased = apply_ledger(incoming, database_path, source)
                 check(incoming)
             except BaseException:
                 incoming.unlink(missing_ok=True)
@@ -174,6 +188,10 @@ def restore(
                 Path(f"{database_path}{suffix}").unlink(missing_ok=True)
             incoming.replace(database_path)
             _rotate(database_path.parent, f"{database_path.name}.replaced-*", keep)
+            # A new server: the ledger comes back from beside the backups, key and all.
+            saved = ledger_copy(source.parent, database_path)
+            if not ledger_path(database_path).exists() and saved.exists():
+                _copy_private(saved, ledger_path(database_path))
             return kept
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
@@ -195,28 +213,53 @@ def _current_erasures(database_path: Path) -> list[Erasure]:
     return [Erasure(str(kind), str(value), str(at)) for kind, value, at in rows]
 
 
-def apply_ledger(copy: Path, database_path: Path) -> int:
-    """Erase again from ``copy`` everyone the deletion ledger of ``database_path`` names and
-    the copy does not know as erased (it was made before they deleted their data); record
-    those erasures in it. Returns how many people were erased."""
-    ledger = DeletionLedger.beside(database_path)
-    assert ledger is not None
+def ledger_copy(directory: Path, database_path: Path) -> Path:
+    """Where backups keep a copy of the database's deletion ledger."""
+    return directory / ledger_path(database_path).name
+
+
+def _read_ledger(path: Path) -> tuple[bytes | None, list[Erasure]]:
     try:
-        key, entries = ledger.read()
+        return DeletionLedger(path).read()
     except LedgerError as exc:
         raise BackupError(f"the deletion ledger cannot be read: {exc}") from None
-    known = {(e.kind, e.digest, e.erased_at) for e in entries}
-    entries += [
-        e for e in _current_erasures(database_path) if (e.kind, e.digest, e.erased_at) not in known
-    ]
-    if key is None:
-        if entries:
-            raise BackupError(
-                f"the deletion ledger {ledger.path} is missing, but the database records "
-                f"{len(entries)} erasure(s): the restored copy could bring those people back. "
-                "Put the ledger file back first"
-            )
-        return 0
+
+
+def apply_ledger(copy: Path, database_path: Path, source: Path | None = None) -> int:
+    """Erase again from ``copy`` everyone the deletion ledgers name and the copy does not know
+    as erased (it was made before they deleted their data); record those erasures in it.
+
+    The ledgers: the one beside ``database_path``, and the copy backups keep beside
+    ``source`` (the only one left when the server itself was lost). Returns how many people
+    were erased."""
+    groups: list[tuple[bytes, list[Erasure]]] = []
+    seen: set[Erasure] = set()
+    paths = [ledger_path(database_path)]
+    if source is not None:
+        paths.append(ledger_copy(source.parent, database_path))
+    for index, path in enumerate(paths):
+        key, entries = _read_ledger(path)
+        if index == 0:
+            # Erasures the database records but its ledger lacks: the same key, or none.
+            own = set(entries)
+            entries += [e for e in _current_erasures(database_path) if e not in own]
+            if key is None and entries:
+                raise BackupError(
+                    f"the deletion ledger {path} is missing, but the database records "
+                    f"{len(entries)} erasure(s): the restored copy could bring those people "
+                    "back. Put the ledger file back first"
+                )
+        if key is not None:
+            groups.append((key, [e for e in entries if e not in seen]))
+            seen.update(entries)
+    erased = 0
+    for key, entries in groups:
+        erased += _erase_again(copy, key, entries)
+    return erased
+
+
+def _erase_again(copy: Path, key: bytes, entries: list[Erasure]) -> int:
+    """Apply one ledger's entries (hashed under ``key``) to the copy; people erased."""
     conn = sqlite3.connect(copy, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys=ON")

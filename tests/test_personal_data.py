@@ -418,3 +418,23 @@ async def test_an_existing_database_readable_by_others_is_made_private(
     async with Database(live) as db:
         await db.execute("INSERT INTO t VALUES (1)")
         assert mode(live) == 0o600 and mode(Path(f"{live}-wal")) == 0o600
+
+
+async def test_backups_carry_the_ledger_so_a_new_server_still_honours_it(
+    dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock, settings: Settings, tmp_path: Path
+) -> None:
+    person = UserClient(dp, bot, 1002, "en")
+    await submit(person, await fill_form(person, name="Уходит Олег Петрович"))
+    live, folder = settings.database_path, tmp_path / "backups"
+    before_deleting = await asyncio.to_thread(make_backup, live, folder, 5, clock.now())
+    await delete_my_data(person)
+    await asyncio.to_thread(make_backup, live, folder, 5, clock.now() + DAY)
+    await db.close()
+    # The server is lost; the backups (copied off the server) are all there is.
+    for lost in (live, Path(f"{live}-wal"), Path(f"{live}-shm"), ledger_of(live)):
+        lost.unlink(missing_ok=True)
+    await asyncio.to_thread(restore, before_deleting, live, clock.now() + 2 * DAY)
+    await db.connect()
+    assert await db.fetchval("SELECT count(*) FROM applications") == 0
+    assert "Уходит".encode() not in database_bytes(live)
+    assert ledger_of(live).exists()
