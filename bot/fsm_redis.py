@@ -35,7 +35,9 @@ class DraftRedisStorage(RedisStorage):
         for part in ("state", "data"):
             async for key in self.redis.scan_iter(f"{PREFIX}:*:{part}", count=1000):
                 text = key.decode() if isinstance(key, bytes) else str(key)
-                users.add(int(text.split(":")[-2]))
+                user = text.split(":")[-2]
+                if user.lstrip("-").isdigit():
+                    users.add(int(user))
         return users
 
     async def forget_user(self, user_id: int) -> None:
