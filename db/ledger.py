@@ -9,9 +9,10 @@ erasure's transaction), which tells whether a restored copy already reflects a d
 person may delete their data, come back and apply again, and a copy made after that must keep
 their new application.
 
-The key is in this file only, never in the database or its backups: the hashes there cannot be
-reversed by trying every Telegram id. The file is written before the erasure commits, so a
-crash in between can only leave an entry for data that was not yet erased (and will be).
+The key is in this file only (and in its copy beside the backups), never inside the database or
+its copies: the hashes there cannot be reversed by trying every Telegram id. The file is written
+before the erasure commits, so a crash in between can only leave an entry for data that was not
+yet erased (and will be).
 """
 
 from __future__ import annotations
