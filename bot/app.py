@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from secrets import token_urlsafe
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.broadcasts import BroadcastMonitor
 from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
+from bot.erasure import PersonEraser, StaffPosts
 from bot.i18n import build_i18n
 from bot.leader import LeaderElection, LeaderLock, process_owner
 from bot.metrics import Metrics, RetryAfterCounter, UpdateMetricsMiddleware
@@ -50,6 +51,7 @@ from db.reminders import ReminderRepository
 from db.reports import ReportRepository
 from db.retention import RetentionRepository
 from db.staff import StaffRepository
+from db.staff_posts import StaffPostRepository
 from db.users import UserRepository
 from handlers import get_routers
 from handlers.application_form import staff_recipients
@@ -93,6 +95,7 @@ def build_dispatcher(
     pacer: Pacer | None = None,
 ) -> Dispatcher:
     """Wire everything a handler may ask for; tests swap parts through the same keywords."""
+    storage = storage or SQLiteStorage(db, clock.now)
     users = UserRepository(db)
     catalogs = CatalogService(CatalogRepository(db))
     applications = ApplicationRepository(db)
@@ -116,6 +119,7 @@ def build_dispatcher(
         quiet_hours=QuietHours(settings.tz),
         concurrency=settings.send_concurrency,
         pacer=pacer,
+        on_delivered=StaffPosts(StaffPostRepository(db), clock).delivered,
     )
     reminder_service = ReminderService(
         reminders, catalogs, clock, Planner(settings.tz, settings.reminder_hour)
@@ -127,9 +131,10 @@ def build_dispatcher(
         retention_days=settings.retention_days,
         enrolled_days=settings.enrolled_retention_days,
         staff_chats=staff_recipients(settings),
+        users_with_drafts=getattr(storage, "users_with_drafts", None),
     )
     dp = Dispatcher(
-        storage=storage or SQLiteStorage(db),
+        storage=storage,
         # Two quick clicks of one user run one after the other, never at once.
         events_isolation=events_isolation or SimpleEventIsolation(),
         settings=settings,
@@ -138,6 +143,7 @@ def build_dispatcher(
         catalogs=catalogs,
         clock=clock,
         applications=applications,
+        eraser=PersonEraser(applications, getattr(storage, "forget_user", None), clock),
         consents=ConsentRepository(db),
         sender=sender,
         i18n=i18n,
@@ -323,17 +329,11 @@ async def run(settings: Settings) -> None:
             clock = Clock(settings.tz)
             shared: dict[str, Any] = {}
             if settings.redis_url:
-                from aiogram.fsm.storage.base import DefaultKeyBuilder
-                from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
                 from redis.asyncio import Redis
 
                 redis = Redis.from_url(settings.redis_url)
                 bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
-                shared = {
-                    "storage": RedisStorage(redis, key_builder=DefaultKeyBuilder(with_bot_id=True)),
-                    "events_isolation": RedisEventIsolation(redis),
-                    "pacer": RedisPacer(redis, f"bot:{bot_id}:pace", settings.send_rate),
-                }
+                shared = redis_parts(settings, redis)
             bot = build_bot(settings, metrics, shared.get("pacer"))
             dp = build_dispatcher(
                 settings=settings, db=db, i18n=i18n, clock=clock, metrics=metrics, **shared
@@ -359,6 +359,21 @@ async def run(settings: Settings) -> None:
                 await redis.aclose()
             await db.close()
             log.info("stopped")
+
+
+def redis_parts(settings: Settings, redis: Any) -> dict[str, Any]:
+    """What the processes share through Redis: dialogue state (expiring RETENTION_DAYS after
+    its last change, like the SQLite drafts), event isolation and the message pacing."""
+    from aiogram.fsm.storage.redis import RedisEventIsolation
+
+    from bot.fsm_redis import DraftRedisStorage
+
+    bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
+    return {
+        "storage": DraftRedisStorage(redis, ttl=timedelta(days=settings.retention_days)),
+        "events_isolation": RedisEventIsolation(redis),
+        "pacer": RedisPacer(redis, f"bot:{bot_id}:pace", settings.send_rate),
+    }
 
 
 def _workers_state(dp: Dispatcher, what: str) -> bool | None:

@@ -118,7 +118,9 @@ def restore_command(source: Path, settings: CommonSettings) -> int:
     from db.backup import BackupError, restore
 
     try:
-        kept = restore(source, settings.database_path, datetime.now(settings.tz))
+        kept = restore(
+            source, settings.database_path, datetime.now(settings.tz), keep=settings.backup_keep
+        )
     except (BackupError, OSError) as exc:
         print(f"restore refused: {exc}", file=sys.stderr)
         return 1

@@ -4,12 +4,18 @@ Applicants who were not enrolled: RETENTION_DAYS after their campaign's last day
 students' application data: ENROLLED_RETENTION_DAYS after it, if set (else the college keeps
 it under its own rules and erases it on request). The staff get a summary a week before, and
 a report after. Questions are erased RETENTION_DAYS after they were asked.
+
+Drafts: a dialogue state (an unfinished form) nobody touched for RETENTION_DAYS is erased, and
+so is the consent of someone who never applied once it is RETENTION_DAYS old and they have no
+draft touched within that time. The staff get the counts once a day. With Redis, dialogue
+states expire there by themselves (a TTL of RETENTION_DAYS, renewed on each write).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -62,6 +68,7 @@ class RetentionService:
         retention_days: int,
         enrolled_days: int | None,
         staff_chats: list[int],
+        users_with_drafts: Callable[[], Awaitable[set[int]]] | None = None,
     ) -> None:
         self.repo = repo
         self.catalogs = catalogs
@@ -69,6 +76,9 @@ class RetentionService:
         self.retention_days = retention_days
         self.enrolled_days = enrolled_days
         self.staff_chats = staff_chats
+        # Who has a live dialogue state outside SQLite (Redis, where states expire by
+        # themselves); the SQLite rows are checked by the repository.
+        self.users_with_drafts = users_with_drafts
         self._running: asyncio.Future[int] | None = None
 
     async def run(self) -> int:
@@ -98,10 +108,27 @@ class RetentionService:
                     )
                 erased_total += erased
         await self.repo.forget_updates(now - timedelta(days=2))
-        questions = await self.repo.purge_questions(now - timedelta(days=self.retention_days))
+        days = self.retention_days
+        cutoff = now - timedelta(days=days)
+        questions = await self.repo.purge_questions(cutoff)
         if questions:
-            days = self.retention_days
             log.info("retention: erased %d question(s) older than %d days", questions, days)
+        drafts = await self.repo.purge_drafts(cutoff)
+        orphans = await self.repo.orphan_consents(cutoff)
+        if orphans and self.users_with_drafts is not None:
+            busy = await self.users_with_drafts()
+            orphans = [user_id for user_id in orphans if user_id not in busy]
+        consents = await self.repo.erase_consents(orphans, cutoff)
+        if drafts or consents:
+            log.info(
+                "retention: erased %d draft(s) untouched for %d days and the consents of %d "
+                "people who never applied",
+                drafts,
+                days,
+                consents,
+            )
+        await self.repo.report_drafts(self.staff_chats, days, today, now)
+        await self.repo.settle()
         return erased_total
 
     async def scheduled(self) -> None:

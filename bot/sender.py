@@ -35,12 +35,19 @@ from bot.pacing import (
     already_paced,
 )
 from db.outbox import OutboxMessage, OutboxRepository
+from db.staff_posts import DELETE_POST
 from db.users import UserRepository
 
 log = logging.getLogger(__name__)
 
 # Renders a row into the calls to make; None when its subject is gone (e.g. data deleted).
 Renderer = Callable[[OutboxMessage], Awaitable[list[TelegramMethod[Any]] | None]]
+# Told of each call Telegram accepted, with its result (the ids of posts in staff chats).
+Delivered = Callable[[OutboxMessage, Any], Awaitable[None]]
+
+# A refusal of these is an answer, not a failure: e.g. deleting a post that is too old
+# (48 hours) or that the staff already deleted.
+REFUSAL_IS_FINAL = frozenset({DELETE_POST})
 
 # Messages nobody is waiting for at night: they wait for the morning. Answers to what the
 # user did (status changes, answers to questions) go out at once.
@@ -80,6 +87,7 @@ class OutboxSender:
         quiet_hours: QuietHours | None = None,
         concurrency: int = 1,
         pacer: Pacer | None = None,
+        on_delivered: Delivered | None = None,
     ) -> None:
         self.outbox = outbox
         self.users = users
@@ -98,6 +106,7 @@ class OutboxSender:
         # flight may be sent twice"; more is faster on a slow link and may repeat that many.
         self.concurrency = max(1, concurrency)
         self.quiet_hours = quiet_hours
+        self.on_delivered = on_delivered
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -216,7 +225,7 @@ class OutboxSender:
             await self.pacer.acquire(message.chat_id)
             try:
                 with already_paced():  # the bot's PacingMiddleware must not take a 2nd slot
-                    await bot(calls[index])
+                    result = await bot(calls[index])
             except TelegramRetryAfter as exc:
                 await self._tell_pacer(self.pacer.pause(exc.retry_after))
                 log.warning("429 from Telegram: every chat waits %s s", exc.retry_after)
@@ -230,6 +239,10 @@ class OutboxSender:
                 await self.outbox.block_chat(message.chat_id, exc.message)
                 return
             except TelegramBadRequest as exc:
+                if message.kind in REFUSAL_IS_FINAL:
+                    log.info("outbox row %s (%s): %s", message.id, message.kind, exc.message)
+                    await self.outbox.finish(message.id, "dropped", exc.message)
+                    return
                 log.error(
                     "outbox row %s (%s) to chat %s refused by Telegram: %s",
                     message.id,
@@ -244,6 +257,7 @@ class OutboxSender:
                 return
             finally:
                 await self._tell_pacer(self.pacer.finished(message.chat_id))
+            await self._delivered(message, result)
             if index + 1 < len(calls):
                 await self.outbox.set_part(message.id, index + 1)
         await self.outbox.mark_sent(message.id, self.clock.now())
@@ -273,6 +287,15 @@ class OutboxSender:
         await self.outbox.retry_later(
             message.id, self.clock.now() + timedelta(seconds=delay), error
         )
+
+    async def _delivered(self, message: OutboxMessage, result: Any) -> None:
+        """A failure to note a delivery must not cost the row its outcome (a resend)."""
+        if self.on_delivered is None:
+            return
+        try:
+            await self.on_delivered(message, result)
+        except Exception:
+            log.exception("cannot note the delivery of outbox row %s", message.id)
 
     async def _tell_pacer(self, news: Awaitable[None]) -> None:
         """Report a pause or a finished call; a pacer that fails (Redis down) must not cost the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,10 +11,45 @@ from typing import Any
 import aiosqlite
 
 from db.database import Database
+from db.ledger import DeletionLedger, write_erasures
 from db.outbox import enqueue
+from db.staff_posts import posts_about_person, queue_deletion
 
 # Statuses an application competes in the ranking with.
 RANKED_STATUSES = ("submitted", "needs_correction", "accepted", "enrolled")
+
+# What erasing one person (``:user``) means, statement by statement, in an order where each
+# finds what it needs. Shared by «delete my data» and by restore, which erases again from a
+# restored copy the people the deletion ledger names.
+ERASE_PERSON = (
+    # A staff comment may quote the name or the phone: the audit row keeps who, when, what.
+    "UPDATE audit_log SET comment = NULL WHERE application_no IN "
+    "(SELECT number FROM applications WHERE user_id = :user)",
+    "DELETE FROM outbox WHERE json_extract(payload, '$.application_id') IN "
+    "(SELECT id FROM applications WHERE user_id = :user)",
+    # Specialties, documents, status history (with its comments) and staff posts cascade.
+    "DELETE FROM applications WHERE user_id = :user",
+    # Their questions (answers cascade) and the relays of those to the staff.
+    "DELETE FROM outbox WHERE json_extract(payload, '$.question_id') IN "
+    "(SELECT id FROM questions WHERE user_id = :user)",
+    "DELETE FROM questions WHERE user_id = :user",
+    "DELETE FROM consents WHERE user_id = :user",
+    "DELETE FROM fsm WHERE user_id = :user",
+    "DELETE FROM outbox WHERE chat_id = :user",
+    "DELETE FROM students WHERE user_id = :user",
+    "DELETE FROM subscriptions WHERE user_id = :user",
+    "DELETE FROM reminder_optouts WHERE user_id = :user",
+    "DELETE FROM users WHERE id = :user",
+)
+
+# Every Telegram id the database holds anything of (to match the deletion ledger).
+PERSON_IDS = """
+    SELECT id FROM users UNION SELECT user_id FROM applications
+    UNION SELECT user_id FROM consents UNION SELECT user_id FROM questions
+    UNION SELECT user_id FROM fsm UNION SELECT user_id FROM students
+    UNION SELECT user_id FROM subscriptions UNION SELECT user_id FROM reminder_optouts
+    UNION SELECT chat_id FROM outbox
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +120,12 @@ class Notice:
     kind: str
     key: str
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonErased:
+    applications: int
+    staff_posts: int  # the bot's posts about them in staff chats, queued for deletion
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,40 +507,39 @@ class ApplicationRepository:
 
     # --- deleting ---------------------------------------------------------------------
 
-    async def delete_person(self, user_id: int) -> int:
+    async def delete_person(self, user_id: int, now: datetime) -> PersonErased:
         """Erase everything personal about a user; keep only anonymous counts.
 
         Removes their applications (with specialties, documents, history), questions (with
         answers), consents, dialogue state, queued messages to them and about them, and the
-        user row. Returns the number of applications erased.
+        user row; blanks the staff comments on their applications in the audit log; queues
+        the deletion of the bot's posts about them in the staff chats. The deletion ledger
+        gets the person first, so that a restore of an older copy erases them again.
         """
+        rows = await self.db.fetchall(
+            "SELECT number FROM applications WHERE user_id = ?", (user_id,)
+        )
+        numbers = [str(r[0]) for r in rows]
+        ledger = DeletionLedger.beside(self.db.path)
+        entries = (
+            [] if ledger is None else await asyncio.to_thread(ledger.record, user_id, numbers, now)
+        )
         async with self.db.transaction() as conn:
             cursor = await conn.execute("SELECT id FROM applications WHERE user_id = ?", (user_id,))
             ids = [int(r[0]) for r in await cursor.fetchall()]
-            for application_id in ids:
-                await conn.execute(
-                    "DELETE FROM outbox WHERE json_extract(payload, '$.application_id') = ?",
-                    (application_id,),
-                )
-            await conn.execute("DELETE FROM applications WHERE user_id = ?", (user_id,))
-            # Their questions (answers go with them) and the relays of those to the staff.
-            await conn.execute(
-                "DELETE FROM outbox WHERE json_extract(payload, '$.question_id') IN "
-                "(SELECT id FROM questions WHERE user_id = ?)",
-                (user_id,),
-            )
-            await conn.execute("DELETE FROM questions WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM consents WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM fsm WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM outbox WHERE chat_id = ?", (user_id,))
-            for table in ("students", "subscriptions", "reminder_optouts"):
-                await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            posts = await posts_about_person(conn, user_id)
+            for statement in ERASE_PERSON:
+                await conn.execute(statement, {"user": user_id})
+            await write_erasures(conn, entries)
+            # Telegram refuses what it no longer allows (posts older than 48 hours, unless the
+            # bot is an administrator there): the sender takes a refusal as final.
+            for post in posts:
+                await queue_deletion(conn, post, now)
             await _bump_in(conn, "personal_data_deleted")
             if ids:
                 await _bump_in(conn, "applications_deleted", len(ids))
-        await self.db.checkpoint()
-        return len(ids)
+        await self.db.erased()
+        return PersonErased(applications=len(ids), staff_posts=len(posts))
 
     async def counter(self, name: str) -> int:
         return int(

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -14,7 +15,18 @@ from typing import Any
 
 import aiosqlite
 
+from db.files import private_dir, private_file, tighten
+
 log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+# A checkpoint that finds a reader in the way gives up after this long and is tried again
+# later, without holding the connection (and so every handler) meanwhile.
+CHECKPOINT_WAIT_MS = 100
+# Pauses between further attempts after an erasure (about 50 s in all); then the retention
+# job takes over.
+CHECKPOINT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+CHECKPOINT_OWED = "wal_checkpoint_owed"
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -49,18 +61,25 @@ class Database:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.checkpoint_delays: tuple[float, ...] = CHECKPOINT_DELAYS
+        self._retry: asyncio.Task[bool] | None = None
 
     async def connect(self) -> None:
         if self._conn is not None:
             return
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Personal data: the bot user's alone, whatever the umask. SQLite gives the -wal
+            # and -shm files the mode of the database file; older ones are tightened too.
+            private_dir(self.path.parent)
+            private_file(self.path)
+            for suffix in ("-wal", "-shm"):
+                tighten(Path(f"{self.path}{suffix}"))
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA synchronous=NORMAL")
             # Deleted rows are overwritten with zeros: "delete my data" leaves no trace in the file.
             await conn.execute("PRAGMA secure_delete=ON")
@@ -70,6 +89,10 @@ class Database:
         self._conn = conn
 
     async def close(self) -> None:
+        if self._retry is not None and not self._retry.done():
+            self._retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
@@ -134,10 +157,73 @@ class Database:
     async def _run(conn: aiosqlite.Connection, sql: str) -> None:
         await conn.execute(sql)
 
-    async def checkpoint(self) -> None:
-        """Fold the WAL into the main file and truncate it (no old page copies remain)."""
+    async def checkpoint(self) -> bool:
+        """One attempt to fold the WAL into the main file and truncate it, so that no old copy
+        of a page remains in either. True when done; False while another connection (a second
+        worker, a running backup) still reads an older snapshot."""
         async with self._lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn = self.conn
+            await conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            try:
+                rows = list(await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
+            finally:
+                await asyncio.shield(self._run(conn, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"))
+        # (busy, frames in the log, frames checkpointed): busy = 1 means not done.
+        return not rows or int(rows[0][0]) == 0
+
+    async def erased(self) -> bool:
+        """Personal data was just deleted: fold the WAL now so that no copy of it stays in the
+        files. If a reader is in the way, the checkpoint is owed: it is retried in the
+        background with backoff, and then by the retention job (:meth:`settle`) until done.
+        Returns whether it was done at once."""
+        if await self.checkpoint():
+            return True
+        await self.execute(
+            "INSERT INTO meta (key, value) VALUES (?, 'erasure') ON CONFLICT (key) DO NOTHING",
+            (CHECKPOINT_OWED,),
+        )
+        if self._retry is None or self._retry.done():
+            self._retry = asyncio.create_task(self._retry_checkpoint(), name="wal-checkpoint")
+        return False
+
+    async def _retry_checkpoint(self) -> bool:
+        for delay in self.checkpoint_delays:
+            await asyncio.sleep(delay)
+            if await self._checkpoint_owed_done():
+                return True
+        log.error(
+            "the WAL still holds erased personal data: a reader kept it busy for %.0f s; "
+            "the retention job will try again",
+            sum(self.checkpoint_delays),
+        )
+        return False
+
+    async def _checkpoint_owed_done(self) -> bool:
+        if not await self.checkpoint():
+            return False
+        await self.execute("DELETE FROM meta WHERE key = ?", (CHECKPOINT_OWED,))
+        # The line above wrote to the WAL: fold that too (a page of meta, nothing personal).
+        await self.checkpoint()
+        return True
+
+    async def wait_checkpoint(self) -> None:
+        """Wait until a background retry after an erasure has finished (tests, shutdown)."""
+        if self._retry is not None:
+            await asyncio.wait([self._retry])
+
+    async def settle(self) -> bool:
+        """If a checkpoint after an erasure is still owed (even by another process, or before a
+        restart), try again with backoff. True when nothing is owed any more."""
+        await self.wait_checkpoint()
+        if await self.fetchval("SELECT 1 FROM meta WHERE key = ?", (CHECKPOINT_OWED,)) is None:
+            return True
+        if await self._checkpoint_owed_done():
+            log.info("the WAL checkpoint owed after an erasure is done")
+            return True
+        if await self._retry_checkpoint():
+            log.info("the WAL checkpoint owed after an erasure is done")
+            return True
+        return False
 
     # --- migrations -------------------------------------------------------------------
 
@@ -168,10 +254,27 @@ class Database:
         return applied
 
 
+def migrate_connection(conn: sqlite3.Connection) -> None:
+    """:meth:`Database.migrate` for a plain ``sqlite3`` connection in autocommit mode (a
+    restored copy is brought to this code's schema before the deletion ledger is applied)."""
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    for version, name, sql in migration_scripts():
+        if version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split_statements(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={version:d}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        log.info("applied migration %s", name)
+
+
 def _split_statements(sql: str) -> Iterable[str]:
     """Split a migration file into statements (sqlite3.complete_statement aware)."""
-    import sqlite3
-
     buffer = ""
     for line in sql.splitlines(keepends=True):
         buffer += line

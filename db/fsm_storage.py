@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
 from db.database import Database
+from db.outbox import utc
 
 
 def storage_key_id(key: StorageKey) -> str:
@@ -33,14 +34,18 @@ class SQLiteStorage(BaseStorage):
 
     Values must be JSON-serialisable (str, int, float, bool, None, lists, dicts):
     a value that is not is refused at once rather than lost at the next restart.
+
+    Every write stamps ``updated_at``: the retention job erases what nobody touched for
+    RETENTION_DAYS (drafts of abandoned forms are personal data).
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, now: Callable[[], datetime] | None = None) -> None:
         self.db = db
+        self.now = now or (lambda: datetime.now(UTC))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        now = datetime.now(UTC).isoformat()
+        now = utc(self.now())
         async with self.db.transaction() as conn:
             await conn.execute(
                 """
@@ -59,7 +64,7 @@ class SQLiteStorage(BaseStorage):
         if not isinstance(data, Mapping):
             raise TypeError(f"FSM data must be a mapping, not {type(data).__name__}")
         encoded = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
-        now = datetime.now(UTC).isoformat()
+        now = utc(self.now())
         async with self.db.transaction() as conn:
             await conn.execute(
                 """

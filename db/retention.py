@@ -3,11 +3,23 @@ old questions. Leaves anonymous counts only."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+
+import aiosqlite
 
 from db.applications import Notice
 from db.database import Database
 from db.outbox import enqueue, utc
+
+
+async def _count(conn: aiosqlite.Connection, name: str, by: int) -> None:
+    """Add to an anonymous total and to what the next report to the staff will say."""
+    for counter in (name, name.replace("_erased", "_unreported")):
+        await conn.execute(
+            "INSERT INTO counters (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+            (counter, by),
+        )
 
 
 class RetentionRepository:
@@ -42,6 +54,12 @@ class RetentionRepository:
                     "DELETE FROM outbox WHERE json_extract(payload, '$.application_id') = ?",
                     (application_id,),
                 )
+                # Staff comments may quote the person: the audit row keeps who, when, what.
+                await conn.execute(
+                    "UPDATE audit_log SET comment = NULL WHERE application_no = "
+                    "(SELECT number FROM applications WHERE id = ?)",
+                    (application_id,),
+                )
                 await conn.execute("DELETE FROM applications WHERE id = ?", (application_id,))
             for user_id in {user_id for _id, user_id in rows}:
                 await conn.execute(
@@ -56,7 +74,7 @@ class RetentionRepository:
                     (len(rows),),
                 )
         if rows:
-            await self.db.checkpoint()
+            await self.db.erased()
         return len(rows)
 
     async def purge_questions(self, asked_before: datetime) -> int:
@@ -72,8 +90,91 @@ class RetentionRepository:
             )
             erased = cursor.rowcount
         if erased:
-            await self.db.checkpoint()
+            await self.db.erased()
         return erased
+
+    async def purge_drafts(self, untouched_since: datetime) -> int:
+        """Dialogue states (drafts of unfinished forms, half-typed questions) nobody touched
+        since ``untouched_since``."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM fsm WHERE updated_at < ?", (utc(untouched_since),)
+            )
+            erased = cursor.rowcount
+            if erased:
+                await _count(conn, "drafts_erased", erased)
+        if erased:
+            await self.db.erased()
+        return erased
+
+    async def orphan_consents(self, given_before: datetime) -> list[int]:
+        """People whose consent was given before a moment, who never applied and have no
+        draft touched since then (in SQLite; a Redis draft is the caller's to check)."""
+        rows = await self.db.fetchall(
+            """
+            SELECT DISTINCT c.user_id FROM consents c
+            WHERE c.given_at < :before
+              AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.user_id = c.user_id)
+              AND NOT EXISTS (SELECT 1 FROM fsm f WHERE f.user_id = c.user_id
+                                                    AND f.updated_at >= :before)
+            ORDER BY c.user_id
+            """,
+            {"before": utc(given_before)},
+        )
+        return [int(r[0]) for r in rows]
+
+    async def erase_consents(self, users: list[int], given_before: datetime) -> int:
+        """Erase those people's consents given before a moment (unless they applied since);
+        return how many people lost one."""
+        erased = 0
+        async with self.db.transaction() as conn:
+            for user_id in users:
+                cursor = await conn.execute(
+                    "DELETE FROM consents WHERE user_id = ? AND given_at < ? AND NOT EXISTS "
+                    "(SELECT 1 FROM applications WHERE user_id = ?)",
+                    (user_id, utc(given_before), user_id),
+                )
+                erased += cursor.rowcount > 0
+            if erased:
+                await _count(conn, "consents_erased", erased)
+        if erased:
+            await self.db.erased()
+        return erased
+
+    async def report_drafts(self, chats: list[int], days: int, today: date, now: datetime) -> bool:
+        """Queue one report a day to each staff chat of the drafts and consents erased since
+        the last report (counts only). Returns whether a report was queued."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT name, value FROM counters WHERE name IN "
+                "('drafts_unreported', 'consents_unreported')"
+            )
+            counts = {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
+            drafts = counts.get("drafts_unreported", 0)
+            consents = counts.get("consents_unreported", 0)
+            if not (drafts or consents) or not chats:
+                return False
+            queued = False
+            for chat in chats:
+                queued |= await enqueue(
+                    conn,
+                    dedup_key=f"retention-drafts:{today.isoformat()}:{chat}",
+                    chat_id=chat,
+                    kind="retention_drafts",
+                    payload={"drafts": drafts, "consents": consents, "days": days},
+                    due_at=now,
+                    now=now,
+                )
+            if queued:  # else today's report is out: these wait for tomorrow's
+                await conn.execute(
+                    "UPDATE counters SET value = 0 WHERE name IN "
+                    "('drafts_unreported', 'consents_unreported')"
+                )
+            return queued
+
+    async def settle(self) -> bool:
+        """Fold the WAL if a checkpoint after an erasure is still owed (see Database.settle)."""
+        return await self.db.settle()
 
     async def forget_updates(self, before: datetime) -> int:
         """Processed update ids older than Telegram's redelivery window are of no use."""

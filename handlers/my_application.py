@@ -26,7 +26,14 @@ from bot.applications import (
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
-from db.applications import Application, ApplicationRepository, DocumentRef, Notice
+from bot.erasure import PersonEraser
+from db.applications import (
+    Application,
+    ApplicationRepository,
+    DocumentRef,
+    Notice,
+    PersonErased,
+)
 from handlers.application_texts import (
     document_label,
     documents_lines,
@@ -359,20 +366,17 @@ def get_router() -> Router:
 
     @router.callback_query(MyAppCb.filter(F.action == "delete_yes"))
     async def delete_confirmed(
-        callback: CallbackQuery,
-        state: FSMContext,
-        applications: ApplicationRepository,
-        catalog: Catalog,
+        callback: CallbackQuery, state: FSMContext, eraser: PersonEraser, catalog: Catalog
     ) -> None:
         from handlers.start import main_menu_text
 
         await state.clear()
-        await applications.delete_person(callback.from_user.id)
+        erased = await eraser.erase(callback.from_user.id)
         has_application.set(False)
         await callback.answer()
         await show(
             callback,
-            _("Your personal data has been deleted.") + "\n\n" + main_menu_text(catalog),
+            deleted_text(erased) + "\n\n" + main_menu_text(catalog),
             main_menu_keyboard(),
         )
 
@@ -396,6 +400,40 @@ def delete_question(back: CallbackData) -> tuple[str, InlineKeyboardMarkup]:
     )
     text += "\n" + more
     return text, builder.as_markup()
+
+
+def deleted_text(erased: PersonErased) -> str:
+    """The confirmation, and honestly what the bot cannot reach."""
+    lines = [_("🗑 <b>Your personal data has been deleted.</b>")]
+    if erased.staff_posts:
+        lines.append(
+            ngettext(
+                "The bot is also deleting its {count} message about you from the admission "
+                "committee's chat.",
+                "The bot is also deleting its {count} messages about you from the admission "
+                "committee's chat.",
+                erased.staff_posts,
+            ).format(count=erased.staff_posts)
+        )
+    lines += [
+        "",
+        _("What the admission committee may still have:"),
+        _(
+            "• what the staff downloaded, printed or forwarded, and documents you gave them "
+            "in person;"
+        ),
+        _(
+            "• the bot's messages about you older than 48 hours: Telegram does not let the bot "
+            "delete them after that;"
+        ),
+        _("• the staff's own messages in their chat;"),
+        _(
+            "• backup copies of the bot's database, until newer ones replace them; if a copy "
+            "is ever restored, your data is deleted from it again."
+        ),
+        _("To have these erased too, write to the admission committee of the college."),
+    ]
+    return "\n".join(lines)
 
 
 def upload_text(kind: str, count: int) -> str:

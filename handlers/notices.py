@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
-from aiogram.utils.i18n import I18n
+from aiogram.methods import DeleteMessage, SendDocument, SendMessage, SendPhoto, TelegramMethod
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -23,6 +23,7 @@ from db.broadcasts import BroadcastRepository
 from db.outbox import OutboxMessage
 from db.questions import QuestionRepository
 from db.reminders import ReminderRepository
+from db.staff_posts import DELETE_POST
 from db.users import UserRepository
 from handlers.application_texts import (
     document_label,
@@ -59,6 +60,12 @@ class NoticeRenderer:
         self.broadcasts = broadcasts
 
     async def __call__(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
+        if message.kind == DELETE_POST:  # the bot's post about someone who deleted their data
+            return [
+                DeleteMessage(
+                    chat_id=message.chat_id, message_id=int(message.payload["message_id"])
+                )
+            ]
         user = await self.users.get(message.chat_id)
         locale = user.language if user else self.settings.default_locale
         application = None
@@ -85,6 +92,8 @@ class NoticeRenderer:
                 return await self.broadcast(message)
             if message.kind in ("retention_warning", "retention_done"):
                 return [SendMessage(chat_id=message.chat_id, text=self.retention(message))]
+            if message.kind == "retention_drafts":
+                return [SendMessage(chat_id=message.chat_id, text=self.retention_drafts(message))]
             if message.kind in ("question", "answer"):
                 return await self.question(message)
         raise ValueError(f"unknown outbox kind {message.kind!r}")
@@ -250,26 +259,63 @@ class NoticeRenderer:
         """The staff's summary before the erasure of a campaign's personal data, or the
         report after it. Counts only: no names."""
         p = message.payload
-        who = (
-            _("enrolled students' applications")
+        count = int(p["count"])
+        applications = (
+            ngettext(
+                "{count} enrolled student's application",
+                "{count} enrolled students' applications",
+                count,
+            )
             if p.get("enrolled")
-            else _("applications of those not enrolled")
-        )
+            else ngettext(
+                "{count} application of someone not enrolled",
+                "{count} applications of those not enrolled",
+                count,
+            )
+        ).format(count=count)
         if message.kind == "retention_warning":
             return _(
-                "🗓 Personal data will be erased {when}: {count} {who} of the admission "
+                "🗓 Personal data will be erased {when}: {applications} of the admission "
                 "{year}, as the retention period requires. Export what the college must keep "
                 "(/reports) before then."
             ).format(
                 when=self.when(date.fromisoformat(p["day"])),
-                count=p["count"],
-                who=who,
+                applications=applications,
                 year=p["year"],
             )
         return _(
-            "🗑 Personal data erased: {count} {who} of the admission {year} (the retention "
+            "🗑 Personal data erased: {applications} of the admission {year} (the retention "
             "period has passed)."
-        ).format(count=p["count"], who=who, year=p["year"])
+        ).format(applications=applications, year=p["year"])
+
+    def retention_drafts(self, message: OutboxMessage) -> str:
+        """Today's report of drafts and consents erased as nobody came back. Counts only."""
+        p = message.payload
+        days, drafts, consents = int(p["days"]), int(p["drafts"]), int(p["consents"])
+        lines = [
+            ngettext(
+                "🗑 Erased after {days} day without activity (the retention period):",
+                "🗑 Erased after {days} days without activity (the retention period):",
+                days,
+            ).format(days=days)
+        ]
+        if drafts:
+            lines.append(
+                ngettext(
+                    "• {count} unfinished form or dialogue",
+                    "• {count} unfinished forms or dialogues",
+                    drafts,
+                ).format(count=drafts)
+            )
+        if consents:
+            lines.append(
+                ngettext(
+                    "• the consent of {count} person who never applied",
+                    "• the consents of {count} people who never applied",
+                    consents,
+                ).format(count=consents)
+            )
+        return "\n".join(lines)
 
     async def broadcast(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
         """The staff's message as they wrote it (their HTML), the same for everyone."""

@@ -69,7 +69,7 @@ async def test_staff_are_warned_a_week_before_once(
     await drain_fast(dp).drain(bot)
     [warning] = [c for c in bot.session.calls if "will be erased" in c.params.get("text", "")]
     assert warning.params["chat_id"] == 1
-    assert "1 applications of those not enrolled of the admission 2027" in warning.params["text"]
+    assert "1 application of someone not enrolled of the admission 2027" in warning.params["text"]
     assert await db.fetchval("SELECT count(*) FROM applications") == 2  # nothing erased yet
 
 
@@ -100,7 +100,7 @@ async def test_applicants_not_enrolled_are_erased_on_the_day(
     await drain_fast(dp).drain(bot)
     reports = [c for c in bot.session.calls if "Personal data erased" in c.params.get("text", "")]
     assert (
-        len(reports) == 1 and "1 applications of those not enrolled" in (reports[0].params["text"])
+        len(reports) == 1 and "1 application of someone not enrolled" in (reports[0].params["text"])
     )
     assert await db.fetchval("SELECT value FROM counters WHERE name = 'retention_erased'") == 1
 
