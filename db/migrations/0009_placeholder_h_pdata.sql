@@ -1,2 +1,0 @@
--- Placeholder so that branch h-pdata runs alone (its migration is numbered 0010 by its brief;
--- the lead renumbers at merge). Delete this file when merging: 0009 comes from another branch.
