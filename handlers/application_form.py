@@ -62,7 +62,7 @@ from db.applications import (
 )
 from handlers.application_texts import document_label, documents_lines, summary_lines
 from handlers.callbacks import ApplyCb, MenuCb, Section
-from handlers.consent import CONSENT_FLAG, ConsentGate, ask_consent
+from handlers.consent import CONSENT_FLAG, CONSENT_GIVEN, ConsentGate, ask_consent
 from handlers.howto import closed_text
 from handlers.ui import (
     ask_button,
@@ -492,6 +492,7 @@ def get_router() -> Router:
         applications: ApplicationRepository,
         consents: ConsentRepository,
         preselect: str,
+        consent_given: bool = False,
     ) -> None:
         user_id = callback.from_user.id
         if await applications.id_for_user(user_id) is not None:
@@ -531,15 +532,17 @@ def get_router() -> Router:
             )
         else:
             await start_form(callback, state, catalog, preselect)
-        await callback.answer()
+        await callback.answer(_("Thank you, your consent is saved.") if consent_given else None)
 
     @router.callback_query(MenuCb.filter(F.to == Section.apply))
     async def apply_from_menu(callback: CallbackQuery, **deps: Any) -> None:
-        await begin(callback, preselect="", **_deps(deps))
+        given = bool(deps.get(CONSENT_GIVEN))
+        await begin(callback, preselect="", consent_given=given, **_deps(deps))
 
     @router.callback_query(ApplyCb.filter())
     async def apply_from_card(callback: CallbackQuery, callback_data: ApplyCb, **deps: Any) -> None:
-        await begin(callback, preselect=callback_data.code, **_deps(deps))
+        given = bool(deps.get(CONSENT_GIVEN))
+        await begin(callback, preselect=callback_data.code, consent_given=given, **_deps(deps))
 
     @router.callback_query(FormCb.filter(F.action.in_({"resume", "restart"})), flags=gated)
     async def resume_or_restart(

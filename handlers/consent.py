@@ -33,6 +33,8 @@ from handlers.ui import home_button_row, show, stale
 CONSENT_FLAG = "needs_consent"
 # Where to go after «I agree»: the callback data of the button that was pressed.
 RESUME_KEY = "after_consent"
+# Passed to the handler of the button pressed again: the consent was given just now.
+CONSENT_GIVEN = "consent_given"
 
 
 class ConsentCb(CallbackData, prefix="cs"):
@@ -164,6 +166,7 @@ def get_router() -> Router:
         resume = (await state.get_data()).get(RESUME_KEY)
         if not rules.consent_is_current(await consents.current(user_id)):
             await consents.give(user_id, rules.CONSENT_VERSION, clock.now())
+            data[CONSENT_GIVEN] = True
         elif not resume:
             await stale(callback)  # a second click: the first one already went on
             return

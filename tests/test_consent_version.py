@@ -161,4 +161,5 @@ async def test_the_first_consent_then_the_form(english_user: UserClient, db: Dat
     assert "consent text has changed" not in consent["text"]
     [minor] = await english_user.click("✅ I agree", consent)
     assert "Are you under 18?" in minor["text"]
+    assert english_user.answers()[-1]["text"] == "Thank you, your consent is saved."
     assert await versions(db) == [OLD]
