@@ -5,15 +5,31 @@ No aiogram here: these are tested without Telegram.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.catalog import Catalog
-from db.applications import Application, ApplicationRepository, Notice
+from db.applications import (
+    MAX_FILES_PER_APPLICATION,
+    MAX_PAGES_PER_KIND,
+    Application,
+    ApplicationRepository,
+    Consent,
+    Notice,
+    StatusChange,
+)
 
 # Bump when the consent text changes: everyone is asked again before their data is used anew.
 CONSENT_VERSION = "2026-11-26"
+
+
+def consent_is_current(consent: Consent | None) -> bool:
+    """Whether the person agreed to the consent text in force now. Everything that processes an
+    applicant's data (the form, changes, documents, submitting again) asks this first."""
+    return consent is not None and consent.version == CONSENT_VERSION
+
 
 DOCUMENT_KINDS = ("passport", "certificate", "photo", "medical", "parent_consent")
 REQUIRED_DOCUMENTS = ("passport", "certificate", "photo")
@@ -27,7 +43,42 @@ WITHDRAWABLE_STATUSES = ("submitted", "needs_correction", "accepted")
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot can download with getFile
 ACCEPTED_MIME_TYPES = ("application/pdf", "image/jpeg", "image/png")
-MAX_PAGES_PER_DOCUMENT = 10
+MAX_PAGES_PER_DOCUMENT = MAX_PAGES_PER_KIND  # files of one document (its pages)
+MAX_FILES = MAX_FILES_PER_APPLICATION  # files of one application in all
+
+# An applicant may withdraw their application this many times in a day (submitting again is
+# always possible, so nobody is stuck withdrawn); each change is a message to the staff.
+MAX_WITHDRAWALS = 3
+WITHDRAWAL_WINDOW = timedelta(hours=24)
+# The staff hear of an applicant's own changes this long after one; further changes in the
+# meantime join that message.
+STAFF_EVENT_DELAY = timedelta(minutes=2)
+
+
+def next_withdrawal_at(history: Iterable[StatusChange], now: datetime) -> datetime | None:
+    """``None`` if the applicant may withdraw now, else the moment they may again: after
+    ``MAX_WITHDRAWALS`` of their own withdrawals within ``WITHDRAWAL_WINDOW``."""
+    recent = sorted(
+        change.changed_at
+        for change in history
+        if change.status == "withdrawn"
+        and change.actor_id is None
+        and change.changed_at > now - WITHDRAWAL_WINDOW
+    )
+    if len(recent) < MAX_WITHDRAWALS:
+        return None
+    return recent[-MAX_WITHDRAWALS] + WITHDRAWAL_WINDOW
+
+
+def file_cap_reached(kinds: Iterable[str], kind: str) -> str | None:
+    """Whether one more file of ``kind`` passes a cap, given the kinds of the files already
+    there: ``"kind"`` (the pages of that document), ``"total"`` (all files), or ``None``."""
+    kinds = list(kinds)
+    if kinds.count(kind) >= MAX_PAGES_PER_DOCUMENT:
+        return "kind"
+    if len(kinds) >= MAX_FILES:
+        return "total"
+    return None
 
 
 def needs_medical(catalog: Catalog, codes: list[str] | tuple[str, ...]) -> bool:

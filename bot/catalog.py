@@ -193,10 +193,26 @@ class Catalog(_Model):
             and (not base or not s.education_base or base in s.education_base)
         ]
 
-    def campaign_for(self, today: date) -> Campaign:
-        """The campaign an applicant cares about today: the earliest one not yet over."""
+    def campaign_for(self, today: date) -> Campaign | None:
+        """The campaign an applicant can apply to today: the earliest one not yet over (open,
+        or upcoming). ``None`` once every campaign in the catalogue is over: then nothing may
+        be accepted, since it would be stored under a campaign whose retention has begun."""
         ongoing = sorted((c for c in self.campaigns if c.last_day >= today), key=lambda c: c.year)
-        return ongoing[0] if ongoing else max(self.campaigns, key=lambda c: c.year)
+        return ongoing[0] if ongoing else None
+
+    def recent_campaign(self, today: date) -> Campaign:
+        """The campaign the staff work on: the one applicants apply to, or else the latest
+        one (its applications stay until the retention period erases them)."""
+        return self.campaign_for(today) or max(self.campaigns, key=lambda c: c.year)
+
+    def campaign(self, year: int) -> Campaign | None:
+        return next((c for c in self.campaigns if c.year == year), None)
+
+    def accepts_changes(self, year: int, today: date) -> bool:
+        """Whether an application of the campaign ``year`` may still be changed by its
+        applicant: its campaign is in the catalogue and not over."""
+        campaign = self.campaign(year)
+        return campaign is not None and campaign.last_day >= today
 
     def to_json(self) -> str:
         return self.model_dump_json()

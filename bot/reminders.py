@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.catalog import Catalog
+from bot.catalog import Campaign, Catalog
 from db.reminders import ApplicantState, PlannedMessage, PracticumPeriod, Student
 
 # Kinds a user can switch off, each covering some topics.
@@ -100,6 +100,15 @@ class Planner:
         today = now.astimezone(self.tz).date()
         campaign = catalog.campaign_for(today)
         candidates: list[_Candidate] = []
+        # Admission reminders need a campaign that is open or upcoming: once every campaign in
+        # the catalogue is over there is nothing to remind of, until the next one is added.
+        if campaign is not None:
+            candidates += self._admission(campaign, catalog, data)
+        candidates += self._practicum(data)
+        return self._select(now, candidates, data)
+
+    def _admission(self, campaign: Campaign, catalog: Catalog, data: Snapshot) -> list[_Candidate]:
+        candidates: list[_Candidate] = []
 
         def with_tests(codes: Iterable[str]) -> bool:
             return any((s := catalog.specialty(c)) is not None and s.entrance_tests for c in codes)
@@ -164,7 +173,10 @@ class Planner:
                             },
                         )
                     )
+        return candidates
 
+    def _practicum(self, data: Snapshot) -> list[_Candidate]:
+        candidates: list[_Candidate] = []
         groups: dict[tuple[str, str], list[int]] = {}
         for student in data.students:
             groups.setdefault((student.college_id, student.group_name), []).append(student.user_id)
@@ -179,8 +191,7 @@ class Planner:
                     "practicum_report", str(period.id), user_id, period.report_deadline,
                     PRACTICUM_REPORT_OFFSETS, payload,
                 )  # fmt: skip
-
-        return self._select(now, candidates, data)
+        return candidates
 
     def _select(
         self, now: datetime, candidates: list[_Candidate], data: Snapshot

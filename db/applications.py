@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ import aiosqlite
 
 from db.database import Database
 from db.ledger import DeletionLedger, write_erasures
-from db.outbox import enqueue
+from db.outbox import enqueue, enqueue_or_merge
 from db.staff_posts import posts_about_person, queue_deletion
 
 # Statuses an application competes in the ranking with.
@@ -50,6 +50,21 @@ PERSON_IDS = """
     UNION SELECT user_id FROM subscriptions UNION SELECT user_id FROM reminder_optouts
     UNION SELECT chat_id FROM outbox
 """
+
+# Caps on the files of one application: the pages of one document, and all files. The database
+# refuses more too (triggers of migration 0009_document_caps.sql carry the same numbers).
+MAX_PAGES_PER_KIND = 10
+MAX_FILES_PER_APPLICATION = 30
+
+
+class DocumentLimitError(Exception):
+    """Adding these files would pass a cap; nothing was added."""
+
+    def __init__(self, kind: str | None, limit: int) -> None:
+        where = f"of the kind {kind!r}" if kind else "in all"
+        super().__init__(f"at most {limit} files {where} per application")
+        self.kind = kind  # None: the cap on all files
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +135,11 @@ class Notice:
     kind: str
     key: str
     payload: dict[str, Any]
+    # Sent this long after the change. With ``merge``, a later change of the same application
+    # joins the notice while it still waits (its ``event`` is added to the list ``events``):
+    # the recipient gets one message for a burst of changes, not one per change.
+    delay: timedelta = timedelta(0)
+    merge: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,8 +322,9 @@ class ApplicationRepository:
     async def add_documents(
         self, application_id: int, documents: list[DocumentRef], now: datetime
     ) -> None:
+        """Add files to an application, all or none: ``DocumentLimitError`` past a cap."""
         async with self.db.transaction() as conn:
-            await self._write_documents(conn, application_id, documents, now)
+            await self._write_documents(conn, application_id, documents, now)  # may refuse
             await conn.execute(
                 "UPDATE applications SET updated_at = ? WHERE id = ?",
                 (now.isoformat(), application_id),
@@ -335,21 +356,35 @@ class ApplicationRepository:
             )
             history_id = int(cursor.lastrowid or 0)
             for notice in notices:
-                await enqueue(
-                    conn,
-                    dedup_key=notice.key.format(
-                        application_id=application_id, history_id=history_id
-                    ),
-                    chat_id=notice.chat_id,
-                    kind=notice.kind,
-                    payload={
-                        "application_id": application_id,
-                        "history_id": history_id,
-                        **notice.payload,
-                    },
-                    due_at=now,
-                    now=now,
-                )
+                key = notice.key.format(application_id=application_id, history_id=history_id)
+                payload = {
+                    "application_id": application_id,
+                    "history_id": history_id,
+                    **notice.payload,
+                }
+                due_at = now + notice.delay
+                if notice.merge:
+                    await enqueue_or_merge(
+                        conn,
+                        dedup_key=key,
+                        chat_id=notice.chat_id,
+                        kind=notice.kind,
+                        payload={**payload, "events": [notice.payload.get("event")]},
+                        due_at=due_at,
+                        now=now,
+                        merge_on="application_id",
+                        append="events",
+                    )
+                else:
+                    await enqueue(
+                        conn,
+                        dedup_key=key,
+                        chat_id=notice.chat_id,
+                        kind=notice.kind,
+                        payload=payload,
+                        due_at=due_at,
+                        now=now,
+                    )
             return history_id
 
     async def mark_received(
@@ -384,7 +419,31 @@ class ApplicationRepository:
         documents: list[DocumentRef],
         now: datetime,
     ) -> None:
+        """Add files (a file already there is skipped); raise ``DocumentLimitError`` and add
+        nothing when a cap would be passed."""
+        cursor = await conn.execute(
+            "SELECT kind, file_unique_id FROM documents WHERE application_id = ?",
+            (application_id,),
+        )
+        rows = list(await cursor.fetchall())
+        seen = {row[1] for row in rows}
+        per_kind: dict[str, int] = {}
+        for row in rows:
+            per_kind[row[0]] = per_kind.get(row[0], 0) + 1
+        total = len(rows)
+        fresh = []
         for doc in documents:
+            if doc.file_unique_id in seen:
+                continue
+            seen.add(doc.file_unique_id)
+            per_kind[doc.kind] = per_kind.get(doc.kind, 0) + 1
+            total += 1
+            if per_kind[doc.kind] > MAX_PAGES_PER_KIND:
+                raise DocumentLimitError(doc.kind, MAX_PAGES_PER_KIND)
+            if total > MAX_FILES_PER_APPLICATION:
+                raise DocumentLimitError(None, MAX_FILES_PER_APPLICATION)
+            fresh.append(doc)
+        for doc in fresh:
             await conn.execute(
                 """
                 INSERT INTO documents (application_id, kind, file_id, file_unique_id,

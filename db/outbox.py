@@ -44,6 +44,56 @@ async def enqueue(
     return cursor.rowcount == 1
 
 
+async def enqueue_or_merge(
+    conn: aiosqlite.Connection,
+    *,
+    dedup_key: str,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    now: datetime,
+    merge_on: str,
+    append: str,
+) -> bool:
+    """Like ``enqueue``, unless a message of the same kind to the same chat about the same
+    ``payload[merge_on]`` is still waiting: then this one joins it (the items of
+    ``payload[append]`` are added to that message's list) and nothing new is queued.
+
+    Only a message not yet due is joined: the sender never takes it before its ``due_at``, so
+    a change joined to a message being sent at that moment cannot get lost. Returns whether a
+    new message was queued.
+    """
+    if not merge_on.isidentifier():
+        raise ValueError(f"not a payload key: {merge_on!r}")
+    cursor = await conn.execute(
+        f"""
+        SELECT id, payload FROM outbox
+        WHERE status = 'pending' AND kind = ? AND chat_id = ? AND due_at > ?
+          AND json_extract(payload, '$.{merge_on}') = ?
+        ORDER BY id DESC LIMIT 1
+        """,
+        (kind, chat_id, utc(now), payload[merge_on]),
+    )
+    waiting = await cursor.fetchone()
+    if waiting is None:
+        return await enqueue(
+            conn,
+            dedup_key=dedup_key,
+            chat_id=chat_id,
+            kind=kind,
+            payload=payload,
+            due_at=due_at,
+            now=now,
+        )
+    merged = json.loads(waiting[1])
+    merged[append] = [*merged.get(append, []), *payload[append]]
+    await conn.execute(
+        "UPDATE outbox SET payload = ? WHERE id = ?", (json.dumps(merged), waiting[0])
+    )
+    return False
+
+
 def utc(moment: datetime) -> str:
     """Instants are stored as UTC text, so that comparing the text compares the instants."""
     if moment.tzinfo is None:

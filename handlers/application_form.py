@@ -29,13 +29,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+import bot.applications as rules
 from bot.applications import (
     ACCEPTED_MIME_TYPES,
-    CONSENT_VERSION,
     MAX_FILE_BYTES,
+    MAX_FILES,
     MAX_PAGES_PER_DOCUMENT,
     REQUIRED_DOCUMENTS,
     document_steps,
+    file_cap_reached,
     is_minor,
 )
 from bot.catalog import Catalog
@@ -60,7 +62,10 @@ from db.applications import (
 )
 from handlers.application_texts import document_label, documents_lines, summary_lines
 from handlers.callbacks import ApplyCb, MenuCb, Section
+from handlers.consent import CONSENT_FLAG, CONSENT_GIVEN, ConsentGate, ask_consent
+from handlers.howto import closed_text
 from handlers.ui import (
+    ask_button,
     current_language,
     fmt_phone,
     fmt_score,
@@ -458,59 +463,25 @@ async def start_form(
     await go(target, state, "minor", catalog)
 
 
-def consent_text(catalog: Catalog, clock: Clock, retention_days: int) -> str:
-    year = catalog.campaign_for(clock.today()).year
-    return "\n".join(
-        [
-            _("<b>Consent to the processing of personal data</b>"),
-            _("Version {version}").format(version=CONSENT_VERSION),
-            "",
-            _(
-                "To accept your application here, the colleges of the cluster «Металлургия» "
-                "(the operators) need your personal data: full name, date of birth, phone, "
-                "e-mail, education, average score of the certificate, the chosen specialties, "
-                "the need of a dormitory, and the scans of your documents (passport, "
-                "education certificate, photo, medical certificate)."
-            ),
-            "",
-            _(
-                "<b>Purpose:</b> admission to the colleges of the cluster in {year}: checking "
-                "the documents, the ranking, messages to you about your application."
-            ).format(year=year),
-            _(
-                "<b>What is done with it:</b> collecting, recording, storing, using, passing it "
-                "to the admission committee of the colleges you choose, deleting."
-            ),
-            _(
-                "<b>How long:</b> until the end of the admission campaign and {days} days after "
-                "it; if you are enrolled, the college keeps it by its own rules."
-            ).format(days=retention_days),
-            _(
-                "<b>How to withdraw:</b> at any time, in «My application» → «Delete my data», "
-                "or by a written request to the college. The data are then deleted."
-            ),
-            "",
-            _(
-                "This consent is a separate document (152-ФЗ). Without it you can still apply "
-                "at the college in person or on Gosuslugi."
-            ),
-        ]
-    )
-
-
-def consent_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ I agree"), callback_data=FormCb(action="consent_yes"))
-    builder.button(text=_("I do not agree"), callback_data=FormCb(action="consent_no"))
-    builder.adjust(1)
-    return builder.as_markup()
-
-
 # --- the router --------------------------------------------------------------------------------
+
+
+def closed_screen() -> tuple[str, InlineKeyboardMarkup]:
+    """No campaign is open or upcoming: nothing can be accepted; a person can still help."""
+    builder = InlineKeyboardBuilder()
+    ask_button(builder)
+    home_button_row(builder)
+    builder.adjust(1)
+    return closed_text(), builder.as_markup()
 
 
 def get_router() -> Router:
     router = Router(name=__name__)
+    # Every answer, file and submit needs the current consent (a new text is asked again).
+    gate = ConsentGate(resume=FormCb(action="resume").pack())
+    router.message.middleware(gate)
+    router.callback_query.middleware(gate)
+    gated = {CONSENT_FLAG: True}
 
     async def begin(
         callback: CallbackQuery,
@@ -521,6 +492,7 @@ def get_router() -> Router:
         applications: ApplicationRepository,
         consents: ConsentRepository,
         preselect: str,
+        consent_given: bool = False,
     ) -> None:
         user_id = callback.from_user.id
         if await applications.id_for_user(user_id) is not None:
@@ -529,15 +501,23 @@ def get_router() -> Router:
             await show_application(callback, applications, catalog, settings, clock, state)
             await callback.answer(_("You have already applied: here is your application."))
             return
+        if catalog.campaign_for(clock.today()) is None:
+            await show(callback, *closed_screen())
+            await callback.answer()
+            return
         consent = await consents.current(user_id)
         data = await state.get_data()
-        if consent is None or consent.version != CONSENT_VERSION:
-            await state.set_state(Apply.consent)
-            await state.set_data({"preselect": preselect})
-            await show(
+        if not rules.consent_is_current(consent):
+            if not data.get("form"):
+                await state.set_state(Apply.consent)
+            await ask_consent(
                 callback,
-                consent_text(catalog, clock, settings.retention_days),
-                consent_keyboard(),
+                state,
+                catalog,
+                clock,
+                settings,
+                resume=callback.data,  # after «I agree», this press again: on to the form
+                renewed=consent is not None,
             )
         elif data.get("form") and data.get("step"):
             builder = InlineKeyboardBuilder()
@@ -552,59 +532,19 @@ def get_router() -> Router:
             )
         else:
             await start_form(callback, state, catalog, preselect)
-        await callback.answer()
+        await callback.answer(_("Thank you, your consent is saved.") if consent_given else None)
 
     @router.callback_query(MenuCb.filter(F.to == Section.apply))
     async def apply_from_menu(callback: CallbackQuery, **deps: Any) -> None:
-        await begin(callback, preselect="", **_deps(deps))
+        given = bool(deps.get(CONSENT_GIVEN))
+        await begin(callback, preselect="", consent_given=given, **_deps(deps))
 
     @router.callback_query(ApplyCb.filter())
     async def apply_from_card(callback: CallbackQuery, callback_data: ApplyCb, **deps: Any) -> None:
-        await begin(callback, preselect=callback_data.code, **_deps(deps))
+        given = bool(deps.get(CONSENT_GIVEN))
+        await begin(callback, preselect=callback_data.code, consent_given=given, **_deps(deps))
 
-    @router.callback_query(FormCb.filter(F.action == "consent_yes"))
-    async def consent_given(
-        callback: CallbackQuery,
-        state: FSMContext,
-        consents: ConsentRepository,
-        clock: Clock,
-        catalog: Catalog,
-        applications: ApplicationRepository,
-    ) -> None:
-        user_id = callback.from_user.id
-        consent = await consents.current(user_id)
-        if (consent is not None and consent.version == CONSENT_VERSION) or (
-            await applications.id_for_user(user_id) is not None
-        ):
-            await stale(callback)  # a second click: the first one already went on
-            return
-        await consents.give(user_id, CONSENT_VERSION, clock.now())
-        preselect = (await state.get_data()).get("preselect", "")
-        await start_form(callback, state, catalog, preselect)
-        await callback.answer(_("Thank you, your consent is saved."))
-
-    @router.callback_query(FormCb.filter(F.action == "consent_no"))
-    async def consent_declined(
-        callback: CallbackQuery, state: FSMContext, consents: ConsentRepository
-    ) -> None:
-        await state.clear()
-        await consents.count_declined()
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
-        home_button_row(builder)
-        builder.adjust(1)
-        await show(
-            callback,
-            _(
-                "Understood: nothing was saved. Without the consent the application cannot be "
-                "accepted in the bot, but you can apply at the college in person or on "
-                "Gosuslugi."
-            ),
-            builder.as_markup(),
-        )
-        await callback.answer()
-
-    @router.callback_query(FormCb.filter(F.action.in_({"resume", "restart"})))
+    @router.callback_query(FormCb.filter(F.action.in_({"resume", "restart"})), flags=gated)
     async def resume_or_restart(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
     ) -> None:
@@ -691,7 +631,9 @@ def get_router() -> Router:
         await go(callback, state, step, catalog)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "edit"), StateFilter(Apply.review))
+    @router.callback_query(
+        FormCb.filter(F.action == "edit"), StateFilter(Apply.review), flags=gated
+    )
     async def edit_field(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
     ) -> None:
@@ -706,7 +648,9 @@ def get_router() -> Router:
 
     # --- answers by button --------------------------------------------------------------
 
-    @router.callback_query(FormCb.filter(F.action == "minor"), StateFilter(Apply.minor))
+    @router.callback_query(
+        FormCb.filter(F.action == "minor"), StateFilter(Apply.minor), flags=gated
+    )
     async def minor_answered(
         callback: CallbackQuery,
         callback_data: FormCb,
@@ -733,7 +677,9 @@ def get_router() -> Router:
         await go(callback, state, "full_name", catalog, notice=notice)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "email_skip"), StateFilter(Apply.email))
+    @router.callback_query(
+        FormCb.filter(F.action == "email_skip"), StateFilter(Apply.email), flags=gated
+    )
     async def email_skipped(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
         form = await get_form(state)
         form["email"] = None
@@ -741,7 +687,9 @@ def get_router() -> Router:
         await after_answer(callback, state, "email", catalog)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "base"), StateFilter(Apply.education_base))
+    @router.callback_query(
+        FormCb.filter(F.action == "base"), StateFilter(Apply.education_base), flags=gated
+    )
     async def base_answered(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
     ) -> None:
@@ -768,7 +716,9 @@ def get_router() -> Router:
             return
         await after_answer(callback, state, "education_base", catalog)
 
-    @router.callback_query(FormCb.filter(F.action == "score_ok"), StateFilter(Apply.score_confirm))
+    @router.callback_query(
+        FormCb.filter(F.action == "score_ok"), StateFilter(Apply.score_confirm), flags=gated
+    )
     async def low_score_confirmed(
         callback: CallbackQuery, state: FSMContext, catalog: Catalog
     ) -> None:
@@ -786,7 +736,9 @@ def get_router() -> Router:
         await go(callback, state, "average_score", catalog)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "pick"), StateFilter(Apply.specialties))
+    @router.callback_query(
+        FormCb.filter(F.action == "pick"), StateFilter(Apply.specialties), flags=gated
+    )
     async def pick(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
     ) -> None:
@@ -810,7 +762,9 @@ def get_router() -> Router:
         await go(callback, state, "specialties", catalog)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "picks_done"), StateFilter(Apply.specialties))
+    @router.callback_query(
+        FormCb.filter(F.action == "picks_done"), StateFilter(Apply.specialties), flags=gated
+    )
     async def picks_done(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
         form = await get_form(state)
         if not form.get("specialties"):
@@ -819,7 +773,9 @@ def get_router() -> Router:
         await after_answer(callback, state, "specialties", catalog)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "dorm"), StateFilter(Apply.dormitory))
+    @router.callback_query(
+        FormCb.filter(F.action == "dorm"), StateFilter(Apply.dormitory), flags=gated
+    )
     async def dormitory(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
     ) -> None:
@@ -829,7 +785,9 @@ def get_router() -> Router:
         await after_answer(callback, state, "dormitory", catalog)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "channel"), StateFilter(Apply.channel))
+    @router.callback_query(
+        FormCb.filter(F.action == "channel"), StateFilter(Apply.channel), flags=gated
+    )
     async def channel(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
     ) -> None:
@@ -863,7 +821,7 @@ def get_router() -> Router:
             reply_markup=builder.as_markup(),
         )
 
-    @router.message(StateFilter(Apply.phone), F.contact)
+    @router.message(StateFilter(Apply.phone), F.contact, flags=gated)
     async def phone_shared(message: Message, state: FSMContext, catalog: Catalog) -> None:
         contact = message.contact
         assert contact is not None and message.from_user is not None
@@ -889,7 +847,7 @@ def get_router() -> Router:
         )
         await after_answer(message, state, "phone", catalog)
 
-    @router.message(StateFilter(*(getattr(Apply, s) for s in TEXT_STEPS)), F.text)
+    @router.message(StateFilter(*(getattr(Apply, s) for s in TEXT_STEPS)), F.text, flags=gated)
     async def text_answer(
         message: Message, state: FSMContext, catalog: Catalog, clock: Clock
     ) -> None:
@@ -943,7 +901,7 @@ def get_router() -> Router:
 
     # --- documents ----------------------------------------------------------------------
 
-    @router.message(StateFilter(Apply.documents), F.photo | F.document)
+    @router.message(StateFilter(Apply.documents), F.photo | F.document, flags=gated)
     async def document_received(
         message: Message, state: FSMContext, catalog: Catalog, clock: Clock
     ) -> None:
@@ -954,8 +912,7 @@ def get_router() -> Router:
             return
         form = dict(data.get("form") or {})
         documents = list(form.get("documents") or [])
-        same_kind = [d for d in documents if d["kind"] == kind]
-        entry = await new_file_entry(message, same_kind, ref, clock)
+        entry = await new_file_entry(message, documents, ref, clock)
         if entry is None:
             return
         documents.append(entry)
@@ -964,7 +921,9 @@ def get_router() -> Router:
         await go(message, state, "documents", catalog)
 
     @router.callback_query(
-        FormCb.filter(F.action.in_({"doc_done", "doc_skip"})), StateFilter(Apply.documents)
+        FormCb.filter(F.action.in_({"doc_done", "doc_skip"})),
+        StateFilter(Apply.documents),
+        flags=gated,
     )
     async def document_done(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
@@ -991,7 +950,7 @@ def get_router() -> Router:
 
     # --- submit -------------------------------------------------------------------------
 
-    @router.callback_query(FormCb.filter(F.action == "submit"))
+    @router.callback_query(FormCb.filter(F.action == "submit"), flags=gated)
     async def submit(
         callback: CallbackQuery,
         state: FSMContext,
@@ -1032,25 +991,46 @@ def get_router() -> Router:
                 await state.clear()
                 await stale(callback)
                 return
+            if not catalog.accepts_changes(edited.campaign_year, clock.today()):
+                await state.clear()
+                await callback.answer(
+                    _("Admission {year} is over: the application can no longer be changed.")
+                    .format(year=edited.campaign_year),
+                    show_alert=True,
+                )  # fmt: skip
+                await show_application(callback, applications, catalog, settings, clock, state)
+                return
             await applications.update_data(edited.id, application_data, now)
             await back_to_review_if_corrected(edited, settings, applications, clock)
             await state.clear()
             await callback.answer(_("Changes saved."))
             await show_application(callback, applications, catalog, settings, clock, state)
             return
-        documents = [
-            DocumentRef(
-                kind=d["kind"],
-                file_id=d["file_id"],
-                file_unique_id=d["file_unique_id"],
-                content_type=d["content_type"],
-                file_size=d.get("file_size"),
-            )
-            for d in form.get("documents") or []
-        ]
+        campaign = catalog.campaign_for(clock.today())
+        if campaign is None:
+            # Every campaign in the catalogue is over: storing it would put it under a
+            # campaign whose data is due for erasure. The draft goes too.
+            await state.clear()
+            await callback.answer()
+            text, markup = closed_screen()
+            await show(callback, _("Your answers were not saved.") + "\n\n" + text, markup)
+            return
+        documents: list[DocumentRef] = []
+        for d in form.get("documents") or []:
+            # A draft from before the caps may hold more files than an application takes.
+            if file_cap_reached([k.kind for k in documents], d["kind"]) is None:
+                documents.append(
+                    DocumentRef(
+                        kind=d["kind"],
+                        file_id=d["file_id"],
+                        file_unique_id=d["file_unique_id"],
+                        content_type=d["content_type"],
+                        file_size=d.get("file_size"),
+                    )
+                )
         application_id, created = await applications.submit(
             user_id=callback.from_user.id,
-            campaign_year=catalog.campaign_for(clock.today()).year,
+            campaign_year=campaign.year,
             data=application_data,
             documents=documents,
             now=now,
@@ -1111,18 +1091,35 @@ async def document_from_message(message: Message, kind: str) -> DocumentRef | No
 
 
 async def new_file_entry(
-    message: Message, same_kind: list[dict[str, Any]], ref: DocumentRef, clock: Clock
+    message: Message,
+    files: list[dict[str, Any]],
+    ref: DocumentRef,
+    clock: Clock,
+    stored: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any] | None:
-    """The stored form of one more page of a document, or ``None`` after telling why not
-    (the same file twice, too many pages)."""
-    if any(d["file_unique_id"] == ref.file_unique_id for d in same_kind):
+    """The stored form of one more file, or ``None`` after telling why not (the same file
+    twice, a cap on files reached). ``files`` are those received in this dialogue, ``stored``
+    the kinds of those the application already has."""
+    if any(d["file_unique_id"] == ref.file_unique_id for d in files):
         await message.answer(_("This file is already here."))
         return None
-    if len(same_kind) >= MAX_PAGES_PER_DOCUMENT:
+    cap = file_cap_reached([*stored, *(d["kind"] for d in files)], ref.kind)
+    if cap == "kind":
         await message.answer(
-            _("That is {max} files for this document already. Press «Done».").format(
-                max=MAX_PAGES_PER_DOCUMENT
-            )
+            ngettext(
+                "That is {max} file for this document already. Press «Done».",
+                "That is {max} files for this document already. Press «Done».",
+                MAX_PAGES_PER_DOCUMENT,
+            ).format(max=MAX_PAGES_PER_DOCUMENT)
+        )
+        return None
+    if cap == "total":
+        await message.answer(
+            ngettext(
+                "An application can have at most {max} file in all. Press «Done».",
+                "An application can have at most {max} files in all. Press «Done».",
+                MAX_FILES,
+            ).format(max=MAX_FILES)
         )
         return None
     return {

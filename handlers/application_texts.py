@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.applications import Position
 from bot.catalog import Catalog
+from bot.telegram_text import telegram_length
+from db.applications import StatusChange
 from handlers.ui import current_language, fmt_date, fmt_phone, fmt_score, h
+
+# A screen shows the latest status changes only: an application withdrawn and submitted again
+# for weeks must not grow its screen past Telegram's 4,096 characters.
+HISTORY_SHOWN = 10
+# Comments of older changes are cut to this many characters there; the latest one is whole.
+OLD_COMMENT_SHOWN = 100
 
 
 def status_label(status: str) -> str:
@@ -96,7 +106,10 @@ def documents_lines(documents: list[dict[str, Any]]) -> list[str]:
         return [_("📎 Documents: none yet")]
     lines = [_("📎 Documents:")]
     lines += [
-        "  " + _("{document}: {count} file(s)").format(document=document_label(k), count=n)
+        "  "
+        + ngettext("{document}: {count} file", "{document}: {count} files", n).format(
+            document=document_label(k), count=n
+        )
         for k, n in counts.items()
     ]
     return lines
@@ -120,3 +133,29 @@ def history_line(status: str, changed_at: datetime, tz: Any, comment: str | None
     if comment:
         line += f": {h(comment)}"
     return line
+
+
+def history_lines(history: Sequence[StatusChange], tz: Any, room: int) -> list[str]:
+    """The latest status changes, oldest first, that fit in ``room`` characters (as Telegram
+    counts them), at most ``HISTORY_SHOWN``, after a line counting the earlier ones. The latest
+    comment is whole, older ones are cut short."""
+    room -= 60  # the line «… and K earlier changes»
+    picked: list[str] = []
+    for index in range(len(history) - 1, max(len(history) - HISTORY_SHOWN, 0) - 1, -1):
+        change = history[index]
+        comment = change.comment
+        if comment and index < len(history) - 1 and len(comment) > OLD_COMMENT_SHOWN:
+            comment = comment[: OLD_COMMENT_SHOWN - 1] + "…"
+        line = history_line(change.status, change.changed_at, tz, comment)
+        room -= telegram_length(line) + 1
+        if room < 0 and picked:
+            break
+        picked.append(line)
+    earlier = len(history) - len(picked)
+    lines = []
+    if earlier:
+        lines.append(
+            ngettext("… and {count} earlier change", "… and {count} earlier changes", earlier)
+            .format(count=earlier)
+        )  # fmt: skip
+    return lines + picked[::-1]

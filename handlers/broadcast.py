@@ -287,7 +287,7 @@ async def preview(
 ) -> None:
     """The message exactly as recipients will see it, then who and how many."""
     catalog: Catalog = deps["catalog"]
-    year = catalog.campaign_for(deps["clock"].today()).year
+    year = catalog.recent_campaign(deps["clock"].today()).year
     count = len(await recipients(segment, scope, catalog, deps["broadcasts"], year))
     chat_id = callback.from_user.id
     await bot.send_message(chat_id, _("Preview:"))
@@ -330,7 +330,7 @@ async def confirm(
     if segment is None or not allowed(scope, segment, catalog):
         await callback.answer(_("Choose who should receive it first."), show_alert=True)
         return
-    year = catalog.campaign_for(clock.today()).year
+    year = catalog.recent_campaign(clock.today()).year
     people = await recipients(segment, scope, catalog, repo, year)
     if not people:
         await callback.answer(_("Nobody to send it to: choose another segment."), show_alert=True)

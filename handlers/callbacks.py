@@ -59,3 +59,13 @@ class LanguageCb(CallbackData, prefix="lang"):
 
 class ApplyCb(CallbackData, prefix="ap"):
     code: str = ""  # the specialty chosen on its card, "" from the menu
+
+
+class QuestionCb(CallbackData, prefix="q"):
+    action: str  # ask | cancel (the asker) · list | open | answer (the staff)
+    id: int = 0
+
+
+class MyAppCb(CallbackData, prefix="ma"):
+    action: str  # show | edit | add_doc | kind | upload_more | upload_done | withdraw | …
+    value: str = ""

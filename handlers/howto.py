@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.catalog import Campaign, Catalog
 from bot.clock import Clock
 from handlers.callbacks import MenuCb, Section
-from handlers.ui import current_language, fmt_date, h, home_button_row, show
+from handlers.ui import ask_button, current_language, fmt_date, h, home_button_row, show
 
 
 def gosuslugi_text(campaign: Campaign) -> str:
@@ -30,9 +30,21 @@ def gosuslugi_text(campaign: Campaign) -> str:
     )
 
 
+def closed_text() -> str:
+    """What an applicant reads when every campaign in the catalogue is over."""
+    return _(
+        "Admission is closed: the dates of the next admission are not announced yet, so "
+        "applications are not accepted now. You can ask the admission committee a question."
+    )
+
+
 def howto_text(catalog: Catalog, clock: Clock) -> str:
     lang = current_language()
     campaign = catalog.campaign_for(clock.today())
+    if campaign is None:
+        lines = [_("<b>Admission</b>"), "", closed_text()]
+        lines += documents_and_ranking(catalog, lang)
+        return "\n".join(lines)
     lines = [
         _("<b>Admission {year}</b>").format(year=campaign.year),
         "",
@@ -63,6 +75,13 @@ def howto_text(catalog: Catalog, clock: Clock) -> str:
         )
     if not campaign.confirmed:
         lines.append(_("<i>Dates follow the admission rules; the colleges will confirm them.</i>"))
+    lines += documents_and_ranking(catalog, lang)
+    lines += ["", _("<b>Gosuslugi</b>"), gosuslugi_text(campaign)]
+    return "\n".join(lines)
+
+
+def documents_and_ranking(catalog: Catalog, lang: str) -> list[str]:
+    lines = []
     if catalog.documents:
         lines += ["", _("<b>Documents</b>")]
         lines += [f"• {h(item.get(lang))}" for item in catalog.documents]
@@ -74,11 +93,8 @@ def howto_text(catalog: Catalog, clock: Clock) -> str:
             "the average score of the school certificate. ОГЭ and ЕГЭ results do not count. "
             "Admission is free, and you may apply to several colleges."
         ),
-        "",
-        _("<b>Gosuslugi</b>"),
-        gosuslugi_text(campaign),
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def get_router() -> Router:
@@ -88,7 +104,10 @@ def get_router() -> Router:
     async def howto(callback: CallbackQuery, catalog: Catalog, clock: Clock) -> None:
         builder = InlineKeyboardBuilder()
         builder.button(text=_("🎓 Specialties"), callback_data=MenuCb(to=Section.specialties))
-        builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
+        if catalog.campaign_for(clock.today()) is None:
+            ask_button(builder)
+        else:
+            builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
         home_button_row(builder)
         builder.adjust(2, 1)
         await show(callback, howto_text(catalog, clock), builder.as_markup())

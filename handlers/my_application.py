@@ -3,6 +3,7 @@ edit, withdraw, submit again, delete my data."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiogram import F, Router
@@ -18,18 +19,26 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.applications import (
     DOCUMENT_KINDS,
     EDITABLE_STATUSES,
+    MAX_FILES,
+    MAX_PAGES_PER_DOCUMENT,
+    MAX_WITHDRAWALS,
+    STAFF_EVENT_DELAY,
     WITHDRAWABLE_STATUSES,
     document_steps,
+    file_cap_reached,
     missing_documents,
+    next_withdrawal_at,
     ranking_positions,
 )
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
 from bot.erasure import PersonEraser
+from bot.telegram_text import MESSAGE_LIMIT, telegram_length
 from db.applications import (
     Application,
     ApplicationRepository,
+    DocumentLimitError,
     DocumentRef,
     Notice,
     PersonErased,
@@ -37,18 +46,21 @@ from db.applications import (
 from handlers.application_texts import (
     document_label,
     documents_lines,
-    history_line,
+    history_lines,
     position_line,
     status_label,
     summary_lines,
 )
-from handlers.callbacks import MenuCb, Section
-from handlers.ui import has_application, home_button_row, main_menu_keyboard, show, stale
-
-
-class MyAppCb(CallbackData, prefix="ma"):
-    action: str
-    value: str = ""
+from handlers.callbacks import MenuCb, MyAppCb, Section
+from handlers.consent import CONSENT_FLAG, ConsentGate
+from handlers.ui import (
+    fmt_date,
+    has_application,
+    home_button_row,
+    main_menu_keyboard,
+    show,
+    stale,
+)
 
 
 class AddDocument(StatesGroup):
@@ -80,13 +92,21 @@ async def application_text(
     applications: ApplicationRepository,
     catalog: Catalog,
     settings: Settings,
+    today: date,
+    notice: str | None = None,
 ) -> str:
-    lines = [
+    lines = [notice, ""] if notice else []
+    lines += [
         _("<b>Application {number}</b>").format(number=application.number),
         _("Status: <b>{status}</b>").format(status=status_label(application.status)),
-        "",
-        _("<b>Your place in the ranking</b> (by the average score):"),
     ]
+    if not catalog.accepts_changes(application.campaign_year, today):
+        lines.append(
+            _("Admission {year} is over: the application can no longer be changed.").format(
+                year=application.campaign_year
+            )
+        )
+    lines += ["", _("<b>Your place in the ranking</b> (by the average score):")]
     for position in await ranking_positions(applications, catalog, application):
         lines.append("• " + position_line(catalog, position))
     lines += ["", *summary_lines(form_of(application), catalog)]
@@ -99,23 +119,24 @@ async def application_text(
             )
         )
     lines += ["", _("<b>History</b>")]
-    lines += [
-        history_line(change.status, change.changed_at, settings.tz, change.comment)
-        for change in application.history
-    ]
+    room = MESSAGE_LIMIT - telegram_length("\n".join(lines)) - 1
+    lines += history_lines(application.history, settings.tz, room)
     return "\n".join(lines)
 
 
-def application_keyboard(application: Application) -> InlineKeyboardBuilder:
+def application_keyboard(
+    application: Application, catalog: Catalog, today: date
+) -> InlineKeyboardBuilder:
     builder = InlineKeyboardBuilder()
-    if application.status not in ("withdrawn", "rejected", "enrolled"):
-        builder.button(text=_("📎 Add a document"), callback_data=MyAppCb(action="add_doc"))
-    if application.status in EDITABLE_STATUSES:
-        builder.button(text=_("✏️ Change answers"), callback_data=MyAppCb(action="edit"))
-    if application.status in WITHDRAWABLE_STATUSES:
-        builder.button(text=_("↩️ Withdraw"), callback_data=MyAppCb(action="withdraw"))
-    if application.status == "withdrawn":
-        builder.button(text=_("🔁 Submit again"), callback_data=MyAppCb(action="resubmit"))
+    if catalog.accepts_changes(application.campaign_year, today):
+        if application.status not in ("withdrawn", "rejected", "enrolled"):
+            builder.button(text=_("📎 Add a document"), callback_data=MyAppCb(action="add_doc"))
+        if application.status in EDITABLE_STATUSES:
+            builder.button(text=_("✏️ Change answers"), callback_data=MyAppCb(action="edit"))
+        if application.status in WITHDRAWABLE_STATUSES:
+            builder.button(text=_("↩️ Withdraw"), callback_data=MyAppCb(action="withdraw"))
+        if application.status == "withdrawn":
+            builder.button(text=_("🔁 Submit again"), callback_data=MyAppCb(action="resubmit"))
     builder.button(text=_("🗑 Delete my data"), callback_data=MyAppCb(action="delete"))
     builder.button(text=_("🔄 Refresh"), callback_data=MyAppCb(action="show"))
     home_button_row(builder)
@@ -137,13 +158,14 @@ async def show_application(
     if application is None:
         await show(target, _("You have no application yet."), main_menu_keyboard())
         return
-    text = await application_text(application, applications, catalog, settings)
-    if notice:
-        text = notice + "\n\n" + text
-    await show(target, text, application_keyboard(application).as_markup())
+    today = clock.today()
+    text = await application_text(application, applications, catalog, settings, today, notice)
+    await show(target, text, application_keyboard(application, catalog, today).as_markup())
 
 
 def staff_status_notices(settings: Settings, event: str) -> list[Notice]:
+    """The staff's news of the applicant's own change. It waits ``STAFF_EVENT_DELAY`` and takes
+    in the changes that follow meanwhile: a burst of changes is one message, not one each."""
     from handlers.application_form import staff_recipients
 
     return [
@@ -152,6 +174,8 @@ def staff_status_notices(settings: Settings, event: str) -> list[Notice]:
             kind="staff_event",
             key=f"staff-event:{{application_id}}:{{history_id}}:{chat_id}",
             payload={"event": event},
+            delay=STAFF_EVENT_DELAY,
+            merge=True,
         )
         for chat_id in staff_recipients(settings)
     ]
@@ -177,6 +201,11 @@ async def back_to_review_if_corrected(
 
 def get_router() -> Router:
     router = Router(name=__name__)
+    # Changing answers, adding files, submitting again: only with the current consent.
+    gate = ConsentGate(resume=MyAppCb(action="upload_more").pack())
+    router.message.middleware(gate)
+    router.callback_query.middleware(gate)
+    gated = {CONSENT_FLAG: True}
 
     async def mine(
         callback: CallbackQuery, applications: ApplicationRepository
@@ -186,21 +215,40 @@ def get_router() -> Router:
             await callback.answer(_("You have no application."), show_alert=True)
         return application
 
+    async def changeable(
+        callback: CallbackQuery, applications: ApplicationRepository, catalog: Catalog, clock: Clock
+    ) -> Application | None:
+        """The user's application if its campaign still takes changes, else ``None`` after
+        saying why."""
+        application = await mine(callback, applications)
+        if application is None:
+            return None
+        if not catalog.accepts_changes(application.campaign_year, clock.today()):
+            await callback.answer(
+                _("Admission {year} is over: the application can no longer be changed.").format(
+                    year=application.campaign_year
+                ),
+                show_alert=True,
+            )
+            return None
+        return application
+
     @router.callback_query(MyAppCb.filter(F.action == "show"))
     async def show_mine(callback: CallbackQuery, **deps: Any) -> None:
         await show_application(callback, **_deps(deps))
         await callback.answer()
 
-    @router.callback_query(MyAppCb.filter(F.action == "edit"))
+    @router.callback_query(MyAppCb.filter(F.action == "edit"), flags=gated)
     async def edit(
         callback: CallbackQuery,
         state: FSMContext,
         applications: ApplicationRepository,
         catalog: Catalog,
+        clock: Clock,
     ) -> None:
         from handlers.application_form import go
 
-        application = await mine(callback, applications)
+        application = await changeable(callback, applications, catalog, clock)
         if application is None:
             return
         if application.status not in EDITABLE_STATUSES:
@@ -212,12 +260,15 @@ def get_router() -> Router:
         await go(callback, state, "review", catalog)
         await callback.answer()
 
-    @router.callback_query(MyAppCb.filter(F.action == "add_doc"))
+    @router.callback_query(MyAppCb.filter(F.action == "add_doc"), flags=gated)
     async def choose_document(
-        callback: CallbackQuery, applications: ApplicationRepository, catalog: Catalog
+        callback: CallbackQuery, applications: ApplicationRepository, catalog: Catalog, clock: Clock
     ) -> None:
-        application = await mine(callback, applications)
+        application = await changeable(callback, applications, catalog, clock)
         if application is None:
+            return
+        if len(application.documents) >= MAX_FILES:
+            await callback.answer(files_cap_text("total"), show_alert=True)
             return
         wanted = document_steps(catalog, application.data.specialties, application.data.minor)
         kinds = wanted + [k for k in DOCUMENT_KINDS if k not in wanted]
@@ -231,23 +282,47 @@ def get_router() -> Router:
         await show(callback, _("Which document do you want to add?"), builder.as_markup())
         await callback.answer()
 
-    @router.callback_query(MyAppCb.filter(F.action == "kind"))
+    @router.callback_query(MyAppCb.filter(F.action == "kind"), flags=gated)
     async def upload_prompt(
         callback: CallbackQuery,
         callback_data: MyAppCb,
         state: FSMContext,
         applications: ApplicationRepository,
+        catalog: Catalog,
+        clock: Clock,
     ) -> None:
-        if callback_data.value not in DOCUMENT_KINDS or await mine(callback, applications) is None:
+        kind = callback_data.value
+        if kind not in DOCUMENT_KINDS:
             await callback.answer()
             return
+        application = await changeable(callback, applications, catalog, clock)
+        if application is None:
+            return
+        cap = file_cap_reached([d.kind for d in application.documents], kind)
+        if cap is not None:
+            await callback.answer(files_cap_text(cap), show_alert=True)
+            return
         await state.set_state(AddDocument.upload)
-        await state.set_data({"doc_kind": callback_data.value, "files": []})
-        await show(callback, upload_text(callback_data.value, 0), upload_keyboard(0))
+        await state.set_data({"doc_kind": kind, "files": []})
+        await show(callback, upload_text(kind, 0), upload_keyboard(0))
         await callback.answer()
 
-    @router.message(StateFilter(AddDocument.upload), F.photo | F.document)
-    async def upload(message: Message, state: FSMContext, clock: Clock) -> None:
+    @router.callback_query(MyAppCb.filter(F.action == "upload_more"))
+    async def upload_again(callback: CallbackQuery, state: FSMContext) -> None:
+        """The upload prompt again (after the consent screen interrupted it)."""
+        if await state.get_state() != AddDocument.upload.state:
+            await stale(callback)
+            return
+        data = await state.get_data()
+        count = len(data.get("files") or [])
+        await show(callback, upload_text(data.get("doc_kind", "passport"), count),
+                   upload_keyboard(count))  # fmt: skip
+        await callback.answer()
+
+    @router.message(StateFilter(AddDocument.upload), F.photo | F.document, flags=gated)
+    async def upload(
+        message: Message, state: FSMContext, clock: Clock, applications: ApplicationRepository
+    ) -> None:
         from handlers.application_form import document_from_message, new_file_entry
 
         data = await state.get_data()
@@ -255,8 +330,10 @@ def get_router() -> Router:
         ref = await document_from_message(message, kind)
         if ref is None:
             return
+        application = await applications.for_user(message.chat.id)
+        stored = [d.kind for d in application.documents] if application else []
         files = list(data.get("files") or [])
-        entry = await new_file_entry(message, files, ref, clock)
+        entry = await new_file_entry(message, files, ref, clock, stored)
         if entry is None:
             return
         files.append(entry)
@@ -273,7 +350,7 @@ def get_router() -> Router:
             + _("Or /cancel to stop.")
         )
 
-    @router.callback_query(MyAppCb.filter(F.action == "upload_done"))
+    @router.callback_query(MyAppCb.filter(F.action == "upload_done"), flags=gated)
     async def upload_done(
         callback: CallbackQuery, state: FSMContext, clock: Clock, **deps: Any
     ) -> None:
@@ -283,7 +360,7 @@ def get_router() -> Router:
         if await state.get_state() != AddDocument.upload.state:
             await stale(callback)
             return
-        application = await mine(callback, applications)
+        application = await changeable(callback, applications, deps["catalog"], clock)
         if application is None:
             return
         if not files:
@@ -299,7 +376,16 @@ def get_router() -> Router:
             )
             for f in files
         ]
-        await applications.add_documents(application.id, refs, clock.now())
+        try:
+            await applications.add_documents(application.id, refs, clock.now())
+        except DocumentLimitError as error:
+            # Another upload got there first (a second chat window): nothing was added.
+            await state.clear()
+            await callback.answer(
+                files_cap_text("total" if error.kind is None else "kind"), show_alert=True
+            )
+            await show_application(callback, **_deps({**deps, "state": state, "clock": clock}))
+            return
         await back_to_review_if_corrected(application, deps["settings"], applications, clock)
         await state.clear()
         await callback.answer(_("Saved."))
@@ -310,7 +396,14 @@ def get_router() -> Router:
         )
 
     @router.callback_query(MyAppCb.filter(F.action == "withdraw"))
-    async def withdraw_asked(callback: CallbackQuery) -> None:
+    async def withdraw_asked(callback: CallbackQuery, **deps: Any) -> None:
+        application = await changeable(
+            callback, deps["applications"], deps["catalog"], deps["clock"]
+        )
+        if application is None:
+            return
+        if await withdrawal_refused(callback, application, deps):
+            return
         builder = InlineKeyboardBuilder()
         builder.button(text=_("Yes, withdraw"), callback_data=MyAppCb(action="withdraw_yes"))
         builder.button(text=_("No"), callback_data=MyAppCb(action="show"))
@@ -325,23 +418,54 @@ def get_router() -> Router:
         )
         await callback.answer()
 
-    @router.callback_query(MyAppCb.filter(F.action.in_({"withdraw_yes", "resubmit"})))
+    @router.callback_query(MyAppCb.filter(F.action == "withdraw_yes"))
+    async def withdraw(callback: CallbackQuery, **deps: Any) -> None:
+        await change_own_status(callback, WITHDRAWABLE_STATUSES, "withdrawn", "withdrawn", deps)
+
+    @router.callback_query(MyAppCb.filter(F.action == "resubmit"), flags=gated)
+    async def resubmit(callback: CallbackQuery, **deps: Any) -> None:
+        await change_own_status(callback, ("withdrawn",), "submitted", "resubmitted", deps)
+
+    async def withdrawal_refused(
+        callback: CallbackQuery, application: Application, deps: dict[str, Any]
+    ) -> bool:
+        """Past the daily number of withdrawals: say when it is possible again."""
+        clock: Clock = deps["clock"]
+        again = next_withdrawal_at(application.history, clock.now())
+        if again is None:
+            return False
+        local = again.astimezone(clock.tz)
+        await callback.answer(
+            ngettext(
+                "You have withdrawn the application {count} time in 24 hours. You can "
+                "withdraw it again on {date} after {time}.",
+                "You have withdrawn the application {count} times in 24 hours. You can "
+                "withdraw it again on {date} after {time}.",
+                MAX_WITHDRAWALS,
+            ).format(count=MAX_WITHDRAWALS, date=fmt_date(local.date()), time=f"{local:%H:%M}"),
+            show_alert=True,
+        )
+        await show_application(callback, **_deps(deps))
+        return True
+
     async def change_own_status(
-        callback: CallbackQuery, callback_data: MyAppCb, **deps: Any
+        callback: CallbackQuery,
+        allowed: tuple[str, ...],
+        new: str,
+        event: str,
+        deps: dict[str, Any],
     ) -> None:
         applications: ApplicationRepository = deps["applications"]
         settings: Settings = deps["settings"]
         clock: Clock = deps["clock"]
-        application = await mine(callback, applications)
+        application = await changeable(callback, applications, deps["catalog"], clock)
         if application is None:
             return
-        if callback_data.action == "withdraw_yes":
-            allowed, new, event = WITHDRAWABLE_STATUSES, "withdrawn", "withdrawn"
-        else:
-            allowed, new, event = ("withdrawn",), "submitted", "resubmitted"
         if application.status not in allowed:  # a double click, an old screen
             await callback.answer()
             await show_application(callback, **_deps(deps))
+            return
+        if new == "withdrawn" and await withdrawal_refused(callback, application, deps):
             return
         await applications.set_status(
             application.id,
@@ -381,6 +505,20 @@ def get_router() -> Router:
         )
 
     return router
+
+
+def files_cap_text(cap: str) -> str:
+    if cap == "kind":
+        return ngettext(
+            "That is {max} file for this document already: the most it can have.",
+            "That is {max} files for this document already: the most it can have.",
+            MAX_PAGES_PER_DOCUMENT,
+        ).format(max=MAX_PAGES_PER_DOCUMENT)
+    return ngettext(
+        "An application can have at most {max} file in all; it has that many already.",
+        "An application can have at most {max} files in all; it has that many already.",
+        MAX_FILES,
+    ).format(max=MAX_FILES)
 
 
 def delete_question(back: CallbackData) -> tuple[str, InlineKeyboardMarkup]:
@@ -464,4 +602,4 @@ def _deps(deps: dict[str, Any]) -> dict[str, Any]:
     return {name: deps[name] for name in names}
 
 
-__all__ = ["MenuCb", "Section", "get_router", "show_application"]
+__all__ = ["MenuCb", "MyAppCb", "Section", "get_router", "show_application"]

@@ -34,6 +34,7 @@ from handlers.application_texts import (
 from handlers.callbacks import MenuCb, Section
 from handlers.my_application import MyAppCb, documents_of, form_of
 from handlers.questions import answer_message, asker_lines, relay_call
+from handlers.staff import DOCUMENTS_PAGE
 from handlers.ui import fmt_date, h
 
 
@@ -112,12 +113,24 @@ class NoticeRenderer:
         if application.data.minor:
             lines.append(_("⚠️ Under 18: a parent's consent is needed."))
         lines.append(_("Telegram user id: {id}").format(id=application.user_id))
+        # One page of files here; the rest from the card, a page a press (a group chat takes
+        # 20 messages a minute).
+        sent = application.documents[:DOCUMENTS_PAGE]
+        rest = len(application.documents) - len(sent)
+        if rest:
+            lines.append(
+                ngettext(
+                    "📎 {count} more file: «📎 Documents» on the application's card (/staff).",
+                    "📎 {count} more files: «📎 Documents» on the application's card (/staff).",
+                    rest,
+                ).format(count=rest)
+            )
         calls: list[TelegramMethod[Any]] = [SendMessage(chat_id=chat_id, text="\n".join(lines))]
         counts: dict[str, int] = {}
         totals: dict[str, int] = {}
         for doc in application.documents:
             totals[doc.kind] = totals.get(doc.kind, 0) + 1
-        for doc in application.documents:
+        for doc in sent:
             counts[doc.kind] = counts.get(doc.kind, 0) + 1
             caption = f"{application.number} · {h(document_label(doc.kind))}"
             if totals[doc.kind] > 1:
@@ -129,7 +142,21 @@ class NoticeRenderer:
         return calls
 
     def staff_event(self, message: OutboxMessage, application: Application) -> str:
-        event = message.payload.get("event")
+        events = message.payload.get("events") or [message.payload.get("event")]
+        if len(events) == 1:
+            return self.staff_event_line(events[0], application)
+        # Several changes joined while the notice waited: the latest few, and where it is now.
+        lines = [self.staff_event_line(event, application) for event in events[-3:]]
+        if len(events) > 3:
+            lines.insert(
+                0,
+                ngettext("… and {count} earlier change", "… and {count} earlier changes",
+                         len(events) - 3).format(count=len(events) - 3),
+            )  # fmt: skip
+        lines.append(_("Status now: «{status}».").format(status=status_label(application.status)))
+        return "\n".join(lines)
+
+    def staff_event_line(self, event: str | None, application: Application) -> str:
         if event == "withdrawn":
             return _("↩️ Application {number} was withdrawn by the applicant.").format(
                 number=application.number

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
@@ -37,6 +36,7 @@ from db.staff import StaffRepository
 from db.users import UserRepository
 from handlers.application_form import staff_recipients
 from handlers.application_texts import status_label
+from handlers.callbacks import QuestionCb
 from handlers.staff import StaffCb, scope_of
 from handlers.start import main_menu_text
 from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show
@@ -51,11 +51,6 @@ PREVIEW = 60
 CAPTION_MAX = 1000  # Telegram allows 1024 characters; a margin for how it counts them
 # The relay starts with the tag: a reply to it names the question, in any language.
 TAG = re.compile(r"#Q(\d+)\b")
-
-
-class QuestionCb(CallbackData, prefix="q"):
-    action: str  # ask | cancel (the asker) · list | open | answer (the staff)
-    id: int = 0
 
 
 class QuestionForm(StatesGroup):

@@ -319,12 +319,16 @@ def get_router() -> Router:
             specialty_card_text(specialty, catalog),
             specialty_card_keyboard(specialty, back, following),
         )
-        start = catalog.campaign_for(clock.today()).acceptance_start
-        await callback.answer(
-            _("I will remind you before admission opens on {date}.").format(date=fmt_date(start))
-            if following
-            else _("Reminder switched off.")
-        )
+        campaign = catalog.campaign_for(clock.today())
+        if not following:
+            answer = _("Reminder switched off.")
+        elif campaign is None:
+            answer = _("I will remind you once the dates of the next admission are announced.")
+        else:
+            answer = _("I will remind you before admission opens on {date}.").format(
+                date=fmt_date(campaign.acceptance_start)
+            )
+        await callback.answer(answer)
 
     @router.callback_query(SpecCardCb.filter())
     async def card(

@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.applications import STATUSES, change_status
@@ -21,13 +22,14 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
 from bot.roles import Scope
+from bot.telegram_text import MESSAGE_LIMIT, telegram_length
 from db.applications import Application, ApplicationRepository, Notice
 from db.questions import QuestionRepository
 from db.staff import StaffRepository
 from handlers.application_texts import (
     document_label,
     documents_lines,
-    history_line,
+    history_lines,
     status_label,
     summary_lines,
 )
@@ -35,6 +37,7 @@ from handlers.my_application import documents_of, form_of
 from handlers.ui import current_language, h, show
 
 QUEUE_SIZE = 10
+DOCUMENTS_PAGE = 10  # files sent for one press of «📎 Documents»
 SEARCH_LIMIT = 20
 COMMENT_MAX = 500
 # Review actions: the status each one sets (flags set no status).
@@ -102,7 +105,7 @@ async def scope_of(user_id: int, settings: Settings, staff: StaffRepository) -> 
 async def panel(
     scope: Scope, staff: StaffRepository, catalog: Catalog, clock: Clock, unanswered: int
 ) -> tuple[str, InlineKeyboardMarkup]:
-    year = catalog.campaign_for(clock.today()).year
+    year = catalog.recent_campaign(clock.today()).year
     counts = await staff.counts_by_status(year, scope.specialty_codes(catalog))
     lines = [_("<b>Admission {year}: applications</b>").format(year=year)]
     college = catalog.college(scope.college_id) if scope.college_id else None
@@ -160,9 +163,9 @@ def card_text(application: Application, catalog: Catalog, settings: Settings) ->
         "",
         _("<b>History</b>"),
     ]
-    lines += [
-        history_line(c.status, c.changed_at, settings.tz, c.comment) for c in application.history
-    ]
+    # Room for «Done: …» put before the card after a comment.
+    room = MESSAGE_LIMIT - telegram_length("\n".join(lines)) - 100
+    lines += history_lines(application.history, settings.tz, room)
     return "\n".join(lines)
 
 
@@ -241,7 +244,7 @@ def get_router() -> Router:
         if action in ("queue", "f_status", "f_college", "f_spec"):
             filters = Filters.of(callback_data, scope, catalog)
             if action == "queue":
-                year = catalog.campaign_for(clock.today()).year
+                year = catalog.recent_campaign(clock.today()).year
                 screen = await queue_screen(
                     filters, callback_data.page, scope, staff, catalog, year
                 )
@@ -273,7 +276,7 @@ def get_router() -> Router:
             await callback.answer()
         elif action == "docs":
             await callback.answer()
-            await send_documents(bot, callback.from_user.id, application)
+            await send_documents(bot, callback.from_user.id, application, callback_data.page)
         elif action in NEEDS_COMMENT:
             await state.set_state(StaffForm.comment)
             await state.set_data({"staff_action": action, "application_id": application.id})
@@ -330,7 +333,7 @@ def get_router() -> Router:
             return
         await state.clear()
         catalog: Catalog = deps["catalog"]
-        year = catalog.campaign_for(deps["clock"].today()).year
+        year = catalog.recent_campaign(deps["clock"].today()).year
         found = await staff.search(query, year, scope.specialty_codes(catalog), SEARCH_LIMIT)
         applications: ApplicationRepository = deps["applications"]
         if len(found) == 1:
@@ -506,13 +509,34 @@ async def apply_status(
     )
 
 
-async def send_documents(bot: Bot, chat_id: int, application: Application) -> None:
-    if not application.documents:
+async def send_documents(bot: Bot, chat_id: int, application: Application, page: int = 0) -> None:
+    """One page of the application's files (``DOCUMENTS_PAGE``); «More» sends the next."""
+    documents = application.documents
+    if not documents:
         await bot.send_message(chat_id, _("No documents."))
         return
-    for doc in application.documents:
+    first = max(page, 0) * DOCUMENTS_PAGE
+    if first >= len(documents):
+        await bot.send_message(chat_id, _("No more documents."))
+        return
+    shown = documents[first : first + DOCUMENTS_PAGE]
+    for doc in shown:
         caption = f"{application.number} · {h(document_label(doc.kind))}"
         if doc.content_type == "photo":
             await bot.send_photo(chat_id, doc.file_id, caption=caption)
         else:
             await bot.send_document(chat_id, doc.file_id, caption=caption)
+    left = len(documents) - first - len(shown)
+    if first == 0 and not left:
+        return
+    text = _("Application {number}: files {first}–{last} of {total}.").format(
+        number=application.number, first=first + 1, last=first + len(shown), total=len(documents)
+    )
+    builder = InlineKeyboardBuilder()
+    if left:
+        builder.button(
+            text=ngettext("📎 More ({count} file left)", "📎 More ({count} files left)", left)
+            .format(count=left),
+            callback_data=StaffCb(action="docs", id=application.id, page=page + 1),
+        )  # fmt: skip
+    await bot.send_message(chat_id, text, reply_markup=builder.as_markup() if left else None)

@@ -127,7 +127,7 @@ def chart_labels() -> ChartLabels:
 
 
 def menu(catalog: Catalog, clock: Clock, scope: Scope) -> tuple[str, InlineKeyboardMarkup]:
-    year = catalog.campaign_for(clock.today()).year
+    year = catalog.recent_campaign(clock.today()).year
     lines = [_("<b>Reports: admission {year}</b>").format(year=year)]
     college = catalog.college(scope.college_id) if scope.college_id else None
     if college is not None:
@@ -273,7 +273,7 @@ def get_router() -> Router:
             return
         catalog: Catalog = deps["catalog"]
         clock: Clock = deps["clock"]
-        year = catalog.campaign_for(clock.today()).year
+        year = catalog.recent_campaign(clock.today()).year
         specialties = visible_specialties(catalog, scope)
         action = callback_data.action
         if action == "menu":

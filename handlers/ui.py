@@ -17,7 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from handlers.callbacks import MenuCb, Section
+from handlers.callbacks import MenuCb, QuestionCb, Section
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,11 @@ def unknown() -> str:
 
 def home_button_row(builder: InlineKeyboardBuilder) -> None:
     builder.button(text=_("🏠 Main menu"), callback_data=MenuCb(to=Section.home))
+
+
+def ask_button(builder: InlineKeyboardBuilder) -> None:
+    """The way to a person: a question to the admission committee."""
+    builder.button(text=_("✍️ Ask the admission committee"), callback_data=QuestionCb(action="ask"))
 
 
 def main_menu_keyboard() -> InlineKeyboardMarkup:

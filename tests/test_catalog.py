@@ -46,10 +46,20 @@ def test_default_catalogue_invents_no_numbers() -> None:
 def test_campaign_for_today_is_the_next_one_once_the_current_is_over() -> None:
     catalog, _ = parse_catalog(default_catalog_bytes())
     assert catalog is not None
-    assert catalog.campaign_for(date(2026, 7, 1)).year == 2026
-    assert catalog.campaign_for(date(2026, 11, 25)).year == 2026
-    assert catalog.campaign_for(date(2026, 11, 26)).year == 2027
-    assert catalog.campaign_for(date(2040, 1, 1)).year == 2027
+    assert catalog.campaign_for(date(2026, 7, 1)).year == 2026  # type: ignore[union-attr]
+    assert catalog.campaign_for(date(2026, 11, 25)).year == 2026  # type: ignore[union-attr]
+    assert catalog.campaign_for(date(2026, 11, 26)).year == 2027  # type: ignore[union-attr]
+
+
+def test_once_every_campaign_is_over_none_takes_applications() -> None:
+    catalog, _ = parse_catalog(default_catalog_bytes())
+    assert catalog is not None
+    assert catalog.campaign_for(date(2027, 11, 26)) is None
+    assert not catalog.accepts_changes(2027, date(2027, 11, 26))
+    assert catalog.accepts_changes(2027, date(2027, 11, 25))
+    assert not catalog.accepts_changes(2031, date(2027, 1, 1))  # not in the catalogue
+    # The staff still work on the latest campaign until its data is erased.
+    assert catalog.recent_campaign(date(2040, 1, 1)).year == 2027
 
 
 def test_a_bad_code_is_reported_with_its_place() -> None:

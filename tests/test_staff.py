@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
+from bot.applications import STAFF_EVENT_DELAY
 from bot.sender import OutboxSender
 from db.database import Database
 from db.staff import StaffRepository
 from handlers.staff import StaffCb
 from tests.client import UserClient, buttons
+from tests.conftest import FixedClock
 from tests.test_application import fill_form, submit
 
 ACTIONS = ("panel", "queue", "f_status", "f_college", "f_spec", "search", "card", "docs",
@@ -94,7 +96,12 @@ async def test_accepting_documents_notifies_the_applicant_and_is_audited(
 
 
 async def test_a_correction_round_trip(
-    applied: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot, db: Database
+    applied: UserClient,
+    admin: UserClient,
+    dp: Dispatcher,
+    bot: Bot,
+    db: Database,
+    clock: FixedClock,
 ) -> None:
     card = await open_card(admin)
     [prompt] = await admin.click("✏️ Ask to correct", card)
@@ -120,6 +127,7 @@ async def test_a_correction_round_trip(
     assert "Status: <b>submitted</b>" in mine["text"]
 
     applied.session.clear()
+    clock.current += STAFF_EVENT_DELAY
     await drain_fast(dp).drain(bot)
     staff_texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1]
     assert any("corrected by the applicant" in t or "исправлено" in t for t in staff_texts)

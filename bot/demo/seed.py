@@ -149,7 +149,7 @@ async def seed_demo(
     """Sample applicants of the current campaign, and ``student_id`` registered in a group
     whose practicum starts in eight days (so its reminders come with the fast clock)."""
     now = clock.now()
-    year = catalog.campaign_for(clock.today()).year
+    year = catalog.recent_campaign(clock.today()).year
     applications = ApplicationRepository(db)
     consents = ConsentRepository(db)
     users = UserRepository(db)
@@ -226,7 +226,7 @@ async def seed_demo(
 def demo_start(catalog: Catalog, now: datetime, clock: Clock) -> datetime:
     """Where the demo's clock starts: 10:30 in Norilsk, ten days before the end of acceptance
     of the campaign that is next (or now, if that moment has passed), so deadlines are near."""
-    campaign = catalog.campaign_for(now.astimezone(clock.tz).date())
+    campaign = catalog.recent_campaign(now.astimezone(clock.tz).date())
     day = campaign.acceptance_end - timedelta(days=10)
     start = datetime(day.year, day.month, day.day, 10, 30, tzinfo=clock.tz)
     return max(start, now)

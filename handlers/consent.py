@@ -1,0 +1,209 @@
+"""The consent to personal-data processing (152-ФЗ): its screen, and the gate in front of every
+handler that processes an applicant's data.
+
+The consent is a separate act, stored with its version (``CONSENT_VERSION``). A handler
+registered with ``flags={CONSENT_FLAG: True}`` runs only for someone whose latest consent is
+of the current version; anyone else gets the consent screen instead (a new text is asked of
+existing applicants too). After «I agree» the button they had pressed is pressed again for
+them, so they go on where they were going; after a typed answer or a file, the question they
+were at is shown again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, F, Router
+from aiogram.dispatcher.flags import get_flag
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+import bot.applications as rules
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.config import Settings
+from db.applications import ApplicationRepository, ConsentRepository
+from handlers.callbacks import MenuCb, MyAppCb, Section
+from handlers.ui import home_button_row, show, stale
+
+CONSENT_FLAG = "needs_consent"
+# Where to go after «I agree»: the callback data of the button that was pressed.
+RESUME_KEY = "after_consent"
+# Passed to the handler of the button pressed again: the consent was given just now.
+CONSENT_GIVEN = "consent_given"
+
+
+class ConsentCb(CallbackData, prefix="cs"):
+    action: str  # yes | no
+
+
+def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: bool) -> str:
+    year = catalog.recent_campaign(clock.today()).year
+    lines = []
+    if renewed:
+        lines += [
+            _(
+                "<b>The consent text has changed.</b> Please read the new version: your "
+                "data is used further only with your agreement to it."
+            ),
+            "",
+        ]
+    lines += [
+        _("<b>Consent to the processing of personal data</b>"),
+        _("Version {version}").format(version=rules.CONSENT_VERSION),
+        "",
+        _(
+            "To accept your application here, the colleges of the cluster «Металлургия» "
+            "(the operators) need your personal data: full name, date of birth, phone, "
+            "e-mail, education, average score of the certificate, the chosen specialties, "
+            "the need of a dormitory, and the scans of your documents (passport, "
+            "education certificate, photo, medical certificate)."
+        ),
+        "",
+        _(
+            "<b>Purpose:</b> admission to the colleges of the cluster in {year}: checking "
+            "the documents, the ranking, messages to you about your application."
+        ).format(year=year),
+        _(
+            "<b>What is done with it:</b> collecting, recording, storing, using, passing it "
+            "to the admission committee of the colleges you choose, deleting."
+        ),
+        _(
+            "<b>How long:</b> until the end of the admission campaign and {days} days after "
+            "it; if you are enrolled, the college keeps it by its own rules."
+        ).format(days=retention_days),
+        _(
+            "<b>How to withdraw:</b> at any time, in «My application» → «Delete my data», "
+            "or by a written request to the college. The data are then deleted."
+        ),
+        "",
+        _(
+            "This consent is a separate document (152-ФЗ). Without it you can still apply "
+            "at the college in person or on Gosuslugi."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def consent_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ I agree"), callback_data=ConsentCb(action="yes"))
+    builder.button(text=_("I do not agree"), callback_data=ConsentCb(action="no"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def ask_consent(
+    target: Message | CallbackQuery,
+    state: FSMContext,
+    catalog: Catalog,
+    clock: Clock,
+    settings: Settings,
+    *,
+    resume: str | None,
+    renewed: bool,
+) -> None:
+    """Show the consent screen; ``resume`` is the button to press again after «I agree»."""
+    await state.update_data({RESUME_KEY: resume})
+    text = consent_text(catalog, clock, settings.retention_days, renewed)
+    await show(target, text, consent_keyboard())
+
+
+class ConsentGate(BaseMiddleware):
+    """Lets a flagged handler run only with the current consent; else asks for it first.
+
+    ``resume`` is the button pressed again after «I agree» when the update was a message
+    (a typed answer, a file): one that shows the question the user was at.
+    """
+
+    def __init__(self, resume: str) -> None:
+        self.resume = resume
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user = data.get("event_from_user")
+        if not get_flag(data, CONSENT_FLAG) or user is None:
+            return await handler(event, data)
+        consents: ConsentRepository = data["consents"]
+        consent = await consents.current(user.id)
+        if rules.consent_is_current(consent):
+            return await handler(event, data)
+        target = event if isinstance(event, (Message, CallbackQuery)) else None
+        if target is None:
+            return None
+        resume = event.data if isinstance(event, CallbackQuery) else self.resume
+        await ask_consent(
+            target,
+            data["state"],
+            data["catalog"],
+            data["clock"],
+            data["settings"],
+            resume=resume,
+            renewed=consent is not None,
+        )
+        if isinstance(event, CallbackQuery):
+            await event.answer()
+        return None
+
+
+def get_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.callback_query(ConsentCb.filter(F.action == "yes"))
+    async def agreed(callback: CallbackQuery, **data: Any) -> None:
+        state: FSMContext = data["state"]
+        consents: ConsentRepository = data["consents"]
+        clock: Clock = data["clock"]
+        user_id = callback.from_user.id
+        resume = (await state.get_data()).get(RESUME_KEY)
+        if not rules.consent_is_current(await consents.current(user_id)):
+            await consents.give(user_id, rules.CONSENT_VERSION, clock.now())
+            data[CONSENT_GIVEN] = True
+        elif not resume:
+            await stale(callback)  # a second click: the first one already went on
+            return
+        await state.update_data({RESUME_KEY: None})
+        # Press for them the button that brought the consent screen (by default «Apply»): it
+        # goes through the same filters and checks as a press of their own.
+        pressed = callback.model_copy(update={"data": resume or MenuCb(to=Section.apply).pack()})
+        data["raw_state"] = await state.get_state()
+        await data["dispatcher"].propagate_event("callback_query", pressed, **data)
+
+    @router.callback_query(ConsentCb.filter(F.action == "no"))
+    async def declined(
+        callback: CallbackQuery,
+        state: FSMContext,
+        consents: ConsentRepository,
+        applications: ApplicationRepository,
+    ) -> None:
+        await state.clear()  # a draft of the form goes too: it was kept for the consent
+        await consents.count_declined()
+        builder = InlineKeyboardBuilder()
+        if await applications.id_for_user(callback.from_user.id) is not None:
+            text = _(
+                "Understood: nothing was changed. Your application stays as it is; to change "
+                "it, agree to the new text. To erase your data: «My application» → «Delete "
+                "my data»."
+            )
+            builder.button(text=_("📄 My application"), callback_data=MyAppCb(action="show"))
+        else:
+            text = _(
+                "Understood: nothing was saved. Without the consent the application cannot be "
+                "accepted in the bot, but you can apply at the college in person or on "
+                "Gosuslugi."
+            )
+            builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
+        home_button_row(builder)
+        builder.adjust(1)
+        await show(callback, text, builder.as_markup())
+        await callback.answer()
+
+    return router

@@ -1,0 +1,165 @@
+"""A new version of the consent text is asked of existing applicants before their data is
+processed any further (changing answers, adding documents, submitting again, going on with the
+form); after «I agree» they go on where they were going."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import bot.applications
+from db.applications import ApplicationRepository
+from db.database import Database
+from tests.client import UserClient, buttons
+from tests.test_application import fill_form, start_applying, submit
+
+OLD = bot.applications.CONSENT_VERSION
+NEW = "2099-01-01"
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [text for text, _ in buttons(message)]
+
+
+def new_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator changed the consent text (and its version) while the bot runs."""
+    monkeypatch.setattr(bot.applications, "CONSENT_VERSION", NEW)
+
+
+def asks_the_new_consent(screen: dict[str, Any]) -> bool:
+    return (
+        "consent text has changed" in screen["text"]
+        and f"Version {NEW}" in screen["text"]
+        and labels(screen) == ["✅ I agree", "I do not agree"]
+    )
+
+
+async def versions(db: Database) -> list[str]:
+    return [r["version"] for r in await db.fetchall("SELECT version FROM consents ORDER BY id")]
+
+
+@pytest.fixture
+async def mine(english_user: UserClient) -> dict[str, Any]:
+    """«My application» of a submitted application, consent of the old version."""
+    return await submit(english_user, await fill_form(english_user))
+
+
+async def test_changing_answers_asks_the_new_consent_then_goes_on_to_the_edit(
+    english_user: UserClient, mine: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_text(monkeypatch)
+    [consent] = await english_user.click("✏️ Change answers", mine)
+    assert asks_the_new_consent(consent)
+    assert await versions(db) == [OLD]
+    [review] = await english_user.click("✅ I agree", consent)
+    assert "Please check your application" in review["text"] and "💾 Save changes" in labels(review)
+    assert await versions(db) == [OLD, NEW]
+    [dorm] = await english_user.click("✏️ Dormitory", review)
+    [review] = await english_user.click("Yes, I need one", dorm)
+    [mine] = await english_user.click("💾 Save changes", review)
+    assert "Dormitory: needed" in mine["text"]
+
+
+async def test_adding_a_document_asks_the_new_consent_then_offers_the_kinds(
+    english_user: UserClient, mine: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_text(monkeypatch)
+    [consent] = await english_user.click("📎 Add a document", mine)
+    assert asks_the_new_consent(consent)
+    [kinds] = await english_user.click("✅ I agree", consent)
+    assert "Which document do you want to add?" in kinds["text"]
+    [_prompt] = await english_user.click("Medical certificate 086/у", kinds)
+    [received] = await english_user.send_document("086.pdf", unique="med")
+    [mine] = await english_user.click("✅ Done", received)
+    assert "Document added" in mine["text"]
+    assert await db.fetchval("SELECT count(*) FROM documents") == 4
+
+
+async def test_a_new_version_during_an_upload_is_asked_before_the_files_are_saved(
+    english_user: UserClient, mine: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [kinds] = await english_user.click("📎 Add a document", mine)
+    await english_user.click("Medical certificate 086/у", kinds)
+    [received] = await english_user.send_document("086.pdf", unique="med")
+    new_text(monkeypatch)
+    [consent] = await english_user.send_document("086-2.pdf", unique="med2")
+    assert asks_the_new_consent(consent)
+    [prompt] = await english_user.click("✅ I agree", consent)  # the upload goes on
+    assert "Received: 1 file." in prompt["text"]
+    [received] = await english_user.send_document("086-2.pdf", unique="med2")
+    monkeypatch.setattr(bot.applications, "CONSENT_VERSION", "2099-02-02")  # and again
+    [consent] = await english_user.click("✅ Done", received)
+    assert "consent text has changed" in consent["text"]
+    assert await db.fetchval("SELECT count(*) FROM documents") == 3  # nothing saved yet
+    [mine] = await english_user.click("✅ I agree", consent)
+    assert "Document added" in mine["text"]
+    assert await db.fetchval("SELECT count(*) FROM documents WHERE kind = 'medical'") == 2
+
+
+async def test_submitting_again_asks_the_new_consent_withdrawing_does_not(
+    english_user: UserClient, mine: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_text(monkeypatch)
+    [question] = await english_user.click("↩️ Withdraw", mine)
+    [mine] = await english_user.click("Yes, withdraw", question)
+    assert "Status: <b>withdrawn</b>" in mine["text"]
+    [consent] = await english_user.click("🔁 Submit again", mine)
+    assert asks_the_new_consent(consent)
+    application = await ApplicationRepository(db).for_user(1002)
+    assert application is not None and application.status == "withdrawn"
+    [mine] = await english_user.click("✅ I agree", consent)
+    assert "Status: <b>submitted</b>" in mine["text"]
+
+
+async def test_declining_the_new_version_changes_nothing(
+    english_user: UserClient, mine: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_text(monkeypatch)
+    [consent] = await english_user.click("✏️ Change answers", mine)
+    [reply] = await english_user.click("I do not agree", consent)
+    assert "nothing was changed" in reply["text"] and "📄 My application" in labels(reply)
+    assert await versions(db) == [OLD]
+    [mine] = await english_user.click("📄 My application", reply)
+    assert "Status: <b>submitted</b>" in mine["text"]  # viewing needs no new consent
+
+
+async def test_a_new_version_in_the_middle_of_the_form_is_asked_before_the_next_answer(
+    english_user: UserClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    new_text(monkeypatch)
+    [consent] = await english_user.send("05.03.2000")
+    assert asks_the_new_consent(consent)
+    assert "05.03.2000" not in (await db.fetchval("SELECT group_concat(data) FROM fsm") or "")
+    [birth] = await english_user.click("✅ I agree", consent)  # the same question again
+    assert "Date of birth" in birth["text"]
+    [phone] = await english_user.send("05.03.2000")
+    assert "phone" in phone["text"].lower()
+    assert await versions(db) == [OLD, NEW]
+
+
+async def test_a_new_version_before_submit_is_asked_then_the_application_is_submitted(
+    english_user: UserClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    review = await fill_form(english_user)
+    new_text(monkeypatch)
+    [consent] = await english_user.click("✅ Submit", review)
+    assert asks_the_new_consent(consent)
+    assert await db.fetchval("SELECT count(*) FROM applications") == 0
+    [mine] = await english_user.click("✅ I agree", consent)
+    assert "Application М-2027-0001" in mine["text"]
+    assert await db.fetchval("SELECT count(*) FROM applications") == 1
+    await english_user.click("✅ I agree", consent)  # a second click does nothing more
+    assert await versions(db) == [OLD, NEW]
+
+
+async def test_the_first_consent_then_the_form(english_user: UserClient, db: Database) -> None:
+    [menu] = await english_user.send("/start")
+    [consent] = await english_user.click("📝 Apply", menu)
+    assert "consent text has changed" not in consent["text"]
+    [minor] = await english_user.click("✅ I agree", consent)
+    assert "Are you under 18?" in minor["text"]
+    assert english_user.answers()[-1]["text"] == "Thank you, your consent is saved."
+    assert await versions(db) == [OLD]
