@@ -213,7 +213,8 @@ def get_router() -> Router:
         scope = await member_or_deny(message, settings, staff)
         if scope is None:
             return
-        text, markup = await panel(scope, staff, catalog, clock, await questions.count_unanswered())
+        unanswered = await questions.count_unanswered(scope.specialty_codes(catalog))
+        text, markup = await panel(scope, staff, catalog, clock, unanswered)
         await message.answer(text, reply_markup=markup)
 
     @router.callback_query(StaffCb.filter())
@@ -234,7 +235,7 @@ def get_router() -> Router:
         clock: Clock = deps["clock"]
         action = callback_data.action
         if action == "panel":
-            unanswered = await deps["questions"].count_unanswered()
+            unanswered = await deps["questions"].count_unanswered(scope.specialty_codes(catalog))
             await show(callback, *await panel(scope, staff, catalog, clock, unanswered))
             await callback.answer()
             return
