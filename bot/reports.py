@@ -8,6 +8,7 @@ is CPU-bound: call them through ``asyncio.to_thread``.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.applications import CHANNELS, STATUSES
+from bot.telegram_text import MESSAGE_LIMIT, plain_text, telegram_length, truncate_utf16
 from db.applications import RANKED_STATUSES
 from db.reports import ReportRow, Statistics
 
@@ -105,17 +107,20 @@ def rank(rows: Iterable[ReportRow], code: str) -> list[ReportRow]:
     )
 
 
-def chunk_lines(lines: Sequence[str], limit: int = 4096) -> list[str]:
-    """Lines joined into as few texts of at most ``limit`` characters as they fit in."""
+def chunk_lines(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """HTML lines joined into as few texts as they fit in, each at most ``limit`` long as
+    Telegram counts (UTF-16 units after the HTML is parsed; a tag never spans lines)."""
     chunks: list[str] = []
-    current = ""
+    current, used = "", 0
     for line in lines:
-        line = line[:limit]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        size = telegram_length(line)
+        if size > limit:  # one line alone too long: its plain text, cut
+            line = html.escape(truncate_utf16(plain_text(line), limit), quote=False)
+            size = telegram_length(line)
+        if current and used + 1 + size > limit:
             chunks.append(current)
-            candidate = line
-        current = candidate
+            current, used = "", 0
+        current, used = (f"{current}\n{line}", used + 1 + size) if current else (line, size)
     if current or not chunks:
         chunks.append(current)
     return chunks

@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.applications import STATUSES, change_status
@@ -21,6 +22,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
 from bot.roles import Scope
+from bot.telegram_text import MESSAGE_LIMIT, telegram_length, utf16_length
 from db.applications import Application, ApplicationRepository, Notice
 from db.questions import QuestionRepository
 from db.staff import StaffRepository
@@ -36,7 +38,7 @@ from handlers.ui import current_language, h, show
 
 QUEUE_SIZE = 10
 SEARCH_LIMIT = 20
-COMMENT_MAX = 500
+COMMENT_MAX = 500  # UTF-16 units, as Telegram counts them (an emoji is two)
 # Review actions: the status each one sets (flags set no status).
 STATUS_ACTIONS = {"accept": "accepted", "correct": "needs_correction", "reject": "rejected",
                   "enroll": "enrolled"}  # fmt: skip
@@ -143,8 +145,13 @@ async def panel(
     return "\n".join(lines), builder.as_markup()
 
 
-def card_text(application: Application, catalog: Catalog, settings: Settings) -> str:
-    lines = [
+def card_text(
+    application: Application, catalog: Catalog, settings: Settings, reserve: int = 0
+) -> str:
+    """The application card; with a long history (comments up to COMMENT_MAX each) the
+    oldest changes give way, so the card fits in one message with ``reserve`` units to
+    spare for a line before it."""
+    head = [
         _("<b>Application {number}</b>").format(number=application.number),
         _("Status: <b>{status}</b>").format(status=status_label(application.status)),
         _("Original certificate: {value}").format(
@@ -160,10 +167,26 @@ def card_text(application: Application, catalog: Catalog, settings: Settings) ->
         "",
         _("<b>History</b>"),
     ]
-    lines += [
+    history = [
         history_line(c.status, c.changed_at, settings.tz, c.comment) for c in application.history
     ]
-    return "\n".join(lines)
+    hidden = 0
+    while True:
+        note = (
+            [
+                ngettext(
+                    "({count} earlier change is not shown)",
+                    "({count} earlier changes are not shown)",
+                    hidden,
+                ).format(count=hidden)
+            ]
+            if hidden
+            else []
+        )
+        text = "\n".join([*head, *note, *history[hidden:]])
+        if telegram_length(text) <= MESSAGE_LIMIT - reserve or hidden >= len(history) - 1:
+            return text
+        hidden += 1
 
 
 def card_keyboard(application: Application) -> InlineKeyboardMarkup:
@@ -374,6 +397,13 @@ def get_router() -> Router:
         if text.startswith("/") or not text:
             await message.answer(_("Type the comment as text, or /cancel."))
             return
+        if utf16_length(text) > COMMENT_MAX:
+            # Refused, not cut: the applicant must read what the staff member wrote.
+            await message.answer(
+                _("The comment is too long: {count} characters, at most {limit}. Make it "
+                  "shorter, or /cancel.").format(count=utf16_length(text), limit=COMMENT_MAX)
+            )  # fmt: skip
+            return
         data = await state.get_data()
         applications: ApplicationRepository = deps["applications"]
         application = await applications.get(int(data.get("application_id") or 0))
@@ -385,14 +415,14 @@ def get_router() -> Router:
             await message.answer(_("No access."))
             return
         status = STATUS_ACTIONS[data["staff_action"]]
-        await apply_status(message.chat.id, application, status, text[:COMMENT_MAX], deps)
+        await apply_status(message.chat.id, application, status, text, deps)
         fresh = await applications.get(application.id)
         assert fresh is not None
+        done = _("Done: {status}.").format(status=status_label(status)) + "\n\n"
         await message.answer(
-            _("Done: {status}.").format(status=status_label(status)) + "\n\n"
-            + card_text(fresh, deps["catalog"], settings),
+            done + card_text(fresh, deps["catalog"], settings, telegram_length(done)),
             reply_markup=card_keyboard(fresh),
-        )  # fmt: skip
+        )
 
     @router.message(StateFilter(StaffForm.comment))
     async def comment_needs_text(message: Message) -> None:

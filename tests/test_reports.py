@@ -230,6 +230,20 @@ def test_chunk_lines_keeps_every_line_in_order_under_the_limit() -> None:
     assert chunk_lines([], 100) == [""]
 
 
+def test_chunk_lines_counts_as_telegram_does() -> None:
+    from bot.telegram_text import MESSAGE_LIMIT, telegram_length
+
+    # 101 characters for Python, 201 units for Telegram (a specialty named with emoji).
+    lines = [f"<b>{i % 10}</b>" + "🔥" * 100 for i in range(40)]
+    chunks = chunk_lines(lines)
+    assert all(telegram_length(c) <= MESSAGE_LIMIT for c in chunks) and len(chunks) == 2
+    assert "\n".join(chunks).splitlines() == lines
+    # Tags and entities do not count: 2000 of "&lt;" are 2000 units, not 8000.
+    assert chunk_lines(["&lt;" * 2000, "&lt;" * 2000]) == ["&lt;" * 2000 + "\n" + "&lt;" * 2000]
+    [alone] = chunk_lines(["<i>" + "😀" * 3000 + "</i>"])  # one line over the limit
+    assert telegram_length(alone) <= MESSAGE_LIMIT and alone.endswith("😀…")
+
+
 # --- Excel and CSV ----------------------------------------------------------------------------
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import pytest
+from aiogram.utils.i18n import I18n
 
 from bot.telegram_text import (
     CALLBACK_ANSWER_LIMIT,
@@ -109,3 +114,44 @@ def test_truncate_without_room_for_the_ellipsis() -> None:
 def test_truncate_refuses_a_negative_limit() -> None:
     with pytest.raises(ValueError):
         truncate_utf16("abc", -1)
+
+
+# --- the bot's own texts -----------------------------------------------------------------
+
+
+def _callback_answer_msgids() -> set[str]:
+    """Every text the handlers pass to ``callback.answer`` (answerCallbackQuery)."""
+    root = Path(__file__).resolve().parent.parent / "handlers"
+    found: set[str] = set()
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "answer"
+                and node.args
+            ):
+                continue
+            receiver = node.func.value
+            is_callback = isinstance(receiver, ast.Name) and receiver.id == "callback"
+            if not (is_callback or any(k.arg == "show_alert" for k in node.keywords)):
+                continue
+            for inner in ast.walk(node.args[0]):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Name)
+                    and inner.func.id == "_"
+                    and isinstance(inner.args[0], ast.Constant)
+                ):
+                    found.add(inner.args[0].value)
+    return found
+
+
+def test_every_callback_answer_fits_telegrams_200_units_in_every_language(i18n: I18n) -> None:
+    msgids = _callback_answer_msgids()
+    assert len(msgids) > 10  # the scan found the handlers' answers
+    filler = "Ж" * 40  # a long status name, date or count in a placeholder
+    for msgid in sorted(msgids):
+        for locale in ("ru", "en"):
+            text = re.sub(r"\{\w*\}", filler, i18n.gettext(msgid, locale=locale))
+            assert utf16_length(text) <= CALLBACK_ANSWER_LIMIT, (locale, msgid)
