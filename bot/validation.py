@@ -185,13 +185,22 @@ def is_skip(text: str) -> bool:
     return text.strip().casefold() in SKIP_WORDS
 
 
+# The local part (before the @) as mail services hand them out: letters (any alphabet),
+# digits, "_", ".", "+", "-", starting with a letter, digit or "_". RFC 5322 allows much more
+# (``=cmd|'/ccalc'!A1@x.ru`` is valid), and such an address becomes a formula in Excel.
+_EMAIL_LOCAL = re.compile(r"\w[\w.+-]*")
+
+
 def parse_email(text: str) -> str:
-    """Syntactically valid e-mail (no DNS lookups), normalised; IDN allowed."""
+    """Syntactically valid e-mail (no DNS lookups), normalised; IDN allowed; the local part
+    limited to what real mailboxes use (see ``_EMAIL_LOCAL``)."""
     try:
         # strict: also enforce RFC 5321's 64-character limit before the @-sign.
         result = validate_email(text.strip(), check_deliverability=False, strict=True)
     except EmailNotValidError:
         raise Invalid("email") from None
+    if _EMAIL_LOCAL.fullmatch(result.local_part) is None:
+        raise Invalid("email")
     return result.normalized
 
 
