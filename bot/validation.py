@@ -185,15 +185,15 @@ def is_skip(text: str) -> bool:
     return text.strip().casefold() in SKIP_WORDS
 
 
-# The local part (before the @) as mail services hand them out: letters (any alphabet),
-# digits, "_", ".", "+", "-", starting with a letter, digit or "_". RFC 5322 allows much more
-# (``=cmd|'/ccalc'!A1@x.ru`` is valid), and such an address becomes a formula in Excel.
-_EMAIL_LOCAL = re.compile(r"\w[\w.+-]*")
+# The local part (before the @) must start with a letter (any alphabet), a digit or "_". RFC
+# 5322 lets it start with "=", "+", "-" and the like (``=cmd|'/ccalc'!A1@x.ru`` is valid),
+# which makes it a formula in Excel; no mail service hands out such an address.
+_EMAIL_LOCAL = re.compile(r"\w.*", re.DOTALL)
 
 
 def parse_email(text: str) -> str:
     """Syntactically valid e-mail (no DNS lookups), normalised; IDN allowed; the local part
-    limited to what real mailboxes use (see ``_EMAIL_LOCAL``)."""
+    starts with a letter, a digit or "_" (see ``_EMAIL_LOCAL``)."""
     try:
         # strict: also enforce RFC 5321's 64-character limit before the @-sign.
         result = validate_email(text.strip(), check_deliverability=False, strict=True)

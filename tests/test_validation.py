@@ -392,6 +392,7 @@ def test_foreign_phone_is_not_russian(text: str) -> None:
         ("user@ПРИМЕР.РФ", "user@пример.рф"),
         ("ivan_petrov-2008@yandex.ru", "ivan_petrov-2008@yandex.ru"),
         ("_ivanov@mail.ru", "_ivanov@mail.ru"),
+        ("tom&jerry@mail.ru", "tom&jerry@mail.ru"),  # odd inside, harmless: not at the start
     ],
 )
 def test_valid_email_is_normalised(text: str, expected: str) -> None:
@@ -423,8 +424,6 @@ def test_valid_email_is_normalised(text: str, expected: str) -> None:
         "+79131234567@x.ru",
         "-ivanov@mail.ru",
         "@SUM(1+1)@x.ru",
-        "iva=nov@mail.ru",
-        "ivanov!@mail.ru",
         '"=1+1"@mail.ru',
     ],
 )
