@@ -329,15 +329,25 @@ def parse_catalog(raw: bytes | str) -> tuple[Catalog | None, list[Problem]]:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             return None, [Problem("", f"the file is not UTF-8 text (byte {exc.start})")]
+    # tomllib parses nested arrays and tables by recursion: a file nested thousands deep
+    # exhausts the stack (RecursionError), and an integer of thousands of digits is refused
+    # by int() (ValueError). Either is one problem of the file, not a traceback.
+    too_deep = Problem("", "the file is nested too deeply to be a catalogue")
     try:
         data: dict[str, Any] = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         return None, [Problem("", f"TOML syntax error: {exc}")]
-    problems = _cross_checks(data)
+    except RecursionError:
+        return None, [too_deep]
+    except ValueError as exc:
+        return None, [Problem("", f"a TOML value cannot be read: {exc}")]
     try:
+        problems = _cross_checks(data)
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         return None, _pydantic_problems(exc) + problems
+    except RecursionError:
+        return None, [too_deep]
     return (None, problems) if problems else (catalog, [])
 
 

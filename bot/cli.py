@@ -8,7 +8,9 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import ValidationError
 
@@ -17,9 +19,16 @@ from bot.config import CommonSettings, Settings, describe_settings_error
 log = logging.getLogger("bot")
 
 
-def _setup_logging(level: str, form: str = "text") -> None:
-    """One line per event on stderr: text for people, JSON (LOG_FORMAT=json) for collectors."""
-    handler = logging.StreamHandler(sys.stderr)
+def log_handler(
+    form: str = "text", secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> logging.Handler:
+    """The bot's log handler: one line per event on ``stream`` (stderr), text for people or
+    JSON (LOG_FORMAT=json) for collectors; ``secrets`` (the bot token) are taken out of
+    every record, its traceback and extra fields included, before any formatter sees it."""
+    from bot.log_redaction import SecretFilter
+
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(SecretFilter(secrets))
     if form == "json":
         from pythonjsonlogger.json import JsonFormatter
 
@@ -31,7 +40,14 @@ def _setup_logging(level: str, form: str = "text") -> None:
         )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    return handler
+
+
+def _setup_logging(level: str, form: str = "text", secrets: Iterable[str] = ()) -> None:
+    """The root logger writes through :func:`log_handler` only."""
+    logging.basicConfig(level=level, handlers=[log_handler(form, secrets)], force=True)
+    # Warnings (a library's ResourceWarning may name an address) go through the same filter.
+    logging.captureWarnings(True)
     # aiosqlite logs every statement with its parameters at DEBUG: names, phones, e-mails.
     # Personal data never goes to the log, whatever LOG_LEVEL says.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
@@ -77,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
 def demo_command(host: str, port: int, open_browser: bool) -> int:
     """Needs no ``.env`` and no token: the demo builds its own settings."""
     from bot.demo import run_demo
+    from bot.demo.runtime import DEMO_TOKEN
 
-    _setup_logging("WARNING")
+    _setup_logging("WARNING", secrets=[DEMO_TOKEN])
     try:
         asyncio.run(run_demo(host, port, open_browser))
     except OSError as exc:
@@ -180,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(describe_settings_error(exc), file=sys.stderr)
         return 2
-    _setup_logging(settings.log_level, settings.log_format)
+    token = settings.bot_token.get_secret_value() if isinstance(settings, Settings) else ""
+    _setup_logging(settings.log_level, settings.log_format, [token])
     if args.command == "catalog":
         return asyncio.run(catalog_load(args.file, settings))
     if args.command == "backup":
@@ -198,4 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         pass
+    except Exception:
+        # Through the log, not Python's own report on stderr: the traceback may name an
+        # address with the token in it, and the log's filter takes it out.
+        log.exception("the bot stopped on an error")
+        return 1
     return 0

@@ -34,6 +34,7 @@ __all__ = [
     "GROUP_MAX",
     "HEADERS",
     "MAX_CSV_BYTES",
+    "MAX_LINES",
     "MAX_ROWS",
     "MAX_XLSX_UNPACKED_BYTES",
     "PLACE_MAX",
@@ -55,6 +56,9 @@ HEADERS = (
 )
 
 MAX_ROWS = 2000
+# Lines read at most, empty ones included: a sheet with a stray formatted cell far below the
+# data (400,000 empty rows in a 2 MB file) would otherwise be walked row by row.
+MAX_LINES = 10_000
 GROUP_MAX = 20
 PLACE_MAX = 200
 SUPERVISOR_MAX = 120
@@ -66,7 +70,6 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_XLSX_UNPACKED_BYTES = 30 * 1024 * 1024
 MAX_XLSX_MEMBERS = 1000
 MAX_XLSX_COLUMNS = 64  # columns further right are not read at all
-_SHEET_ROWS_MAX = 1_048_576  # Excel's limit: a sheet claiming more rows is broken
 
 
 def _header_key(text: str) -> str:
@@ -139,20 +142,23 @@ def parse_practicum_file(
     known_colleges: AbstractSet[str],
     known_specialties: AbstractSet[str],
     max_rows: int = MAX_ROWS,
+    max_lines: int = MAX_LINES,
 ) -> tuple[list[PracticumRow], list[RowProblem]]:
     """Parse and validate an uploaded practicum schedule.
 
     Returns ``(rows, problems)``; the rows are only meaningful when ``problems`` is empty.
-    Never raises on malformed input.
+    Never raises on malformed input. A file that goes on past ``max_lines`` lines (empty
+    ones count) is refused whole, read no further. CPU-bound, up to a second for the largest
+    file: call it through ``asyncio.to_thread``.
     """
-    if max_rows < 1:
-        raise ValueError("max_rows must be positive")
+    if max_rows < 1 or max_lines <= max_rows:
+        raise ValueError("max_rows must be positive and max_lines greater than max_rows")
     suffix = PurePath(filename).suffix.lower()
     try:
         if suffix == ".csv":
-            records = _read_csv(content, max_rows)
+            records = _read_csv(content, max_rows, max_lines)
         elif suffix == ".xlsx":
-            records = _read_xlsx(content, max_rows)
+            records = _read_xlsx(content, max_rows, max_lines)
         else:
             return [], [RowProblem(0, None, "unsupported file type: use CSV or XLSX")]
     except _Unreadable as error:
@@ -169,12 +175,19 @@ def _is_blank(cells: Sequence[object]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
-def _collect(rows: Iterable[tuple[int, Sequence[object]]], max_rows: int) -> list[Record]:
-    """Non-blank lines: the header, up to ``max_rows`` data rows and one more (if any)."""
+def _collect(
+    rows: Iterable[tuple[int, Sequence[object]]], max_rows: int, max_lines: int
+) -> list[Record]:
+    """Non-blank lines: the header, up to ``max_rows`` data rows and one more (if any); no
+    line past ``max_lines`` is read."""
     records: list[Record] = []
     for line, cells in rows:
-        if line > _SHEET_ROWS_MAX:
-            raise _Unreadable(f"too many lines (more than {_SHEET_ROWS_MAX})")
+        if line > max_lines:
+            raise _Unreadable(
+                f"the file goes on past line {max_lines} (empty lines count too); at most "
+                f"{max_rows} rows are imported at once: delete the empty rows below the data, "
+                "or split the file"
+            )
         if _is_blank(cells):
             continue
         records.append((line, tuple(cells)))
@@ -202,7 +215,7 @@ def _decode(content: bytes) -> str:
 _SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
 
 
-def _read_csv(content: bytes, max_rows: int) -> list[Record]:
+def _read_csv(content: bytes, max_rows: int, max_lines: int) -> list[Record]:
     if len(content) > MAX_CSV_BYTES:
         raise _Unreadable(f"the file is too large (max {MAX_CSV_BYTES // (1024 * 1024)} MB)")
     text = _decode(content)
@@ -234,10 +247,10 @@ def _read_csv(content: bytes, max_rows: int) -> list[Record]:
         except csv.Error as error:
             raise _Unreadable(f"malformed CSV: {error}", line=previous + 1) from None
 
-    return _collect(rows(), max_rows)
+    return _collect(rows(), max_rows, max_lines)
 
 
-def _read_xlsx(content: bytes, max_rows: int) -> list[Record]:
+def _read_xlsx(content: bytes, max_rows: int, max_lines: int) -> list[Record]:
     not_xlsx = "the file is not a valid XLSX workbook"
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -268,7 +281,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> list[Record]:
             if hasattr(sheet, "reset_dimensions"):
                 sheet.reset_dimensions()
             rows = sheet.iter_rows(min_row=1, max_col=MAX_XLSX_COLUMNS, values_only=True)
-            return _collect(enumerate(rows, start=1), max_rows)
+            return _collect(enumerate(rows, start=1), max_rows, max_lines)
         except _Unreadable:
             raise
         except Exception:

@@ -8,6 +8,7 @@ is CPU-bound: call them through ``asyncio.to_thread``.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,11 +22,13 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.applications import CHANNELS, STATUSES
+from bot.telegram_text import MESSAGE_LIMIT, plain_text, telegram_length, truncate_utf16
 from db.applications import RANKED_STATUSES
 from db.reports import ReportRow, Statistics
 
@@ -105,23 +108,48 @@ def rank(rows: Iterable[ReportRow], code: str) -> list[ReportRow]:
     )
 
 
-def chunk_lines(lines: Sequence[str], limit: int = 4096) -> list[str]:
-    """Lines joined into as few texts of at most ``limit`` characters as they fit in."""
+def chunk_lines(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """HTML lines joined into as few texts as they fit in, each at most ``limit`` long as
+    Telegram counts (UTF-16 units after the HTML is parsed; a tag never spans lines)."""
     chunks: list[str] = []
-    current = ""
+    current, used = "", 0
     for line in lines:
-        line = line[:limit]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        size = telegram_length(line)
+        if size > limit:  # one line alone too long: its plain text, cut
+            line = html.escape(truncate_utf16(plain_text(line), limit), quote=False)
+            size = telegram_length(line)
+        if current and used + 1 + size > limit:
             chunks.append(current)
-            candidate = line
-        current = candidate
+            current, used = "", 0
+        current, used = (f"{current}\n{line}", used + 1 + size) if current else (line, size)
     if current or not chunks:
         chunks.append(current)
     return chunks
 
 
 # --- Excel and CSV ----------------------------------------------------------------------------
+
+# A cell whose text starts with one of these is a formula to Excel and LibreOffice (a tab or
+# a carriage return is skipped and what follows is read; the full-width forms are turned
+# into the plain ones by some input methods). An applicant controls some of the exported
+# text, e.g. an e-mail like ``=cmd|'/ccalc'!A1@x.ru`` accepted before the check tightened.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would evaluate ``text`` typed or opened as a cell."""
+    return bool(text) and (text[0] in FORMULA_TRIGGERS or text.lstrip()[:1] in FORMULA_TRIGGERS)
+
+
+def _as_text(cell: Cell) -> None:
+    """Keep a text cell text. openpyxl stores a string that starts with ``=`` as a formula:
+    it is stored as a string instead, exactly as typed; and a cell that looks like a formula
+    gets Excel's quote prefix (the invisible apostrophe), so editing it does not turn it into
+    one either."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if looks_like_formula(cell.value):
+            cell.quotePrefix = True
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
@@ -178,10 +206,12 @@ def _write_table(
     ws.append([texts.headers[key] for key in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
+        _as_text(cell)
     widths = [len(texts.headers[key]) for key in columns]
     for record in records:
         ws.append([record[key] for key in columns])
         for i, cell in enumerate(ws[ws.max_row]):
+            _as_text(cell)
             if isinstance(cell.value, datetime):
                 cell.number_format = DATETIME_FORMAT
                 width = len(DATETIME_FORMAT)
@@ -231,6 +261,7 @@ def build_xlsx(
         note = ws.cell(row=1, column=len(RANK_COLUMNS) + 2)
         note.value = texts.budget_places.format(places=texts.unknown if places is None else places)
         note.font = Font(italic=True)
+        _as_text(note)
         ws.column_dimensions[note.column_letter].width = len(str(note.value)) + 2
         if places is None:
             continue
@@ -249,10 +280,11 @@ def build_xlsx(
 
 
 def build_csv(rows: Sequence[ReportRow], texts: ReportTexts, tz: tzinfo) -> bytes:
-    """Every application as CSV for a Russian Excel: UTF-8 with a BOM, ``;`` between fields."""
+    """Every application as CSV for a Russian Excel: UTF-8 with a BOM, ``;`` between fields.
+    A text field that a spreadsheet would take for a formula is neutralised (``_csv_safe``)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([texts.headers[key] for key in ALL_COLUMNS])
+    writer.writerow([_csv_safe(texts.headers[key]) for key in ALL_COLUMNS])
     for row in rows:
         values = _values(row, texts, tz)
         writer.writerow([_csv_text(values[key], texts) for key in ALL_COLUMNS])
@@ -266,7 +298,22 @@ def _csv_text(value: object, texts: ReportTexts) -> str:
         return value.strftime("%d.%m.%Y")
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", texts.decimal_separator)
-    return str(value)
+    return _csv_safe(str(value))
+
+
+def _csv_safe(text: str) -> str:
+    """A field Excel or LibreOffice would evaluate, led by an apostrophe.
+
+    A CSV has no cell types: the spreadsheet decides from the text, and ``=``, ``+``, ``-``,
+    ``@`` (after a tab or a carriage return too) make a formula, which may run commands
+    (``=cmd|'/c calc'!A1``). A leading apostrophe is what both read as "this is text", and
+    they show it, so the reader sees a visible mark and the exact value after it (OWASP's
+    advice for CSV injection). Dropping or changing the characters instead would falsify
+    the data; a leading space is trimmed by some importers and read as a formula again.
+    Phone numbers (``+7…``) get the mark too: opened bare, Excel turned them into numbers
+    and lost the plus. The Excel export needs no mark: its cells are typed as text.
+    """
+    return "'" + text if looks_like_formula(text) else text
 
 
 # --- the chart --------------------------------------------------------------------------------

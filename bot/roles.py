@@ -30,3 +30,13 @@ class Scope:
         """Whether an application choosing ``chosen`` specialties is visible to this member."""
         codes = self.specialty_codes(catalog)
         return codes is None or any(code in codes for code in chosen)
+
+    def sees_asker(self, catalog: Catalog, chosen: tuple[str, ...] | list[str] | None) -> bool:
+        """Whether a question is visible to this member, its asker's application choosing
+        ``chosen`` (None: the asker has no application; such questions are everyone's).
+        The rule of ``db.questions.visible_clause``."""
+        return chosen is None or self.sees(catalog, chosen)
+
+    def sees_college(self, college_id: str) -> bool:
+        """Whether this member sees the people of ``college_id`` (e.g. its students)."""
+        return self.college_id is None or self.college_id == college_id

@@ -185,13 +185,22 @@ def is_skip(text: str) -> bool:
     return text.strip().casefold() in SKIP_WORDS
 
 
+# The local part (before the @) must start with a letter (any alphabet), a digit or "_". RFC
+# 5322 lets it start with "=", "+", "-" and the like (``=cmd|'/ccalc'!A1@x.ru`` is valid),
+# which makes it a formula in Excel; no mail service hands out such an address.
+_EMAIL_LOCAL = re.compile(r"\w.*", re.DOTALL)
+
+
 def parse_email(text: str) -> str:
-    """Syntactically valid e-mail (no DNS lookups), normalised; IDN allowed."""
+    """Syntactically valid e-mail (no DNS lookups), normalised; IDN allowed; the local part
+    starts with a letter, a digit or "_" (see ``_EMAIL_LOCAL``)."""
     try:
         # strict: also enforce RFC 5321's 64-character limit before the @-sign.
         result = validate_email(text.strip(), check_deliverability=False, strict=True)
     except EmailNotValidError:
         raise Invalid("email") from None
+    if _EMAIL_LOCAL.fullmatch(result.local_part) is None:
+        raise Invalid("email")
     return result.normalized
 
 

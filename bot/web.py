@@ -102,12 +102,22 @@ def build_web_app(
     return app
 
 
+def _secret_given(request: web.Request) -> bytes:
+    """The secret header as the bytes that came: compared as bytes, a value that is not
+    UTF-8 (aiohttp keeps such bytes as lone surrogates, which ``str.encode`` refuses) is just
+    a wrong secret, answered 401 like any other."""
+    wanted = SECRET_HEADER.lower().encode()
+    for name, value in request.raw_headers:
+        if name.lower() == wanted:
+            return value
+    return b""
+
+
 def _webhook_handler(
     parts: Parts, dp: Dispatcher, bot: Bot, secret: str
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def webhook(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        if not hmac.compare_digest(_secret_given(request), secret.encode()):
             log.warning("webhook request without the right secret token from %s", request.remote)
             return web.Response(status=401, text="unauthorized")
         try:

@@ -7,7 +7,7 @@ goes with the person's data when they delete it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -164,17 +164,53 @@ class QuestionRepository:
         )
         return [_answer(r) for r in rows]
 
-    async def unanswered(self, limit: int = 20) -> list[Question]:
-        """Questions nobody has answered yet, the oldest first."""
+    async def unanswered(
+        self, limit: int = 20, codes: Collection[str] | None = None
+    ) -> list[Question]:
+        """Questions nobody has answered yet, the oldest first; ``codes`` limits them to what
+        a college's staff see (:func:`visible_clause`)."""
+        where, params = visible_clause(codes)
         rows = await self.db.fetchall(
-            "SELECT * FROM questions WHERE answered_at IS NULL ORDER BY id LIMIT ?", (limit,)
+            f"SELECT * FROM questions q WHERE answered_at IS NULL {where} ORDER BY id LIMIT ?",
+            (*params, limit),
         )
         return [_question(r) for r in rows]
 
-    async def count_unanswered(self) -> int:
+    async def count_unanswered(self, codes: Collection[str] | None = None) -> int:
+        where, params = visible_clause(codes)
         return int(
-            await self.db.fetchval("SELECT count(*) FROM questions WHERE answered_at IS NULL")
+            await self.db.fetchval(
+                f"SELECT count(*) FROM questions q WHERE answered_at IS NULL {where}", params
+            )
         )
+
+    async def undelivered(
+        self, limit: int = 20, codes: Collection[str] | None = None
+    ) -> list[Question]:
+        """Answered questions whose latest answer the sender finally failed to deliver
+        (``failed``, or ``blocked``: the asker blocked the bot), the oldest first."""
+        where, params = visible_clause(codes)
+        rows = await self.db.fetchall(
+            f"""
+            SELECT q.* FROM questions q
+            JOIN outbox o ON o.dedup_key = 'answer:' || (
+                SELECT max(qa.id) FROM question_answers qa WHERE qa.question_id = q.id)
+            WHERE q.answered_at IS NOT NULL AND o.status IN ('failed', 'blocked') {where}
+            ORDER BY q.id LIMIT ?
+            """,
+            (*params, limit),
+        )
+        return [_question(r) for r in rows]
+
+    async def deliveries(self, question_id: int) -> dict[int, str]:
+        """The outbox status of each answer's delivery to the asker, by answer id:
+        ``pending``, ``sent``, ``failed``, ``blocked`` or ``dropped`` (no entry: unknown)."""
+        rows = await self.db.fetchall(
+            "SELECT qa.id, o.status FROM question_answers qa "
+            "JOIN outbox o ON o.dedup_key = 'answer:' || qa.id WHERE qa.question_id = ?",
+            (question_id,),
+        )
+        return {int(r["id"]): str(r["status"]) for r in rows}
 
     async def open_count(self, user_id: int) -> int:
         """How many of a user's questions are still unanswered."""
@@ -184,3 +220,30 @@ class QuestionRepository:
                 (user_id,),
             )
         )
+
+
+def visible_clause(codes: Collection[str] | None) -> tuple[str, tuple[object, ...]]:
+    """SQL limiting questions ``q`` to those the staff of a college see (``codes``: its
+    specialties; None: every college).
+
+    A question from someone with an application is the business of the colleges that
+    application chooses (the asker's latest one, as the question card shows it); a question
+    from someone without one is everyone's. So staff of one college never see another
+    college's applicant, and every question is seen by someone: staff of every college see
+    them all.
+    """
+    if codes is None:
+        return "", ()
+    ordered = sorted(codes)
+    marks = ",".join("?" * len(ordered))
+    chosen = (
+        " OR EXISTS (SELECT 1 FROM application_choices v WHERE v.application_id = ("
+        "SELECT a.id FROM applications a WHERE a.user_id = q.user_id "
+        f"ORDER BY a.campaign_year DESC LIMIT 1) AND v.specialty_code IN ({marks}))"
+        if ordered
+        else ""
+    )
+    return (
+        f" AND (NOT EXISTS (SELECT 1 FROM applications a WHERE a.user_id = q.user_id){chosen})",
+        tuple(ordered),
+    )

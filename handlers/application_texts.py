@@ -11,7 +11,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.applications import Position
 from bot.catalog import Catalog
-from bot.telegram_text import telegram_length
+from bot.telegram_text import telegram_length, truncate_utf16, utf16_length
 from db.applications import StatusChange
 from handlers.ui import current_language, fmt_date, fmt_phone, fmt_score, h
 
@@ -144,8 +144,8 @@ def history_lines(history: Sequence[StatusChange], tz: Any, room: int) -> list[s
     for index in range(len(history) - 1, max(len(history) - HISTORY_SHOWN, 0) - 1, -1):
         change = history[index]
         comment = change.comment
-        if comment and index < len(history) - 1 and len(comment) > OLD_COMMENT_SHOWN:
-            comment = comment[: OLD_COMMENT_SHOWN - 1] + "…"
+        if comment and index < len(history) - 1 and utf16_length(comment) > OLD_COMMENT_SHOWN:
+            comment = truncate_utf16(comment, OLD_COMMENT_SHOWN - 1) + "…"
         line = history_line(change.status, change.changed_at, tz, comment)
         room -= telegram_length(line) + 1
         if room < 0 and picked:

@@ -23,6 +23,7 @@ from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.roles import Scope
+from bot.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.broadcasts import Broadcast, BroadcastRepository, Progress
 from db.staff import StaffRepository
 from db.users import UserRepository
@@ -207,11 +208,13 @@ def get_router() -> Router:
         if message.text and message.text.startswith("/"):
             await message.answer(_("Send the text of the broadcast, or /cancel."))
             return
-        if message.photo:
-            text = message.html_text if message.caption else ""
-            await state.set_data({"text": text, "photo": message.photo[-1].file_id})
-        else:
-            await state.set_data({"text": message.html_text, "photo": None})
+        text = message.html_text if message.text or message.caption else ""
+        problem = too_long(text, photo=bool(message.photo))
+        if problem is not None:
+            await message.answer(problem)
+            return
+        photo = message.photo[-1].file_id if message.photo else None
+        await state.set_data({"text": text, "photo": photo})
         await state.set_state(BroadcastForm.segment)
         await message.answer(_("Who should receive it?"), reply_markup=kinds_keyboard(scope))
 
@@ -222,6 +225,24 @@ def get_router() -> Router:
         )
 
     return router
+
+
+def too_long(html_text: str, *, photo: bool) -> str | None:
+    """Why Telegram would refuse the broadcast, or None. A Premium user may write a caption
+    longer than a bot may send (1024 units), and the limits count UTF-16 units after the
+    HTML is parsed: checked here, before anyone is told it is on its way."""
+    length = telegram_length(html_text)
+    if photo and length > CAPTION_LIMIT:
+        return _(
+            "The caption is too long: {count} characters, at most {limit}. Shorten it and "
+            "send the photo again, or /cancel."
+        ).format(count=length, limit=CAPTION_LIMIT)
+    if length > MESSAGE_LIMIT:
+        return _(
+            "The message is too long: {count} characters, at most {limit}. Shorten it and "
+            "send it again, or /cancel."
+        ).format(count=length, limit=MESSAGE_LIMIT)
+    return None
 
 
 async def values_screen(
@@ -353,7 +374,8 @@ async def confirm(
         f"№{broadcast_id} {segment.kind}:{segment.value} → {len(people)}",
         clock.now(),
     )
-    await callback.answer(_("Sending."))
+    # Queued, not sent: the progress message below reports each delivery as it happens.
+    await callback.answer(_("Queued for delivery."))
     broadcast = await repo.get(broadcast_id)
     assert broadcast is not None
     progress = await repo.progress(broadcast_id)

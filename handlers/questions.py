@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,11 +23,20 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.roles import Scope
+from bot.telegram_text import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    telegram_length,
+    truncate_utf16,
+    utf16_length,
+)
 from db.applications import ApplicationRepository
 from db.questions import Answer, Question, QuestionRepository
 from db.reminders import ReminderRepository
@@ -43,12 +51,15 @@ from handlers.ui import current_language, h, home_button_row, main_menu_keyboard
 
 log = logging.getLogger(__name__)
 
+# Lengths in UTF-16 units, as Telegram counts them (an emoji is two): a question with the
+# asker's context, and an answer with its heading and the question's preview, stay well
+# within a message's 4096.
 QUESTION_MAX = 2000
 ANSWER_MAX = 3000
 MAX_OPEN = 5  # unanswered questions one person may have at once
 LIST_SIZE = 20
 PREVIEW = 60
-CAPTION_MAX = 1000  # Telegram allows 1024 characters; a margin for how it counts them
+CARD_ANSWER_PREVIEW = 500  # an answer on the question's card; the asker got it whole
 # The relay starts with the tag: a reply to it names the question, in any language.
 TAG = re.compile(r"#Q(\d+)\b")
 
@@ -66,9 +77,7 @@ def tag(question_id: int) -> str:
 
 
 def preview(question: Question, length: int = PREVIEW) -> str:
-    text = " ".join(question.text.split())
-    if len(text) > length:
-        text = text[: length - 1] + "…"
+    text = truncate_utf16(" ".join(question.text.split()), length)
     mark = {"photo": "📷", "document": "📎"}.get(question.content_type)
     return f"{mark} {text}".strip() if mark else text
 
@@ -80,21 +89,29 @@ async def asker_lines(
     applications: ApplicationRepository,
     reminders: ReminderRepository,
     catalog: Catalog,
+    scope: Scope | None = None,
 ) -> list[str]:
-    """Who asks: what the staff need to answer well, and no more than the bot already has."""
+    """Who asks: what the staff need to answer well, and no more than the bot already has.
+
+    With ``scope`` (a staff member's), only what that member may see: the application if
+    it chooses one of their college's specialties, the student registration if it is at
+    their college. Without it, everything: the staff chat and administrators see all.
+    """
     lines = [_("Telegram user id: {id}").format(id=user_id)]
     user = await users.get(user_id)
     if user is not None:
         lines.append(_("Language: {language}").format(language=user.language))
     application = await applications.for_user(user_id)
-    if application is not None:
+    if application is not None and (
+        scope is None or scope.sees(catalog, application.data.specialties)
+    ):
         lines.append(
             _("Application {number}: {status}").format(
                 number=application.number, status=status_label(application.status)
             )
         )
     student = await reminders.student(user_id)
-    if student is not None:
+    if student is not None and (scope is None or scope.sees_college(student.college_id)):
         college = catalog.college(student.college_id)
         name = college.short_name.get(current_language()) if college else student.college_id
         lines.append(
@@ -105,12 +122,12 @@ async def asker_lines(
     return lines
 
 
-def question_text(question: Question, context: list[str], limit: int | None = None) -> str:
-    """The question as the staff see it, tag first. With ``limit`` (a caption), the
-    question's text is shortened until the whole fits."""
-    body = question.text
-    while True:
-        text = "\n".join(
+def question_text(question: Question, context: list[str], limit: int = MESSAGE_LIMIT) -> str:
+    """The question as the staff see it, tag first; the question's text is shortened until
+    the whole fits in ``limit`` (UTF-16 units after entity parsing, as Telegram counts)."""
+
+    def render(body: str) -> str:
+        return "\n".join(
             [
                 tag(question.id)
                 + " · "
@@ -121,14 +138,13 @@ def question_text(question: Question, context: list[str], limit: int | None = No
                 *context,
             ]
         )
-        over = 0 if limit is None else _plain_length(text) - limit
-        if over <= 0 or not body:
-            return text
-        body = body[: max(0, len(body) - over - 1)] + "…" if len(body) > over + 1 else ""
 
-
-def _plain_length(html_text: str) -> int:
-    return len(unescape(re.sub(r"<[^>]*>", "", html_text)))
+    text = render(question.text)
+    over = telegram_length(text) - limit
+    if over <= 0 or not question.text:
+        return text
+    # The escaped body counts as the body itself: the rest of the text is fixed.
+    return render(truncate_utf16(question.text, max(0, utf16_length(question.text) - over)))
 
 
 def answer_button(question_id: int) -> InlineKeyboardMarkup:
@@ -141,12 +157,12 @@ def relay_call(chat_id: int, question: Question, context: list[str]) -> Telegram
     """The relay of a question to a staff chat: the file with the question as its caption."""
     markup = answer_button(question.id)
     if question.content_type == "photo" and question.file_id:
-        caption = question_text(question, context, CAPTION_MAX)
+        caption = question_text(question, context, CAPTION_LIMIT)
         return SendPhoto(
             chat_id=chat_id, photo=question.file_id, caption=caption, reply_markup=markup
         )
     if question.content_type == "document" and question.file_id:
-        caption = question_text(question, context, CAPTION_MAX)
+        caption = question_text(question, context, CAPTION_LIMIT)
         return SendDocument(
             chat_id=chat_id, document=question.file_id, caption=caption, reply_markup=markup
         )
@@ -195,11 +211,14 @@ def too_many_text() -> str:
 
 
 async def unanswered_screen(
-    questions: QuestionRepository, tz: ZoneInfo
+    questions: QuestionRepository, tz: ZoneInfo, scope: Scope, catalog: Catalog
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The staff panel's list of unanswered questions, the oldest first."""
-    total = await questions.count_unanswered()
-    items = await questions.unanswered(LIST_SIZE)
+    """The staff panel's list of unanswered questions, the oldest first, then the answered
+    ones whose answer could not be delivered; only what the member's scope covers."""
+    codes = scope.specialty_codes(catalog)
+    total = await questions.count_unanswered(codes)
+    items = await questions.unanswered(LIST_SIZE, codes)
+    undelivered = await questions.undelivered(LIST_SIZE, codes)
     lines = [_("<b>Unanswered questions: {count}</b>").format(count=total)]
     if items:
         lines.append(_("The oldest first:"))
@@ -212,6 +231,13 @@ async def unanswered_screen(
         builder.button(
             text=f"№{question.id}", callback_data=QuestionCb(action="open", id=question.id)
         )
+    if undelivered:
+        lines += ["", _("⚠️ <b>Answers that did not reach the asker:</b>")]
+        for question in undelivered:
+            lines.append(f"№{question.id} · {h(preview(question))}")
+            builder.button(
+                text=f"⚠️ №{question.id}", callback_data=QuestionCb(action="open", id=question.id)
+            )
     builder.adjust(4)
     builder.row(
         InlineKeyboardButton(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel").pack())
@@ -225,6 +251,32 @@ def card_keyboard(question: Question) -> InlineKeyboardMarkup:
     builder.button(text=_("⬅️ Questions"), callback_data=QuestionCb(action="list"))
     builder.adjust(1)
     return builder.as_markup()
+
+
+def delivery_label(status: str | None) -> str:
+    """What became of an answer's delivery (the outbox row's status), for its card."""
+    if status == "pending":
+        return _("⏳ Not delivered yet: waiting to be sent.")
+    if status == "sent":
+        return _("📬 Delivered to the asker.")
+    if status == "blocked":
+        return _("🚫 Not delivered: the asker has blocked the bot.")
+    if status == "failed":
+        return _("⚠️ Not delivered: Telegram did not accept it. Try answering again.")
+    return ""
+
+
+async def visible_question(
+    question_id: int, scope: Scope, questions: QuestionRepository, deps: dict[str, Any]
+) -> Question | None:
+    """The question if it exists and ``scope`` covers its asker (``Scope.sees_asker``)."""
+    question = await questions.get(question_id)
+    if question is None:
+        return None
+    applications: ApplicationRepository = deps["applications"]
+    application = await applications.for_user(question.user_id)
+    chosen = None if application is None else application.data.specialties
+    return question if scope.sees_asker(deps["catalog"], chosen) else None
 
 
 # --- replies to a relay ------------------------------------------------------------------
@@ -247,29 +299,54 @@ def answer_problem(text: str) -> str | None:
     """Why a staff member's text cannot be sent as an answer, or None."""
     if not text or text.startswith("/"):
         return _("Type the answer as text, or /cancel.")
-    if len(text) > ANSWER_MAX:
+    if utf16_length(text) > ANSWER_MAX:
         return _("The answer is too long: {count} characters, at most {limit}.").format(
-            count=len(text), limit=ANSWER_MAX
+            count=utf16_length(text), limit=ANSWER_MAX
         )
     return None
 
 
 async def send_answer(
-    message: Message, question_id: int, text: str, questions: QuestionRepository, clock: Clock
+    message: Message, question_id: int, text: str, scope: Scope, deps: dict[str, Any]
 ) -> None:
-    """Store the answer, queue it for the asker, confirm to the staff member."""
+    """Store the answer and queue it for the asker; tell the staff member just that.
+
+    The answer goes out through the outbox, so the confirmation says it is queued, not that
+    it arrived; the question's card shows what became of it (delivered, blocked, failed).
+    """
+    questions: QuestionRepository = deps["questions"]
+    clock: Clock = deps["clock"]
+    question = await visible_question(question_id, scope, questions, deps)
+    if question is None:
+        exists = await questions.get(question_id) is not None
+        await message.reply(_("No access.") if exists else _("This question no longer exists."))
+        return
     staff_id = message.from_user.id if message.from_user else message.chat.id
     answer = await questions.answer(question_id, staff_id, text, clock.now())
     if answer is None:
         await message.reply(_("This question no longer exists."))
         return
-    done = _("✅ The answer to question №{number} is sent to the asker.").format(number=question_id)
+    lines = [
+        _(
+            "✅ The answer to question №{number} is saved and queued: it goes out to the "
+            "asker now. The question's card shows whether it was delivered."
+        ).format(number=question_id)
+    ]
+    users: UserRepository = deps["users"]
+    asker = await users.get(question.user_id)
+    if asker is not None and asker.unreachable:
+        lines.append(_("⚠️ The asker has blocked the bot: the answer will probably not reach them."))
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📨 Question №{number}").format(number=question_id),
+        callback_data=QuestionCb(action="open", id=question_id),
+    )
     if message.chat.type == "private":
-        builder = InlineKeyboardBuilder()
         builder.button(text=_("❓ Unanswered questions"), callback_data=QuestionCb(action="list"))
-        await message.answer(done, reply_markup=builder.as_markup())
+        builder.adjust(1)
+        await message.answer("\n\n".join(lines), reply_markup=builder.as_markup())
     else:
-        await message.reply(done)
+        await message.reply("\n\n".join(lines), reply_markup=builder.as_markup())
 
 
 async def leave(state: FSMContext) -> None:
@@ -351,10 +428,10 @@ def get_router() -> Router:
         question_id: int,
         settings: Settings,
         staff: StaffRepository,
-        questions: QuestionRepository,
-        clock: Clock,
+        **deps: Any,
     ) -> None:
-        if await scope_of(message.chat.id, settings, staff) is None:
+        scope = await scope_of(message.chat.id, settings, staff)
+        if scope is None:
             await message.answer(_("No access."))
             return
         text = (message.text or "").strip()
@@ -362,7 +439,7 @@ def get_router() -> Router:
         if problem is not None:
             await message.answer(problem)
             return
-        await send_answer(message, question_id, text, questions, clock)
+        await send_answer(message, question_id, text, scope, deps)
 
     # The asker's question (after the replies: a reply to a relay is an answer) -------------
 
@@ -372,10 +449,10 @@ def get_router() -> Router:
         if not text or text.startswith("/"):
             await message.answer(_("Type your question as a message, or /cancel."))
             return
-        if len(text) > QUESTION_MAX:
+        if utf16_length(text) > QUESTION_MAX:
             await message.answer(
                 _("The question is too long: {count} characters, at most {limit}.").format(
-                    count=len(text), limit=QUESTION_MAX
+                    count=utf16_length(text), limit=QUESTION_MAX
                 )
             )
             return
@@ -384,13 +461,13 @@ def get_router() -> Router:
     @router.message(StateFilter(QuestionForm.question), F.photo)
     async def photo(message: Message, state: FSMContext, **deps: Any) -> None:
         assert message.photo
-        caption = (message.caption or "").strip()[:QUESTION_MAX]
+        caption = truncate_utf16((message.caption or "").strip(), QUESTION_MAX)
         await submit(message, state, deps, "photo", caption, message.photo[-1].file_id)
 
     @router.message(StateFilter(QuestionForm.question), F.document)
     async def document(message: Message, state: FSMContext, **deps: Any) -> None:
         assert message.document
-        caption = (message.caption or "").strip()[:QUESTION_MAX]
+        caption = truncate_utf16((message.caption or "").strip(), QUESTION_MAX)
         await submit(message, state, deps, "document", caption, message.document.file_id)
 
     @router.message(StateFilter(QuestionForm.question))
@@ -414,23 +491,39 @@ def get_router() -> Router:
         **deps: Any,
     ) -> None:
         user_id = callback.from_user.id
-        if await scope_of(user_id, settings, staff) is None:
+        scope = await scope_of(user_id, settings, staff)
+        if scope is None:
             await callback.answer(_("No access."), show_alert=True)
             return
         if callback_data.action == "list":
-            await show(callback, *await unanswered_screen(questions, settings.tz))
+            await show(
+                callback, *await unanswered_screen(questions, settings.tz, scope, deps["catalog"])
+            )
             await callback.answer()
             return
-        question = await questions.get(callback_data.id)
+        question = await visible_question(callback_data.id, scope, questions, deps)
         if question is None:
-            await callback.answer(_("This question no longer exists."), show_alert=True)
+            exists = await questions.get(callback_data.id) is not None
+            await callback.answer(
+                _("No access.") if exists else _("This question no longer exists."),
+                show_alert=True,
+            )
             return
         if callback_data.action == "open":
-            await show(
-                callback,
-                await card_text(question, questions, deps, settings.tz),
-                card_keyboard(question),
-            )
+            text = await card_text(question, questions, deps, settings.tz, scope)
+            in_private = callback.message is not None and callback.message.chat.type == "private"
+            if in_private:
+                await show(callback, text, card_keyboard(question))
+            else:  # pressed under a confirmation in the group: the card comes privately
+                try:
+                    await bot.send_message(user_id, text, reply_markup=card_keyboard(question))
+                except (TelegramForbiddenError, TelegramBadRequest):
+                    await callback.answer(
+                        _("Open a private chat with the bot first, or reply to the question "
+                          "message."),
+                        show_alert=True,
+                    )  # fmt: skip
+                    return
             await callback.answer()
             if question.file_id:  # the file itself, tagged: a reply to it answers too
                 await bot(relay_call(user_id, question, []))
@@ -462,10 +555,10 @@ def get_router() -> Router:
         state: FSMContext,
         settings: Settings,
         staff: StaffRepository,
-        questions: QuestionRepository,
-        clock: Clock,
+        **deps: Any,
     ) -> None:
-        if await scope_of(message.chat.id, settings, staff) is None:
+        scope = await scope_of(message.chat.id, settings, staff)
+        if scope is None:
             await leave(state)
             await message.answer(_("No access."))
             return
@@ -476,7 +569,7 @@ def get_router() -> Router:
             return
         question_id = int((await state.get_data()).get("answer_question_id") or 0)
         await leave(state)
-        await send_answer(message, question_id, text, questions, clock)
+        await send_answer(message, question_id, text, scope, deps)
 
     @router.message(StateFilter(QuestionForm.answer))
     async def answer_needs_text(message: Message) -> None:
@@ -486,22 +579,56 @@ def get_router() -> Router:
 
 
 async def card_text(
-    question: Question, questions: QuestionRepository, deps: dict[str, Any], tz: ZoneInfo
+    question: Question,
+    questions: QuestionRepository,
+    deps: dict[str, Any],
+    tz: ZoneInfo,
+    scope: Scope | None = None,
 ) -> str:
-    """A question opened from the panel: the whole text, the asker, the answers so far."""
+    """A question opened from the panel: the text, the asker (what ``scope`` may see), the
+    answers so far and what became of each one's delivery. The newest answers come first in
+    the room a message has; older ones give way, and the question's text is shortened last."""
     context = await asker_lines(
         question.user_id,
         users=deps["users"],
         applications=deps["applications"],
         reminders=deps["reminders"],
         catalog=deps["catalog"],
+        scope=scope,
     )
     asked = question.asked_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
-    lines = [question_text(question, [_("Asked: {when}").format(when=asked), *context])]
+    deliveries = await questions.deliveries(question.id)
+    blocks = []
     for answer in await questions.answers(question.id):
         when = answer.answered_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
-        lines += ["", _("✅ Answered {when}: {text}").format(when=when, text=h(answer.text))]
-    return "\n".join(lines)
+        text = h(truncate_utf16(answer.text, CARD_ANSWER_PREVIEW))
+        block = _("✅ Answered {when}: {text}").format(when=when, text=text)
+        status = delivery_label(deliveries.get(answer.id))
+        blocks.append(f"{block}\n{status}" if status else block)
+    shown: list[str] = []
+    room = MESSAGE_LIMIT // 2
+    for block in reversed(blocks):
+        room -= telegram_length(block) + 2
+        if room < 0 and shown:
+            break
+        shown.insert(0, block)
+    hidden = len(blocks) - len(shown)
+    if hidden:
+        shown.insert(
+            0,
+            ngettext(
+                "({count} earlier answer is not shown)",
+                "({count} earlier answers are not shown)",
+                hidden,
+            ).format(count=hidden),
+        )
+    tail_text = "".join("\n\n" + block for block in shown)
+    head = question_text(
+        question,
+        [_("Asked: {when}").format(when=asked), *context],
+        MESSAGE_LIMIT - telegram_length(tail_text),
+    )
+    return head + tail_text
 
 
 def get_group_router() -> Router:
@@ -516,17 +643,17 @@ def get_group_router() -> Router:
         question_id: int,
         settings: Settings,
         staff: StaffRepository,
-        questions: QuestionRepository,
-        clock: Clock,
+        **deps: Any,
     ) -> None:
         user = message.from_user
-        if user is None or user.is_bot or await scope_of(user.id, settings, staff) is None:
+        scope = None if user is None or user.is_bot else await scope_of(user.id, settings, staff)
+        if scope is None:
             return
         text = (message.text or "").strip()
         problem = answer_problem(text)
         if problem is not None:
             await message.reply(problem)
             return
-        await send_answer(message, question_id, text, questions, clock)
+        await send_answer(message, question_id, text, scope, deps)
 
     return router

@@ -22,7 +22,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
 from bot.roles import Scope
-from bot.telegram_text import MESSAGE_LIMIT, telegram_length
+from bot.telegram_text import MESSAGE_LIMIT, telegram_length, utf16_length
 from db.applications import Application, ApplicationRepository, Notice
 from db.questions import QuestionRepository
 from db.staff import StaffRepository
@@ -39,7 +39,7 @@ from handlers.ui import current_language, h, show
 QUEUE_SIZE = 10
 DOCUMENTS_PAGE = 10  # files sent for one press of «📎 Documents»
 SEARCH_LIMIT = 20
-COMMENT_MAX = 500
+COMMENT_MAX = 500  # UTF-16 units, as Telegram counts them (an emoji is two)
 # Review actions: the status each one sets (flags set no status).
 STATUS_ACTIONS = {"accept": "accepted", "correct": "needs_correction", "reject": "rejected",
                   "enroll": "enrolled"}  # fmt: skip
@@ -146,8 +146,13 @@ async def panel(
     return "\n".join(lines), builder.as_markup()
 
 
-def card_text(application: Application, catalog: Catalog, settings: Settings) -> str:
-    lines = [
+def card_text(
+    application: Application, catalog: Catalog, settings: Settings, reserve: int = 0
+) -> str:
+    """The application card; with a long history (comments up to COMMENT_MAX each) the
+    oldest changes give way, so the card fits in one message with ``reserve`` units to
+    spare for a line before it."""
+    head = [
         _("<b>Application {number}</b>").format(number=application.number),
         _("Status: <b>{status}</b>").format(status=status_label(application.status)),
         _("Original certificate: {value}").format(
@@ -163,10 +168,9 @@ def card_text(application: Application, catalog: Catalog, settings: Settings) ->
         "",
         _("<b>History</b>"),
     ]
-    # Room for «Done: …» put before the card after a comment.
-    room = MESSAGE_LIMIT - telegram_length("\n".join(lines)) - 100
-    lines += history_lines(application.history, settings.tz, room)
-    return "\n".join(lines)
+    # Room for a line put before the card (e.g. «Done: …» after a comment).
+    room = MESSAGE_LIMIT - telegram_length("\n".join(head)) - max(reserve, 100)
+    return "\n".join([*head, *history_lines(application.history, settings.tz, room)])
 
 
 def card_keyboard(application: Application) -> InlineKeyboardMarkup:
@@ -216,7 +220,8 @@ def get_router() -> Router:
         scope = await member_or_deny(message, settings, staff)
         if scope is None:
             return
-        text, markup = await panel(scope, staff, catalog, clock, await questions.count_unanswered())
+        unanswered = await questions.count_unanswered(scope.specialty_codes(catalog))
+        text, markup = await panel(scope, staff, catalog, clock, unanswered)
         await message.answer(text, reply_markup=markup)
 
     @router.callback_query(StaffCb.filter())
@@ -237,7 +242,7 @@ def get_router() -> Router:
         clock: Clock = deps["clock"]
         action = callback_data.action
         if action == "panel":
-            unanswered = await deps["questions"].count_unanswered()
+            unanswered = await deps["questions"].count_unanswered(scope.specialty_codes(catalog))
             await show(callback, *await panel(scope, staff, catalog, clock, unanswered))
             await callback.answer()
             return
@@ -376,6 +381,13 @@ def get_router() -> Router:
         if text.startswith("/") or not text:
             await message.answer(_("Type the comment as text, or /cancel."))
             return
+        if utf16_length(text) > COMMENT_MAX:
+            # Refused, not cut: the applicant must read what the staff member wrote.
+            await message.answer(
+                _("The comment is too long: {count} characters, at most {limit}. Make it "
+                  "shorter, or /cancel.").format(count=utf16_length(text), limit=COMMENT_MAX)
+            )  # fmt: skip
+            return
         data = await state.get_data()
         applications: ApplicationRepository = deps["applications"]
         application = await applications.get(int(data.get("application_id") or 0))
@@ -387,14 +399,14 @@ def get_router() -> Router:
             await message.answer(_("No access."))
             return
         status = STATUS_ACTIONS[data["staff_action"]]
-        await apply_status(message.chat.id, application, status, text[:COMMENT_MAX], deps)
+        await apply_status(message.chat.id, application, status, text, deps)
         fresh = await applications.get(application.id)
         assert fresh is not None
+        done = _("Done: {status}.").format(status=status_label(status)) + "\n\n"
         await message.answer(
-            _("Done: {status}.").format(status=status_label(status)) + "\n\n"
-            + card_text(fresh, deps["catalog"], settings),
+            done + card_text(fresh, deps["catalog"], settings, telegram_length(done)),
             reply_markup=card_keyboard(fresh),
-        )  # fmt: skip
+        )
 
     @router.message(StateFilter(StaffForm.comment))
     async def comment_needs_text(message: Message) -> None:

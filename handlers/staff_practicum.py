@@ -7,6 +7,7 @@ will widen this.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from html import escape
 
@@ -68,7 +69,10 @@ def get_router() -> Router:
         reminder_service: ReminderService,
         clock: Clock,
     ) -> None:
-        rows, problems = parse_practicum_file(
+        # In a worker thread: reading a workbook is CPU-bound and would stop every other
+        # update meanwhile (the reading itself is bounded: MAX_LINES).
+        rows, problems = await asyncio.to_thread(
+            parse_practicum_file,
             filename,
             content,
             known_colleges={c.id for c in catalog.colleges},

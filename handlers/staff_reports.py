@@ -33,6 +33,7 @@ from bot.reports import (
     render_chart,
 )
 from bot.roles import Scope
+from bot.telegram_text import MESSAGE_LIMIT, telegram_length
 from db.applications import ApplicationRepository, RankingEntry
 from db.reports import Statistics
 from db.staff import StaffRepository
@@ -40,7 +41,6 @@ from handlers.application_texts import status_label
 from handlers.staff import StaffCb, scope_of
 from handlers.ui import current_language, fmt_date, fmt_score, h, show
 
-MESSAGE_LIMIT = 4096
 RANKING_MESSAGES = 5  # a longer ranking list is cut: the whole one is in the Excel file
 STATS_DAYS = 14  # days listed in the statistics text; the chart shows every day
 
@@ -192,7 +192,7 @@ def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingE
     else:
         lines.append(_("No applications yet."))
     note = _("… the list is cut here: the whole list is in the Excel file.")
-    chunks = chunk_lines(lines, MESSAGE_LIMIT - len(note) - 1)
+    chunks = chunk_lines(lines, MESSAGE_LIMIT - telegram_length(note) - 1)
     if len(chunks) > RANKING_MESSAGES:
         chunks = chunks[:RANKING_MESSAGES]
         chunks[-1] += "\n" + note

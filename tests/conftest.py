@@ -21,6 +21,19 @@ from tests.recording import RecordingSession
 TOKEN = "123456:TEST-token"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """pytest's own log capture (``caplog``, the logs shown with a failure, ``--log-file``)
+    hides the token as the bot's log does: the same filter on each of its handlers."""
+    from bot.log_redaction import SecretFilter
+
+    plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+    redact = SecretFilter([TOKEN])
+    for name in ("caplog_handler", "report_handler", "log_cli_handler", "log_file_handler"):
+        handler = getattr(plugin, name, None)
+        if handler is not None:
+            handler.addFilter(redact)
+
+
 class FixedClock(Clock):
     """A clock the test sets; dates are in the cluster's zone like the real one."""
 

@@ -199,3 +199,34 @@ async def test_the_default_is_loaded_only_once(db: Database) -> None:
     service = CatalogService(CatalogRepository(db))
     assert await service.ensure_loaded() is False  # prepare_database already did
     assert await db.fetchval("SELECT count(*) FROM catalog_versions") == 1
+
+
+DEEP_ARRAYS = "a = " + "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(
+    ("command", "content", "problem"),
+    [
+        ("check", DEEP_ARRAYS, "nested too deeply"),
+        ("check", "a = " + "{ b = " * 3000 + "1" + " }" * 3000, "nested too deeply"),
+        ("check", "a = 1" + "0" * 5000, "cannot be read"),  # more digits than int() takes
+        ("load", DEEP_ARRAYS, "nested too deeply"),
+    ],
+)
+def test_a_pathological_file_is_one_problem_line_not_a_traceback(
+    tmp_path: Path, command: str, content: str, problem: str
+) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(content, "utf-8")
+    result = run_cli("catalog", command, str(path), cwd=tmp_path, env_db=tmp_path / "db.sqlite3")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith(f"{path}: ") and problem in line
+    assert not (tmp_path / "db.sqlite3").exists()  # a bad file changes nothing
+
+
+def test_parse_catalog_survives_any_nesting() -> None:
+    for depth in (10, 100, 300, 1000, 100_000):
+        catalog, problems = parse_catalog("a = " + "[" * depth + "]" * depth)
+        assert catalog is None and problems  # a problem, never an exception

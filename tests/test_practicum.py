@@ -3,10 +3,13 @@ in-process, opt-out, quiet hours and late delivery."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiogram import Bot, Dispatcher
 
 from bot.reminder_service import ReminderService
@@ -186,3 +189,34 @@ async def test_remind_me_on_a_card_plans_the_opening_reminder(
     english_user.session.clear()
     await sender_of(dp).drain(bot)
     assert "Admission opens tomorrow" in english_user.session.of("sendMessage")[0]["text"]
+
+
+async def test_a_file_is_parsed_in_a_worker_thread_while_the_bot_goes_on(
+    dp: Dispatcher, bot: Bot, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a workbook takes CPU time: meanwhile other updates must be served. The parser
+    is replaced by one that waits for a coroutine of the event loop to run: on the loop's
+    own thread it would wait in vain (and say so), in a worker thread it sees it run."""
+    import handlers.staff_practicum as module
+
+    real = module.parse_practicum_file
+    loop = asyncio.get_running_loop()
+    seen: dict[str, object] = {}
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        seen["thread"] = threading.current_thread()
+        others_ran = threading.Event()
+
+        async def another_update() -> None:
+            others_ran.set()
+
+        asyncio.run_coroutine_threadsafe(another_update(), loop)
+        seen["loop_went_on"] = others_ran.wait(timeout=10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "parse_practicum_file", parse)
+    admin = UserClient(dp, bot, user_id=1, language_code="en")
+    [done] = await admin.send(f"/practicum_add {LINE}")
+    assert "Imported practicum periods: 1" in done["text"]
+    assert seen["thread"] is not threading.main_thread()
+    assert seen["loop_went_on"] is True

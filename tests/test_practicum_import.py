@@ -12,6 +12,8 @@ import pytest
 
 from bot.practicum_import import (
     HEADERS,
+    MAX_LINES,
+    MAX_ROWS,
     MAX_XLSX_UNPACKED_BYTES,
     PLACE_MAX,
     SUPERVISOR_MAX,
@@ -317,14 +319,21 @@ def test_xlsx_first_worksheet_is_used() -> None:
     assert rows == [EXPECTED_1]
 
 
-def test_xlsx_lying_dimension_and_far_away_row_do_not_hang() -> None:
+def with_far_row(content: bytes, row: int, text: str = " ") -> bytes:
+    """The workbook with one more cell far below: every row in between is empty."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    far_row = f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+    sheet = sheet.replace(b"</sheetData>", far_row.encode() + b"</sheetData>")
+    return rewrite_zip(content, {"xl/worksheets/sheet1.xml": sheet})
+
+
+def test_xlsx_lying_dimension_does_not_hang() -> None:
     content = xlsx_bytes([GOOD])
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml")
     assert b'<dimension ref="A1:H2" />' in sheet
     sheet = sheet.replace(b'<dimension ref="A1:H2" />', b'<dimension ref="A1:XFD1048576" />')
-    far_row = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t> </t></is></c></row>'
-    sheet = sheet.replace(b"</sheetData>", far_row + b"</sheetData>")
 
     rows, problems = parse_practicum_file(
         "practicum.xlsx", rewrite_zip(content, {"xl/worksheets/sheet1.xml": sheet}), **KNOWN
@@ -334,18 +343,36 @@ def test_xlsx_lying_dimension_and_far_away_row_do_not_hang() -> None:
     assert rows == [EXPECTED_1]
 
 
-def test_xlsx_row_beyond_excel_limit_is_a_problem() -> None:
-    content = xlsx_bytes([GOOD])
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        sheet = archive.read("xl/worksheets/sheet1.xml")
-    far_row = b'<row r="99999999"><c r="A99999999" t="inlineStr"><is><t>x</t></is></c></row>'
-    sheet = sheet.replace(b"</sheetData>", far_row + b"</sheetData>")
+TOO_LONG = RowProblem(
+    0,
+    None,
+    f"the file goes on past line {MAX_LINES} (empty lines count too); at most {MAX_ROWS} rows "
+    "are imported at once: delete the empty rows below the data, or split the file",
+)
 
-    problems = problems_of(
-        "practicum.xlsx", rewrite_zip(content, {"xl/worksheets/sheet1.xml": sheet})
-    )
 
-    assert problems == [RowProblem(0, None, "too many lines (more than 1048576)")]
+@pytest.mark.parametrize("row", [400_000, 1_048_576, 99_999_999])
+def test_xlsx_with_a_cell_far_below_the_data_is_refused_without_reading_down_to_it(
+    row: int,
+) -> None:
+    """A stray cell (even a blank one) at row 400,000: the rows in between are empty, and
+    reading them one by one is what held the bot; reading stops at MAX_LINES."""
+    content = with_far_row(xlsx_bytes([GOOD]), row)
+
+    assert parse_practicum_file("practicum.xlsx", content, **KNOWN) == ([], [TOO_LONG])
+
+
+def test_a_csv_with_too_many_lines_is_refused_even_if_they_are_empty() -> None:
+    content = csv_bytes([GOOD]) + b"\r\n" * MAX_LINES
+
+    assert parse_practicum_file("practicum.csv", content, **KNOWN) == ([], [TOO_LONG])
+
+
+def test_empty_lines_up_to_the_bound_are_fine() -> None:
+    content = with_far_row(xlsx_bytes([GOOD]), MAX_LINES)
+    assert parse_practicum_file("practicum.xlsx", content, **KNOWN) == ([EXPECTED_1], [])
+    content = csv_bytes([GOOD]) + b"\r\n" * (MAX_LINES - 3)
+    assert parse_practicum_file("practicum.csv", content, **KNOWN) == ([EXPECTED_1], [])
 
 
 def test_openpyxl_warnings_on_odd_workbooks_do_not_escape() -> None:

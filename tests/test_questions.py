@@ -14,8 +14,10 @@ from aiogram.utils.i18n import I18n
 
 from bot.app import build_dispatcher
 from bot.config import Settings
+from bot.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.database import Database
-from handlers.questions import QuestionCb
+from db.questions import QuestionRepository
+from handlers.questions import ANSWER_MAX, QUESTION_MAX, QuestionCb
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
 from tests.test_application import fill_form, submit
@@ -101,7 +103,7 @@ async def test_a_question_reaches_the_staff_and_the_answer_reaches_the_asker(
     [typing] = await admin.click("✍️ Answer", relay)
     assert "Question №1: type the answer" in typing["text"]
     [done] = await admin.send("С 20 июня, <с 9:00>.")
-    assert "answer to question №1 is sent" in done["text"]
+    assert "answer to question №1 is saved and queued" in done["text"]
 
     [delivered] = await relayed(dp, bot, chat_id=1002)
     assert "Answer of the admission committee to your question №1" in delivered["text"]
@@ -138,7 +140,7 @@ async def test_a_reply_in_the_admission_group_reaches_the_asker(
 
     [confirmation] = await reply_to(admin, relay, "Да, форма 086/у.", chat=GROUP)
     assert confirmation["chat_id"] == GROUP_ID
-    assert "answer to question №1 is sent" in confirmation["text"]
+    assert "answer to question №1 is saved and queued" in confirmation["text"]
     [delivered] = await relayed(group_dp, bot, chat_id=1002)
     assert "question №1" in delivered["text"] and "086/у" in delivered["text"]
 
@@ -166,7 +168,7 @@ async def test_answer_pressed_in_the_group_is_typed_in_the_private_chat(
     assert len(bot.session.calls) - before == 2  # the prompt and the callback's answer
     assert prompt["chat_id"] == 1 and "Question №1: type the answer" in prompt["text"]
     [done] = await admin.send("Нет, только очное.")
-    assert "answer to question №1 is sent" in done["text"]
+    assert "answer to question №1 is saved and queued" in done["text"]
     [delivered] = await relayed(group_dp, bot, chat_id=1002)
     assert "только очное" in delivered["text"]
 
@@ -379,3 +381,214 @@ async def test_anyone_can_delete_their_data_by_command(
     await english_user.click("Yes, delete everything", confirm)
     assert await db.fetchval("SELECT count(*) FROM questions") == 0
     assert await db.fetchval("SELECT count(*) FROM users WHERE id = 1002") == 0
+
+
+# --- lengths as Telegram counts them ---------------------------------------------------------
+
+
+async def test_an_emoji_answer_over_the_limit_in_utf16_units_is_refused(
+    english_user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    await ask(english_user, "Вопрос")
+    [relay] = await relayed(dp, bot, chat_id=1)
+    # 3000 characters for Python, 6000 units for Telegram: its message would be refused.
+    [refusal] = await reply_to(admin, relay, "😀" * ANSWER_MAX)
+    assert f"too long: {2 * ANSWER_MAX} characters, at most {ANSWER_MAX}" in refusal["text"]
+    assert await db.fetchval("SELECT count(*) FROM question_answers") == 0
+    await reply_to(admin, relay, "👍" * (ANSWER_MAX // 2))  # just fits
+    [delivered] = await relayed(dp, bot, chat_id=1002)
+    assert telegram_length(delivered["text"]) <= MESSAGE_LIMIT
+
+
+async def test_an_emoji_question_over_the_limit_in_utf16_units_is_refused(
+    english_user: UserClient, db: Database
+) -> None:
+    await ask(english_user)
+    [hint] = await english_user.send("😀" * QUESTION_MAX)
+    assert f"too long: {2 * QUESTION_MAX} characters" in hint["text"]
+    assert await db.fetchval("SELECT count(*) FROM questions") == 0
+
+
+async def test_an_emoji_caption_is_shortened_to_telegrams_caption_limit(
+    english_user: UserClient, dp: Dispatcher, bot: Bot
+) -> None:
+    await ask(english_user)
+    document = {"file_id": "doc-emoji", "file_unique_id": "u-emoji", "file_name": "a.pdf"}
+    message = english_user._message(document=document, caption="😀" * 1000)
+    await english_user._act({"message": message})
+    [relay] = await relayed(dp, bot, chat_id=1)
+    assert telegram_length(relay["caption"]) <= CAPTION_LIMIT
+    assert relay["caption"].startswith("#Q1 · ") and "😀…" in relay["caption"]
+    relay["caption"].encode("utf-16-le")  # no half of an emoji left behind
+
+
+async def test_a_stored_question_too_long_for_a_message_is_relayed_shortened(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    # Written before lengths were counted in UTF-16 units (2000 emoji are 4000 units, and
+    # the asker's context comes on top), or by any other path: the relay still fits.
+    questions = QuestionRepository(db)
+    await questions.ask(1002, "text", "😀" * 2048, None, clock.now(), [1], max_open=5)
+    [relay] = await relayed(dp, bot, chat_id=1)
+    assert telegram_length(relay["text"]) <= MESSAGE_LIMIT
+    # The admin has not chosen a language: they read Russian, the default.
+    assert relay["text"].startswith("#Q1 · ") and relay["text"].endswith("Telegram: 1002")
+
+
+# --- delivery is reported as it is -----------------------------------------------------------
+
+
+async def test_the_staff_are_told_the_answer_is_queued_and_then_what_became_of_it(
+    english_user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot
+) -> None:
+    await admin.send("/start")
+    await ask(english_user, "Первый вопрос")
+    [relay] = await relayed(dp, bot, chat_id=1)
+    [done] = await reply_to(admin, relay, "Ответ")
+    assert "queued" in done["text"] and "is sent to the asker" not in done["text"]
+    [card] = await admin.click("📨 Question №1", done)
+    assert "Not delivered yet: waiting to be sent." in card["text"]
+
+    await relayed(dp, bot, chat_id=1002)
+    [card] = await admin.click("📨 Question №1", done)
+    assert "Delivered to the asker." in card["text"]
+
+    # The asker blocks the bot: the next answer is refused by Telegram with 403.
+    await reply_to(admin, relay, "Ещё ответ")
+    bot.session.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")  # type: ignore[attr-defined]
+    await relayed(dp, bot, chat_id=1002)
+    [card] = await admin.click("📨 Question №1", done)
+    assert "Delivered to the asker." in card["text"]  # the first answer
+    assert "Not delivered: the asker has blocked the bot." in card["text"]
+    [screen] = await admin.click_data(QuestionCb(action="list").pack(), card)
+    assert "Unanswered questions: 0" in screen["text"]
+    assert "did not reach the asker" in screen["text"] and "⚠️ №1" in labels(screen)
+
+    # Answering someone known to have blocked the bot says so at once.
+    [done] = await reply_to(admin, relay, "И ещё")
+    assert "has blocked the bot" in done["text"]
+
+
+async def test_a_failed_delivery_shows_on_the_card(
+    english_user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot
+) -> None:
+    await admin.send("/start")
+    await ask(english_user, "Вопрос")
+    [relay] = await relayed(dp, bot, chat_id=1)
+    [done] = await reply_to(admin, relay, "Ответ")
+    bot.session.fail_next("sendMessage", 400, "Bad Request: message is too long")  # type: ignore[attr-defined]
+    await relayed(dp, bot, chat_id=1002)
+    [card] = await admin.click("📨 Question №1", done)
+    assert "Not delivered: Telegram did not accept it." in card["text"]
+
+
+async def test_the_question_card_fits_a_message_whatever_the_answers(
+    english_user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot
+) -> None:
+    await admin.send("/start")
+    await ask(english_user, "😀" * (QUESTION_MAX // 2))
+    [relay] = await relayed(dp, bot, chat_id=1)
+    for n in range(5):
+        [done] = await reply_to(admin, relay, f"{n} " + "👍" * (ANSWER_MAX // 2 - 2))
+    [card] = await admin.click("📨 Question №1", done)
+    assert telegram_length(card["text"]) <= MESSAGE_LIMIT
+    assert card["text"].startswith("#Q1 · ") and "earlier answers are not shown" in card["text"]
+    assert "4 👍" in card["text"]  # the newest answer is on the card
+
+
+# --- college scope ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def three_askers(dp: Dispatcher, bot: Bot, db: Database) -> None:
+    """#Q1 from an applicant of ntpts (22.02.08), #Q2 from an applicant of a specialty no
+    college of the scope teaches (21.02.18), #Q3 from a student of taimyr without an
+    application."""
+    from tests.test_staff_tools import apply, person
+
+    ntpts_applicant, other_applicant = person(dp, bot, 3001), person(dp, bot, 3002)
+    await apply(ntpts_applicant, "Иванова Анна Сергеевна")
+    await apply(other_applicant, "Петров Пётр Петрович", "21.02.18 · Mineral processing")
+    await db.execute(
+        "INSERT INTO students (user_id, college_id, specialty_code, group_name, registered_at) "
+        "VALUES (3003, 'taimyr', '13.02.07', 'ЭС-25-1', '2026-11-01T00:00:00+00:00')"
+    )
+    await ask(ntpts_applicant, "Вопрос абитуриента НТПТиС")
+    await ask(other_applicant, "Вопрос абитуриента другой специальности")
+    await ask(person(dp, bot, 3003), "Вопрос студента")
+
+
+async def test_staff_of_one_college_see_only_questions_of_its_applicants_and_of_anyone(
+    dp: Dispatcher, bot: Bot, admin: UserClient, three_askers: None
+) -> None:
+    from tests.test_staff_tools import join, person
+
+    ntpts = person(dp, bot, 2001)
+    await join(admin, ntpts, "Norilsk Technical School")
+    [panel] = await ntpts.send("/staff")
+    assert "❓ Questions (2)" in labels(panel)
+    [screen] = await ntpts.click("❓ Questions (2)", panel)
+    assert "Unanswered questions: 2" in screen["text"]
+    assert labels(screen) == ["№1", "№3", "⬅️ Panel"]
+    assert "другой специальности" not in screen["text"]
+
+    [card] = await ntpts.click("№1", screen)
+    assert "Application М-2027-0001: submitted" in card["text"]
+    [card] = await ntpts.click_data(QuestionCb(action="open", id=3).pack(), card)
+    assert "Вопрос студента" in card["text"]
+    assert "Student" not in card["text"] and "ЭС-25-1" not in card["text"]  # taimyr's student
+
+    # Staff of every college see everything, the student included.
+    [panel] = await admin.send("/staff")
+    assert "❓ Questions (3)" in labels(panel)
+    [card] = await admin.click_data(QuestionCb(action="open", id=3).pack(), panel)
+    assert "ЭС-25-1" in card["text"]
+    [card] = await admin.click_data(QuestionCb(action="open", id=2).pack(), card)
+    assert "Application М-2027-0002: submitted" in card["text"]
+
+
+@pytest.mark.parametrize("action", ["open", "answer"])
+async def test_a_question_of_another_colleges_applicant_is_refused(
+    dp: Dispatcher, bot: Bot, admin: UserClient, three_askers: None, db: Database, action: str
+) -> None:
+    from tests.test_staff_tools import join, person
+
+    ntpts = person(dp, bot, 2001)
+    await join(admin, ntpts, "Norilsk Technical School")
+    [panel] = await ntpts.send("/staff")
+    replies = await ntpts.click_data(QuestionCb(action=action, id=2).pack(), panel)
+    assert replies == [] and ntpts.answers()[-1]["text"] == "No access."
+    sent = [m for m in ntpts.session.of("sendMessage") if m["chat_id"] == 2001]
+    assert not any("М-2027-0002" in m["text"] or "Question №2" in m["text"] for m in sent)
+
+
+async def test_an_answer_to_another_colleges_applicant_is_refused(
+    dp: Dispatcher, bot: Bot, admin: UserClient, three_askers: None, db: Database
+) -> None:
+    from tests.test_staff_tools import join, person
+
+    ntpts = person(dp, bot, 2001)
+    await join(admin, ntpts, "Norilsk Technical School")
+    # A relay of #Q2 forwarded to them: a reply to it must not answer it.
+    relay = {"message_id": 1, "text": "#Q2 · ❓ Question №2"}
+    [refusal] = await reply_to(ntpts, relay, "Ответ не своего колледжа")
+    assert refusal["text"] == "No access."
+    assert await db.fetchval("SELECT count(*) FROM question_answers") == 0
+
+
+async def test_the_card_asked_for_in_the_group_comes_privately(
+    group_dp: Dispatcher, bot: Bot
+) -> None:
+    asker = UserClient(group_dp, bot, user_id=1002, language_code="en")
+    admin_in_group = UserClient(group_dp, bot, user_id=1, language_code="en")
+    admin_in_group.chat = GROUP
+    await ask(asker, "Нужна ли медсправка?")
+    [relay] = await relayed(group_dp, bot, chat_id=GROUP_ID)
+    [confirmation] = await reply_to(admin_in_group, relay, "Да.", chat=GROUP)
+    assert "queued" in confirmation["text"]
+    await admin_in_group.click("📨 Question №1", confirmation)
+    [card] = bot.session.of("sendMessage")[-1:]  # type: ignore[attr-defined]
+    assert card["chat_id"] == 1 and card["text"].startswith("#Q1 · ")
+    assert "Not delivered yet" in card["text"]
+    edits = bot.session.of("editMessageText")  # type: ignore[attr-defined]
+    assert not [e for e in edits if e["chat_id"] == GROUP_ID]  # the group is left as it was

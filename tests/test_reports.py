@@ -22,6 +22,7 @@ from bot.reports import (
     ChartLabels,
     SpecialtyInfo,
     chunk_lines,
+    looks_like_formula,
     rank,
     render_chart,
     sheet_title,
@@ -230,6 +231,20 @@ def test_chunk_lines_keeps_every_line_in_order_under_the_limit() -> None:
     assert chunk_lines([], 100) == [""]
 
 
+def test_chunk_lines_counts_as_telegram_does() -> None:
+    from bot.telegram_text import MESSAGE_LIMIT, telegram_length
+
+    # 101 characters for Python, 201 units for Telegram (a specialty named with emoji).
+    lines = [f"<b>{i % 10}</b>" + "🔥" * 100 for i in range(40)]
+    chunks = chunk_lines(lines)
+    assert all(telegram_length(c) <= MESSAGE_LIMIT for c in chunks) and len(chunks) == 2
+    assert "\n".join(chunks).splitlines() == lines
+    # Tags and entities do not count: 2000 of "&lt;" are 2000 units, not 8000.
+    assert chunk_lines(["&lt;" * 2000, "&lt;" * 2000]) == ["&lt;" * 2000 + "\n" + "&lt;" * 2000]
+    [alone] = chunk_lines(["<i>" + "😀" * 3000 + "</i>"])  # one line over the limit
+    assert telegram_length(alone) <= MESSAGE_LIMIT and alone.endswith("😀…")
+
+
 # --- Excel and CSV ----------------------------------------------------------------------------
 
 
@@ -328,6 +343,64 @@ async def test_the_csv_file_parses_back_for_a_russian_excel(
     assert table[0]["Submitted"] == "20.11.2026 12:00"  # 05:00 UTC is noon in Norilsk
     assert table[0]["Date of birth"] == "05.03.2008"
     assert (table[1]["Priority 1"], table[1]["Original certificate"]) == (ORE, "yes")
+
+
+FORMULA = "=cmd|'/ccalc'!A1@x.ru"  # accepted as an e-mail before the check tightened
+
+
+@pytest.fixture
+async def formulas(db: Database) -> None:
+    """An application whose texts a spreadsheet would run as formulas, stored before the
+    e-mail check tightened (or by any other path)."""
+    await add(db, 301, "4.50")
+    await db.execute(
+        "UPDATE applications SET email = ?, full_name = ? WHERE user_id = 301",
+        (FORMULA, '\t=HYPERLINK("http://x.ru";"Анна")'),
+    )
+
+
+async def test_excel_cells_that_look_like_formulas_are_plain_text(
+    admin: UserClient, formulas: None
+) -> None:
+    book = await workbook_of(admin)
+    sheet = book["All applications"]
+    cells = {str(h.value): c for h, c in zip(sheet[1], sheet[2], strict=True)}
+    for column, text in (
+        ("E-mail", FORMULA),
+        ("Full name", '\t=HYPERLINK("http://x.ru";"Анна")'),
+        ("Phone", "+79131234567"),
+    ):
+        cell = cells[column]
+        assert (cell.data_type, cell.value) == ("s", text), column  # stored as typed, as text
+        assert cell.quotePrefix, column  # and stays text when edited in Excel
+    assert cells["Average score"].data_type == "n"  # numbers stay numbers
+    assert cells["Submitted"].is_date
+    assert not cells["Status"].quotePrefix  # only what looks like a formula is marked
+
+
+async def test_csv_fields_that_look_like_formulas_are_led_by_an_apostrophe(
+    admin: UserClient, formulas: None
+) -> None:
+    document = await exported(admin, "📄 CSV")
+    header, row = list(csv.reader(io.StringIO(document.data.decode("utf-8-sig")), delimiter=";"))
+    fields = dict(zip(header, row, strict=True))
+    assert fields["E-mail"] == "'" + FORMULA
+    assert fields["Full name"] == '\'\t=HYPERLINK("http://x.ru";"Анна")'
+    assert fields["Phone"] == "'+79131234567"
+    assert fields["Application"] == "М-2027-0001" and fields["Average score"] == "4.50"
+    assert not any(looks_like_formula(field) for field in row)
+
+
+@pytest.mark.parametrize(
+    ("text", "formula"),
+    [
+        ("=1+1", True), ("+7913", True), ("-2", True), ("@SUM(A1)", True), ("\t=1", True),
+        ("\r=1", True), ("  =1", True), ("＝1+1", True), ("ivanov@mail.ru", False),
+        ("Иванова Анна", False), ("", False), ("4,50", False), ("'=1", False),
+    ],
+)  # fmt: skip
+def test_what_looks_like_a_formula(text: str, formula: bool) -> None:
+    assert looks_like_formula(text) is formula
 
 
 # --- statistics -------------------------------------------------------------------------------

@@ -162,3 +162,40 @@ async def test_staff_get_the_documents_of_an_application(
     captions = [c["caption"] for c in admin.session.of("sendPhoto")]
     assert captions[0].startswith("М-2027-0001 · ")
     assert len(captions) == 3
+
+
+async def test_a_comment_over_the_limit_in_utf16_units_is_refused_not_cut(
+    applied: UserClient, admin: UserClient, db: Database
+) -> None:
+    from handlers.staff import COMMENT_MAX
+
+    card = await open_card(admin)
+    await admin.click("✏️ Ask to correct", card)
+    # Fewer characters than the limit for Python, twice as many units for Telegram.
+    [refusal] = await admin.send("📄" * (COMMENT_MAX // 2 + 1))
+    assert f"too long: {COMMENT_MAX + 2} characters, at most {COMMENT_MAX}" in refusal["text"]
+    assert await db.fetchval("SELECT status FROM applications") == "submitted"
+    [card] = await admin.send("📄" * (COMMENT_MAX // 2))  # the dialogue goes on: fits
+    assert "Status: <b>needs correction</b>" in card["text"]
+    comment = await db.fetchval("SELECT comment FROM status_history ORDER BY id DESC LIMIT 1")
+    assert comment == "📄" * (COMMENT_MAX // 2)
+
+
+async def test_the_card_of_a_long_history_fits_one_message(
+    applied: UserClient, admin: UserClient, db: Database
+) -> None:
+    from bot.telegram_text import MESSAGE_LIMIT, telegram_length
+
+    for n in range(12):
+        await db.execute(
+            "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment) "
+            "VALUES (1, 'needs_correction', ?, 1, ?)",
+            (f"2026-11-{n + 10:02d}T05:00:00+00:00", f"{n:02d} " + "📄" * 249),
+        )
+    card = await open_card(admin)
+    assert telegram_length(card["text"]) <= MESSAGE_LIMIT
+    assert "earlier changes" in card["text"]
+    assert "11 📄" in card["text"] and "00 📄" not in card["text"]  # the newest are shown
+    [_prompt] = await admin.click("✏️ Ask to correct", card)
+    [card] = await admin.send("📄" * 250)
+    assert telegram_length(card["text"]) <= MESSAGE_LIMIT and card["text"].startswith("Done")

@@ -403,3 +403,27 @@ async def test_a_broadcast_confirmed_at_night_waits_for_the_morning(
     sent = [c for c in admin.session.calls if c.params.get("chat_id") == 3001]
     assert [c for c in sent if "open doors" in c.params.get("text", "")]
     assert await monitor.tick(bot) == 1
+
+
+async def test_a_broadcast_caption_over_telegrams_limit_is_refused_before_anything_is_sent(
+    admin: UserClient,
+) -> None:
+    [panel] = await admin.send("/staff")
+    await admin.click("📣 Broadcast", panel)
+    photo = [{"file_id": "photo-long", "file_unique_id": "u-long", "width": 90, "height": 90}]
+    # A Premium user may write 4096 characters under a photo; a bot may send 1024 units.
+    caption = "День открытых дверей 🎓" * 50  # 1100 characters, 1150 units
+    message = admin._message(photo=photo, caption=caption)
+    [refusal] = await admin._act({"message": message})
+    assert "The caption is too long: 1150 characters, at most 1024" in refusal["text"]
+    [kinds] = await admin.send("Short text")  # the dialogue goes on
+    assert "Who should receive it?" in kinds["text"]
+
+
+async def test_a_broadcast_confirmation_says_queued_not_sent(
+    admin: UserClient, population: None
+) -> None:
+    kinds = await start_broadcast(admin)
+    replies = await choose(admin, kinds, "🎓 Applicants of a specialty", "22.02.08 Metallurgy")
+    await admin.click("✅ Send to 1", replies[-1])
+    assert admin.answers()[-1]["text"] == "Queued for delivery."

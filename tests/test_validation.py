@@ -390,6 +390,9 @@ def test_foreign_phone_is_not_russian(text: str) -> None:
         ("user@пример.рф", "user@пример.рф"),
         ("почта@пример.рф", "почта@пример.рф"),
         ("user@ПРИМЕР.РФ", "user@пример.рф"),
+        ("ivan_petrov-2008@yandex.ru", "ivan_petrov-2008@yandex.ru"),
+        ("_ivanov@mail.ru", "_ivanov@mail.ru"),
+        ("tom&jerry@mail.ru", "tom&jerry@mail.ru"),  # odd inside, harmless: not at the start
     ],
 )
 def test_valid_email_is_normalised(text: str, expected: str) -> None:
@@ -416,6 +419,12 @@ def test_valid_email_is_normalised(text: str, expected: str) -> None:
         "a" * 65 + "@mail.ru",
         "-",
         "нет",
+        # Valid for RFC 5322, a formula for Excel, and no mailbox anyone is given:
+        "=cmd|'/ccalc'!A1@x.ru",
+        "+79131234567@x.ru",
+        "-ivanov@mail.ru",
+        "@SUM(1+1)@x.ru",
+        '"=1+1"@mail.ru',
     ],
 )
 def test_invalid_email_is_rejected(text: str) -> None:

@@ -192,3 +192,47 @@ async def test_health_names_what_is_wrong(db: Database) -> None:
     await db.close()
     status, report = await health_of(db)
     assert status == 503 and report["problems"][0].startswith("database unreachable")
+
+
+# --- the secret check, in process ---------------------------------------------------------
+
+
+async def raw_post(client: TestClient, secret_header: bytes) -> int:
+    """A POST whose secret header is raw bytes (aiohttp's client only sends text), and the
+    status of the answer."""
+    assert client.port is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    person = {"id": 5, "is_bot": False, "first_name": "Аня"}
+    message = {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "from": person}
+    body = json.dumps({"update_id": 1, "message": {**message, "text": "/start"}}).encode()
+    writer.write(
+        b"POST /telegram/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        b"Content-Type: application/json\r\nX-Telegram-Bot-Api-Secret-Token: " + secret_header
+        + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )  # fmt: skip
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"\xff\xfe\xfd", SECRET.encode()[:-1] + b"\xd0", b"\xe9t\xe9", SECRET.encode() + b"\x80"],
+)
+async def test_a_secret_header_that_is_not_utf8_is_refused_with_401(
+    db: Database, dp: Any, bot: Any, header: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    parts = Parts(
+        meta=MetaRepository(db),
+        metrics=Metrics(),
+        clock=StoppedClock(ZoneInfo(Settings.model_fields["timezone"].default)),
+        scheduler_running=lambda: True,
+        sender_running=lambda: True,
+    )
+    app = build_web_app(parts, dp=dp, bot=bot, webhook_path="/telegram/webhook", secret=SECRET)
+    async with TestClient(TestServer(app)) as client:
+        assert await raw_post(client, header) == 401
+        assert await raw_post(client, SECRET.encode()) == 200  # the right one still works
+    assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
