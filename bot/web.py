@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 
 from bot.clock import Clock
+from bot.leader import LeaderElection
 from bot.metrics import Metrics
 from db.meta import MetaRepository
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OVERDUE_LIMIT = timedelta(minutes=30)
 DB_TIMEOUT = 5.0
+REDIS_TIMEOUT = 2.0
 
 
 @dataclass
@@ -42,6 +44,9 @@ class Parts:
     clock: Clock
     scheduler_running: Callable[[], bool | None]  # None: not this process's job (standby)
     sender_running: Callable[[], bool | None]
+    # With REDIS_URL: the leader election, which tells whether Redis answers and how long no
+    # process has led (a standby process is healthy only while some process leads).
+    election: LeaderElection | None = None
 
 
 async def health(parts: Parts) -> tuple[bool, dict[str, object]]:
@@ -57,6 +62,8 @@ async def health(parts: Parts) -> tuple[bool, dict[str, object]]:
         report[name] = "standby" if running is None else running
         if running is False:
             problems.append(f"{name} not running")
+    if parts.election is not None:
+        problems += await _leadership(parts.election, report)
     if report["database"]:
         now = parts.clock.now()
         by_status = await parts.meta.outbox_by_status()
@@ -74,6 +81,23 @@ async def health(parts: Parts) -> tuple[bool, dict[str, object]]:
     if problems:
         report["problems"] = problems
     return not problems, report
+
+
+async def _leadership(election: LeaderElection, report: dict[str, object]) -> list[str]:
+    """Redis must answer and some process must lead: else every worker stands by and nobody
+    sends reminders or notices."""
+    problems = []
+    try:
+        report["redis"] = await asyncio.wait_for(election.probe(), REDIS_TIMEOUT)
+    except TimeoutError:
+        report["redis"] = False
+    if not report["redis"]:
+        problems.append("redis unreachable")
+    leaderless = election.leaderless_seconds()
+    report["leaderless_seconds"] = round(leaderless)
+    if leaderless > election.lock.ttl_seconds:
+        problems.append(f"no process has led for {round(leaderless)} s")
+    return problems
 
 
 def build_web_app(
