@@ -1,8 +1,12 @@
 """The bot's HTTP server: the Telegram webhook (when WEBHOOK_URL is set), /healthz, /metrics.
 
-The webhook answers 200 only after the update was processed: if processing fails, Telegram
-gets a 500 and delivers the update again. An update already processed (Telegram sent it again
-because our 200 was lost) is answered 200 and not processed twice.
+The webhook answers 200 only after the update was processed, so a crash before that loses
+nothing: Telegram delivers the update again. A handler that fails does not make a 500: the
+error handler (``handlers/errors.py``) logs it with the update's id, counts it in
+``bot_handler_errors_total`` and apologises to the user, and the update counts as processed
+(redelivering it would fail again). Only a failure the error handler cannot deal with answers
+500. An update already processed (Telegram sent it again because our 200 was lost) is answered
+200 and not processed twice.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OVERDUE_LIMIT = timedelta(minutes=30)
 DB_TIMEOUT = 5.0
 REDIS_TIMEOUT = 2.0
+UNRECORDED_KEPT = 1000
 
 
 @dataclass
@@ -129,6 +134,10 @@ def build_web_app(
 def _webhook_handler(
     parts: Parts, dp: Dispatcher, bot: Bot, secret: str
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    # Update ids processed whose record in the database failed: still recognised if Telegram
+    # sends them again (the newest few; Telegram does not resend old ones).
+    unrecorded: dict[int, None] = {}
+
     async def webhook(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -138,7 +147,7 @@ def _webhook_handler(
             update = Update.model_validate(await request.json(), context={"bot": bot})
         except (json.JSONDecodeError, ValidationError, UnicodeDecodeError):
             return web.Response(status=400, text="not an update")
-        if await parts.meta.processed(update.update_id):
+        if update.update_id in unrecorded or await parts.meta.processed(update.update_id):
             log.info("update %s was processed already; not again", update.update_id)
             return web.Response(status=200)
         started = time.perf_counter()
@@ -148,7 +157,15 @@ def _webhook_handler(
             # Telegram will deliver it again; the handlers that write are idempotent.
             log.exception("update %s failed; Telegram will deliver it again", update.update_id)
             return web.Response(status=500, text="failed")
-        await parts.meta.mark_processed(update.update_id, parts.clock.now())
+        try:
+            await parts.meta.mark_processed(update.update_id, parts.clock.now())
+        except Exception as exc:
+            # Processed all the same: a 500 now would make Telegram deliver it again, and the
+            # user would get every reply twice.
+            log.warning("update %s processed; cannot record that: %r", update.update_id, exc)
+            unrecorded[update.update_id] = None
+            while len(unrecorded) > UNRECORDED_KEPT:
+                del unrecorded[next(iter(unrecorded))]
         log.debug("update %s handled in %.3f s", update.update_id, time.perf_counter() - started)
         return web.Response(status=200)
 
