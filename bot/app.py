@@ -349,6 +349,7 @@ async def run(settings: Settings) -> None:
                 clock=clock,
                 scheduler_running=lambda: _workers_state(dp, "scheduler"),
                 sender_running=lambda: _workers_state(dp, "sender"),
+                election=dp.workflow_data.get("election"),
             )
             if settings.webhook_url:
                 await run_webhook(settings, dp, bot, parts)

@@ -92,6 +92,9 @@ class BroadcastMonitor:
         self.render = render
         self.clock = clock
         self.every_seconds = every_seconds
+        # Broadcast id -> the progress text Telegram last accepted, for as long as the database
+        # has not recorded it: a failed write never makes the same edit again.
+        self._shown: dict[int, str] = {}
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -122,9 +125,12 @@ class BroadcastMonitor:
             progress = await self.repo.progress(broadcast.id)
             done = progress.pending == 0
             text = await self.render(broadcast, progress, done)
-            if text != broadcast.reported and broadcast.progress_message_id is not None:
+            shown = self._shown.get(broadcast.id, broadcast.reported)
+            if text != shown and broadcast.progress_message_id is not None:
                 await self._edit(bot, broadcast, text)
+                self._shown[broadcast.id] = text
             await self.repo.set_reported(broadcast.id, text)
+            self._shown.pop(broadcast.id, None)
             if done:
                 await self.repo.finish(broadcast.id, self.clock.now())
                 if broadcast.progress_chat_id is not None:

@@ -82,6 +82,11 @@ class LeaderLock:
         """Give the lock up if it is still ours; ``False`` if it was not."""
         return bool(await self._release(keys=[self.key], args=[self.owner]))
 
+    async def holder(self) -> str | None:
+        """The owner holding the lock now, or ``None``."""
+        value = await self.redis.get(self.key)
+        return None if value is None else value.decode() if isinstance(value, bytes) else value
+
 
 class Election(Protocol):
     """Runs ``on_gain`` when this process becomes the leader, ``on_loss`` when it stops."""
@@ -110,17 +115,38 @@ class LeaderElection:
         *,
         renew_seconds: float | None = None,
         retry_seconds: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.lock = lock
         self.renew_seconds = renew_seconds or lock.ttl_seconds / 3
         self.retry_seconds = retry_seconds or lock.ttl_seconds / 3
+        self._now = monotonic
         self._leader = False
         self._renewed_at = 0.0  # monotonic time the last good renewal was sent
+        # When some process (this one or another) was last seen holding the lock; a process
+        # that just started gives the others one ttl to show up.
+        self._led_at = monotonic()
         self._stopping = asyncio.Event()
 
     @property
     def is_leader(self) -> bool:
         return self._leader
+
+    def leaderless_seconds(self) -> float:
+        """How long no process has been seen holding the lock (0 while this one does)."""
+        return 0.0 if self._leader else max(0.0, self._now() - self._led_at)
+
+    async def probe(self) -> bool:
+        """Ask Redis whether some process holds the lock now; False if Redis does not answer
+        (the health check's view: with Redis down nobody can lead)."""
+        try:
+            holder = await self.lock.holder()
+        except UNREACHABLE as exc:
+            log.warning("cannot reach Redis: %r", exc)
+            return False
+        if holder is not None:
+            self._led_at = self._now()
+        return True
 
     def stop(self) -> None:
         """Ask :meth:`run` to finish: ``on_loss()`` if leading, release, return."""
@@ -151,24 +177,25 @@ class LeaderElection:
                     log.info("leader lock %s released by %s", self.lock.key, self.lock.owner)
 
     async def _try_acquire(self) -> bool:
-        sent_at = time.monotonic()
+        sent_at = self._now()
         try:
             taken = await self.lock.acquire()
         except UNREACHABLE as exc:
             log.warning("cannot reach Redis for the leader lock: %r", exc)
             return False
+        self._led_at = sent_at  # taken now, or held by another process
         if taken:
             self._renewed_at = sent_at
         return taken
 
     async def _still_leader(self) -> bool:
-        sent_at = time.monotonic()
+        sent_at = self._now()
         try:
             renewed = await self.lock.renew()
         except UNREACHABLE as exc:
             # The lock holds for the ttl after the last good renewal: keep working through a
             # short outage, and stop with a third of the ttl to spare.
-            if time.monotonic() - self._renewed_at < self.lock.ttl_seconds * 2 / 3:
+            if self._now() - self._renewed_at < self.lock.ttl_seconds * 2 / 3:
                 log.warning("cannot renew the leader lock (%r); trying again", exc)
                 return True
             log.error("cannot renew the leader lock (%r); no longer the leader", exc)
@@ -176,7 +203,7 @@ class LeaderElection:
         if not renewed:
             log.warning("leader lock %s lost: another process holds it", self.lock.key)
             return False
-        self._renewed_at = sent_at
+        self._renewed_at = self._led_at = sent_at
         return True
 
     async def _wait(self, seconds: float) -> None:

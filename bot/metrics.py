@@ -55,13 +55,16 @@ class Metrics:
         )
         self.last_update_at: float | None = None
 
-    def handled(self, kind: str, seconds: float, failed: bool) -> None:
+    def handled(self, kind: str, seconds: float) -> None:
         self.updates.labels(kind).inc()
         self.latency.labels(kind).observe(seconds)
-        if failed:
-            self.handler_errors.labels(kind).inc()
         self.last_update_at = time.time()
         self.last_update.set(self.last_update_at)
+
+    def failed(self, kind: str) -> None:
+        """An update whose handling failed: counted by the error handler, which sees every
+        failure, also those before the handler (dialogue state, event isolation)."""
+        self.handler_errors.labels(kind).inc()
 
     async def render(self, meta: MetaRepository) -> bytes:
         """The text exposition, with the database figures read now."""
@@ -88,13 +91,10 @@ class UpdateMetricsMiddleware(BaseMiddleware):
     ) -> Any:
         kind = event.event_type if isinstance(event, Update) else type(event).__name__
         started = time.perf_counter()
-        failed = True
         try:
-            result = await handler(event, data)
-            failed = False
-            return result
+            return await handler(event, data)
         finally:
-            self.metrics.handled(kind, time.perf_counter() - started, failed)
+            self.metrics.handled(kind, time.perf_counter() - started)
 
 
 class RetryAfterCounter(BaseRequestMiddleware):

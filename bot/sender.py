@@ -3,6 +3,10 @@
 Each outbox row renders to one or more Bot API calls (e.g. an application's summary and its
 documents for the staff). Delivery is at least once: a row is marked sent after Telegram
 accepted it, so a crash in between may send that one row again, and never loses it.
+
+A call Telegram accepted is never made again by the same process: when the database cannot
+record it (locked by another connection, disk full), the fact stays in memory and only the
+write is tried again, on the next pass, before anything else is sent for that row.
 """
 
 from __future__ import annotations
@@ -107,6 +111,9 @@ class OutboxSender:
         self.concurrency = max(1, concurrency)
         self.quiet_hours = quiet_hours
         self.on_delivered = on_delivered
+        # Row id -> (calls Telegram accepted, calls of the row) whose record in the database
+        # failed: kept until the write succeeds, so that no retry sends them again.
+        self._unrecorded: dict[int, tuple[int, int]] = {}
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -177,7 +184,13 @@ class OutboxSender:
                 by_chat.setdefault(message.chat_id, []).append(message)
             slots = asyncio.Semaphore(self.concurrency)
             runs = (self._deliver_in_order(bot, m, slots) for m in by_chat.values())
-            handled += sum(await asyncio.gather(*runs))
+            # Every run ends before the next pass reads the outbox again: a failed one must not
+            # leave the others sending while their rows are read as still pending.
+            results = await asyncio.gather(*runs, return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+            handled += sum(r for r in results if isinstance(r, int))
         return handled
 
     async def _deliver_in_order(
@@ -193,6 +206,13 @@ class OutboxSender:
         return done
 
     async def deliver(self, bot: Bot, message: OutboxMessage) -> None:
+        resume = 0
+        if message.id in self._unrecorded:
+            # Telegram accepted calls of this row that the database did not record: that write
+            # first (a failure raises again), and never those calls again.
+            resume, total = self._unrecorded[message.id]
+            if await self._record(message, resume, total):
+                return
         now = self.clock.now()
         expires_at = message.payload.get("expires_at")
         if expires_at and now > datetime.fromisoformat(expires_at):
@@ -220,7 +240,10 @@ class OutboxSender:
             log.info("outbox row %s (%s) dropped: its subject is gone", message.id, message.kind)
             await self.outbox.finish(message.id, "dropped", None)
             return
-        part = int(message.payload.get("part", 0))
+        part = max(int(message.payload.get("part", 0)), resume)
+        if part >= len(calls):  # nothing (left) to send
+            await self._record(message, len(calls), len(calls))
+            return
         for index in range(part, len(calls)):
             await self.pacer.acquire(message.chat_id)
             try:
@@ -258,9 +281,32 @@ class OutboxSender:
             finally:
                 await self._tell_pacer(self.pacer.finished(message.chat_id))
             await self._delivered(message, result)
-            if index + 1 < len(calls):
-                await self.outbox.set_part(message.id, index + 1)
-        await self.outbox.mark_sent(message.id, self.clock.now())
+            await self._record(message, index + 1, len(calls))
+
+    async def _record(self, message: OutboxMessage, accepted: int, total: int) -> bool:
+        """Write down that Telegram accepted ``accepted`` of the row's ``total`` calls (the row
+        is sent when all are); return whether the row is sent. Until the write succeeds the
+        fact is kept in memory: a failed write raises, and the next pass tries the write again
+        instead of the call."""
+        self._unrecorded[message.id] = (accepted, total)
+        try:
+            if accepted < total:
+                await self.outbox.set_part(message.id, accepted)
+            else:
+                await self.outbox.mark_sent(message.id, self.clock.now())
+        except Exception as exc:
+            log.warning(
+                "outbox row %s (%s): Telegram accepted %d of %d call(s), the database cannot "
+                "record it (%r); not sent again, the write is retried",
+                message.id,
+                message.kind,
+                accepted,
+                total,
+                exc,
+            )
+            raise
+        del self._unrecorded[message.id]
+        return accepted >= total
 
     async def _failed_attempt(self, message: OutboxMessage, error: str) -> None:
         attempts = message.attempts + 1

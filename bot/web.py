@@ -1,8 +1,12 @@
 """The bot's HTTP server: the Telegram webhook (when WEBHOOK_URL is set), /healthz, /metrics.
 
-The webhook answers 200 only after the update was processed: if processing fails, Telegram
-gets a 500 and delivers the update again. An update already processed (Telegram sent it again
-because our 200 was lost) is answered 200 and not processed twice.
+The webhook answers 200 only after the update was processed, so a crash before that loses
+nothing: Telegram delivers the update again. A handler that fails does not make a 500: the
+error handler (``handlers/errors.py``) logs it with the update's id, counts it in
+``bot_handler_errors_total`` and apologises to the user, and the update counts as processed
+(redelivering it would fail again). Only a failure the error handler cannot deal with answers
+500. An update already processed (Telegram sent it again because our 200 was lost) is answered
+200 and not processed twice.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 
 from bot.clock import Clock
+from bot.leader import LeaderElection
 from bot.metrics import Metrics
 from db.meta import MetaRepository
 
@@ -31,6 +36,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OVERDUE_LIMIT = timedelta(minutes=30)
 DB_TIMEOUT = 5.0
+REDIS_TIMEOUT = 2.0
+UNRECORDED_KEPT = 1000
 
 
 @dataclass
@@ -42,6 +49,9 @@ class Parts:
     clock: Clock
     scheduler_running: Callable[[], bool | None]  # None: not this process's job (standby)
     sender_running: Callable[[], bool | None]
+    # With REDIS_URL: the leader election, which tells whether Redis answers and how long no
+    # process has led (a standby process is healthy only while some process leads).
+    election: LeaderElection | None = None
 
 
 async def health(parts: Parts) -> tuple[bool, dict[str, object]]:
@@ -57,6 +67,8 @@ async def health(parts: Parts) -> tuple[bool, dict[str, object]]:
         report[name] = "standby" if running is None else running
         if running is False:
             problems.append(f"{name} not running")
+    if parts.election is not None:
+        problems += await _leadership(parts.election, report)
     if report["database"]:
         now = parts.clock.now()
         by_status = await parts.meta.outbox_by_status()
@@ -74,6 +86,23 @@ async def health(parts: Parts) -> tuple[bool, dict[str, object]]:
     if problems:
         report["problems"] = problems
     return not problems, report
+
+
+async def _leadership(election: LeaderElection, report: dict[str, object]) -> list[str]:
+    """Redis must answer and some process must lead: else every worker stands by and nobody
+    sends reminders or notices."""
+    problems = []
+    try:
+        report["redis"] = await asyncio.wait_for(election.probe(), REDIS_TIMEOUT)
+    except TimeoutError:
+        report["redis"] = False
+    if not report["redis"]:
+        problems.append("redis unreachable")
+    leaderless = election.leaderless_seconds()
+    report["leaderless_seconds"] = round(leaderless)
+    if leaderless > election.lock.ttl_seconds:
+        problems.append(f"no process has led for {round(leaderless)} s")
+    return problems
 
 
 def build_web_app(
@@ -116,6 +145,10 @@ def _secret_given(request: web.Request) -> bytes:
 def _webhook_handler(
     parts: Parts, dp: Dispatcher, bot: Bot, secret: str
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    # Update ids processed whose record in the database failed: still recognised if Telegram
+    # sends them again (the newest few; Telegram does not resend old ones).
+    unrecorded: dict[int, None] = {}
+
     async def webhook(request: web.Request) -> web.Response:
         if not hmac.compare_digest(_secret_given(request), secret.encode()):
             log.warning("webhook request without the right secret token from %s", request.remote)
@@ -124,7 +157,7 @@ def _webhook_handler(
             update = Update.model_validate(await request.json(), context={"bot": bot})
         except (json.JSONDecodeError, ValidationError, UnicodeDecodeError):
             return web.Response(status=400, text="not an update")
-        if await parts.meta.processed(update.update_id):
+        if update.update_id in unrecorded or await parts.meta.processed(update.update_id):
             log.info("update %s was processed already; not again", update.update_id)
             return web.Response(status=200)
         started = time.perf_counter()
@@ -134,7 +167,15 @@ def _webhook_handler(
             # Telegram will deliver it again; the handlers that write are idempotent.
             log.exception("update %s failed; Telegram will deliver it again", update.update_id)
             return web.Response(status=500, text="failed")
-        await parts.meta.mark_processed(update.update_id, parts.clock.now())
+        try:
+            await parts.meta.mark_processed(update.update_id, parts.clock.now())
+        except Exception as exc:
+            # Processed all the same: a 500 now would make Telegram deliver it again, and the
+            # user would get every reply twice.
+            log.warning("update %s processed; cannot record that: %r", update.update_id, exc)
+            unrecorded[update.update_id] = None
+            while len(unrecorded) > UNRECORDED_KEPT:
+                del unrecorded[next(iter(unrecorded))]
         log.debug("update %s handled in %.3f s", update.update_id, time.perf_counter() - started)
         return web.Response(status=200)
 

@@ -16,6 +16,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.accepted import record
 from bot.applications import STATUSES
 from bot.broadcasts import Segment, allowed, recipients
 from bot.catalog import Catalog
@@ -382,4 +383,8 @@ async def confirm(
     sent = await bot.send_message(
         callback.from_user.id, progress_text(broadcast, progress, False, catalog)
     )
-    await repo.set_progress_message(broadcast_id, sent.chat.id, sent.message_id)
+    # Telegram accepted the message: if the database is busy, only the write is retried.
+    await record(
+        lambda: repo.set_progress_message(broadcast_id, sent.chat.id, sent.message_id),
+        f"the progress message of broadcast {broadcast_id}",
+    )

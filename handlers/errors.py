@@ -1,4 +1,11 @@
-"""The error handler: the traceback goes to the log, the user gets a plain apology."""
+"""The error handler: the traceback goes to the log with the update's id, the failure is
+counted (``bot_handler_errors_total``), the user gets a plain apology.
+
+The update then counts as processed: the webhook answers 200 and Telegram does not deliver it
+again (an update that fails every time would otherwise come back for hours, apologising each
+time). Nothing the user entered is lost by this: every step of a form is stored before the next
+question is shown, and a submitted application before any reply (``application_form.submit``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
+from bot.metrics import Metrics
 from db.users import UserRepository
 from handlers.ui import main_menu_keyboard
 
@@ -19,7 +27,9 @@ def get_router() -> Router:
     router = Router(name=__name__)
 
     @router.error()
-    async def on_error(event: ErrorEvent, bot: Bot, users: UserRepository) -> bool:
+    async def on_error(
+        event: ErrorEvent, bot: Bot, users: UserRepository, metrics: Metrics | None = None
+    ) -> bool:
         update = event.update
         user = None
         if update.message and update.message.from_user:
@@ -31,9 +41,12 @@ def get_router() -> Router:
             log.info("user %s is unreachable: %s", user.id, event.exception.message)
             await users.mark_unreachable(user.id)
             return True
+        if metrics is not None:
+            metrics.failed(update.event_type)
         log.error(
-            "update %s failed: %s",
+            "update %s (%s) failed: %s",
             update.update_id,
+            update.event_type,
             type(event.exception).__name__,
             exc_info=event.exception,
         )

@@ -48,8 +48,9 @@ async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DemoServer]:
 
 @pytest.fixture
 async def http(server: DemoServer) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(base_url=server.url) as session:
-        yield session
+    """A client like the demo page: its requests come from the page's own origin."""
+    async with aiohttp.ClientSession(base_url=server.url, headers={"Origin": server.url}) as s:
+        yield s
 
 
 async def get_state(
@@ -169,6 +170,93 @@ async def test_photos_and_pdfs_from_disk_reach_the_bot_and_can_be_opened(
         assert response.content_type == "application/pdf" and await response.read() == pdf
     updates = server.demo.fake.requests
     assert any(r.method == "getUpdates" for r in updates)  # the bot polls them like Telegram
+
+
+SVG_WITH_SCRIPT = (
+    b'<svg xmlns="http://www.w3.org/2000/svg"><script>'
+    b"fetch('/api/state/staff').then(r => r.text()).then(t => fetch('/api/send/applicant-en', "
+    b"{method: 'POST', body: t}))</script></svg>"
+)
+
+
+async def test_an_uploaded_file_is_never_served_as_something_the_browser_runs(
+    server: DemoServer, http: aiohttp.ClientSession
+) -> None:
+    png = demo_png(40, 30)
+    uploads = (
+        ("evil.svg", SVG_WITH_SCRIPT, "image/svg+xml"),  # a document: it is not a photo
+        ("page.png", b"<html><script>alert(1)</script></html>", "image/png"),  # a lying photo
+        ("scan.png", png, "image/png"),
+    )
+    for name, data, mime in uploads:
+        form = aiohttp.FormData()
+        form.add_field("file", data, filename=name, content_type=mime)
+        async with http.post("/api/upload/applicant-ru", data=form) as response:
+            assert response.status == 200, await response.text()
+    state = await get_state(
+        http, "applicant-ru", lambda s: len([m for m in s["messages"] if m["from"] == "user"]) == 3
+    )
+    svg, fake_png, real_png = (m for m in state["messages"] if m["from"] == "user")
+    for message in (svg, fake_png):
+        url = (message.get("document") or message.get("photo"))["url"]
+        async with http.get(url) as response:
+            assert response.headers["Content-Disposition"].startswith("attachment;")
+            assert response.content_type == "application/octet-stream"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "sandbox" in response.headers["Content-Security-Policy"]
+    async with http.get(real_png["photo"]["url"]) as response:
+        assert response.headers["Content-Disposition"].startswith("inline;")
+        assert response.content_type == "image/png" and await response.read() == png
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_the_page_carries_nosniff_and_a_policy_without_inline_code(
+    http: aiohttp.ClientSession,
+) -> None:
+    for path in ("/", "/app.js", "/api/state/student", "/api/state/nobody"):
+        async with http.get(path) as response:
+            assert response.headers["X-Content-Type-Options"] == "nosniff", path
+            policy = response.headers["Content-Security-Policy"]
+            assert "script-src 'self';" in policy and "style-src 'self';" in policy, path
+            assert "unsafe-inline" not in policy and "default-src 'none'" in policy, path
+    page = (STATIC / "index.html").read_text("utf-8")
+    assert "<script>" not in page and "<style" not in page and "style=" not in page
+    assert "style=" not in (STATIC / "app.js").read_text("utf-8")
+
+
+async def test_only_the_page_itself_may_post_and_only_at_its_own_address(
+    server: DemoServer,
+) -> None:
+    own = {"Origin": server.url}
+    async with aiohttp.ClientSession(base_url=server.url) as client:
+        refused = [
+            # A cross-origin form: text/plain, from another site.
+            ({"Origin": "http://evil.example", "Content-Type": "text/plain"}, b'{"text": "hi"}'),
+            ({"Origin": "http://evil.example"}, None),  # JSON, but from another site
+            ({}, None),  # no Origin at all: not a browser on the page
+            ({**own, "Content-Type": "text/plain"}, b'{"text": "hi"}'),  # not JSON
+            ({**own, "Sec-Fetch-Site": "cross-site"}, None),
+        ]
+        for headers, body in refused:
+            kwargs: dict[str, Any] = {"data": body} if body else {"json": {"text": "hi"}}
+            async with client.post("/api/send/applicant-en", headers=headers, **kwargs) as r:
+                assert r.status in (403, 415), (headers, r.status)
+        # DNS rebinding: another name for this address, with a matching Origin.
+        rebound = {"Host": "evil.example:80", "Origin": "http://evil.example:80"}
+        async with client.get("/api/state/staff", headers={"Host": rebound["Host"]}) as r:
+            assert r.status == 403
+        async with client.post("/api/send/applicant-en", headers=rebound, json={"text": "x"}) as r:
+            assert r.status == 403
+        async with client.get("/api/state/applicant-en") as r:
+            assert r.status == 200 and (await r.json())["messages"] == []  # nothing got through
+        async with client.post("/api/send/applicant-en", headers=own, json={"text": "/start"}) as r:
+            assert r.status == 200
+        host = server.url.removeprefix("http://").replace("127.0.0.1", "localhost")
+        localhost = {"Host": host, "Origin": f"http://{host}"}
+        async with client.post(
+            "/api/send/applicant-en", headers=localhost, json={"text": "/help"}
+        ) as r:
+            assert r.status == 200
 
 
 async def test_the_fast_clock_brings_the_students_practicum_reminder(
@@ -291,7 +379,12 @@ class Chat:
         self.shots += 1
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"demo-{self.shots:02d}-{name}.png"
-        await self.page.screenshot(path=str(path), style=".toast { display: none; }")
+        # No style injected (the page's policy would block it, as any inline style): the toasts
+        # are hidden through the DOM, and the caret is left alone.
+        await self.page.evaluate(
+            "document.querySelectorAll('.toast').forEach(t => { t.style.display = 'none'; })"
+        )
+        await self.page.screenshot(path=str(path), caret="initial")
 
 
 async def test_the_main_scenarios_in_a_browser(server: DemoServer) -> None:
@@ -306,6 +399,10 @@ async def test_the_main_scenarios_in_a_browser(server: DemoServer) -> None:
             page = await browser.new_page(viewport={"width": 480, "height": 900})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on(  # a Content-Security-Policy violation is reported on the console
+                "console",
+                lambda m: errors.append(m.text) if m.type == "error" else None,
+            )
             await page.goto(server.url)
             chat = Chat(page)
 
@@ -392,6 +489,6 @@ async def test_the_main_scenarios_in_a_browser(server: DemoServer) -> None:
             await chat.shot("reminder")
 
             assert await page.locator("#errors").is_hidden(), await page.inner_text("#errors")
-            assert errors == []
+            assert errors == [], "\n".join(errors)
         finally:
             await browser.close()

@@ -8,12 +8,18 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from bot.clock import Clock
 from bot.leader import AlwaysLeader, LeaderElection, LeaderLock, process_owner
+from bot.metrics import Metrics
+from bot.web import Parts, health
+from db.database import Database
+from db.meta import MetaRepository
 from tests.redis_server import redis_client
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,3 +259,58 @@ async def test_a_killed_leader_process_is_replaced(
     await asyncio.wait_for(recorder.gained.wait(), DEADLINE)
     assert await clients[0].get(KEY) == b"parent"
     await finish(heir, task)
+
+
+# --- what /healthz makes of it ----------------------------------------------------------------
+
+
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def health_with(db: Database, election: LeaderElection) -> tuple[bool, dict[str, object]]:
+    parts = Parts(
+        meta=MetaRepository(db),
+        metrics=Metrics(),
+        clock=Clock(ZoneInfo("Asia/Krasnoyarsk")),
+        scheduler_running=lambda: None,  # a standby worker: another process should lead
+        sender_running=lambda: None,
+        election=election,
+    )
+    return await health(parts)
+
+
+async def test_health_fails_while_redis_is_unreachable(db: Database) -> None:
+    async with redis_client("redis://127.0.0.1:1/0") as nowhere:
+        election = LeaderElection(LeaderLock(nowhere, KEY, "standby", ttl_seconds=15))
+        ok, report = await health_with(db, election)
+    assert not ok
+    assert report["redis"] is False and report["scheduler"] == "standby"
+    assert report["problems"] == ["redis unreachable"]
+
+
+async def test_health_fails_when_no_process_has_led_for_longer_than_the_ttl(
+    db: Database, clients: tuple[Redis, Redis]
+) -> None:
+    ticks = Ticks()
+    election = LeaderElection(
+        LeaderLock(clients[0], KEY, "standby", ttl_seconds=15), monotonic=ticks
+    )
+    ok, report = await health_with(db, election)
+    assert ok and report["redis"] is True  # just started: the others get one ttl to lead
+    ticks.now += 16
+    ok, report = await health_with(db, election)
+    assert not ok and report["problems"] == ["no process has led for 16 s"]
+    assert report["leaderless_seconds"] == 16
+    assert await LeaderLock(clients[1], KEY, "another").acquire()
+    ok, report = await health_with(db, election)
+    assert ok and report["leaderless_seconds"] == 0  # another process leads: a healthy standby
+    ticks.now += 60
+    ok, report = await health_with(db, election)
+    assert ok, report

@@ -137,3 +137,32 @@ async def test_a_double_click_on_two_workers_counts_once(
         assert conn.execute("SELECT count(*) FROM consents WHERE user_id = 702").fetchone() == (1,)
     finally:
         conn.close()
+
+
+async def test_health_fails_when_redis_goes_down(fake: FakeBotAPI, tmp_path: Path) -> None:
+    """With Redis down every worker stands by and nobody sends: /healthz must not say OK."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    worker = BotProcess(
+        fake, tmp_path, REDIS_URL=server.url, WEBHOOK_URL=URL, WEBHOOK_SECRET=SECRET,
+        LEADER_TTL="2",
+    )  # fmt: skip
+    try:
+        await worker.start()
+        assert await leaders([worker]) == [worker]
+        report = await health(worker)
+        assert report["ok"] is True and report["redis"] is True, report
+        server.stop()
+        for _ in range(60):  # the leader stands by within 2/3 of LEADER_TTL
+            report = await health(worker)
+            if not report["ok"] and report["scheduler"] == "standby":
+                break
+            await asyncio.sleep(0.25)
+        assert report["ok"] is False and report["redis"] is False, report
+        assert "redis unreachable" in report["problems"]
+    finally:
+        server.stop()
+        if worker.process and worker.process.returncode is None:
+            await worker.kill()

@@ -1,13 +1,24 @@
-"""The demo's web page and its small JSON API, and ``python -m bot demo`` itself."""
+"""The demo's web page and its small JSON API, and ``python -m bot demo`` itself.
+
+The page shows every persona's chat to whoever can reach the port, and files come from the
+user's disk, so the server keeps other pages out: it answers only requests addressed to its
+own address (no DNS rebinding), takes a POST only with a same-origin ``Origin`` and a JSON body
+(an upload: multipart), sends ``nosniff`` and a strict Content-Security-Policy (scripts and
+styles from its own files only, nothing inline), and serves a file inline only when it is a
+PNG, JPEG, GIF or WebP image by its bytes; anything else (an SVG with a script, an HTML page
+named ``.png``) is a download that cannot run in the page's origin.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import signal
 import webbrowser
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
@@ -25,6 +36,31 @@ STATIC_FILES = {
     "/app.js": ("app.js", "text/javascript"),
     "/app.css": ("app.css", "text/css"),
 }
+# The page: its own script and style sheet, images from the demo (and the empty data: icon),
+# requests to itself; nothing inline, nothing from elsewhere, never framed.
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# A file opened on its own: shown, never run (an opaque origin, no scripts).
+FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+# Images a browser shows and cannot run, told by their first bytes, not by the name or the
+# type the uploader claimed.
+RASTER_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+# Types a download keeps; anything else goes out as application/octet-stream.
+DOWNLOAD_TYPES = frozenset(
+    {
+        "application/pdf",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/zip",
+    }
+)
 
 
 def _static(name: str) -> bytes:
@@ -44,6 +80,8 @@ def _persona(request: web.Request, key: str) -> str:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="a JSON body (application/json) is expected")
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -147,13 +185,25 @@ async def file(request: web.Request) -> web.Response:
     if found is None:
         raise web.HTTPNotFound(text="no such file")
     data, mime, name = found
-    inline = mime.startswith("image/") or mime == "application/pdf"
-    disposition = "inline" if inline else "attachment"
+    if _is_raster(data, mime):
+        disposition = "inline"
+    else:
+        disposition = "attachment"
+        mime = mime if mime in DOWNLOAD_TYPES else "application/octet-stream"
     return web.Response(
         body=data,
         content_type=mime,
-        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{_quote(name)}"},
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{_quote(name)}",
+            "Content-Security-Policy": FILE_POLICY,
+        },
     )
+
+
+def _is_raster(data: bytes, mime: str) -> bool:
+    if mime == "image/webp":
+        return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    return any(data.startswith(magic) for magic in RASTER_MAGIC.get(mime, ()))
 
 
 def _quote(name: str) -> str:
@@ -162,8 +212,58 @@ def _quote(name: str) -> str:
     return quote(name, safe="")
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _own_hosts(request: web.Request) -> set[str]:
+    """The ``Host`` values that name this server: the address the request came in on (and
+    ``localhost`` for a loopback one), with its port."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if not sockname:
+        return set()
+    address, port = str(sockname[0]), int(sockname[1])
+    names = {f"[{address}]" if ":" in address else address}
+    if ipaddress.ip_address(address).is_loopback:
+        names.add("localhost")
+    hosts = {f"{name}:{port}" for name in names}
+    if port == 80:
+        hosts |= names
+    return hosts
+
+
+def _refusal(request: web.Request) -> web.Response | None:
+    """Why this request is not the demo page's own, as a 403; None if it is."""
+    host = request.headers.get("Host", "")
+    if host.lower() not in _own_hosts(request):
+        return web.Response(status=403, text="this demo answers only at its own address")
+    if request.method not in ("GET", "HEAD"):
+        origin = request.headers.get("Origin")
+        site = request.headers.get("Sec-Fetch-Site", "same-origin")
+        if origin != f"http://{host}" or site not in ("same-origin", "none"):
+            return web.Response(status=403, text="only the demo page itself may do this")
+    return None
+
+
+def _protect(response: web.StreamResponse) -> None:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+    response.headers["Referrer-Policy"] = "no-referrer"
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Only this server's own page may use it; every answer carries nosniff and a policy."""
+    try:
+        response = _refusal(request) or await handler(request)
+    except web.HTTPException as exc:
+        _protect(exc)
+        raise
+    _protect(response)
+    return response
+
+
 def build_demo_app(demo: Demo) -> web.Application:
-    app = web.Application(client_max_size=UPLOAD_MAX_BYTES)
+    app = web.Application(client_max_size=UPLOAD_MAX_BYTES, middlewares=[guard])
     app[DEMO_KEY] = demo
     for path in STATIC_FILES:
         app.router.add_get(path, page)
