@@ -4,7 +4,7 @@ Starts the fake Bot API (:mod:`bot.fakebotapi`) with :class:`~bot.fakebotapi.Tel
 on 127.0.0.1 (30 messages a second per bot, 1 per chat, 20-50 ms latency) and compares, in one
 run, three ways of sending:
 
-1. **ours** - the project's :class:`~bot.sender.OutboxSender` draining the SQLite outbox;
+1. **ours** - the project's :class:`~bot.delivery.sender.OutboxSender` draining the SQLite outbox;
 2. **naive** - ``await bot.send_message(...)`` one after another; a 429 loses that user;
 3. **gather** - every send at once with :func:`asyncio.gather`; a 429 loses that user.
 
@@ -47,8 +47,8 @@ from aiogram.methods import SendMessage, TelegramMethod
 
 from bot.app import prepare_database
 from bot.clock import Clock
+from bot.delivery.sender import OutboxSender
 from bot.fakebotapi import DEFAULT_TOKEN, FakeBotAPI, TelegramLimits
-from bot.sender import OutboxSender
 from db.database import Database
 from db.outbox import OutboxMessage, OutboxRepository, enqueue
 from db.users import UserRepository

@@ -22,21 +22,21 @@ from aiogram.utils.i18n import I18n
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.broadcasts import BroadcastMonitor
-from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
-from bot.erasure import PersonEraser, StaffPosts
+from bot.delivery.leader import LeaderElection, LeaderLock, process_owner
+from bot.delivery.pacing import Pacer, PacingMiddleware, RedisPacer
+from bot.delivery.retry import RetryMiddleware
+from bot.delivery.sender import OutboxSender, QuietHours
+from bot.domain.reminders import Planner
 from bot.i18n import build_i18n
-from bot.leader import LeaderElection, LeaderLock, process_owner
 from bot.metrics import Metrics, RetryAfterCounter, UpdateMetricsMiddleware
 from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
-from bot.pacing import Pacer, PacingMiddleware, RedisPacer
-from bot.reminder_service import ReminderService
-from bot.reminders import Planner
-from bot.retention import RetentionService
-from bot.sender import OutboxSender, QuietHours
-from bot.telegram_retry import RetryMiddleware
+from bot.services.broadcasts import BroadcastMonitor
+from bot.services.catalog import CatalogService
+from bot.services.erasure import PersonEraser, StaffPosts
+from bot.services.reminders import ReminderService
+from bot.services.retention import RetentionService
 from bot.web import Parts, build_web_app
 from db.applications import ApplicationRepository, ConsentRepository
 from db.backup import make_backup, running_lock
@@ -54,7 +54,6 @@ from db.staff import StaffRepository
 from db.staff_posts import StaffPostRepository
 from db.users import UserRepository
 from handlers import get_routers
-from handlers.application_form import staff_recipients
 from handlers.broadcast import ProgressTexts
 from handlers.notices import NoticeRenderer
 
@@ -130,7 +129,7 @@ def build_dispatcher(
         clock,
         retention_days=settings.retention_days,
         enrolled_days=settings.enrolled_retention_days,
-        staff_chats=staff_recipients(settings),
+        staff_chats=settings.staff_chats,
         users_with_drafts=getattr(storage, "users_with_drafts", None),
     )
     dp = Dispatcher(

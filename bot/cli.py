@@ -148,7 +148,7 @@ def restore_command(source: Path, settings: CommonSettings) -> int:
 
 
 def catalog_check(path: Path) -> int:
-    from bot.catalog import read_catalog_file
+    from bot.domain.catalog import read_catalog_file
 
     catalog, problems, _raw = read_catalog_file(path)
     if catalog is None:
@@ -165,8 +165,8 @@ def catalog_check(path: Path) -> int:
 
 async def catalog_load(path: Path, settings: CommonSettings) -> int:
     from bot.app import prepare_database
-    from bot.catalog import read_catalog_file
-    from bot.catalog_service import CatalogService
+    from bot.domain.catalog import read_catalog_file
+    from bot.services.catalog import CatalogService
     from db.catalog import CatalogRepository
 
     catalog, problems, raw = read_catalog_file(path)

@@ -141,6 +141,14 @@ class Settings(CommonSettings):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value.rstrip("/")
 
+    @property
+    def staff_chats(self) -> list[int]:
+        """Where the admission staff are told things: the admission chat, or else each
+        administrator."""
+        if self.admission_chat_id is not None:
+            return [self.admission_chat_id]
+        return sorted(self.admin_ids)
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
-from bot.catalog_service import CatalogService
 from bot.clock import Clock
+from bot.services.catalog import CatalogService
 from db.applications import ApplicationRepository
 from db.users import UserRepository
-from handlers.ui import has_application
+
+# Whether the user of the update being handled has an application (set by UserMiddleware): the
+# main menu then offers «My application» instead of «Apply».
+has_application: ContextVar[bool] = ContextVar("has_application", default=False)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 

@@ -27,7 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 
 from bot.clock import Clock
-from bot.leader import LeaderElection
+from bot.delivery.leader import LeaderElection
 from bot.metrics import Metrics
 from db.meta import MetaRepository
 

@@ -14,9 +14,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardMarkup,
@@ -29,8 +27,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-import bot.applications as rules
-from bot.applications import (
+import bot.domain.applications as rules
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.applications import (
     ACCEPTED_MIME_TYPES,
     MAX_FILE_BYTES,
     MAX_FILES,
@@ -40,10 +40,8 @@ from bot.applications import (
     file_cap_reached,
     is_minor,
 )
-from bot.catalog import Catalog
-from bot.clock import Clock
-from bot.config import Settings
-from bot.validation import (
+from bot.domain.catalog import Catalog
+from bot.domain.validation import (
     Invalid,
     is_skip,
     parse_birth_date,
@@ -61,9 +59,10 @@ from db.applications import (
     Notice,
 )
 from handlers.application_texts import document_label, documents_lines, summary_lines
-from handlers.callbacks import ApplyCb, MenuCb, Section
+from handlers.callbacks import ApplyCb, FormCb, MenuCb, Section
 from handlers.consent import CONSENT_FLAG, CONSENT_GIVEN, ConsentGate, ask_consent
 from handlers.howto import closed_text
+from handlers.states import Apply
 from handlers.ui import (
     ask_button,
     current_language,
@@ -82,23 +81,6 @@ MAX_CHOICES = 3
 PRIORITY_MARKS = ("1️⃣", "2️⃣", "3️⃣")
 
 
-class Apply(StatesGroup):
-    consent = State()
-    minor = State()
-    full_name = State()
-    birth_date = State()
-    phone = State()
-    email = State()
-    education_base = State()
-    average_score = State()
-    score_confirm = State()
-    specialties = State()
-    dormitory = State()
-    channel = State()
-    documents = State()
-    review = State()
-
-
 # The questions in order; Back goes one up. ``score_confirm`` and ``consent`` are side steps.
 STEPS = (
     "minor",
@@ -115,11 +97,6 @@ STEPS = (
     "review",
 )
 TEXT_STEPS = ("full_name", "birth_date", "phone", "email", "average_score")
-
-
-class FormCb(CallbackData, prefix="af"):
-    action: str
-    value: str = ""
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -1167,12 +1144,6 @@ def to_application_data(form: dict[str, Any]) -> ApplicationData:
     )
 
 
-def staff_recipients(settings: Settings) -> list[int]:
-    if settings.admission_chat_id is not None:
-        return [settings.admission_chat_id]
-    return sorted(settings.admin_ids)
-
-
 def staff_notices(settings: Settings) -> list[Notice]:
     return [
         Notice(
@@ -1181,5 +1152,5 @@ def staff_notices(settings: Settings) -> list[Notice]:
             key=f"staff:{{application_id}}:{chat_id}",
             payload={},
         )
-        for chat_id in staff_recipients(settings)
+        for chat_id in settings.staff_chats
     ]

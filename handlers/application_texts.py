@@ -9,9 +9,9 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.applications import Position
-from bot.catalog import Catalog
-from bot.telegram_text import telegram_length, truncate_utf16, utf16_length
+from bot.domain.applications import Position
+from bot.domain.catalog import Catalog
+from bot.domain.telegram_text import telegram_length, truncate_utf16, utf16_length
 from db.applications import StatusChange
 from handlers.ui import current_language, fmt_date, fmt_phone, fmt_score, h
 

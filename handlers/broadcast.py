@@ -8,41 +8,29 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.accepted import record
-from bot.applications import STATUSES
-from bot.broadcasts import Segment, allowed, recipients
-from bot.catalog import Catalog
-from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import Settings
-from bot.roles import Scope
-from bot.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
+from bot.delivery.accepted import record
+from bot.domain.applications import STATUSES
+from bot.domain.catalog import Catalog
+from bot.domain.roles import Scope
+from bot.domain.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
+from bot.services.broadcasts import Segment, allowed, recipients
+from bot.services.catalog import CatalogService
 from db.broadcasts import Broadcast, BroadcastRepository, Progress
 from db.staff import StaffRepository
 from db.users import UserRepository
 from handlers.application_texts import status_label
+from handlers.callbacks import BroadcastCb
 from handlers.staff import member_or_deny
+from handlers.states import BroadcastForm
 from handlers.ui import current_language, h, show
-
-
-class BroadcastCb(CallbackData, prefix="bc"):
-    action: str  # new | segments | kind | pick | confirm | cancel
-    kind: str = ""
-    value: str = ""  # a specialty code, a college id or a status
-    index: int = 0  # a student group, by its place in the list kept in the dialogue
-
-
-class BroadcastForm(StatesGroup):
-    message = State()
-    segment = State()
 
 
 def describe(segment: dict[str, str], catalog: Catalog) -> str:

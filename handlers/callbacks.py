@@ -1,4 +1,9 @@
-"""Callback data of every inline button. Ids and small numbers only, never free text."""
+"""Callback data of every inline button, in one leaf module that imports no feature.
+
+Ids and small numbers only, never free text; each ``action`` is a ``StrEnum`` listing what a
+button may ask. ``tests/test_callbacks.py`` packs every action with the largest ids and checks
+that the prefixes are unique and every packed value fits Telegram's 64 bytes.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,108 @@ class Section(StrEnum):
     reminders = "remind"
 
 
+class QuestionAction(StrEnum):
+    ask = "ask"
+    cancel = "cancel"
+    list = "list"
+    open = "open"
+    answer = "answer"
+
+
+class MyAppAction(StrEnum):
+    show = "show"
+    edit = "edit"
+    add_doc = "add_doc"
+    kind = "kind"
+    upload_more = "upload_more"
+    upload_done = "upload_done"
+    withdraw = "withdraw"
+    withdraw_yes = "withdraw_yes"
+    resubmit = "resubmit"
+    delete = "delete"
+    delete_yes = "delete_yes"
+
+
+class FormAction(StrEnum):
+    back = "back"
+    cancel = "cancel"
+    cancel_yes = "cancel_yes"
+    cancel_no = "cancel_no"
+    resume = "resume"
+    restart = "restart"
+    edit = "edit"
+    minor = "minor"
+    email_skip = "email_skip"
+    base = "base"
+    score_ok = "score_ok"
+    score_redo = "score_redo"
+    pick = "pick"
+    picks_done = "picks_done"
+    dorm = "dorm"
+    channel = "channel"
+    doc_done = "doc_done"
+    doc_skip = "doc_skip"
+    submit = "submit"
+
+
+class BroadcastAction(StrEnum):
+    new = "new"
+    segments = "segments"
+    kind = "kind"
+    pick = "pick"
+    confirm = "confirm"
+    cancel = "cancel"
+
+
+class ConsentAction(StrEnum):
+    yes = "yes"
+    no = "no"
+
+
+class StaffAction(StrEnum):
+    panel = "panel"
+    queue = "queue"
+    f_status = "f_status"
+    f_college = "f_college"
+    f_spec = "f_spec"
+    search = "search"
+    card = "card"
+    docs = "docs"
+    accept = "accept"
+    correct = "correct"
+    reject = "reject"
+    enroll = "enroll"
+    original = "original"
+    medical = "medical"
+
+
+class ReportAction(StrEnum):
+    menu = "menu"
+    lists = "lists"
+    rank = "rank"
+    xlsx = "xlsx"
+    csv = "csv"
+    stats = "stats"
+
+
+class RolesAction(StrEnum):
+    list = "list"
+    invite = "invite"
+    revoke_ask = "revoke_ask"
+    revoke = "revoke"
+
+
+class StudentAction(StrEnum):
+    register = "register"
+    college = "college"
+    specialty = "specialty"
+
+
+class FilterKind(StrEnum):
+    college = "college"
+    base = "base"
+
+
 class MenuCb(CallbackData, prefix="m"):
     to: Section
 
@@ -33,7 +140,7 @@ class SpecListCb(CallbackData, prefix="sl"):
 class SpecFilterCb(CallbackData, prefix="sf"):
     """Open the chooser of one filter, keeping the other one."""
 
-    what: str  # "college" | "base"
+    what: FilterKind
     college: str = ""
     base: int = 0
 
@@ -62,10 +169,64 @@ class ApplyCb(CallbackData, prefix="ap"):
 
 
 class QuestionCb(CallbackData, prefix="q"):
-    action: str  # ask | cancel (the asker) · list | open | answer (the staff)
+    action: QuestionAction
     id: int = 0
 
 
 class MyAppCb(CallbackData, prefix="ma"):
-    action: str  # show | edit | add_doc | kind | upload_more | upload_done | withdraw | …
+    action: MyAppAction
+    value: str = ""
+
+
+class FormCb(CallbackData, prefix="af"):
+    action: FormAction
+    value: str = ""
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    action: BroadcastAction
+    kind: str = ""
+    value: str = ""  # a specialty code, a college id or a status
+    index: int = 0  # a student group, by its place in the list kept in the dialogue
+
+
+class ConsentCb(CallbackData, prefix="cs"):
+    action: ConsentAction
+
+
+class ReminderCb(CallbackData, prefix="rm"):
+    kind: str
+
+
+class FollowCb(CallbackData, prefix="fw"):
+    """«Remind me when admission opens» on a specialty card (toggles)."""
+
+    code: str
+    page: int = 0
+    college: str = ""
+    base: int = 0
+
+
+class StaffCb(CallbackData, prefix="sa"):
+    action: StaffAction
+    id: int = 0
+    status: str = ""  # queue filters: "" = any
+    spec: str = ""
+    college: str = ""
+    page: int = 0
+
+
+class ReportCb(CallbackData, prefix="sr"):
+    action: ReportAction
+    code: str = ""
+
+
+class RolesCb(CallbackData, prefix="rl"):
+    action: RolesAction
+    college: str = ""  # for invite: a college id, or ALL_COLLEGES
+    user: int = 0  # for revoke
+
+
+class StudentCb(CallbackData, prefix="st"):
+    action: StudentAction
     value: str = ""

@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Catalog, College
+from bot.domain.catalog import Catalog, College
 from handlers.callbacks import CollegeCb, MenuCb, Section, SpecCardCb, SpecListCb
 from handlers.specialties import button_label
 from handlers.ui import current_language, h, home_button_row, show, unknown

@@ -16,18 +16,17 @@ from typing import Any
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.dispatcher.flags import get_flag
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-import bot.applications as rules
-from bot.catalog import Catalog
+import bot.domain.applications as rules
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.catalog import Catalog
 from db.applications import ApplicationRepository, ConsentRepository
-from handlers.callbacks import MenuCb, MyAppCb, Section
+from handlers.callbacks import ConsentCb, MenuCb, MyAppCb, Section
 from handlers.ui import home_button_row, show, stale
 
 CONSENT_FLAG = "needs_consent"
@@ -35,10 +34,6 @@ CONSENT_FLAG = "needs_consent"
 RESUME_KEY = "after_consent"
 # Passed to the handler of the button pressed again: the consent was given just now.
 CONSENT_GIVEN = "consent_given"
-
-
-class ConsentCb(CallbackData, prefix="cs"):
-    action: str  # yes | no
 
 
 def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: bool) -> str:

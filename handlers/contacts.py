@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Catalog
+from bot.domain.catalog import Catalog
 from handlers.callbacks import FaqCb, MenuCb, Section
 from handlers.questions import QuestionCb
 from handlers.ui import current_language, h, home_button_row, show

@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Catalog
+from bot.domain.catalog import Catalog
 from handlers.callbacks import SpecCardCb
 from handlers.specialties import button_label, search
 from handlers.ui import h, home_button_row, main_menu_keyboard, stale

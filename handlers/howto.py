@@ -7,8 +7,8 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Campaign, Catalog
 from bot.clock import Clock
+from bot.domain.catalog import Campaign, Catalog
 from handlers.callbacks import MenuCb, Section
 from handlers.ui import ask_button, current_language, fmt_date, h, home_button_row, show
 

@@ -10,13 +10,14 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.applications import (
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.applications import (
     DOCUMENT_KINDS,
     EDITABLE_STATUSES,
     MAX_FILES,
@@ -28,13 +29,11 @@ from bot.applications import (
     file_cap_reached,
     missing_documents,
     next_withdrawal_at,
-    ranking_positions,
 )
-from bot.catalog import Catalog
-from bot.clock import Clock
-from bot.config import Settings
-from bot.erasure import PersonEraser
-from bot.telegram_text import MESSAGE_LIMIT, telegram_length
+from bot.domain.catalog import Catalog
+from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length
+from bot.services.applications import ranking_positions
+from bot.services.erasure import PersonEraser
 from db.applications import (
     Application,
     ApplicationRepository,
@@ -53,6 +52,7 @@ from handlers.application_texts import (
 )
 from handlers.callbacks import MenuCb, MyAppCb, Section
 from handlers.consent import CONSENT_FLAG, ConsentGate
+from handlers.states import AddDocument
 from handlers.ui import (
     fmt_date,
     has_application,
@@ -61,10 +61,6 @@ from handlers.ui import (
     show,
     stale,
 )
-
-
-class AddDocument(StatesGroup):
-    upload = State()
 
 
 def form_of(application: Application) -> dict[str, Any]:
@@ -166,8 +162,6 @@ async def show_application(
 def staff_status_notices(settings: Settings, event: str) -> list[Notice]:
     """The staff's news of the applicant's own change. It waits ``STAFF_EVENT_DELAY`` and takes
     in the changes that follow meanwhile: a burst of changes is one message, not one each."""
-    from handlers.application_form import staff_recipients
-
     return [
         Notice(
             chat_id=chat_id,
@@ -177,7 +171,7 @@ def staff_status_notices(settings: Settings, event: str) -> list[Notice]:
             delay=STAFF_EVENT_DELAY,
             merge=True,
         )
-        for chat_id in staff_recipients(settings)
+        for chat_id in settings.staff_chats
     ]
 
 

@@ -14,10 +14,10 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import Settings
-from bot.reminders import ACTIVE, TOPIC_PREFERENCE
+from bot.domain.reminders import ACTIVE, TOPIC_PREFERENCE
+from bot.services.catalog import CatalogService
 from db.applications import Application, ApplicationRepository
 from db.broadcasts import BroadcastRepository
 from db.outbox import OutboxMessage

@@ -18,7 +18,6 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -26,11 +25,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
-from bot.roles import Scope
-from bot.telegram_text import (
+from bot.domain.catalog import Catalog
+from bot.domain.roles import Scope
+from bot.domain.telegram_text import (
     CAPTION_LIMIT,
     MESSAGE_LIMIT,
     telegram_length,
@@ -42,11 +41,11 @@ from db.questions import Answer, Question, QuestionRepository
 from db.reminders import ReminderRepository
 from db.staff import StaffRepository
 from db.users import UserRepository
-from handlers.application_form import staff_recipients
 from handlers.application_texts import status_label
 from handlers.callbacks import QuestionCb
 from handlers.staff import StaffCb, scope_of
 from handlers.start import main_menu_text
+from handlers.states import QuestionForm
 from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show
 
 log = logging.getLogger(__name__)
@@ -62,11 +61,6 @@ PREVIEW = 60
 CARD_ANSWER_PREVIEW = 500  # an answer on the question's card; the asker got it whole
 # The relay starts with the tag: a reply to it names the question, in any language.
 TAG = re.compile(r"#Q(\d+)\b")
-
-
-class QuestionForm(StatesGroup):
-    question = State()
-    answer = State()
 
 
 # --- texts ---------------------------------------------------------------------------------
@@ -400,7 +394,7 @@ def get_router() -> Router:
         settings: Settings = deps["settings"]
         questions: QuestionRepository = deps["questions"]
         clock: Clock = deps["clock"]
-        recipients = staff_recipients(settings)
+        recipients = settings.staff_chats
         if not recipients:
             log.warning("a question came, but neither ADMISSION_CHAT_ID nor ADMIN_IDS is set")
         number = await questions.ask(

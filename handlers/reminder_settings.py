@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
-from bot.reminders import PREFERENCES
+from bot.domain.reminders import PREFERENCES
 from db.reminders import ReminderRepository
-from handlers.callbacks import MenuCb, Section
+from handlers.callbacks import MenuCb, ReminderCb, Section
 from handlers.ui import home_button_row, show
-
-
-class ReminderCb(CallbackData, prefix="rm"):
-    kind: str
 
 
 def kind_label(kind: str) -> str:

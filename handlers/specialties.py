@@ -4,32 +4,28 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Catalog, Specialty, SpecialtyKind, StudyForm
 from bot.clock import Clock
+from bot.domain.catalog import Catalog, Specialty, SpecialtyKind, StudyForm
 from db.reminders import ReminderRepository
 from handlers.callbacks import (
     ApplyCb,
+    FollowCb,
     MenuCb,
     Section,
     SpecCardCb,
     SpecFilterCb,
     SpecListCb,
 )
+from handlers.states import SearchForm
 from handlers.ui import current_language, fmt_date, h, home_button_row, show, unknown
 
 PAGE_SIZE = 8
 SEARCH_RESULTS_LIMIT = 10
-
-
-class SearchForm(StatesGroup):
-    query = State()
 
 
 def button_label(specialty: Specialty) -> str:
@@ -124,15 +120,6 @@ def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
     if not specialty.confirmed:
         lines += ["", _("<i>The admission committee is confirming these details.</i>")]
     return "\n".join(lines)
-
-
-class FollowCb(CallbackData, prefix="fw"):
-    """«Remind me when admission opens» on a specialty card (toggles)."""
-
-    code: str
-    page: int = 0
-    college: str = ""
-    base: int = 0
 
 
 def specialty_card_keyboard(

@@ -9,20 +9,19 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.applications import STATUSES, change_status
-from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
-from bot.roles import Scope
-from bot.telegram_text import MESSAGE_LIMIT, telegram_length, utf16_length
+from bot.domain.applications import STATUSES
+from bot.domain.catalog import Catalog
+from bot.domain.roles import Scope
+from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length, utf16_length
+from bot.services.applications import change_status
 from db.applications import Application, ApplicationRepository, Notice
 from db.questions import QuestionRepository
 from db.staff import StaffRepository
@@ -33,7 +32,9 @@ from handlers.application_texts import (
     status_label,
     summary_lines,
 )
+from handlers.callbacks import StaffCb
 from handlers.my_application import documents_of, form_of
+from handlers.states import StaffForm
 from handlers.ui import current_language, h, show
 
 QUEUE_SIZE = 10
@@ -45,22 +46,6 @@ STATUS_ACTIONS = {"accept": "accepted", "correct": "needs_correction", "reject":
                   "enroll": "enrolled"}  # fmt: skip
 NEEDS_COMMENT = ("correct", "reject")
 FLAG_ACTIONS = {"original": "original_received", "medical": "medical_received"}
-
-
-class StaffCb(CallbackData, prefix="sf2"):
-    # panel | queue | f_status | f_college | f_spec | search | card | docs | accept | correct
-    # | reject | enroll | original | medical
-    action: str
-    id: int = 0
-    status: str = ""  # queue filters: "" = any
-    spec: str = ""
-    college: str = ""
-    page: int = 0
-
-
-class StaffForm(StatesGroup):
-    comment = State()
-    search = State()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,11 +16,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
-from bot.practicum_import import HEADERS, PracticumRow, RowProblem, parse_practicum_file
-from bot.reminder_service import ReminderService
+from bot.domain.catalog import Catalog
+from bot.domain.practicum_import import HEADERS, PracticumRow, RowProblem, parse_practicum_file
+from bot.services.reminders import ReminderService
 from db.reminders import PracticumPeriod, ReminderRepository
 
 log = logging.getLogger(__name__)

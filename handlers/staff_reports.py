@@ -12,16 +12,17 @@ from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.applications import CHANNELS, STATUSES
-from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
-from bot.reports import (
+from bot.domain.applications import CHANNELS, STATUSES
+from bot.domain.catalog import Catalog
+from bot.domain.roles import Scope
+from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length
+from bot.services.reports import (
     ALL_COLUMNS,
     RANK_COLUMNS,
     ChartLabels,
@@ -32,22 +33,16 @@ from bot.reports import (
     chunk_lines,
     render_chart,
 )
-from bot.roles import Scope
-from bot.telegram_text import MESSAGE_LIMIT, telegram_length
 from db.applications import ApplicationRepository, RankingEntry
 from db.reports import Statistics
 from db.staff import StaffRepository
 from handlers.application_texts import status_label
+from handlers.callbacks import ReportCb
 from handlers.staff import StaffCb, scope_of
 from handlers.ui import current_language, fmt_date, fmt_score, h, show
 
 RANKING_MESSAGES = 5  # a longer ranking list is cut: the whole one is in the Excel file
 STATS_DAYS = 14  # days listed in the statistics text; the chart shows every day
-
-
-class ReportCb(CallbackData, prefix="sr"):
-    action: str  # menu | lists | rank | xlsx | csv | stats
-    code: str = ""
 
 
 # --- texts and keyboards ----------------------------------------------------------------------

@@ -9,27 +9,21 @@ from datetime import timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.catalog import Catalog
 from db.staff import StaffMember, StaffRepository
+from handlers.callbacks import RolesCb
 from handlers.staff import StaffCb, member_or_deny
 from handlers.ui import current_language, fmt_date, h, show
 
 INVITE_TTL = timedelta(hours=24)
 INVITE_PREFIX = "staff_"
 ALL_COLLEGES = "*"
-
-
-class RolesCb(CallbackData, prefix="rl"):
-    action: str  # list | invite | revoke_ask | revoke
-    college: str = ""  # for invite: a college id, or ALL_COLLEGES
-    user: int = 0  # for revoke
 
 
 def token_hash(token: str) -> str:

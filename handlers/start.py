@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Catalog
+from bot.domain.catalog import Catalog
 from db.users import UserRepository
 from handlers.callbacks import LanguageCb, MenuCb, Section
 from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show

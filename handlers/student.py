@@ -6,30 +6,20 @@ import re
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.domain.catalog import Catalog
 from db.reminders import ReminderRepository, Student
-from handlers.callbacks import MenuCb, Section
+from handlers.callbacks import MenuCb, Section, StudentCb
 from handlers.specialties import button_label
+from handlers.states import StudentForm
 from handlers.ui import current_language, fmt_date, h, home_button_row, show, stale
 
 GROUP_PATTERN = re.compile(r"^[\w\- ]{1,20}$")
-
-
-class StudentCb(CallbackData, prefix="st"):
-    action: str  # register | college | specialty
-    value: str = ""
-
-
-class StudentForm(StatesGroup):
-    group = State()
 
 
 def normalise_group(text: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 from html import escape
@@ -17,13 +16,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from bot.middlewares import has_application
 from handlers.callbacks import MenuCb, QuestionCb, Section
 
 log = logging.getLogger(__name__)
-
-# Whether the user of the update being handled has an application (set by a middleware):
-# the main menu then offers «My application» instead of «Apply».
-has_application: ContextVar[bool] = ContextVar("has_application", default=False)
 
 
 def h(text: str) -> str:

@@ -12,9 +12,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
 
 from bot.app import build_dispatcher
-from bot.applications import STAFF_EVENT_DELAY, change_status
 from bot.config import Settings
-from bot.sender import OutboxSender
+from bot.delivery.sender import OutboxSender
+from bot.domain.applications import STAFF_EVENT_DELAY
+from bot.services.applications import change_status
 from db.applications import ApplicationRepository
 from db.database import Database
 from tests.client import UserClient, buttons
@@ -645,7 +646,7 @@ async def test_a_notice_waits_out_too_many_requests(
 
 
 def test_age_is_checked_on_the_day_in_norilsk() -> None:
-    from bot.applications import is_minor
+    from bot.domain.applications import is_minor
 
     assert is_minor(date(2008, 11, 27), date(2026, 11, 26))
     assert not is_minor(date(2008, 11, 26), date(2026, 11, 26))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import default_catalog_bytes, parse_catalog
-from bot.catalog_service import CatalogService
+from bot.domain.catalog import default_catalog_bytes, parse_catalog
+from bot.services.catalog import CatalogService
 from db.catalog import CatalogRepository
 from db.database import Database
 

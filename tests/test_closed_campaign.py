@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.catalog import default_catalog_bytes, parse_catalog
-from bot.reminders import Planner, Snapshot
+from bot.domain.catalog import default_catalog_bytes, parse_catalog
+from bot.domain.reminders import Planner, Snapshot
 from db.applications import ApplicationRepository
 from db.database import Database
 from db.reminders import ApplicantState

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-import bot.applications
+import bot.domain.applications
 from db.applications import ApplicationRepository
 from db.database import Database
 from tests.client import UserClient, buttons
 from tests.test_application import fill_form, start_applying, submit
 
-OLD = bot.applications.CONSENT_VERSION
+OLD = bot.domain.applications.CONSENT_VERSION
 NEW = "2099-01-01"
 
 
@@ -24,7 +24,7 @@ def labels(message: dict[str, Any]) -> list[str]:
 
 def new_text(monkeypatch: pytest.MonkeyPatch) -> None:
     """The operator changed the consent text (and its version) while the bot runs."""
-    monkeypatch.setattr(bot.applications, "CONSENT_VERSION", NEW)
+    monkeypatch.setattr(bot.domain.applications, "CONSENT_VERSION", NEW)
 
 
 def asks_the_new_consent(screen: dict[str, Any]) -> bool:
@@ -88,7 +88,7 @@ async def test_a_new_version_during_an_upload_is_asked_before_the_files_are_save
     [prompt] = await english_user.click("✅ I agree", consent)  # the upload goes on
     assert "Received: 1 file." in prompt["text"]
     [received] = await english_user.send_document("086-2.pdf", unique="med2")
-    monkeypatch.setattr(bot.applications, "CONSENT_VERSION", "2099-02-02")  # and again
+    monkeypatch.setattr(bot.domain.applications, "CONSENT_VERSION", "2099-02-02")  # and again
     [consent] = await english_user.click("✅ Done", received)
     assert "consent text has changed" in consent["text"]
     assert await db.fetchval("SELECT count(*) FROM documents") == 3  # nothing saved yet

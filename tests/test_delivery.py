@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.broadcasts import BroadcastMonitor
 from bot.config import Settings
-from bot.sender import OutboxSender
+from bot.delivery.sender import OutboxSender
+from bot.services.broadcasts import BroadcastMonitor
 from db.database import Database
 from tests.client import UserClient
 from tests.conftest import FixedClock
@@ -165,7 +165,7 @@ async def test_the_progress_message_of_a_broadcast_is_recorded_though_the_databa
             return await real(*args)
 
     monkeypatch.setattr(repo, "set_progress_message", first_one_locked)
-    monkeypatch.setattr("bot.accepted.PAUSE_SECONDS", 0)
+    monkeypatch.setattr("bot.delivery.accepted.PAUSE_SECONDS", 0)
     [panel] = await admin.send("/staff")
     await admin.click("📣 Broadcast", panel)
     [kinds] = await admin.send("Open doors on Saturday")

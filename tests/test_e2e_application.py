@@ -199,7 +199,7 @@ async def test_messages_due_while_the_bot_was_down_are_sent_after_start_despite_
     from decimal import Decimal
 
     from bot.app import prepare_database
-    from bot.applications import change_status
+    from bot.services.applications import change_status
     from db.applications import ApplicationData, ApplicationRepository
 
     db = await prepare_database(tmp_path / "bot.sqlite3")

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.clock import Clock
-from bot.leader import AlwaysLeader, LeaderElection, LeaderLock, process_owner
+from bot.delivery.leader import AlwaysLeader, LeaderElection, LeaderLock, process_owner
 from bot.metrics import Metrics
 from bot.web import Parts, health
 from db.database import Database
@@ -220,7 +220,7 @@ async def test_always_leader_gains_at_once_and_loses_on_stop() -> None:
 CHILD = """
 import asyncio, sys
 from redis.asyncio import Redis
-from bot.leader import LeaderElection, LeaderLock
+from bot.delivery.leader import LeaderElection, LeaderLock
 
 async def main() -> None:
     client = Redis.from_url(sys.argv[1])

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.applications import MAX_WITHDRAWALS, STAFF_EVENT_DELAY
-from bot.sender import OutboxSender
-from bot.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
+from bot.delivery.sender import OutboxSender
+from bot.domain.applications import MAX_WITHDRAWALS, STAFF_EVENT_DELAY
+from bot.domain.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.applications import (
     MAX_FILES_PER_APPLICATION,
     MAX_PAGES_PER_KIND,

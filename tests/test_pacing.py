@@ -22,7 +22,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage, TelegramMethod
 
-from bot.pacing import (
+from bot.delivery.pacing import (
     GROUP_CHAT_INTERVAL,
     PRIVATE_CHAT_INTERVAL,
     LocalPacer,
@@ -31,7 +31,7 @@ from bot.pacing import (
     RedisPacer,
     already_paced,
 )
-from bot.sender import OutboxSender
+from bot.delivery.sender import OutboxSender
 from db.database import Database
 from db.outbox import OutboxMessage, OutboxRepository, enqueue
 from db.users import UserRepository
@@ -150,7 +150,7 @@ async def test_redis_pacer_keys_expire(redis_url: str) -> None:
 CHILD = """
 import asyncio, json, sys
 from redis.asyncio import Redis
-from bot.pacing import RedisPacer
+from bot.delivery.pacing import RedisPacer
 
 async def main() -> None:
     client = Redis.from_url(sys.argv[1])

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.reminder_service import ReminderService
-from bot.sender import OutboxSender
+from bot.delivery.sender import OutboxSender
+from bot.services.reminders import ReminderService
 from db.database import Database
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
@@ -161,7 +161,7 @@ async def test_a_reminder_whose_day_passed_is_dropped_with_a_log_line(
     await admin.send(f"/practicum_add {LINE}")
     clock.current = at(date(2027, 7, 1), 10)  # down for months: everything has passed
     english_user.session.clear()
-    with caplog.at_level("INFO", logger="bot.sender"):
+    with caplog.at_level("INFO", logger="bot.delivery.sender"):
         await sender_of(dp).drain(bot)
     assert english_user.session.of("sendMessage") == []
     assert "deadline passed" in caplog.text

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from bot.practicum_import import (
+from bot.domain.practicum_import import (
     HEADERS,
     MAX_LINES,
     MAX_ROWS,

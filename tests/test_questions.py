@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.app import build_dispatcher
 from bot.config import Settings
-from bot.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
+from bot.domain.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.database import Database
 from db.questions import QuestionRepository
 from handlers.questions import ANSWER_MAX, QUESTION_MAX, QuestionCb

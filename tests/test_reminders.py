@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog import Catalog, default_catalog_bytes, parse_catalog
-from bot.reminders import Planner, Snapshot
-from bot.sender import QuietHours
+from bot.delivery.sender import QuietHours
+from bot.domain.catalog import Catalog, default_catalog_bytes, parse_catalog
+from bot.domain.reminders import Planner, Snapshot
 from db.reminders import ApplicantState, PracticumPeriod, Student
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")

@@ -15,8 +15,8 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import BufferedInputFile
 
-from bot.catalog import default_catalog_bytes
-from bot.reports import (
+from bot.domain.catalog import default_catalog_bytes
+from bot.services.reports import (
     RANK_COLUMNS,
     SHEET_TITLE_MAX,
     ChartLabels,
@@ -232,7 +232,7 @@ def test_chunk_lines_keeps_every_line_in_order_under_the_limit() -> None:
 
 
 def test_chunk_lines_counts_as_telegram_does() -> None:
-    from bot.telegram_text import MESSAGE_LIMIT, telegram_length
+    from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length
 
     # 101 characters for Python, 201 units for Telegram (a specialty named with emoji).
     lines = [f"<b>{i % 10}</b>" + "🔥" * 100 for i in range(40)]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.catalog_service import CatalogService
 from bot.config import Settings
-from bot.retention import RetentionService
+from bot.services.catalog import CatalogService
+from bot.services.retention import RetentionService
 from db.catalog import CatalogRepository
 from db.database import Database
 from db.retention import RetentionRepository

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.applications import STAFF_EVENT_DELAY
-from bot.sender import OutboxSender
+from bot.delivery.sender import OutboxSender
+from bot.domain.applications import STAFF_EVENT_DELAY
 from db.database import Database
 from db.staff import StaffRepository
 from handlers.staff import StaffCb
@@ -184,7 +184,7 @@ async def test_a_comment_over_the_limit_in_utf16_units_is_refused_not_cut(
 async def test_the_card_of_a_long_history_fits_one_message(
     applied: UserClient, admin: UserClient, db: Database
 ) -> None:
-    from bot.telegram_text import MESSAGE_LIMIT, telegram_length
+    from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length
 
     for n in range(12):
         await db.execute(

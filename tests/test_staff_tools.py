@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.broadcasts import BroadcastMonitor
+from bot.services.broadcasts import BroadcastMonitor
 from db.database import Database
 from handlers.broadcast import BroadcastCb
 from handlers.staff import StaffCb

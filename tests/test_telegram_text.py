@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.telegram_text import (
+from bot.domain.telegram_text import (
     CALLBACK_ANSWER_LIMIT,
     CAPTION_LIMIT,
     MESSAGE_LIMIT,

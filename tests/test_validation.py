@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.validation import (
+from bot.domain.validation import (
     NAME_MAX,
     SCORE_LOW,
     SCORE_MAX,

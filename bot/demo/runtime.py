@@ -23,15 +23,15 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot.app import build_bot, build_dispatcher, prepare_database
-from bot.catalog_service import CatalogService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery.sender import OutboxSender
 from bot.demo.render import message_view, reply_keyboard_view
 from bot.demo.seed import DEMO_MARK, demo_start, seed_demo
 from bot.fakebotapi import FakeBotAPI, FakeUser, Rejection
 from bot.i18n import build_i18n
-from bot.reminder_service import ReminderService
-from bot.sender import OutboxSender
+from bot.services.catalog import CatalogService
+from bot.services.reminders import ReminderService
 from db.catalog import CatalogRepository
 from db.database import Database
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from bot.applications import CONSENT_VERSION
-from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.domain.applications import CONSENT_VERSION
+from bot.domain.catalog import Catalog
 from bot.fakebotapi import FakeBotAPI
 from db.applications import ApplicationData, ApplicationRepository, ConsentRepository, DocumentRef
 from db.database import Database

@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.catalog import Campaign
-from bot.catalog_service import CatalogService
 from bot.clock import Clock
+from bot.domain.catalog import Campaign
+from bot.services.catalog import CatalogService
 from db.applications import Notice
 from db.retention import RetentionRepository
 

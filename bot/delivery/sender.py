@@ -31,7 +31,7 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 
 from bot.clock import Clock
-from bot.pacing import (
+from bot.delivery.pacing import (
     GROUP_CHAT_INTERVAL,
     PRIVATE_CHAT_INTERVAL,
     LocalPacer,

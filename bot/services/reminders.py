@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.catalog_service import CatalogService
 from bot.clock import Clock
-from bot.reminders import Planner, Snapshot
+from bot.domain.reminders import Planner, Snapshot
+from bot.services.catalog import CatalogService
 from db.reminders import ReminderRepository
 
 log = logging.getLogger(__name__)

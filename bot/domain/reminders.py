@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.catalog import Campaign, Catalog
+from bot.domain.catalog import Campaign, Catalog
 from db.reminders import ApplicantState, PlannedMessage, PracticumPeriod, Student
 
 # Kinds a user can switch off, each covering some topics.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.catalog import Catalog
+from bot.domain.catalog import Catalog
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Rules of the application: consent version, required documents, ranking positions.
+"""Rules of the application: consent version, required documents, statuses, limits.
 
 No aiogram here: these are tested without Telegram.
 """
@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from bot.catalog import Catalog
+from bot.domain.catalog import Catalog
+from bot.domain.validation import age_on
 from db.applications import (
     MAX_FILES_PER_APPLICATION,
     MAX_PAGES_PER_KIND,
     Application,
-    ApplicationRepository,
     Consent,
-    Notice,
     StatusChange,
 )
 
@@ -112,64 +111,9 @@ class Position:
     budget_places: int | None
 
 
-async def ranking_positions(
-    repo: ApplicationRepository, catalog: Catalog, application: Application
-) -> list[Position]:
-    positions = []
-    for code in application.data.specialties:
-        ranking = await repo.ranking(code, application.campaign_year)
-        place = next(
-            (
-                i
-                for i, entry in enumerate(ranking, start=1)
-                if entry.application_id == application.id
-            ),
-            None,
-        )
-        specialty = catalog.specialty(code)
-        positions.append(
-            Position(
-                specialty_code=code,
-                place=place,
-                total=len(ranking),
-                budget_places=specialty.budget_places if specialty else None,
-            )
-        )
-    return positions
-
-
 def is_minor(birth_date: date, today: date) -> bool:
-    from bot.validation import age_on
-
     return age_on(birth_date, today) < 18
 
 
 def score_text(score: Decimal) -> str:
     return f"{score:.2f}"
-
-
-async def change_status(
-    repo: ApplicationRepository,
-    application: Application,
-    status: str,
-    now: datetime,
-    *,
-    actor_id: int | None = None,
-    comment: str | None = None,
-) -> int:
-    """Change an application's status and queue the applicant's notice with it, atomically.
-
-    The notice goes through the outbox: retried until Telegram accepts it, recorded if it
-    finally fails, never dropped silently.
-    """
-    if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    notice = Notice(
-        chat_id=application.user_id,
-        kind="status",
-        key="status:{application_id}:{history_id}",
-        payload={"status": status, "comment": comment},
-    )
-    return await repo.set_status(
-        application.id, status, now, actor_id=actor_id, comment=comment, notices=[notice]
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from bot.catalog import Catalog, Problem, default_catalog_bytes, parse_catalog
+from bot.domain.catalog import Catalog, Problem, default_catalog_bytes, parse_catalog
 from db.catalog import CatalogRepository
 
 log = logging.getLogger(__name__)

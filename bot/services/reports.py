@@ -27,8 +27,8 @@ from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.applications import CHANNELS, STATUSES
-from bot.telegram_text import MESSAGE_LIMIT, plain_text, telegram_length, truncate_utf16
+from bot.domain.applications import CHANNELS, STATUSES
+from bot.domain.telegram_text import MESSAGE_LIMIT, plain_text, telegram_length, truncate_utf16
 from db.applications import RANKED_STATUSES
 from db.reports import ReportRow, Statistics
 

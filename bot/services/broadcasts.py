@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
-from bot.catalog import Catalog
 from bot.clock import Clock
-from bot.roles import Scope
+from bot.domain.catalog import Catalog
+from bot.domain.roles import Scope
 from db.broadcasts import Broadcast, BroadcastRepository, Progress
 
 log = logging.getLogger(__name__)

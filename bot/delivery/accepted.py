@@ -2,9 +2,9 @@
 
 Telegram cannot take a message back. Once it accepted a call, what is left to retry is the
 database write that records it (a progress message's id, a part of a delivery), never the call:
-making the call again would show the person the same message twice. The background sender keeps
-such facts across its passes (``bot/sender.py``); a handler, which has no next pass, retries the
-write in place with :func:`record`.
+making the call again would show the person the same message twice. The background sender
+keeps such facts across its passes (``bot/delivery/sender.py``); a handler, which has no next
+pass, retries the write in place with :func:`record`.
 """
 
 from __future__ import annotations

@@ -288,7 +288,7 @@ def is_paced_method(method: TelegramMethod[Any]) -> bool:
 class PacingMiddleware(BaseRequestMiddleware):
     """Paces the bot's calls that send or edit messages with a shared :class:`Pacer`.
 
-    Register it after :class:`~bot.telegram_retry.RetryMiddleware` (so it is the inner one and
+    Register it after :class:`~bot.delivery.retry.RetryMiddleware` (so it is the inner one and
     every retry takes a slot again). Only the global rate applies here: the per-chat interval
     is the sender's business. A 429 pauses every sender in every process, then goes on up.
     """

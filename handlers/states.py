@@ -1,0 +1,56 @@
+"""Every dialogue state of the bot: one StatesGroup per dialogue, in one leaf module."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+# application_form
+class Apply(StatesGroup):
+    consent = State()
+    minor = State()
+    full_name = State()
+    birth_date = State()
+    phone = State()
+    email = State()
+    education_base = State()
+    average_score = State()
+    score_confirm = State()
+    specialties = State()
+    dormitory = State()
+    channel = State()
+    documents = State()
+    review = State()
+
+
+# broadcast
+class BroadcastForm(StatesGroup):
+    message = State()
+    segment = State()
+
+
+# my_application
+class AddDocument(StatesGroup):
+    upload = State()
+
+
+# questions
+class QuestionForm(StatesGroup):
+    question = State()
+    answer = State()
+
+
+# specialties
+class SearchForm(StatesGroup):
+    query = State()
+
+
+# staff
+class StaffForm(StatesGroup):
+    comment = State()
+    search = State()
+
+
+# student
+class StudentForm(StatesGroup):
+    group = State()
