@@ -294,10 +294,10 @@ async def on_shutdown(dispatcher: Dispatcher) -> None:
             await asyncio.gather(*pending, return_exceptions=True)
     workers: Workers | None = dispatcher.workflow_data.get("workers")
     election: LeaderElection | None = dispatcher.workflow_data.get("election")
-    task: asyncio.Task[None] | None = dispatcher.workflow_data.get("election_task")
-    if election is not None and task is not None:
+    election_task: asyncio.Task[None] | None = dispatcher.workflow_data.get("election_task")
+    if election is not None and election_task is not None:
         election.stop()  # stops the workers if this process leads, then releases the lock
-        await task
+        await election_task
     elif workers is not None:
         await workers.stop()
 

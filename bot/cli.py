@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         return demo_command(args.host, args.port, not args.no_browser)
     try:
         settings: CommonSettings = (
-            CommonSettings() if args.command in ("catalog", "backup", "restore") else Settings()  # type: ignore[call-arg]
+            CommonSettings() if args.command in ("catalog", "backup", "restore") else Settings()
         )
     except ValidationError as exc:
         print(describe_settings_error(exc), file=sys.stderr)

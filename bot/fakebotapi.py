@@ -1337,7 +1337,7 @@ class FakeBotAPI:
         )
 
     async def wait_for(
-        self, predicate: Callable[[], T], timeout: float = 10, *, what: str | None = None
+        self, predicate: Callable[[], T | None], timeout: float = 10, *, what: str | None = None
     ) -> T:
         """Wait until ``predicate()`` is truthy and return its value.
 

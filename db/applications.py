@@ -232,6 +232,7 @@ async def _bump_in(conn: aiosqlite.Connection, name: str, by: int = 1) -> int:
     )
     cursor = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))
     row = await cursor.fetchone()
+    assert row is not None  # the row was just written
     return int(row[0])
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import aiosqlite
+
 from db.applications import RANKED_STATUSES
 from db.database import Database
 from db.outbox import enqueue
@@ -56,7 +58,7 @@ class PlannedMessage:
     due_at: datetime
 
 
-def _period(row) -> PracticumPeriod:  # type: ignore[no-untyped-def]
+def _period(row: aiosqlite.Row) -> PracticumPeriod:
     return PracticumPeriod(
         id=row["id"],
         college_id=row["college_id"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import aiosqlite
+
 from db.database import Database
 
 
@@ -18,7 +20,7 @@ class UserRecord:
     unreachable: bool
 
 
-def _row_to_user(row) -> UserRecord:  # type: ignore[no-untyped-def]
+def _row_to_user(row: aiosqlite.Row) -> UserRecord:
     return UserRecord(
         id=row["id"],
         language=row["language"],
@@ -50,6 +52,7 @@ class UserRepository:
             )
             cursor = await conn.execute("SELECT * FROM users WHERE id = ?", (user_id,))
             row = await cursor.fetchone()
+        assert row is not None  # just written
         return _row_to_user(row)
 
     async def get(self, user_id: int) -> UserRecord | None:

@@ -59,12 +59,13 @@ from db.applications import (
     Notice,
 )
 from handlers.application_texts import document_label, documents_lines, summary_lines
-from handlers.callbacks import ApplyCb, FormCb, MenuCb, Section
+from handlers.callbacks import ApplyCb, FormAction, FormCb, MenuCb, Section
 from handlers.consent import CONSENT_FLAG, CONSENT_GIVEN, ConsentGate, ask_consent
 from handlers.howto import closed_text
 from handlers.states import Apply
 from handlers.ui import (
     ask_button,
+    bot_of,
     current_language,
     fmt_phone,
     fmt_score,
@@ -112,8 +113,8 @@ async def save_form(state: FSMContext, form: dict[str, Any]) -> None:
 
 def nav_row(builder: InlineKeyboardBuilder, *, back: bool = True) -> None:
     if back:
-        builder.button(text=_("⬅️ Back"), callback_data=FormCb(action="back"))
-    builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action="cancel"))
+        builder.button(text=_("⬅️ Back"), callback_data=FormCb(action=FormAction.back))
+    builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action=FormAction.cancel))
 
 
 def step_number(step: str) -> str:
@@ -201,12 +202,12 @@ def question(
             _("If so, a parent or legal representative must also give their consent."),
         ]
         builder.button(
-            text=_("Yes, I am under 18"), callback_data=FormCb(action="minor", value="1")
+            text=_("Yes, I am under 18"), callback_data=FormCb(action=FormAction.minor, value="1")
         )
         builder.button(
-            text=_("No, I am 18 or older"), callback_data=FormCb(action="minor", value="0")
+            text=_("No, I am 18 or older"), callback_data=FormCb(action=FormAction.minor, value="0")
         )
-        builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action="cancel"))
+        builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action=FormAction.cancel))
         builder.adjust(1)
         return "\n".join(lines), builder.as_markup()
     if step == "full_name":
@@ -239,11 +240,15 @@ def question(
     elif step == "email":
         lines += [_("<b>E-mail</b> (optional)"), _("Type it, or press «Skip».")]
         current(form.get("email"))
-        builder.button(text=_("Skip"), callback_data=FormCb(action="email_skip"))
+        builder.button(text=_("Skip"), callback_data=FormCb(action=FormAction.email_skip))
     elif step == "education_base":
         lines += [_("<b>Your education when you apply</b>")]
-        builder.button(text=_("After 9 classes"), callback_data=FormCb(action="base", value="9"))
-        builder.button(text=_("After 11 classes"), callback_data=FormCb(action="base", value="11"))
+        builder.button(
+            text=_("After 9 classes"), callback_data=FormCb(action=FormAction.base, value="9")
+        )
+        builder.button(
+            text=_("After 11 classes"), callback_data=FormCb(action=FormAction.base, value="11")
+        )
     elif step == "average_score":
         lines += [
             _("<b>Average score of your certificate</b>"),
@@ -256,27 +261,37 @@ def question(
                 score=fmt_score(data.get("pending_score") or "0")
             )
         ]
-        builder.button(text=_("Yes, that is right"), callback_data=FormCb(action="score_ok"))
-        builder.button(text=_("No, type it again"), callback_data=FormCb(action="score_redo"))
+        builder.button(
+            text=_("Yes, that is right"), callback_data=FormCb(action=FormAction.score_ok)
+        )
+        builder.button(
+            text=_("No, type it again"), callback_data=FormCb(action=FormAction.score_redo)
+        )
         builder.adjust(1)
         return "\n".join(lines), builder.as_markup()
     elif step == "specialties":
         return specialties_question(form, catalog, lines)
     elif step == "dormitory":
         lines += [_("<b>Do you need a place in a dormitory?</b>")]
-        builder.button(text=_("Yes, I need one"), callback_data=FormCb(action="dorm", value="1"))
-        builder.button(text=_("No"), callback_data=FormCb(action="dorm", value="0"))
+        builder.button(
+            text=_("Yes, I need one"), callback_data=FormCb(action=FormAction.dorm, value="1")
+        )
+        builder.button(text=_("No"), callback_data=FormCb(action=FormAction.dorm, value="0"))
     elif step == "channel":
         lines += [
             _("<b>How else do you apply?</b>"),
             _("It helps the admission committee not to count you twice."),
         ]
-        builder.button(text=_("Only here"), callback_data=FormCb(action="channel", value="bot"))
         builder.button(
-            text=_("Also on Gosuslugi"), callback_data=FormCb(action="channel", value="gosuslugi")
+            text=_("Only here"), callback_data=FormCb(action=FormAction.channel, value="bot")
         )
         builder.button(
-            text=_("Also in person"), callback_data=FormCb(action="channel", value="in_person")
+            text=_("Also on Gosuslugi"),
+            callback_data=FormCb(action=FormAction.channel, value="gosuslugi"),
+        )
+        builder.button(
+            text=_("Also in person"),
+            callback_data=FormCb(action=FormAction.channel, value="in_person"),
         )
     elif step == "documents":
         return documents_question(form, catalog, data, lines)
@@ -309,10 +324,10 @@ def specialties_question(
         mark = PRIORITY_MARKS[chosen.index(code)] + " " if code in chosen else ""
         builder.button(
             text=f"{mark}{code} · {specialty.short_name.get(lang)}",
-            callback_data=FormCb(action="pick", value=code),
+            callback_data=FormCb(action=FormAction.pick, value=code),
         )
     if chosen:
-        builder.button(text=_("✅ Done"), callback_data=FormCb(action="picks_done"))
+        builder.button(text=_("✅ Done"), callback_data=FormCb(action=FormAction.picks_done))
     nav_row(builder)
     builder.adjust(*([1] * (len(codes) + (1 if chosen else 0))), 2)
     return "\n".join(lines), builder.as_markup()
@@ -345,9 +360,9 @@ def documents_question(
         )
     builder = InlineKeyboardBuilder()
     if count:
-        builder.button(text=_("✅ Done"), callback_data=FormCb(action="doc_done"))
+        builder.button(text=_("✅ Done"), callback_data=FormCb(action=FormAction.doc_done))
     elif kind not in REQUIRED_DOCUMENTS:
-        builder.button(text=_("Later"), callback_data=FormCb(action="doc_skip"))
+        builder.button(text=_("Later"), callback_data=FormCb(action=FormAction.doc_skip))
     nav_row(builder)
     builder.adjust(1, 2)
     return "\n".join(lines), builder.as_markup()
@@ -377,12 +392,12 @@ def review_screen(
     if not editing_submitted:
         edits.append(("documents", _("✏️ Documents")))
     for field, label in edits:
-        builder.button(text=label, callback_data=FormCb(action="edit", value=field))
+        builder.button(text=label, callback_data=FormCb(action=FormAction.edit, value=field))
     if editing_submitted:
-        builder.button(text=_("💾 Save changes"), callback_data=FormCb(action="submit"))
+        builder.button(text=_("💾 Save changes"), callback_data=FormCb(action=FormAction.submit))
     else:
-        builder.button(text=_("✅ Submit"), callback_data=FormCb(action="submit"))
-    builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action="cancel"))
+        builder.button(text=_("✅ Submit"), callback_data=FormCb(action=FormAction.submit))
+    builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action=FormAction.cancel))
     builder.adjust(2, 2, 2, 2, 2, 1, 1)
     return "\n".join(lines), builder.as_markup()
 
@@ -410,7 +425,8 @@ async def go(
         message = target.message if isinstance(target, CallbackQuery) else target
         if isinstance(target, CallbackQuery) and isinstance(message, Message):
             await message.edit_reply_markup(reply_markup=None)
-        await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
+        assert target.from_user is not None
+        await bot_of(target).send_message(target.from_user.id, text, reply_markup=markup)
         return
     if isinstance(target, Message) and data.get("reply_keyboard_shown"):
         await target.answer(_("Saved."), reply_markup=ReplyKeyboardRemove())
@@ -455,7 +471,7 @@ def closed_screen() -> tuple[str, InlineKeyboardMarkup]:
 def get_router() -> Router:
     router = Router(name=__name__)
     # Every answer, file and submit needs the current consent (a new text is asked again).
-    gate = ConsentGate(resume=FormCb(action="resume").pack())
+    gate = ConsentGate(resume=FormCb(action=FormAction.resume).pack())
     router.message.middleware(gate)
     router.callback_query.middleware(gate)
     gated = {CONSENT_FLAG: True}
@@ -498,8 +514,8 @@ def get_router() -> Router:
             )
         elif data.get("form") and data.get("step"):
             builder = InlineKeyboardBuilder()
-            builder.button(text=_("▶️ Continue"), callback_data=FormCb(action="resume"))
-            builder.button(text=_("🔄 Start over"), callback_data=FormCb(action="restart"))
+            builder.button(text=_("▶️ Continue"), callback_data=FormCb(action=FormAction.resume))
+            builder.button(text=_("🔄 Start over"), callback_data=FormCb(action=FormAction.restart))
             home_button_row(builder)
             builder.adjust(2, 1)
             await show(
@@ -573,8 +589,8 @@ def get_router() -> Router:
             await stale(callback)
             return
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("Yes, cancel"), callback_data=FormCb(action="cancel_yes"))
-        builder.button(text=_("No, continue"), callback_data=FormCb(action="cancel_no"))
+        builder.button(text=_("Yes, cancel"), callback_data=FormCb(action=FormAction.cancel_yes))
+        builder.button(text=_("No, continue"), callback_data=FormCb(action=FormAction.cancel_no))
         builder.adjust(2)
         await show(
             callback,
@@ -790,8 +806,8 @@ def get_router() -> Router:
 
     async def phone_cancel(message: Message) -> None:
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("Yes, cancel"), callback_data=FormCb(action="cancel_yes"))
-        builder.button(text=_("No, continue"), callback_data=FormCb(action="cancel_no"))
+        builder.button(text=_("Yes, cancel"), callback_data=FormCb(action=FormAction.cancel_yes))
+        builder.button(text=_("No, continue"), callback_data=FormCb(action=FormAction.cancel_no))
         await message.answer(_("Closing the keyboard."), reply_markup=ReplyKeyboardRemove())
         await message.answer(
             _("Cancel the application? The answers you have given will be deleted."),

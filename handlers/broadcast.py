@@ -27,7 +27,7 @@ from db.broadcasts import Broadcast, BroadcastRepository, Progress
 from db.staff import StaffRepository
 from db.users import UserRepository
 from handlers.application_texts import status_label
-from handlers.callbacks import BroadcastCb
+from handlers.callbacks import BroadcastAction, BroadcastCb
 from handlers.staff import member_or_deny
 from handlers.states import BroadcastForm
 from handlers.ui import current_language, h, show
@@ -102,23 +102,27 @@ class ProgressTexts:
 def kinds_keyboard(scope: Scope) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if scope.college_id is None:
-        builder.button(text=_("👥 All users"), callback_data=BroadcastCb(action="pick", kind="all"))
+        builder.button(
+            text=_("👥 All users"),
+            callback_data=BroadcastCb(action=BroadcastAction.pick, kind="all"),
+        )
     builder.button(
         text=_("🎓 Applicants of a specialty"),
-        callback_data=BroadcastCb(action="kind", kind="specialty"),
+        callback_data=BroadcastCb(action=BroadcastAction.kind, kind="specialty"),
     )
     builder.button(
         text=_("🏫 Applicants of a college"),
-        callback_data=BroadcastCb(action="kind", kind="college"),
+        callback_data=BroadcastCb(action=BroadcastAction.kind, kind="college"),
     )
     builder.button(
         text=_("📌 Applicants with a status"),
-        callback_data=BroadcastCb(action="kind", kind="status"),
+        callback_data=BroadcastCb(action=BroadcastAction.kind, kind="status"),
     )
     builder.button(
-        text=_("👷 Students of a group"), callback_data=BroadcastCb(action="kind", kind="group")
+        text=_("👷 Students of a group"),
+        callback_data=BroadcastCb(action=BroadcastAction.kind, kind="group"),
     )
-    builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action="cancel"))
+    builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action=BroadcastAction.cancel))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -247,7 +251,9 @@ async def values_screen(
             if codes is None or s.code in codes:
                 builder.button(
                     text=f"{s.code} {s.short_name.get(language)}",
-                    callback_data=BroadcastCb(action="pick", kind="specialty", value=s.code),
+                    callback_data=BroadcastCb(
+                        action=BroadcastAction.pick, kind="specialty", value=s.code
+                    ),
                 )
     elif kind == "college":
         text = _("Applicants of which college?")
@@ -255,14 +261,16 @@ async def values_screen(
             if scope.college_id in (None, c.id):
                 builder.button(
                     text=c.short_name.get(language),
-                    callback_data=BroadcastCb(action="pick", kind="college", value=c.id),
+                    callback_data=BroadcastCb(
+                        action=BroadcastAction.pick, kind="college", value=c.id
+                    ),
                 )
     elif kind == "status":
         text = _("Applicants with which status?")
         for status in STATUSES:
             builder.button(
                 text=status_label(status),
-                callback_data=BroadcastCb(action="pick", kind="status", value=status),
+                callback_data=BroadcastCb(action=BroadcastAction.pick, kind="status", value=status),
             )
     else:
         groups = await deps["broadcasts"].groups(scope.college_id)
@@ -273,9 +281,9 @@ async def values_screen(
             name = college.short_name.get(language) if college else college_id
             builder.button(
                 text=f"{group} · {name}",
-                callback_data=BroadcastCb(action="pick", kind="group", index=index),
+                callback_data=BroadcastCb(action=BroadcastAction.pick, kind="group", index=index),
             )
-    builder.button(text=_("⬅️ Back"), callback_data=BroadcastCb(action="segments"))
+    builder.button(text=_("⬅️ Back"), callback_data=BroadcastCb(action=BroadcastAction.segments))
     builder.adjust(1)
     return text, builder.as_markup()
 
@@ -314,12 +322,14 @@ async def preview(
     if count:
         builder.button(
             text=_("✅ Send to {count}").format(count=count),
-            callback_data=BroadcastCb(action="confirm"),
+            callback_data=BroadcastCb(action=BroadcastAction.confirm),
         )
     else:
         lines.append(_("Nobody to send it to: choose another segment."))
-    builder.button(text=_("🎯 Another segment"), callback_data=BroadcastCb(action="segments"))
-    builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action="cancel"))
+    builder.button(
+        text=_("🎯 Another segment"), callback_data=BroadcastCb(action=BroadcastAction.segments)
+    )
+    builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action=BroadcastAction.cancel))
     builder.adjust(1)
     await bot.send_message(chat_id, "\n".join(lines), reply_markup=builder.as_markup())
 

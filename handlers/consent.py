@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.catalog import Catalog
 from db.applications import ApplicationRepository, ConsentRepository
-from handlers.callbacks import ConsentCb, MenuCb, MyAppCb, Section
+from handlers.callbacks import ConsentAction, ConsentCb, MenuCb, MyAppAction, MyAppCb, Section
 from handlers.ui import home_button_row, show, stale
 
 CONSENT_FLAG = "needs_consent"
@@ -86,8 +86,8 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
 
 def consent_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ I agree"), callback_data=ConsentCb(action="yes"))
-    builder.button(text=_("I do not agree"), callback_data=ConsentCb(action="no"))
+    builder.button(text=_("✅ I agree"), callback_data=ConsentCb(action=ConsentAction.yes))
+    builder.button(text=_("I do not agree"), callback_data=ConsentCb(action=ConsentAction.no))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -188,7 +188,9 @@ def get_router() -> Router:
                 "it, agree to the new text. To erase your data: «My application» → «Delete "
                 "my data»."
             )
-            builder.button(text=_("📄 My application"), callback_data=MyAppCb(action="show"))
+            builder.button(
+                text=_("📄 My application"), callback_data=MyAppCb(action=MyAppAction.show)
+            )
         else:
             text = _(
                 "Understood: nothing was saved. Without the consent the application cannot be "

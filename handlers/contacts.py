@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import Catalog
-from handlers.callbacks import FaqCb, MenuCb, Section
+from handlers.callbacks import FaqCb, MenuCb, QuestionAction, Section
 from handlers.questions import QuestionCb
 from handlers.ui import current_language, h, home_button_row, show
 
@@ -31,7 +31,8 @@ def get_router() -> Router:
         lines.append(_("Ask the admission committee right here, or see the frequent questions:"))
         builder = InlineKeyboardBuilder()
         builder.button(
-            text=_("✍️ Ask the admission committee"), callback_data=QuestionCb(action="ask")
+            text=_("✍️ Ask the admission committee"),
+            callback_data=QuestionCb(action=QuestionAction.ask),
         )
         for index, entry in enumerate(catalog.faq):
             builder.button(text=_short(entry.question.get(lang)), callback_data=FaqCb(index=index))

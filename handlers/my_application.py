@@ -50,7 +50,7 @@ from handlers.application_texts import (
     status_label,
     summary_lines,
 )
-from handlers.callbacks import MenuCb, MyAppCb, Section
+from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
 from handlers.consent import CONSENT_FLAG, ConsentGate
 from handlers.states import AddDocument
 from handlers.ui import (
@@ -126,15 +126,21 @@ def application_keyboard(
     builder = InlineKeyboardBuilder()
     if catalog.accepts_changes(application.campaign_year, today):
         if application.status not in ("withdrawn", "rejected", "enrolled"):
-            builder.button(text=_("📎 Add a document"), callback_data=MyAppCb(action="add_doc"))
+            builder.button(
+                text=_("📎 Add a document"), callback_data=MyAppCb(action=MyAppAction.add_doc)
+            )
         if application.status in EDITABLE_STATUSES:
-            builder.button(text=_("✏️ Change answers"), callback_data=MyAppCb(action="edit"))
+            builder.button(
+                text=_("✏️ Change answers"), callback_data=MyAppCb(action=MyAppAction.edit)
+            )
         if application.status in WITHDRAWABLE_STATUSES:
-            builder.button(text=_("↩️ Withdraw"), callback_data=MyAppCb(action="withdraw"))
+            builder.button(text=_("↩️ Withdraw"), callback_data=MyAppCb(action=MyAppAction.withdraw))
         if application.status == "withdrawn":
-            builder.button(text=_("🔁 Submit again"), callback_data=MyAppCb(action="resubmit"))
-    builder.button(text=_("🗑 Delete my data"), callback_data=MyAppCb(action="delete"))
-    builder.button(text=_("🔄 Refresh"), callback_data=MyAppCb(action="show"))
+            builder.button(
+                text=_("🔁 Submit again"), callback_data=MyAppCb(action=MyAppAction.resubmit)
+            )
+    builder.button(text=_("🗑 Delete my data"), callback_data=MyAppCb(action=MyAppAction.delete))
+    builder.button(text=_("🔄 Refresh"), callback_data=MyAppCb(action=MyAppAction.show))
     home_button_row(builder)
     builder.adjust(1)
     return builder
@@ -196,7 +202,7 @@ async def back_to_review_if_corrected(
 def get_router() -> Router:
     router = Router(name=__name__)
     # Changing answers, adding files, submitting again: only with the current consent.
-    gate = ConsentGate(resume=MyAppCb(action="upload_more").pack())
+    gate = ConsentGate(resume=MyAppCb(action=MyAppAction.upload_more).pack())
     router.message.middleware(gate)
     router.callback_query.middleware(gate)
     gated = {CONSENT_FLAG: True}
@@ -269,9 +275,10 @@ def get_router() -> Router:
         builder = InlineKeyboardBuilder()
         for kind in kinds:
             builder.button(
-                text=document_label(kind), callback_data=MyAppCb(action="kind", value=kind)
+                text=document_label(kind),
+                callback_data=MyAppCb(action=MyAppAction.kind, value=kind),
             )
-        builder.button(text=_("⬅️ Back"), callback_data=MyAppCb(action="show"))
+        builder.button(text=_("⬅️ Back"), callback_data=MyAppCb(action=MyAppAction.show))
         builder.adjust(1)
         await show(callback, _("Which document do you want to add?"), builder.as_markup())
         await callback.answer()
@@ -399,8 +406,10 @@ def get_router() -> Router:
         if await withdrawal_refused(callback, application, deps):
             return
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("Yes, withdraw"), callback_data=MyAppCb(action="withdraw_yes"))
-        builder.button(text=_("No"), callback_data=MyAppCb(action="show"))
+        builder.button(
+            text=_("Yes, withdraw"), callback_data=MyAppCb(action=MyAppAction.withdraw_yes)
+        )
+        builder.button(text=_("No"), callback_data=MyAppCb(action=MyAppAction.show))
         builder.adjust(2)
         await show(
             callback,
@@ -473,7 +482,7 @@ def get_router() -> Router:
 
     @router.callback_query(MyAppCb.filter(F.action == "delete"))
     async def delete_asked(callback: CallbackQuery) -> None:
-        await show(callback, *delete_question(MyAppCb(action="show")))
+        await show(callback, *delete_question(MyAppCb(action=MyAppAction.show)))
         await callback.answer()
 
     @router.message(Command("delete_my_data"))
@@ -517,7 +526,9 @@ def files_cap_text(cap: str) -> str:
 
 def delete_question(back: CallbackData) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, delete everything"), callback_data=MyAppCb(action="delete_yes"))
+    builder.button(
+        text=_("Yes, delete everything"), callback_data=MyAppCb(action=MyAppAction.delete_yes)
+    )
     builder.button(text=_("No"), callback_data=back)
     builder.adjust(1)
     text = _(
@@ -582,11 +593,11 @@ def upload_text(kind: str, count: int) -> str:
     return "\n".join(lines)
 
 
-def upload_keyboard(count: int):  # type: ignore[no-untyped-def]
+def upload_keyboard(count: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if count:
-        builder.button(text=_("✅ Done"), callback_data=MyAppCb(action="upload_done"))
-    builder.button(text=_("⬅️ Back"), callback_data=MyAppCb(action="show"))
+        builder.button(text=_("✅ Done"), callback_data=MyAppCb(action=MyAppAction.upload_done))
+    builder.button(text=_("⬅️ Back"), callback_data=MyAppCb(action=MyAppAction.show))
     builder.adjust(1)
     return builder.as_markup()
 

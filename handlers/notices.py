@@ -31,7 +31,7 @@ from handlers.application_texts import (
     status_label,
     summary_lines,
 )
-from handlers.callbacks import MenuCb, Section
+from handlers.callbacks import MenuCb, MyAppAction, Section
 from handlers.my_application import MyAppCb, documents_of, form_of
 from handlers.questions import answer_message, asker_lines, relay_call
 from handlers.staff import DOCUMENTS_PAGE
@@ -186,7 +186,7 @@ class NoticeRenderer:
                 _("Comment of the admission committee: {comment}").format(comment=h(comment))
             )
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("📄 My application"), callback_data=MyAppCb(action="show"))
+        builder.button(text=_("📄 My application"), callback_data=MyAppCb(action=MyAppAction.show))
         return SendMessage(
             chat_id=message.chat_id, text="\n".join(lines), reply_markup=builder.as_markup()
         )
@@ -198,7 +198,7 @@ class NoticeRenderer:
             else _("📬 Application {number}: the college has received your medical certificate.")
         ).format(number=application.number)
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("📄 My application"), callback_data=MyAppCb(action="show"))
+        builder.button(text=_("📄 My application"), callback_data=MyAppCb(action=MyAppAction.show))
         return SendMessage(chat_id=message.chat_id, text=text, reply_markup=builder.as_markup())
 
     async def reminder(
@@ -252,7 +252,9 @@ class NoticeRenderer:
                     "🔔 Application {number} still needs a correction: the admission committee "
                     "is waiting for it."
                 ).format(number=application.number)
-            builder.button(text=_("📄 My application"), callback_data=MyAppCb(action="show"))
+            builder.button(
+                text=_("📄 My application"), callback_data=MyAppCb(action=MyAppAction.show)
+            )
         elif topic in ("practicum_start", "practicum_report"):
             period = await self.reminders.period(int(payload["period_id"]))
             student = await self.reminders.student(message.chat_id)

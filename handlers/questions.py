@@ -42,7 +42,7 @@ from db.reminders import ReminderRepository
 from db.staff import StaffRepository
 from db.users import UserRepository
 from handlers.application_texts import status_label
-from handlers.callbacks import QuestionCb
+from handlers.callbacks import QuestionAction, QuestionCb, StaffAction
 from handlers.staff import StaffCb, scope_of
 from handlers.start import main_menu_text
 from handlers.states import QuestionForm
@@ -143,7 +143,9 @@ def question_text(question: Question, context: list[str], limit: int = MESSAGE_L
 
 def answer_button(question_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✍️ Answer"), callback_data=QuestionCb(action="answer", id=question_id))
+    builder.button(
+        text=_("✍️ Answer"), callback_data=QuestionCb(action=QuestionAction.answer, id=question_id)
+    )
     return builder.as_markup()
 
 
@@ -175,7 +177,9 @@ def answer_message(chat_id: int, question: Question, answer: Answer) -> SendMess
     if question.text:
         lines += ["", _("Your question: «{text}»").format(text=h(preview(question, 200)))]
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✍️ Ask another question"), callback_data=QuestionCb(action="ask"))
+    builder.button(
+        text=_("✍️ Ask another question"), callback_data=QuestionCb(action=QuestionAction.ask)
+    )
     home_button_row(builder)
     builder.adjust(1)
     return SendMessage(chat_id=chat_id, text="\n".join(lines), reply_markup=builder.as_markup())
@@ -223,26 +227,32 @@ async def unanswered_screen(
         asked = question.asked_at.astimezone(tz).strftime("%d.%m %H:%M")
         lines.append(f"№{question.id} · {asked} · {h(preview(question))}")
         builder.button(
-            text=f"№{question.id}", callback_data=QuestionCb(action="open", id=question.id)
+            text=f"№{question.id}",
+            callback_data=QuestionCb(action=QuestionAction.open, id=question.id),
         )
     if undelivered:
         lines += ["", _("⚠️ <b>Answers that did not reach the asker:</b>")]
         for question in undelivered:
             lines.append(f"№{question.id} · {h(preview(question))}")
             builder.button(
-                text=f"⚠️ №{question.id}", callback_data=QuestionCb(action="open", id=question.id)
+                text=f"⚠️ №{question.id}",
+                callback_data=QuestionCb(action=QuestionAction.open, id=question.id),
             )
     builder.adjust(4)
     builder.row(
-        InlineKeyboardButton(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel").pack())
+        InlineKeyboardButton(
+            text=_("⬅️ Panel"), callback_data=StaffCb(action=StaffAction.panel).pack()
+        )
     )
     return "\n".join(lines), builder.as_markup()
 
 
 def card_keyboard(question: Question) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✍️ Answer"), callback_data=QuestionCb(action="answer", id=question.id))
-    builder.button(text=_("⬅️ Questions"), callback_data=QuestionCb(action="list"))
+    builder.button(
+        text=_("✍️ Answer"), callback_data=QuestionCb(action=QuestionAction.answer, id=question.id)
+    )
+    builder.button(text=_("⬅️ Questions"), callback_data=QuestionCb(action=QuestionAction.list))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -333,10 +343,12 @@ async def send_answer(
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("📨 Question №{number}").format(number=question_id),
-        callback_data=QuestionCb(action="open", id=question_id),
+        callback_data=QuestionCb(action=QuestionAction.open, id=question_id),
     )
     if message.chat.type == "private":
-        builder.button(text=_("❓ Unanswered questions"), callback_data=QuestionCb(action="list"))
+        builder.button(
+            text=_("❓ Unanswered questions"), callback_data=QuestionCb(action=QuestionAction.list)
+        )
         builder.adjust(1)
         await message.answer("\n\n".join(lines), reply_markup=builder.as_markup())
     else:
@@ -372,7 +384,7 @@ def get_router() -> Router:
             return
         await state.set_state(QuestionForm.question)
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("✖️ Cancel"), callback_data=QuestionCb(action="cancel"))
+        builder.button(text=_("✖️ Cancel"), callback_data=QuestionCb(action=QuestionAction.cancel))
         await show(callback, prompt_text(), builder.as_markup())
         await callback.answer()
 

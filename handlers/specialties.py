@@ -14,6 +14,7 @@ from bot.domain.catalog import Catalog, Specialty, SpecialtyKind, StudyForm
 from db.reminders import ReminderRepository
 from handlers.callbacks import (
     ApplyCb,
+    FilterKind,
     FollowCb,
     MenuCb,
     Section,
@@ -187,11 +188,11 @@ def specialty_list(
         sizes.append(nav)
     builder.button(
         text=_("🏫 Filter by college"),
-        callback_data=SpecFilterCb(what="college", college=college, base=base),
+        callback_data=SpecFilterCb(what=FilterKind.college, college=college, base=base),
     )
     builder.button(
         text=_("📚 Filter by education"),
-        callback_data=SpecFilterCb(what="base", college=college, base=base),
+        callback_data=SpecFilterCb(what=FilterKind.base, college=college, base=base),
     )
     builder.button(text=_("🔎 Search"), callback_data=MenuCb(to=Section.search))
     home_button_row(builder)

@@ -4,6 +4,7 @@ someone else does nothing but «no access»."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,14 @@ from handlers.application_texts import (
     status_label,
     summary_lines,
 )
-from handlers.callbacks import StaffCb
+from handlers.callbacks import (
+    BroadcastAction,
+    QuestionAction,
+    ReportAction,
+    RolesAction,
+    StaffAction,
+    StaffCb,
+)
 from handlers.my_application import documents_of, form_of
 from handlers.states import StaffForm
 from handlers.ui import current_language, h, show
@@ -74,7 +82,7 @@ class Filters:
             return [s.code for s in catalog.specialties_of(self.college)]
         return None
 
-    def cb(self, action: str, **changes: Any) -> StaffCb:
+    def cb(self, action: StaffAction, **changes: Any) -> StaffCb:
         fields = {"status": self.status, "spec": self.spec, "college": self.college, "page": 0}
         return StaffCb(action=action, **{**fields, **changes})
 
@@ -106,13 +114,13 @@ async def panel(
         if n:
             builder.button(
                 text=f"{status_label(status)} ({n})",
-                callback_data=StaffCb(action="queue", status=status),
+                callback_data=StaffCb(action=StaffAction.queue, status=status),
             )
     lines += ["", _("Total: {count}").format(count=sum(counts.values()))]
     statuses = len(list(builder.buttons))
     rows = [2] * (statuses // 2) + [1] * (statuses % 2)
-    builder.button(text=_("📥 All applications"), callback_data=StaffCb(action="queue"))
-    builder.button(text=_("🔎 Search"), callback_data=StaffCb(action="search"))
+    builder.button(text=_("📥 All applications"), callback_data=StaffCb(action=StaffAction.queue))
+    builder.button(text=_("🔎 Search"), callback_data=StaffCb(action=StaffAction.search))
     # The other staff features import this module, hence the late imports.
     from handlers.broadcast import BroadcastCb
     from handlers.questions import QuestionCb
@@ -121,12 +129,12 @@ async def panel(
 
     builder.button(
         text=_("❓ Questions ({count})").format(count=unanswered),
-        callback_data=QuestionCb(action="list"),
+        callback_data=QuestionCb(action=QuestionAction.list),
     )
-    builder.button(text=_("📊 Reports"), callback_data=ReportCb(action="menu"))
-    builder.button(text=_("📣 Broadcast"), callback_data=BroadcastCb(action="new"))
+    builder.button(text=_("📊 Reports"), callback_data=ReportCb(action=ReportAction.menu))
+    builder.button(text=_("📣 Broadcast"), callback_data=BroadcastCb(action=BroadcastAction.new))
     if scope.admin:
-        builder.button(text=_("👥 Staff"), callback_data=RolesCb(action="list"))
+        builder.button(text=_("👥 Staff"), callback_data=RolesCb(action=RolesAction.list))
     builder.adjust(*rows, 2, 2, 2)
     return "\n".join(lines), builder.as_markup()
 
@@ -161,15 +169,24 @@ def card_text(
 def card_keyboard(application: Application) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     a = application.id
-    builder.button(text=_("📎 Documents"), callback_data=StaffCb(action="docs", id=a))
-    builder.button(text=_("✅ Accept documents"), callback_data=StaffCb(action="accept", id=a))
-    builder.button(text=_("✏️ Ask to correct"), callback_data=StaffCb(action="correct", id=a))
-    builder.button(text=_("❌ Reject"), callback_data=StaffCb(action="reject", id=a))
-    builder.button(text=_("📜 Original received"), callback_data=StaffCb(action="original", id=a))
-    builder.button(text=_("🩺 Medical received"), callback_data=StaffCb(action="medical", id=a))
-    builder.button(text=_("🎓 Enrolled"), callback_data=StaffCb(action="enroll", id=a))
+    builder.button(text=_("📎 Documents"), callback_data=StaffCb(action=StaffAction.docs, id=a))
     builder.button(
-        text=_("⬅️ Queue"), callback_data=StaffCb(action="queue", status=application.status)
+        text=_("✅ Accept documents"), callback_data=StaffCb(action=StaffAction.accept, id=a)
+    )
+    builder.button(
+        text=_("✏️ Ask to correct"), callback_data=StaffCb(action=StaffAction.correct, id=a)
+    )
+    builder.button(text=_("❌ Reject"), callback_data=StaffCb(action=StaffAction.reject, id=a))
+    builder.button(
+        text=_("📜 Original received"), callback_data=StaffCb(action=StaffAction.original, id=a)
+    )
+    builder.button(
+        text=_("🩺 Medical received"), callback_data=StaffCb(action=StaffAction.medical, id=a)
+    )
+    builder.button(text=_("🎓 Enrolled"), callback_data=StaffCb(action=StaffAction.enroll, id=a))
+    builder.button(
+        text=_("⬅️ Queue"),
+        callback_data=StaffCb(action=StaffAction.queue, status=application.status),
     )
     builder.adjust(1, 2, 2, 2, 1, 1)
     return builder.as_markup()
@@ -338,10 +355,10 @@ def get_router() -> Router:
         for application_id, number, status in found:
             builder.button(
                 text=f"{number} · {status_label(status)}",
-                callback_data=StaffCb(action="card", id=application_id),
+                callback_data=StaffCb(action=StaffAction.card, id=application_id),
             )
-        builder.button(text=_("🔎 Search again"), callback_data=StaffCb(action="search"))
-        builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel"))
+        builder.button(text=_("🔎 Search again"), callback_data=StaffCb(action=StaffAction.search))
+        builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action=StaffAction.panel))
         builder.adjust(1)
         text = (
             _("Found: {count}").format(count=len(found))
@@ -405,10 +422,11 @@ async def queue_screen(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Applications matching the filters, oldest first, a page at a time."""
     codes = filters.codes(catalog)
-    if codes is None:
-        codes_or_scope = scope.specialty_codes(catalog)
-    else:
-        codes_or_scope = [c for c in codes if scope.sees(catalog, [c])]
+    codes_or_scope: Collection[str] | None = (
+        scope.specialty_codes(catalog)
+        if codes is None
+        else [c for c in codes if scope.sees(catalog, [c])]
+    )
     page = max(page, 0)
     items, total = await staff.queue(
         filters.status, year, QUEUE_SIZE, codes=codes_or_scope, offset=page * QUEUE_SIZE
@@ -416,20 +434,22 @@ async def queue_screen(
     pages = max(1, -(-total // QUEUE_SIZE))
     builder = InlineKeyboardBuilder()
     for application_id, number in items:
-        builder.button(text=number, callback_data=StaffCb(action="card", id=application_id))
+        builder.button(
+            text=number, callback_data=StaffCb(action=StaffAction.card, id=application_id)
+        )
     sizes = [2] * ((len(items) + 1) // 2)
     nav = []
     if page > 0:
-        builder.button(text="◀️", callback_data=filters.cb("queue", page=page - 1))
+        builder.button(text="◀️", callback_data=filters.cb(StaffAction.queue, page=page - 1))
         nav.append(1)
     if page + 1 < pages:
-        builder.button(text="▶️", callback_data=filters.cb("queue", page=page + 1))
+        builder.button(text="▶️", callback_data=filters.cb(StaffAction.queue, page=page + 1))
         nav.append(1)
-    builder.button(text=_("📌 Status"), callback_data=filters.cb("f_status"))
+    builder.button(text=_("📌 Status"), callback_data=filters.cb(StaffAction.f_status))
     if scope.college_id is None:
-        builder.button(text=_("🏫 College"), callback_data=filters.cb("f_college"))
-    builder.button(text=_("🎓 Specialty"), callback_data=filters.cb("f_spec"))
-    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel"))
+        builder.button(text=_("🏫 College"), callback_data=filters.cb(StaffAction.f_college))
+    builder.button(text=_("🎓 Specialty"), callback_data=filters.cb(StaffAction.f_spec))
+    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action=StaffAction.panel))
     builder.adjust(*sizes, *([len(nav)] if nav else []), 3 if scope.college_id is None else 2, 1)
     lines = [
         _("<b>Applications</b>, the oldest first"),
@@ -453,30 +473,33 @@ def filter_chooser(
     builder = InlineKeyboardBuilder()
     if action == "f_status":
         text = _("Show applications with the status:")
-        builder.button(text=_("Any"), callback_data=filters.cb("queue", status=""))
+        builder.button(text=_("Any"), callback_data=filters.cb(StaffAction.queue, status=""))
         for status in STATUSES:
             builder.button(
-                text=status_label(status), callback_data=filters.cb("queue", status=status)
+                text=status_label(status),
+                callback_data=filters.cb(StaffAction.queue, status=status),
             )
     elif action == "f_college" and scope.college_id is None:
         text = _("Show applications to the college:")
-        builder.button(text=_("Any"), callback_data=filters.cb("queue", college="", spec=""))
+        builder.button(
+            text=_("Any"), callback_data=filters.cb(StaffAction.queue, college="", spec="")
+        )
         for college in catalog.colleges:
             builder.button(
                 text=college.short_name.get(current_language()),
-                callback_data=filters.cb("queue", college=college.id, spec=""),
+                callback_data=filters.cb(StaffAction.queue, college=college.id, spec=""),
             )
     else:
         text = _("Show applications to the specialty:")
-        builder.button(text=_("Any"), callback_data=filters.cb("queue", spec=""))
-        college = filters.college or scope.college_id
-        specialties = catalog.specialties_of(college) if college else catalog.specialties
+        builder.button(text=_("Any"), callback_data=filters.cb(StaffAction.queue, spec=""))
+        college_id = filters.college or scope.college_id
+        specialties = catalog.specialties_of(college_id) if college_id else catalog.specialties
         for specialty in specialties:
             builder.button(
                 text=f"{specialty.code} {specialty.short_name.get(current_language())}",
-                callback_data=filters.cb("queue", spec=specialty.code),
+                callback_data=filters.cb(StaffAction.queue, spec=specialty.code),
             )
-    builder.button(text=_("⬅️ Back"), callback_data=filters.cb("queue"))
+    builder.button(text=_("⬅️ Back"), callback_data=filters.cb(StaffAction.queue))
     builder.adjust(1)
     return text, builder.as_markup()
 
@@ -534,6 +557,6 @@ async def send_documents(bot: Bot, chat_id: int, application: Application, page:
         builder.button(
             text=ngettext("📎 More ({count} file left)", "📎 More ({count} files left)", left)
             .format(count=left),
-            callback_data=StaffCb(action="docs", id=application.id, page=page + 1),
+            callback_data=StaffCb(action=StaffAction.docs, id=application.id, page=page + 1),
         )  # fmt: skip
     await bot.send_message(chat_id, text, reply_markup=builder.as_markup() if left else None)

@@ -37,7 +37,7 @@ from db.applications import ApplicationRepository, RankingEntry
 from db.reports import Statistics
 from db.staff import StaffRepository
 from handlers.application_texts import status_label
-from handlers.callbacks import ReportCb
+from handlers.callbacks import ReportAction, ReportCb, StaffAction
 from handlers.staff import StaffCb, scope_of
 from handlers.ui import current_language, fmt_date, fmt_score, h, show
 
@@ -129,11 +129,11 @@ def menu(catalog: Catalog, clock: Clock, scope: Scope) -> tuple[str, InlineKeybo
         name = college.short_name.get(current_language())
         lines.append(_("Your college: {college}").format(college=h(name)))
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🏆 Ranking lists"), callback_data=ReportCb(action="lists"))
-    builder.button(text=_("📗 Excel"), callback_data=ReportCb(action="xlsx"))
-    builder.button(text=_("📄 CSV"), callback_data=ReportCb(action="csv"))
-    builder.button(text=_("📊 Statistics"), callback_data=ReportCb(action="stats"))
-    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel"))
+    builder.button(text=_("🏆 Ranking lists"), callback_data=ReportCb(action=ReportAction.lists))
+    builder.button(text=_("📗 Excel"), callback_data=ReportCb(action=ReportAction.xlsx))
+    builder.button(text=_("📄 CSV"), callback_data=ReportCb(action=ReportAction.csv))
+    builder.button(text=_("📊 Statistics"), callback_data=ReportCb(action=ReportAction.stats))
+    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action=StaffAction.panel))
     builder.adjust(1, 2, 1, 1)
     return "\n".join(lines), builder.as_markup()
 
@@ -141,8 +141,8 @@ def menu(catalog: Catalog, clock: Clock, scope: Scope) -> tuple[str, InlineKeybo
 def back_keyboard(to_lists: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if to_lists:
-        builder.button(text=_("⬅️ Specialties"), callback_data=ReportCb(action="lists"))
-    builder.button(text=_("⬅️ Reports"), callback_data=ReportCb(action="menu"))
+        builder.button(text=_("⬅️ Specialties"), callback_data=ReportCb(action=ReportAction.lists))
+    builder.button(text=_("⬅️ Reports"), callback_data=ReportCb(action=ReportAction.menu))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -151,9 +151,10 @@ def lists_screen(specialties: list[SpecialtyInfo]) -> tuple[str, InlineKeyboardM
     builder = InlineKeyboardBuilder()
     for s in specialties:
         builder.button(
-            text=f"{s.code} · {s.name}", callback_data=ReportCb(action="rank", code=s.code)
+            text=f"{s.code} · {s.name}",
+            callback_data=ReportCb(action=ReportAction.rank, code=s.code),
         )
-    builder.button(text=_("⬅️ Reports"), callback_data=ReportCb(action="menu"))
+    builder.button(text=_("⬅️ Reports"), callback_data=ReportCb(action=ReportAction.menu))
     builder.adjust(1)
     if not specialties:
         return _("No specialties of your college in the catalogue."), builder.as_markup()

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.catalog import Catalog
 from db.staff import StaffMember, StaffRepository
-from handlers.callbacks import RolesCb
+from handlers.callbacks import RolesAction, RolesCb, StaffAction
 from handlers.staff import StaffCb, member_or_deny
 from handlers.ui import current_language, fmt_date, h, show
 
@@ -58,19 +58,20 @@ async def staff_list(staff: StaffRepository, catalog: Catalog) -> tuple[str, Inl
         )
         builder.button(
             text=_("🚫 Revoke: {name}").format(name=m.name or m.user_id),
-            callback_data=RolesCb(action="revoke_ask", user=m.user_id),
+            callback_data=RolesCb(action=RolesAction.revoke_ask, user=m.user_id),
         )
     builder.button(
-        text=_("➕ Invite: all colleges"), callback_data=RolesCb(action="invite", college="*")
+        text=_("➕ Invite: all colleges"),
+        callback_data=RolesCb(action=RolesAction.invite, college="*"),
     )
     for college in catalog.colleges:
         builder.button(
             text=_("➕ Invite: {college}").format(
                 college=college.short_name.get(current_language())
             ),
-            callback_data=RolesCb(action="invite", college=college.id),
+            callback_data=RolesCb(action=RolesAction.invite, college=college.id),
         )
-    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action="panel"))
+    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action=StaffAction.panel))
     builder.adjust(1)
     return "\n".join(lines), builder.as_markup()
 
@@ -158,9 +159,9 @@ def get_router() -> Router:
                 builder = InlineKeyboardBuilder()
                 builder.button(
                     text=_("🚫 Yes, revoke"),
-                    callback_data=RolesCb(action="revoke", user=member.user_id),
+                    callback_data=RolesCb(action=RolesAction.revoke, user=member.user_id),
                 )
-                builder.button(text=_("⬅️ Back"), callback_data=RolesCb(action="list"))
+                builder.button(text=_("⬅️ Back"), callback_data=RolesCb(action=RolesAction.list))
                 builder.adjust(1)
                 await show(
                     callback,

@@ -14,7 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.clock import Clock
 from bot.domain.catalog import Catalog
 from db.reminders import ReminderRepository, Student
-from handlers.callbacks import MenuCb, Section, StudentCb
+from handlers.callbacks import MenuCb, Section, StudentAction, StudentCb
 from handlers.specialties import button_label
 from handlers.states import StudentForm
 from handlers.ui import current_language, fmt_date, h, home_button_row, show, stale
@@ -65,7 +65,7 @@ async def practicum_screen(
             "",
         ]
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✏️ Change group"), callback_data=StudentCb(action="register"))
+    builder.button(text=_("✏️ Change group"), callback_data=StudentCb(action=StudentAction.register))
     builder.button(text=_("🔔 Reminder settings"), callback_data=MenuCb(to=Section.reminders))
     home_button_row(builder)
     builder.adjust(1)
@@ -92,7 +92,7 @@ def get_router() -> Router:
         for college in catalog.colleges:
             builder.button(
                 text=college.short_name.get(lang),
-                callback_data=StudentCb(action="college", value=college.id),
+                callback_data=StudentCb(action=StudentAction.college, value=college.id),
             )
         home_button_row(builder)
         builder.adjust(1)
@@ -124,9 +124,9 @@ def get_router() -> Router:
         for specialty in specialties:
             builder.button(
                 text=button_label(specialty),
-                callback_data=StudentCb(action="specialty", value=specialty.code),
+                callback_data=StudentCb(action=StudentAction.specialty, value=specialty.code),
             )
-        builder.button(text=_("⬅️ Back"), callback_data=StudentCb(action="register"))
+        builder.button(text=_("⬅️ Back"), callback_data=StudentCb(action=StudentAction.register))
         builder.adjust(1)
         await show(callback, _("Your specialty?"), builder.as_markup())
         await callback.answer()
@@ -142,7 +142,7 @@ def get_router() -> Router:
         await state.set_state(StudentForm.group)
         await state.update_data(student_specialty=callback_data.value)
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("⬅️ Back"), callback_data=StudentCb(action="register"))
+        builder.button(text=_("⬅️ Back"), callback_data=StudentCb(action=StudentAction.register))
         await show(
             callback,
             _("Type your group as it is written in the timetable, for example МП-25-1."),

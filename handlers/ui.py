@@ -8,6 +8,7 @@ from decimal import Decimal
 from html import escape
 
 import phonenumbers
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -17,7 +18,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.middlewares import has_application
-from handlers.callbacks import MenuCb, QuestionCb, Section
+from handlers.callbacks import MenuCb, QuestionAction, QuestionCb, Section
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,15 @@ def h(text: str) -> str:
 
 
 def current_language() -> str:
-    return I18n.get_current().current_locale
+    return I18n.get_current(no_error=False).current_locale
+
+
+def bot_of(event: Message | CallbackQuery) -> Bot:
+    """The bot an update came through (aiogram sets it on every update it feeds)."""
+    bot = event.bot
+    if bot is None:
+        raise RuntimeError("the update was not fed through a dispatcher")
+    return bot
 
 
 def fmt_date(value: date) -> str:
@@ -60,7 +69,9 @@ def home_button_row(builder: InlineKeyboardBuilder) -> None:
 
 def ask_button(builder: InlineKeyboardBuilder) -> None:
     """The way to a person: a question to the admission committee."""
-    builder.button(text=_("✍️ Ask the admission committee"), callback_data=QuestionCb(action="ask"))
+    builder.button(
+        text=_("✍️ Ask the admission committee"), callback_data=QuestionCb(action=QuestionAction.ask)
+    )
 
 
 def main_menu_keyboard() -> InlineKeyboardMarkup:
@@ -83,7 +94,7 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
 async def stale(callback: CallbackQuery) -> None:
     """A button from a screen that is no longer current: say so and show the menu."""
     await callback.answer(_("This button is out of date. Here is the menu."))
-    await callback.bot.send_message(
+    await bot_of(callback).send_message(
         callback.from_user.id, _("Choose a section:"), reply_markup=main_menu_keyboard()
     )
 
@@ -106,6 +117,6 @@ async def show(
                 if "message is not modified" in exc.message:
                     return
                 log.info("cannot edit message %s, sending a new one: %s", message.message_id, exc)
-        await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
+        await bot_of(target).send_message(target.from_user.id, text, reply_markup=markup)
         return
     await target.answer(text, reply_markup=markup)

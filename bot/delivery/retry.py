@@ -42,7 +42,8 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if isinstance(method, GetUpdates):  # aiogram's polling loop has its own backoff
+        polling = isinstance(method, GetUpdates)  # aiogram's polling loop has its own backoff
+        if polling:
             return await make_request(bot, method)
         attempt = 1
         while True:

@@ -135,7 +135,7 @@ class Demo:
             database_path=self.workdir / "demo.sqlite3",
             admin_ids=str(STAFF_ID),
             webhook_port=0,
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
         )
         self.clock = DemoClock(self.settings.tz)
         self.db: Database | None = None

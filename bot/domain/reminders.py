@@ -10,7 +10,7 @@ due for one event (the bot was down, or just deployed), only the latest is kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -81,7 +81,7 @@ class Planner:
         user_id: int,
         event_day: date,
         offsets: Iterable[int],
-        payload: dict[str, object],
+        payload: Mapping[str, object],
     ) -> list[_Candidate]:
         return [
             _Candidate(
