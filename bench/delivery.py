@@ -1,6 +1,6 @@
 """Delivery benchmark: one message to each of N users under Telegram's flood limits.
 
-Starts the fake Bot API (:mod:`bot.fakebotapi`) with :class:`~bot.fakebotapi.TelegramLimits`
+Starts the fake Bot API (:mod:`bot.emulator`) with :class:`~bot.emulator.TelegramLimits`
 on 127.0.0.1 (30 messages a second per bot, 1 per chat, 20-50 ms latency) and compares, in one
 run, three ways of sending:
 
@@ -47,7 +47,7 @@ from aiogram.methods import SendMessage, TelegramMethod
 
 from bot.app import prepare_database
 from bot.clock import Clock
-from bot.fakebotapi import DEFAULT_TOKEN, FakeBotAPI, TelegramLimits
+from bot.emulator import DEFAULT_TOKEN, FakeBotAPI, TelegramLimits
 from bot.sender import OutboxSender
 from db.database import Database
 from db.outbox import OutboxMessage, OutboxRepository, enqueue

@@ -1,7 +1,7 @@
 """A bot session that records every request and answers like Telegram, without any network.
 
 Used with ``Dispatcher.feed_update`` for fast handler tests; the end-to-end tests use the
-fake Bot API over HTTP instead (``bot/fakebotapi.py``).
+fake Bot API over HTTP instead (``bot.emulator``).
 """
 
 from __future__ import annotations

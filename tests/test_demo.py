@@ -22,7 +22,7 @@ from bot.demo import DemoServer
 from bot.demo.render import entities_to_html
 from bot.demo.runtime import STAFF_ID, STUDENT_ID
 from bot.demo.seed import SAMPLE_APPLICANTS, demo_pdf, demo_png
-from bot.fakebotapi import parse_html
+from bot.emulator import parse_html
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 STATIC = Path(__file__).resolve().parent.parent / "bot" / "demo_static"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 from tests.e2e import BotProcess
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.fakebotapi import FakeBotAPI, FakeUser
+from bot.emulator import FakeBotAPI, FakeUser
 from tests.e2e import BotProcess
 
 STAFF = 9000

@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.demo.render import message_view, reply_keyboard_view
 from bot.demo.seed import DEMO_MARK, demo_start, seed_demo
-from bot.fakebotapi import FakeBotAPI, FakeUser, Rejection
+from bot.emulator import FakeBotAPI, FakeUser, Rejection
 from bot.i18n import build_i18n
 from bot.reminder_service import ReminderService
 from bot.sender import OutboxSender

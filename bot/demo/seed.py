@@ -15,7 +15,7 @@ from decimal import Decimal
 from bot.applications import CONSENT_VERSION
 from bot.catalog import Catalog
 from bot.clock import Clock
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 from db.applications import ApplicationData, ApplicationRepository, ConsentRepository, DocumentRef
 from db.database import Database
 from db.reminders import PracticumPeriod, ReminderRepository, Student

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.emulator import FakeBotAPI, FakeUser
+from tests.emulator.api import CHAT, Api
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+async def api(fake: FakeBotAPI) -> AsyncIterator[Api]:
+    async with aiohttp.ClientSession() as http:
+        yield Api(http, fake)
+
+
+@pytest.fixture
+def user(fake: FakeBotAPI) -> FakeUser:
+    return fake.user(CHAT, first_name="Аня")
