@@ -140,6 +140,7 @@ async def test_a_request_telegram_would_reject_is_listed_for_the_banner(
     from aiogram.exceptions import TelegramBadRequest
 
     assert server.demo.bot is not None
+    server.demo.fake.expect_rejections("can't parse entities")
     with pytest.raises(TelegramBadRequest):
         await server.demo.bot.send_message(STUDENT_ID, "Price: <b>5 < 6</b>")
     state = await get_state(http, "student")

@@ -18,15 +18,19 @@ Typical use::
 The package is split by concern:
 
 * :mod:`~bot.emulator.rules` - what Telegram accepts from a bot (lengths in UTF-16 after entity
-  parsing, HTML, keyboards, callback data, commands); stateless, shared with the handler tests'
-  recording session so every test double applies the same rules;
-* :mod:`~bot.emulator.server` - :class:`FakeBotAPI`: state, HTTP dispatch, test-side API;
-  :mod:`~bot.emulator.messages` and :mod:`~bot.emulator.service` - the methods;
-  :mod:`~bot.emulator.protocol` - request decoding and the answer envelope;
+  parsing, keyboards, callback data, commands), with :mod:`~bot.emulator.entities` (the HTML
+  ``parse_mode`` and message entities) and :mod:`~bot.emulator.errors`; stateless, and shared
+  with the handler tests' recording session, so every test double applies the same rules;
+* :mod:`~bot.emulator.server` - :class:`FakeBotAPI`: state, HTTP dispatch, test-side API; the
+  methods in :mod:`~bot.emulator.messages`, :mod:`~bot.emulator.service` and
+  :mod:`~bot.emulator.files`; :mod:`~bot.emulator.protocol` - request decoding and the answer
+  envelope;
 * :mod:`~bot.emulator.users` - the simulated users and their chats;
 * :mod:`~bot.emulator.limits` - flood limits (30/s per bot, 1/s per chat, 429 with
   ``retry_after``), off unless ``FakeBotAPI(limits=TelegramLimits())``;
-* :mod:`~bot.emulator.records` - what the emulator records for tests.
+* :mod:`~bot.emulator.records` - what the emulator records for tests, among it every request
+  it refused (:attr:`FakeBotAPI.rejected`): the test fixtures fail a test with a refusal it did
+  not declare (:meth:`FakeBotAPI.expect_rejections`).
 
 Fidelity notes:
 
@@ -48,6 +52,8 @@ Fidelity notes:
   retry after N`` and not delivered (see :class:`TelegramLimits`).
 """
 
+from bot.emulator.entities import parse_html, utf16_len
+from bot.emulator.errors import ApiError
 from bot.emulator.limits import TelegramLimits
 from bot.emulator.records import (
     CallbackQueryRecord,
@@ -57,7 +63,6 @@ from bot.emulator.records import (
     StoredFile,
     UploadedFile,
 )
-from bot.emulator.rules import ApiError, parse_html, utf16_len
 from bot.emulator.server import DEFAULT_TOKEN, FakeBotAPI
 from bot.emulator.users import FakeUser, inline_buttons
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.protocol import error_response
 from bot.emulator.records import StoredFile, UploadedFile
-from bot.emulator.rules import GET_FILE_MAX_SIZE, UPLOAD_MAX_SIZE, ApiError, bad_request
+from bot.emulator.rules import GET_FILE_MAX_SIZE, UPLOAD_MAX_SIZE
 
 JsonDict = dict[str, Any]
 

@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.rules import ApiError
+from bot.emulator.errors import ApiError
 
 # Methods that send a message: subject to the limits when they are on.
 LIMITED_METHODS = frozenset(

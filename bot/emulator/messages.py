@@ -13,9 +13,10 @@ import time
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.emulator import rules
+from bot.emulator.errors import bad_request
 from bot.emulator.files import FileMethods
 from bot.emulator.records import StoredFile, UploadedFile
-from bot.emulator.rules import NOT_MODIFIED, bad_request
+from bot.emulator.rules import NOT_MODIFIED
 from bot.emulator.users import FakeUser, public
 
 JsonDict = dict[str, Any]
@@ -65,8 +66,6 @@ class MessageMethods(FileMethods):
         def _chat(
             self, params: JsonDict, key: str = "chat_id", *, check_blocked: bool = True
         ) -> int: ...
-        @staticmethod
-        def _int(params: JsonDict, key: str, *, missing: str) -> int: ...
         def _find_message(self, chat_id: int, message_id: int) -> JsonDict | None: ...
         def _next_message_id(self, chat_id: int) -> int: ...
         def _event(
@@ -158,7 +157,9 @@ class MessageMethods(FileMethods):
         if params.get("inline_message_id"):
             raise bad_request("MESSAGE_ID_INVALID")
         chat_id = self._chat(params)
-        message_id = self._int(params, "message_id", missing="message identifier is not specified")
+        message_id = rules.required_int(
+            params, "message_id", missing="message identifier is not specified"
+        )
         record = self._find_message(chat_id, message_id)
         if record is None:
             raise bad_request("message to edit not found")
@@ -220,7 +221,9 @@ class MessageMethods(FileMethods):
 
     def _delete_message(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
         chat_id = self._chat(params, check_blocked=False)
-        message_id = self._int(params, "message_id", missing="message identifier is not specified")
+        message_id = rules.required_int(
+            params, "message_id", missing="message identifier is not specified"
+        )
         record = self._find_message(chat_id, message_id)
         if record is None:
             raise bad_request("message to delete not found")
@@ -261,17 +264,7 @@ class MessageMethods(FileMethods):
 
     def _send_media_group(self, params: JsonDict, files: dict[str, UploadedFile]) -> list[JsonDict]:
         chat_id = self._chat(params)
-        media = params.get("media")
-        if not isinstance(media, list) or not all(isinstance(m, dict) for m in media):
-            raise bad_request("can't parse media JSON object")
-        if not 2 <= len(media) <= 10:
-            raise bad_request("wrong number of media specified: must include 2-10 items")
-        kinds = {item.get("type") for item in media}
-        if not kinds <= {"photo", "video", "document", "audio"}:
-            raise bad_request("unsupported media type in the media group")
-        for lonely in ("document", "audio"):
-            if lonely in kinds and len(kinds) > 1:
-                raise bad_request(f"{lonely} can't be mixed with other media types")
+        media = rules.media_group(params)
         prepared = []
         for item in media:
             caption, caption_entities = rules.caption(item)
@@ -301,7 +294,9 @@ class MessageMethods(FileMethods):
 
     def _source_message(self, params: JsonDict, action: str) -> JsonDict:
         from_chat_id = self._chat(params, "from_chat_id", check_blocked=False)
-        message_id = self._int(params, "message_id", missing="message identifier is not specified")
+        message_id = rules.required_int(
+            params, "message_id", missing="message identifier is not specified"
+        )
         source = self._find_message(from_chat_id, message_id)
         if source is None:
             raise bad_request(f"message to {action} not found")

@@ -14,8 +14,9 @@ from typing import Any
 
 from aiohttp import MultipartReader, web
 
+from bot.emulator.entities import INT_RE
+from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.records import UploadedFile
-from bot.emulator.rules import INT_RE, ApiError, bad_request
 
 JsonDict = dict[str, Any]
 

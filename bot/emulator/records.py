@@ -119,3 +119,26 @@ class Delay:
     method: str
     seconds: float
     times: int
+
+
+class RejectionWatch:
+    """Which refusals a test declared it provokes (see ``expect_rejections``); shared by the
+    emulator and the handler tests' recording session."""
+
+    def __init__(self) -> None:
+        self._any = False
+        self._expected: list[str] = []
+
+    def expect(self, *descriptions: str) -> None:
+        """Refusals whose description contains one of ``descriptions`` are expected; with no
+        argument, every refusal is."""
+        if descriptions:
+            self._expected.extend(descriptions)
+        else:
+            self._any = True
+
+    def unexpected(self, rejected: list[Rejection]) -> list[Rejection]:
+        """The refusals in ``rejected`` that no :meth:`expect` call covers."""
+        if self._any:
+            return []
+        return [r for r in rejected if not any(part in r.description for part in self._expected)]

@@ -14,8 +14,10 @@ a user sees (text shown with a stray ``&amp;``, formatting silently dropped).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from bot.emulator.entities import parse_html, utf16_len
+from bot.emulator.errors import bad_request
 
 JsonDict = dict[str, Any]
 
@@ -35,7 +37,6 @@ NOT_MODIFIED = (
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BLOCKED = "Forbidden: bot was blocked by the user"
 
-INT_RE = re.compile(r"-?\d+")
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
 
@@ -78,308 +79,6 @@ _BUTTON_ACTIONS = (
     "callback_game",
     "pay",
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-
-class ApiError(Exception):
-    """An error answered to the bot in Telegram's error envelope."""
-
-    def __init__(
-        self,
-        error_code: int,
-        description: str,
-        *,
-        retry_after: int | None = None,
-        injected: bool = False,
-    ) -> None:
-        super().__init__(description)
-        self.error_code = error_code
-        self.description = description
-        self.retry_after = retry_after
-        self.injected = injected
-
-    def envelope(self) -> JsonDict:
-        """Return the JSON body Telegram would send for this error."""
-        body: JsonDict = {
-            "ok": False,
-            "error_code": self.error_code,
-            "description": self.description,
-        }
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return body
-
-
-def bad_request(description: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {description}")
-
-
-# --------------------------------------------------------------------------------------------
-# Text, HTML
-# --------------------------------------------------------------------------------------------
-
-
-def utf16_len(text: str) -> int:
-    """Length of ``text`` in UTF-16 code units (Telegram's unit for offsets and lengths)."""
-    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
-
-
-def _byte_offset(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-8", "surrogatepass"))
-
-
-_HTML_TAGS: dict[str, str] = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "span": "spoiler",
-    "tg-spoiler": "spoiler",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_STRICT_ENTITY_RE = re.compile(r"&(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,9})|([A-Za-z]+));")
-_LENIENT_ENTITY_RE = re.compile(r"&(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,9})|([A-Za-z]+));?")
-
-
-def _decode_entity(text: str, pos: int, *, strict: bool) -> tuple[str, int] | None:
-    """Decode the HTML entity starting at ``text[pos] == '&'``; return (char, end) or None."""
-    match = (_STRICT_ENTITY_RE if strict else _LENIENT_ENTITY_RE).match(text, pos)
-    if match is None:
-        return None
-    hex_digits, dec_digits, name = match.groups()
-    if name is not None:
-        char = _NAMED_ENTITIES.get(name)
-        return None if char is None else (char, match.end())
-    code = int(hex_digits, 16) if hex_digits is not None else int(dec_digits)
-    if code == 0 or code >= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        return None
-    return chr(code), match.end()
-
-
-def _is_space(ch: str) -> bool:
-    return ch in " \t\n\r\f\v"
-
-
-def _is_name_token_char(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch in ".-")
-
-
-@dataclass
-class _OpenTag:
-    name: str
-    attrs: dict[str, str | None]
-    offset: int
-    """UTF-16 offset of the tag in the plain text."""
-    start: int
-    """Index of the tag in the list of plain-text characters."""
-
-
-def _parse_attributes(
-    text: str, pos: int, tag: str, begin: int
-) -> tuple[dict[str, str | None], int]:
-    """Parse attributes of a start tag from ``pos``; return them and the index after ``>``."""
-
-    def unclosed() -> ApiError:
-        return bad_request(
-            f"can't parse entities: Unclosed start tag at byte offset {_byte_offset(text, begin)}"
-        )
-
-    attrs: dict[str, str | None] = {}
-    n = len(text)
-    i = pos
-    while True:
-        while i < n and _is_space(text[i]):
-            i += 1
-        if i >= n:
-            raise unclosed()
-        if text[i] == ">":
-            return attrs, i + 1
-        name_begin = i
-        while i < n and not _is_space(text[i]) and text[i] not in "=>":
-            i += 1
-        if i >= n:
-            raise unclosed()
-        name = text[name_begin:i].lower()
-        if not name:
-            raise bad_request(
-                f'can\'t parse entities: Empty attribute name in the tag "{tag}" at byte offset '
-                f"{_byte_offset(text, begin)}"
-            )
-        while i < n and _is_space(text[i]):
-            i += 1
-        if i >= n:
-            raise unclosed()
-        if text[i] != "=":
-            attrs[name] = None  # valueless attribute, e.g. <blockquote expandable>
-            continue
-        i += 1
-        while i < n and _is_space(text[i]):
-            i += 1
-        if i >= n:
-            raise unclosed()
-        if text[i] in "\"'":
-            quote = text[i]
-            i += 1
-            chunks: list[str] = []
-            while i < n and text[i] != quote:
-                if text[i] == "&" and (decoded := _decode_entity(text, i, strict=False)):
-                    chunks.append(decoded[0])
-                    i = decoded[1]
-                    continue
-                chunks.append(text[i])
-                i += 1
-            if i >= n:
-                raise unclosed()
-            i += 1
-            attrs[name] = "".join(chunks)
-        else:
-            token_begin = i
-            while i < n and _is_name_token_char(text[i]):
-                i += 1
-            if i >= n or not (_is_space(text[i]) or text[i] == ">"):
-                raise bad_request(
-                    "can't parse entities: Unexpected end of name token at byte offset "
-                    f"{_byte_offset(text, token_begin)}"
-                )
-            attrs[name] = text[token_begin:i].lower()
-
-
-def _make_entity(tag: _OpenTag, end_offset: int, inner_text: str) -> JsonDict:
-    entity: JsonDict = {
-        "type": _HTML_TAGS[tag.name],
-        "offset": tag.offset,
-        "length": end_offset - tag.offset,
-    }
-    if tag.name == "a":
-        entity["url"] = tag.attrs.get("href") or inner_text
-    elif tag.name == "tg-emoji":
-        entity["custom_emoji_id"] = tag.attrs["emoji-id"]
-    elif tag.name == "blockquote" and "expandable" in tag.attrs:
-        entity["type"] = "expandable_blockquote"
-    elif tag.name == "code":
-        language = tag.attrs.get("class") or ""
-        if language.startswith("language-"):
-            entity["language"] = language.removeprefix("language-")
-    return entity
-
-
-def parse_html(text: str) -> tuple[str, list[JsonDict]]:
-    """Parse Telegram-flavoured HTML into plain text and entities (UTF-16 offsets).
-
-    Raises :class:`ApiError` (400, ``Bad Request: can't parse entities: ...``) for unsupported or
-    unbalanced tags, a ``<`` that does not start a tag, and a ``&`` that does not start a
-    supported entity (stricter than Telegram, see the module docstring).
-    """
-    out: list[str] = []
-    utf16 = 0
-    stack: list[_OpenTag] = []
-    entities: list[JsonDict] = []
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        if ch == "&":
-            decoded = _decode_entity(text, i, strict=True)
-            if decoded is None:
-                raise bad_request(
-                    f'can\'t parse entities: Character "&" at byte offset '
-                    f"{_byte_offset(text, i)} does not start an HTML entity; escape it as &amp;"
-                )
-            out.append(decoded[0])
-            utf16 += utf16_len(decoded[0])
-            i = decoded[1]
-            continue
-        if ch != "<":
-            out.append(ch)
-            utf16 += 2 if ord(ch) > 0xFFFF else 1
-            i += 1
-            continue
-
-        begin = i
-        i += 1
-        if i < n and text[i] == "/":
-            if not stack:
-                raise bad_request(
-                    "can't parse entities: Unexpected end tag at byte offset "
-                    f"{_byte_offset(text, begin)}"
-                )
-            j = i + 1
-            while j < n and not _is_space(text[j]) and text[j] != ">":
-                j += 1
-            end_name = text[i + 1 : j].lower()
-            while j < n and _is_space(text[j]):
-                j += 1
-            if j >= n or text[j] != ">":
-                raise bad_request(
-                    "can't parse entities: Unclosed end tag at byte offset "
-                    f"{_byte_offset(text, begin)}"
-                )
-            tag = stack.pop()
-            if end_name and end_name != tag.name:
-                raise bad_request(
-                    "can't parse entities: Unmatched end tag at byte offset "
-                    f'{_byte_offset(text, begin)}, expected "</{tag.name}>", found "</{end_name}>"'
-                )
-            i = j + 1
-            if utf16 > tag.offset:
-                entity = _make_entity(tag, utf16, "".join(out[tag.start :]))
-                last = entities[-1] if entities else None
-                if (
-                    tag.name == "pre"
-                    and last is not None
-                    and last["type"] == "code"
-                    and last["offset"] == entity["offset"]
-                    and last["length"] == entity["length"]
-                ):
-                    entities.pop()
-                    if "language" in last:
-                        entity["language"] = last["language"]
-                entities.append(entity)
-            continue
-
-        j = i
-        while j < n and not _is_space(text[j]) and text[j] != ">":
-            j += 1
-        name = text[i:j].lower()
-        if name not in _HTML_TAGS:
-            raise bad_request(
-                f'can\'t parse entities: Unsupported start tag "{name}" at byte offset '
-                f"{_byte_offset(text, begin)}"
-            )
-        attrs, i = _parse_attributes(text, j, name, begin)
-        if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise bad_request(
-                'can\'t parse entities: Tag "span" must have class "tg-spoiler" at byte offset '
-                f"{_byte_offset(text, begin)}"
-            )
-        if name == "tg-emoji" and not INT_RE.fullmatch(attrs.get("emoji-id") or ""):
-            raise bad_request(
-                "can't parse entities: Custom emoji entity must contain a valid custom emoji "
-                f"identifier at byte offset {_byte_offset(text, begin)}"
-            )
-        stack.append(_OpenTag(name, attrs, utf16, len(out)))
-
-    if stack:
-        raise bad_request(
-            "can't parse entities: Can't find end tag corresponding to start tag "
-            f'"{stack[-1].name}"'
-        )
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,6 +151,26 @@ def caption(params: JsonDict) -> tuple[str | None, list[JsonDict] | None]:
         too_long="message caption is too long",
     )
     return (plain or None), entities
+
+
+def media_group(params: JsonDict) -> list[JsonDict]:
+    """``sendMediaGroup``: 2-10 items; documents and audio only with their own kind."""
+    media = params.get("media")
+    if not isinstance(media, list) or not all(isinstance(m, dict) for m in media):
+        raise bad_request("can't parse media JSON object")
+    if not 2 <= len(media) <= 10:
+        raise bad_request("wrong number of media specified: must include 2-10 items")
+    kinds = {item.get("type") for item in media}
+    if not kinds <= {"photo", "video", "document", "audio"}:
+        raise bad_request("unsupported media type in the media group")
+    for lonely in ("document", "audio"):
+        if lonely in kinds and len(kinds) > 1:
+            raise bad_request(f"{lonely} can't be mixed with other media types")
+    for item in media:
+        if item.get("media") in (None, ""):
+            raise bad_request("there is no media in the request")
+        caption(item)
+    return media
 
 
 def callback_answer(params: JsonDict) -> None:
@@ -583,3 +302,90 @@ def command_scope(params: JsonDict) -> JsonDict | None:
     if language and (not isinstance(language, str) or not _LANGUAGE_RE.fullmatch(language)):
         raise bad_request("invalid language code specified")
     return scope
+
+
+# --------------------------------------------------------------------------------------------
+# Every stateless rule of a method
+# --------------------------------------------------------------------------------------------
+
+# Methods that send one file, and the parameter that carries it.
+FILE_PARAMETERS = {
+    "sendPhoto": "photo",
+    "sendDocument": "document",
+    "sendVideo": "video",
+    "sendAudio": "audio",
+    "sendAnimation": "animation",
+    "sendVoice": "voice",
+}
+
+
+def required_chat(params: JsonDict, key: str = "chat_id") -> None:
+    value = params.get(key)
+    if value is None or value == "":
+        raise bad_request(f"{key} is empty")
+
+
+def required_int(params: JsonDict, key: str, *, missing: str) -> int:
+    value = params.get(key)
+    if value is None or value == "":
+        raise bad_request(missing)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise bad_request(f"invalid {key} specified")
+    return value
+
+
+def _message_id(params: JsonDict) -> None:
+    required_int(params, "message_id", missing="message identifier is not specified")
+
+
+def check_request(method: str, params: JsonDict, files: dict[str, Any] | None = None) -> None:
+    """Apply every rule of ``method`` that does not depend on the chat; raise :class:`ApiError`.
+
+    ``params`` are the decoded parameters (nested objects as dicts and lists); ``files`` the
+    uploaded parts of a multipart request (a recording session leaves them in ``params``). The
+    emulator calls this for each request before the method's own checks of the chat; the
+    handler tests' recording session calls only this.
+    """
+    files = files or {}
+    if method == "sendMessage":
+        required_chat(params)
+        message_text(params)
+        reply_markup(params.get("reply_markup"))
+    elif method == "editMessageText":
+        message_text(params)
+        reply_markup(params.get("reply_markup"), inline_only=True)
+    elif method == "editMessageCaption":
+        caption(params)
+        reply_markup(params.get("reply_markup"), inline_only=True)
+    elif method == "editMessageReplyMarkup":
+        reply_markup(params.get("reply_markup"), inline_only=True)
+    elif method in FILE_PARAMETERS:
+        required_chat(params)
+        kind = FILE_PARAMETERS[method]
+        if params.get(kind, files.get(kind)) in (None, ""):
+            raise bad_request(f"there is no {kind} in the request")
+        caption(params)
+        reply_markup(params.get("reply_markup"))
+    elif method == "sendMediaGroup":
+        required_chat(params)
+        media_group(params)
+    elif method in ("copyMessage", "forwardMessage"):
+        required_chat(params)
+        required_chat(params, "from_chat_id")
+        _message_id(params)
+        if method == "copyMessage":
+            caption(params)
+            reply_markup(params.get("reply_markup"))
+    elif method == "deleteMessage":
+        required_chat(params)
+        _message_id(params)
+    elif method == "answerCallbackQuery":
+        callback_answer(params)
+    elif method == "sendChatAction":
+        required_chat(params)
+        chat_action(params)
+    elif method == "setMyCommands":
+        bot_commands(params)
+        command_scope(params)
+    elif method in ("getMyCommands", "deleteMyCommands"):
+        command_scope(params)

@@ -24,6 +24,8 @@ from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 
+from bot.emulator import rules
+from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.limits import LIMITED_METHODS, FloodControl, TelegramLimits
 from bot.emulator.messages import MessageMethods
 from bot.emulator.protocol import (
@@ -40,10 +42,11 @@ from bot.emulator.records import (
     Fault,
     RecordedRequest,
     Rejection,
+    RejectionWatch,
     StoredFile,
     UploadedFile,
 )
-from bot.emulator.rules import BLOCKED, UPLOAD_MAX_SIZE, ApiError, bad_request
+from bot.emulator.rules import BLOCKED, UPLOAD_MAX_SIZE
 from bot.emulator.service import ServiceMethods
 from bot.emulator.users import FakeUser
 
@@ -98,6 +101,7 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
 
         self.requests: list[RecordedRequest] = []
         self.rejected: list[Rejection] = []
+        self._watch = RejectionWatch()
         self.chats: dict[int, list[JsonDict]] = {}
         self.events: list[ChatEvent] = []
         self.my_commands: dict[tuple[str, str], list[JsonDict]] = {}
@@ -367,6 +371,17 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
         """Canonical JSON of a ``BotCommandScope`` (``None`` means the default scope)."""
         return json.dumps(scope or {"type": "default"}, sort_keys=True, separators=(",", ":"))
 
+    def expect_rejections(self, *descriptions: str) -> None:
+        """Declare that the test provokes refusals: those whose description contains one of
+        ``descriptions`` (every refusal if none is given) are not reported by
+        :meth:`unexpected_rejections`. The test fixtures fail a test whose bot had a request
+        refused that it did not expect: Telegram would have refused it too."""
+        self._watch.expect(*descriptions)
+
+    def unexpected_rejections(self) -> list[Rejection]:
+        """Refusals (see :attr:`rejected`) that no :meth:`expect_rejections` covers."""
+        return self._watch.unexpected(self.rejected)
+
     def fail_next(
         self,
         method: str,
@@ -484,6 +499,7 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
             if not await self._apply_delay(method):
                 raise ApiError(500, "Internal Server Error: the fake server is stopping")
             self._apply_fault(method, params)
+            rules.check_request(method, params, files)
             arrival = self._admit(params) if limited else None
             try:
                 result = self._handlers[method.lower()][1](params, files)
@@ -577,15 +593,6 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
         if check_blocked and self._users[chat_id].blocked:
             raise ApiError(403, BLOCKED)
         return chat_id
-
-    @staticmethod
-    def _int(params: JsonDict, key: str, *, missing: str) -> int:
-        value = params.get(key)
-        if value is None or value == "":
-            raise bad_request(missing)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise bad_request(f"invalid {key} specified")
-        return value
 
     def _find_message(self, chat_id: int, message_id: int) -> JsonDict | None:
         for record in self.chats.get(chat_id, []):

@@ -12,8 +12,9 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from bot.emulator import rules
+from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.records import CallbackQueryRecord, StoredFile, UploadedFile
-from bot.emulator.rules import QUERY_TOO_OLD, ApiError, bad_request
+from bot.emulator.rules import QUERY_TOO_OLD
 from bot.emulator.users import FakeUser
 
 JsonDict = dict[str, Any]

@@ -15,8 +15,8 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
+from bot.emulator.entities import utf16_len
 from bot.emulator.records import CallbackQueryRecord
-from bot.emulator.rules import utf16_len
 
 if TYPE_CHECKING:
     from bot.emulator.server import FakeBotAPI

@@ -12,6 +12,7 @@ from tests.emulator.api import CHAT, Api
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeBotAPI]:
     async with FakeBotAPI() as server:
+        server.expect_rejections()  # these tests are about what the emulator refuses
         yield server
 
 
