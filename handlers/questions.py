@@ -39,10 +39,18 @@ from handlers.application_form import staff_recipients
 from handlers.application_texts import status_label
 from handlers.staff import StaffCb, scope_of
 from handlers.start import main_menu_text
-from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show
+from handlers.ui import (
+    current_language,
+    h,
+    home_button_row,
+    main_menu_keyboard,
+    show,
+    telegram_length,
+)
 
 log = logging.getLogger(__name__)
 
+# Lengths as Telegram counts them (telegram_length): the relay and the answer add a heading.
 QUESTION_MAX = 2000
 ANSWER_MAX = 3000
 MAX_OPEN = 5  # unanswered questions one person may have at once
@@ -133,7 +141,7 @@ def question_text(question: Question, context: list[str], limit: int | None = No
 
 
 def _plain_length(html_text: str) -> int:
-    return len(unescape(re.sub(r"<[^>]*>", "", html_text)))
+    return telegram_length(unescape(re.sub(r"<[^>]*>", "", html_text)))
 
 
 def answer_button(question_id: int) -> InlineKeyboardMarkup:
@@ -252,9 +260,9 @@ def answer_problem(text: str) -> str | None:
     """Why a staff member's text cannot be sent as an answer, or None."""
     if not text or text.startswith("/"):
         return _("Type the answer as text, or /cancel.")
-    if len(text) > ANSWER_MAX:
+    if telegram_length(text) > ANSWER_MAX:
         return _("The answer is too long: {count} characters, at most {limit}.").format(
-            count=len(text), limit=ANSWER_MAX
+            count=telegram_length(text), limit=ANSWER_MAX
         )
     return None
 
@@ -377,10 +385,10 @@ def get_router() -> Router:
         if not text or text.startswith("/"):
             await message.answer(_("Type your question as a message, or /cancel."))
             return
-        if len(text) > QUESTION_MAX:
+        if telegram_length(text) > QUESTION_MAX:
             await message.answer(
                 _("The question is too long: {count} characters, at most {limit}.").format(
-                    count=len(text), limit=QUESTION_MAX
+                    count=telegram_length(text), limit=QUESTION_MAX
                 )
             )
             return

@@ -31,6 +31,12 @@ def h(text: str) -> str:
     return escape(text, quote=False)
 
 
+def telegram_length(text: str) -> int:
+    """The length Telegram limits (4096 a message, 1024 a caption): UTF-16 code units, so an
+    emoji outside the Basic Multilingual Plane counts two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def current_language() -> str:
     return I18n.get_current().current_locale
 

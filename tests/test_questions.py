@@ -374,3 +374,36 @@ async def test_anyone_can_delete_their_data_by_command(
     await english_user.click("Yes, delete everything", confirm)
     assert await db.fetchval("SELECT count(*) FROM questions") == 0
     assert await db.fetchval("SELECT count(*) FROM users WHERE id = 1002") == 0
+
+
+# --- Telegram counts lengths in UTF-16 units: an emoji is two --------------------------------
+
+
+async def test_an_answer_too_long_for_telegram_is_refused_while_the_staff_member_types(
+    user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    await admin.send("/start")
+    await ask(user, "Есть ли общежитие?")
+    [relay] = await relayed(dp, bot, chat_id=1)
+    # 2048 emoji: 2048 characters for Python, 4096 for Telegram, so with the heading the
+    # answer would be refused and the asker would never get it.
+    [hint] = await reply_to(admin, relay, "🏠" * 2048)
+    assert "too long" in hint["text"]
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'answer'") == 0
+    [done] = await reply_to(admin, relay, "🏠" * 1400 + " Да, есть.")
+    assert "answer to question №1 is sent" in done["text"]
+    [delivered] = await relayed(dp, bot, chat_id=1001)
+    assert "Да, есть." in delivered["text"]
+
+
+async def test_a_photo_question_with_a_caption_of_emoji_reaches_the_staff_shortened(
+    english_user: UserClient, admin: UserClient, dp: Dispatcher, bot: Bot
+) -> None:
+    await admin.send("/start")
+    await ask(english_user)
+    photo = [{"file_id": "photo-q", "file_unique_id": "u-q", "width": 90, "height": 90}]
+    caption = "🏠" * 512  # the longest caption Telegram lets a user send: 1024 UTF-16 units
+    await english_user._act({"message": english_user._message(photo=photo, caption=caption)})
+    [relay] = await relayed(dp, bot, chat_id=1)
+    assert relay["method"] == "sendPhoto" and relay["caption"].startswith("#Q1 · ")
+    assert "🏠🏠…" in relay["caption"]
