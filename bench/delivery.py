@@ -132,7 +132,7 @@ def make_bot(base_url: str) -> Bot:
 async def fresh_fake(limits: TelegramLimits, user_ids: Sequence[int]) -> AsyncIterator[FakeBotAPI]:
     """A new fake Bot API with Telegram's limits that knows every user's chat."""
     async with FakeBotAPI(limits=limits) as fake:
-        fake.add_users(user_ids)
+        fake.add_users(user_ids, started=True)
         yield fake
 
 

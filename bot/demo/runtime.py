@@ -178,6 +178,7 @@ class Demo:
                 persona.first_name,
                 language_code=persona.language,
                 phone_number=f"+7913555{persona.user_id % 10000:04d}",
+                started=True,  # they know the bot: the staff get new applications at once
             )
         self.settings = self.settings.model_copy(update={"telegram_api_url": self.fake.base_url})
         self.db = await prepare_database(self.settings.database_path)

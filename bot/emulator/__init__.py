@@ -25,7 +25,7 @@ The package is split by concern:
   methods in :mod:`~bot.emulator.messages`, :mod:`~bot.emulator.service` and
   :mod:`~bot.emulator.files`; :mod:`~bot.emulator.protocol` - request decoding and the answer
   envelope;
-* :mod:`~bot.emulator.users` - the simulated users and their chats;
+* :mod:`~bot.emulator.users` - the simulated users, their private chats and groups;
 * :mod:`~bot.emulator.limits` - flood limits (30/s per bot, 1/s per chat, 429 with
   ``retry_after``), off unless ``FakeBotAPI(limits=TelegramLimits())``;
 * :mod:`~bot.emulator.records` - what the emulator records for tests, among it every request
@@ -42,14 +42,22 @@ Fidelity notes:
 * Text length limits (4096 for messages, 1024 for captions, 200 for callback answers) are counted
   in UTF-16 code units after entity parsing, which is never more lenient than Telegram.
 * ``Markdown``/``MarkdownV2`` are accepted but not parsed: the text is stored verbatim.
-* Only private chats exist: a chat is known once a test created its user with
-  :meth:`FakeBotAPI.user` (or many at once with :meth:`FakeBotAPI.add_users`); sending to any
-  other chat fails with ``Bad Request: chat not found``.
+* Explicit ``entities`` are checked against the text (UTF-16 offsets inside it, not splitting a
+  character, the fields each type needs); Telegram would drop or clip them silently.
+* A chat is known once a test created it: a user's private chat with :meth:`FakeBotAPI.user`
+  (or many at once with :meth:`FakeBotAPI.add_users`), a group or supergroup with
+  :meth:`FakeBotAPI.group`; sending to any other chat fails with ``Bad Request: chat not
+  found``. The bot may write to a user only after the user wrote to it (or was created with
+  ``started=True``): before, 403 ``Forbidden: bot can't initiate conversation with a user``. In
+  groups, privacy mode decides what the bot gets (see :class:`FakeGroup`).
+* A ``file_id`` is sent again only as what it is (a document's not as a photo); ``deleteMessage``
+  refuses messages 48 hours old (:meth:`FakeBotAPI.advance` moves the emulator's clock) and, in
+  groups, other people's messages unless the bot is an administrator.
 * Telegram's flood limits are off by default. ``FakeBotAPI(limits=TelegramLimits())`` turns them
   on for the sending methods (``sendMessage``, ``sendPhoto``, ``sendDocument``,
   ``sendMediaGroup``, ``copyMessage``, ``forwardMessage``): each answer comes after a random
-  latency, and a request over the per-bot or per-chat rate is answered ``429 Too Many Requests:
-  retry after N`` and not delivered (see :class:`TelegramLimits`).
+  latency, and a request over the per-bot, per-chat or per-group rate is answered ``429 Too Many
+  Requests: retry after N`` and not delivered (see :class:`TelegramLimits`).
 """
 
 from bot.emulator.entities import parse_html, utf16_len
@@ -64,7 +72,7 @@ from bot.emulator.records import (
     UploadedFile,
 )
 from bot.emulator.server import DEFAULT_TOKEN, FakeBotAPI
-from bot.emulator.users import FakeUser, inline_buttons
+from bot.emulator.users import FakeGroup, FakeUser, inline_buttons
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -72,6 +80,7 @@ __all__ = [
     "CallbackQueryRecord",
     "ChatEvent",
     "FakeBotAPI",
+    "FakeGroup",
     "FakeUser",
     "RecordedRequest",
     "Rejection",

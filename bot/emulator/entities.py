@@ -1,8 +1,14 @@
 """Telegram's text formatting: UTF-16 lengths, the HTML ``parse_mode`` and message entities.
 
 Offsets and lengths of entities are in UTF-16 code units, as in the Bot API; a character
-outside the Basic Multilingual Plane (most emoji) counts twice. Error descriptions are Telegram's
-(``Bad Request: can't parse entities: ...``) with its byte offsets.
+outside the Basic Multilingual Plane (most emoji) counts twice. Error descriptions of the HTML
+parser are Telegram's (``Bad Request: can't parse entities: ...``) with its byte offsets.
+
+Entities a bot passes explicitly (``entities``/``caption_entities`` instead of ``parse_mode``) are
+checked against the text (:func:`check_entities`). Here the emulator is stricter than Telegram,
+which silently drops or clips an entity that does not fit: the user would see the message
+formatted otherwise than the bot meant, usually because offsets were counted in Python
+characters instead of UTF-16 units.
 """
 
 from __future__ import annotations
@@ -275,3 +281,70 @@ def parse_html(text: str) -> tuple[str, list[JsonDict]]:
         )
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
+
+
+# MessageEntity.type values of the Bot API, and the field each type requires.
+ENTITY_TYPES = frozenset(
+    {
+        "mention",
+        "hashtag",
+        "cashtag",
+        "bot_command",
+        "url",
+        "email",
+        "phone_number",
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "blockquote",
+        "expandable_blockquote",
+        "code",
+        "pre",
+        "text_link",
+        "text_mention",
+        "custom_emoji",
+        "date_time",
+    }
+)
+_URL_RE = re.compile(r"(?:https?|tg)://[^\s/?#]+\S*")
+
+
+def _boundaries(text: str) -> set[int]:
+    """UTF-16 offsets that fall between characters (not inside a surrogate pair)."""
+    offsets = {0}
+    position = 0
+    for char in text:
+        position += 2 if ord(char) > 0xFFFF else 1
+        offsets.add(position)
+    return offsets
+
+
+def check_entities(text: str, entities: list[JsonDict]) -> None:
+    """Refuse explicit entities that do not fit ``text`` (see the module docstring)."""
+    boundaries = _boundaries(text)
+    size = max(boundaries)
+    for number, entity in enumerate(entities):
+        kind, offset, length = entity["type"], entity["offset"], entity["length"]
+        where = f"entity {number} ({kind}, offset {offset}, length {length})"
+        if kind not in ENTITY_TYPES:
+            raise bad_request(f"can't parse entities: {where} has an unsupported type")
+        if offset < 0 or length <= 0 or offset + length > size:
+            raise bad_request(
+                f"can't parse entities: {where} is outside the text of {size} UTF-16 units"
+            )
+        if offset not in boundaries or offset + length not in boundaries:
+            raise bad_request(f"can't parse entities: {where} splits a character in two")
+        if kind == "text_link" and not (
+            isinstance(entity.get("url"), str) and _URL_RE.fullmatch(entity["url"])
+        ):
+            raise bad_request(f"can't parse entities: {where} needs a valid url")
+        if kind == "text_mention" and not (
+            isinstance(entity.get("user"), dict) and isinstance(entity["user"].get("id"), int)
+        ):
+            raise bad_request(f"can't parse entities: {where} needs the mentioned user")
+        if kind == "custom_emoji" and not INT_RE.fullmatch(str(entity.get("custom_emoji_id"))):
+            raise bad_request(f"can't parse entities: {where} needs a custom_emoji_id")
+        if kind == "date_time" and not isinstance(entity.get("unix_time"), int):
+            raise bad_request(f"can't parse entities: {where} needs a unix_time")

@@ -2,6 +2,11 @@
 
 A file is known by its ``file_id`` once a user sent it or the bot uploaded it; its bytes are kept
 (or zero bytes of its size) and served at ``/file/bot<token>/<file_path>`` like Telegram does.
+
+A ``file_id`` is sent again only as what it is: a photo with ``sendPhoto``, a document with
+``sendDocument``. Telegram refuses a document's ``file_id`` in ``sendPhoto`` ("can't use file of
+type Document as Photo"), even when the document is a JPEG: a bot that stores what users send must
+remember which kind each file was.
 """
 
 from __future__ import annotations
@@ -19,6 +24,17 @@ from bot.emulator.records import StoredFile, UploadedFile
 from bot.emulator.rules import GET_FILE_MAX_SIZE, UPLOAD_MAX_SIZE
 
 JsonDict = dict[str, Any]
+
+# Telegram's names of file types, in its "can't use file of type X as Y".
+_TYPE_NAMES = {
+    "photo": "Photo",
+    "document": "Document",
+    "video": "Video",
+    "audio": "Audio",
+    "sticker": "Sticker",
+    "animation": "Animation",
+    "voice": "VoiceNote",
+}
 
 
 def new_file_id(prefix: str) -> str:
@@ -62,6 +78,7 @@ class FileMethods:
             content=content,
             file_name=file_name,
             mime_type=mime_type,
+            kind=kind,
         )
         self.files[stored.file_id] = stored
         return stored
@@ -84,7 +101,13 @@ class FileMethods:
         elif isinstance(value, str) and value.startswith(("http://", "https://")):
             return self.add_file(None, kind=kind, file_size=4096, file_name=value.rsplit("/")[-1])
         elif isinstance(value, str) and value in self.files:
-            return self.files[value]
+            stored = self.files[value]
+            if stored.kind != kind:
+                raise bad_request(
+                    f"can't use file of type {_TYPE_NAMES.get(stored.kind, stored.kind)} as "
+                    f"{_TYPE_NAMES.get(kind, kind)}"
+                )
+            return stored
         else:
             raise bad_request("wrong file identifier/HTTP URL specified")
         if not upload.data:

@@ -7,17 +7,17 @@ depends on the chat (does it exist, does the message, may the bot write there) i
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
-import time
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.emulator import rules
-from bot.emulator.errors import bad_request
+from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.files import FileMethods
 from bot.emulator.records import StoredFile, UploadedFile
 from bot.emulator.rules import NOT_MODIFIED
-from bot.emulator.users import FakeUser, public
+from bot.emulator.users import FakeGroup, public
 
 JsonDict = dict[str, Any]
 
@@ -34,6 +34,10 @@ CONTENT_KEYS = (
     "sticker",
     "contact",
 )
+# Keys of a message whose caption can be edited.
+CAPTIONED_KEYS = ("photo", "document", "video", "audio", "animation", "voice")
+# deleteMessage: "A message can only be deleted if it was sent less than 48 hours ago."
+DELETE_WITHIN = 48 * 3600
 # Keys saved in a message's ``edited`` history before each edit.
 EDITABLE_KEYS = (
     "text",
@@ -49,7 +53,7 @@ EDITABLE_KEYS = (
 
 
 class MessageMethods(FileMethods):
-    """sendMessage, editMessage*, deleteMessage, sendPhoto/Document/MediaGroup, copy, forward."""
+    """sendMessage, editMessage*, deleteMessage(s), sendPhoto/Document/MediaGroup, copy, forward."""
 
     # State of the server this mixin works on (see FakeBotAPI).
     bot_user: JsonDict
@@ -57,16 +61,16 @@ class MessageMethods(FileMethods):
     files: dict[str, StoredFile]
     reply_keyboards: dict[int, JsonDict]
     delivered_total: int
-    _users: dict[int, FakeUser]
+    _groups: dict[int, FakeGroup]
     _delivered: dict[int, int]
     _media_group_ids: itertools.count[int]
 
     if TYPE_CHECKING:
 
-        def _chat(
-            self, params: JsonDict, key: str = "chat_id", *, check_blocked: bool = True
-        ) -> int: ...
+        def _chat(self, params: JsonDict, key: str = "chat_id", *, writes: bool = True) -> int: ...
         def _find_message(self, chat_id: int, message_id: int) -> JsonDict | None: ...
+        def _chat_object(self, chat_id: int) -> JsonDict: ...
+        def now(self) -> float: ...
         def _next_message_id(self, chat_id: int) -> int: ...
         def _event(
             self, chat_id: int, kind: Literal["sent", "edited", "deleted"], rec: JsonDict
@@ -90,8 +94,8 @@ class MessageMethods(FileMethods):
         record: JsonDict = {
             "message_id": self._next_message_id(chat_id),
             "from": dict(self.bot_user),
-            "chat": self._users[chat_id].as_chat(),
-            "date": int(time.time()),
+            "chat": self._chat_object(chat_id),
+            "date": int(self.now()),
         }
         if reply_to is not None:
             record["reply_to_message"] = public(reply_to)
@@ -174,7 +178,7 @@ class MessageMethods(FileMethods):
                 record.pop(key, None)
             else:
                 record[key] = value
-        record["edit_date"] = int(time.time())
+        record["edit_date"] = int(self.now())
         record["edited"].append(previous)
         self._event(chat_id, "edited", record)
         return public(record)
@@ -219,16 +223,57 @@ class MessageMethods(FileMethods):
         changes = {"reply_markup": markup if markup is not None else self._non_inline(record)}
         return self._apply_edit(chat_id, record, changes)
 
-    def _delete_message(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
-        chat_id = self._chat(params, check_blocked=False)
-        message_id = rules.required_int(
-            params, "message_id", missing="message identifier is not specified"
-        )
+    def _edit_message_caption(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        chat_id, record = self._message_to_edit(params)
+        caption, entities = rules.caption(params)
+        markup = rules.reply_markup(params.get("reply_markup"), inline_only=True)
+        if not any(kind in record for kind in CAPTIONED_KEYS):
+            raise bad_request("there is no caption in the message to edit")
+        if (
+            record.get("caption") == caption
+            and (record.get("caption_entities") or None) == entities
+            and self._inline(record.get("reply_markup")) == markup
+        ):
+            raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
+        changes = {
+            "caption": caption,
+            "caption_entities": entities,
+            "parse_mode": params.get("parse_mode"),
+            "raw_caption": params.get("caption"),
+            "reply_markup": markup if markup is not None else self._non_inline(record),
+        }
+        return self._apply_edit(chat_id, record, changes)
+
+    def _deletable(self, chat_id: int, message_id: int) -> JsonDict:
+        """The message the bot may delete, by the rules of ``deleteMessage``."""
         record = self._find_message(chat_id, message_id)
         if record is None:
             raise bad_request("message to delete not found")
+        if self.now() - record["date"] >= DELETE_WITHIN:
+            raise bad_request("message can't be deleted")
+        group = self._groups.get(chat_id)
+        if group is not None and not record["outgoing"] and not group.bot_admin:
+            raise bad_request("message can't be deleted")
+        return record
+
+    def _delete_message(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        chat_id = self._chat(params, writes=False)
+        record = self._deletable(chat_id, params["message_id"])
         record["deleted"] = True
         self._event(chat_id, "deleted", record)
+        return True
+
+    def _delete_messages(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        chat_id = self._chat(params, writes=False)
+        records = []
+        for message_id in params["message_ids"]:
+            with contextlib.suppress(ApiError):  # "can't be found": skipped, as documented
+                records.append(self._deletable(chat_id, message_id))
+        if not records:
+            raise bad_request("message to delete not found")
+        for record in records:
+            record["deleted"] = True
+            self._event(chat_id, "deleted", record)
         return True
 
     def _send_file(self, params: JsonDict, files: dict[str, UploadedFile], kind: str) -> JsonDict:
@@ -293,7 +338,7 @@ class MessageMethods(FileMethods):
         return results
 
     def _source_message(self, params: JsonDict, action: str) -> JsonDict:
-        from_chat_id = self._chat(params, "from_chat_id", check_blocked=False)
+        from_chat_id = self._chat(params, "from_chat_id", writes=False)
         message_id = rules.required_int(
             params, "message_id", missing="message identifier is not specified"
         )

@@ -33,6 +33,7 @@ _JSON_FIELDS = frozenset(
         "link_preview_options",
         "media",
         "menu_button",
+        "message_ids",
         "reply_markup",
         "reply_parameters",
         "scope",

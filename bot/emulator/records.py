@@ -62,6 +62,9 @@ class StoredFile:
     content: bytes | None = None
     file_name: str | None = None
     mime_type: str | None = None
+    kind: str = "document"
+    """What Telegram stored it as: ``photo``, ``document``, ``video``, ``audio``, ``sticker``.
+    A file is sent again only as what it is (see ``FileMethods``)."""
 
     def read(self) -> bytes:
         """Return the content (zero bytes of ``file_size`` when none was given)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.emulator.entities import parse_html, utf16_len
+from bot.emulator.entities import check_entities, parse_html, utf16_len
 from bot.emulator.errors import bad_request
 
 JsonDict = dict[str, Any]
@@ -36,6 +36,7 @@ NOT_MODIFIED = (
 )
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BLOCKED = "Forbidden: bot was blocked by the user"
+CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
 
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
@@ -108,6 +109,7 @@ def format_text(
             for e in entities
         ):
             raise bad_request("can't parse entities JSON object")
+        check_entities(text, entities)
         plain, parsed = text, entities or None
     elif mode == "html":
         plain, parsed = parse_html(text)
@@ -379,6 +381,15 @@ def check_request(method: str, params: JsonDict, files: dict[str, Any] | None = 
     elif method == "deleteMessage":
         required_chat(params)
         _message_id(params)
+    elif method == "deleteMessages":
+        required_chat(params)
+        ids = params.get("message_ids")
+        if (
+            not isinstance(ids, list)
+            or not 1 <= len(ids) <= 100
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+        ):
+            raise bad_request("message_ids must be a list of 1-100 message identifiers")
     elif method == "answerCallbackQuery":
         callback_answer(params)
     elif method == "sendChatAction":

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from bot.emulator import rules
 from bot.emulator.errors import ApiError, bad_request
+from bot.emulator.faults import FaultMethods
 from bot.emulator.limits import LIMITED_METHODS, FloodControl, TelegramLimits
 from bot.emulator.messages import MessageMethods
 from bot.emulator.protocol import (
@@ -46,9 +47,9 @@ from bot.emulator.records import (
     StoredFile,
     UploadedFile,
 )
-from bot.emulator.rules import BLOCKED, UPLOAD_MAX_SIZE
+from bot.emulator.rules import BLOCKED, CANT_INITIATE, UPLOAD_MAX_SIZE
 from bot.emulator.service import ServiceMethods
-from bot.emulator.users import FakeUser
+from bot.emulator.users import FakeGroup, FakeUser
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")
@@ -56,7 +57,7 @@ T = TypeVar("T")
 DEFAULT_TOKEN = "123456:TEST-token"
 
 
-class FakeBotAPI(MessageMethods, ServiceMethods):
+class FakeBotAPI(MessageMethods, ServiceMethods, FaultMethods):
     """A fake Telegram Bot API server (see the module docstring).
 
     State for tests (all plain attributes):
@@ -87,8 +88,13 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
         bot_username: str = "fake_test_bot",
         bot_first_name: str = "Test Bot",
         limits: TelegramLimits | None = None,
+        privacy_mode: bool = True,
     ) -> None:
         self.token = token
+        self.privacy_mode = privacy_mode
+        """In groups, the bot gets only commands, replies to it and mentions (see FakeGroup)."""
+        self.clock_offset = 0.0
+        """Seconds added to the real time (see :meth:`now` and :meth:`advance`)."""
         self.host = host
         self._requested_port = port
         bot_id = token.split(":", 1)[0]
@@ -119,6 +125,7 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
         """Messages the bot successfully sent, all chats together."""
 
         self._users: dict[int, FakeUser] = {}
+        self._groups: dict[int, FakeGroup] = {}
         self._delivered: dict[int, int] = {}
         self._flood = FloodControl(limits) if limits else None
         self._updates: list[JsonDict] = []
@@ -149,8 +156,10 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
             "deleteMyCommands": self._delete_my_commands,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
+            "editMessageCaption": self._edit_message_caption,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
+            "deleteMessages": self._delete_messages,
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
             "sendDocument": self._send_document,
@@ -227,8 +236,13 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
         last_name: str | None = None,
         username: str | None = None,
         phone_number: str | None = None,
+        started: bool = False,
     ) -> FakeUser:
-        """Return the simulated user ``user_id`` (created on first call; its chat is known)."""
+        """Return the simulated user ``user_id`` (created on first call; its chat is known).
+
+        The bot may write to the user only once the user wrote to it (Telegram's 403 «bot can't
+        initiate conversation with a user»); ``started=True`` is a user who did before the test.
+        """
         if user_id not in self._users:
             self._users[user_id] = FakeUser(
                 self,
@@ -238,18 +252,47 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
                 last_name=last_name,
                 username=username,
                 phone_number=phone_number,
+                started=started,
             )
             self.chats.setdefault(user_id, [])
+        elif started:
+            self._users[user_id].started = True
         return self._users[user_id]
 
-    def add_users(self, ids: Iterable[int], first_name: str = "Test") -> None:
+    def add_users(
+        self, ids: Iterable[int], first_name: str = "Test", *, started: bool = False
+    ) -> None:
         """Create many users at once (their chats become known); existing ones are kept."""
         for user_id in ids:
             if user_id not in self._users:
                 self._users[user_id] = FakeUser(
-                    self, user_id, first_name=first_name, language_code="ru"
+                    self, user_id, first_name=first_name, language_code="ru", started=started
                 )
                 self.chats.setdefault(user_id, [])
+
+    def group(
+        self,
+        chat_id: int,
+        title: str = "Test group",
+        *,
+        supergroup: bool = True,
+        bot_admin: bool = False,
+    ) -> FakeGroup:
+        """Return the group ``chat_id`` with the bot in it (created on first call)."""
+        if chat_id not in self._groups:
+            self._groups[chat_id] = FakeGroup(
+                self, chat_id, title, supergroup=supergroup, bot_admin=bot_admin
+            )
+            self.chats.setdefault(chat_id, [])
+        return self._groups[chat_id]
+
+    def now(self) -> float:
+        """The emulator's clock (Unix time): message dates, the 48 hours of deleteMessage."""
+        return time.time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward (e.g. past the 48 hours a message can be deleted)."""
+        self.clock_offset += seconds
 
     def delivered_count(self, chat_id: int) -> int:
         """How many messages the bot successfully sent to ``chat_id`` (deleted ones included)."""
@@ -382,40 +425,6 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
         """Refusals (see :attr:`rejected`) that no :meth:`expect_rejections` covers."""
         return self._watch.unexpected(self.rejected)
 
-    def fail_next(
-        self,
-        method: str,
-        error_code: int,
-        description: str,
-        *,
-        retry_after: int | None = None,
-        times: int = 1,
-        chat_id: int | None = None,
-    ) -> None:
-        """Make the next ``times`` calls of ``method`` (only for ``chat_id`` if given) fail.
-
-        ``description`` is sent verbatim (e.g. ``"Forbidden: bot was blocked by the user"``).
-        For 429, ``retry_after`` (default 1) goes to ``parameters.retry_after``.
-        """
-        canonical = self._require_method(method)
-        if retry_after is not None and error_code != 429:
-            raise ValueError("retry_after is only meaningful with error_code 429")
-        if error_code == 429 and retry_after is None:
-            retry_after = 1
-        self._faults.append(Fault(canonical, error_code, description, retry_after, times, chat_id))
-
-    def delay(self, method: str, seconds: float, times: int = 1) -> None:
-        """Delay the responses of the next ``times`` calls of ``method`` by ``seconds``.
-
-        The call is processed after the delay even if the client gave up (as on Telegram).
-        """
-        self._delays.append(Delay(self._require_method(method), seconds, times))
-
-    def clear_faults(self) -> None:
-        """Forget pending :meth:`fail_next` and :meth:`delay` rules."""
-        self._faults.clear()
-        self._delays.clear()
-
     # -- internals: state helpers -------------------------------------------------------------
 
     def _signal(self) -> None:
@@ -531,31 +540,6 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
             await self._latency()
         return web.json_response({"ok": True, "result": result})
 
-    async def _apply_delay(self, method: str) -> bool:
-        for rule in self._delays:
-            if rule.method == method:
-                rule.times -= 1
-                if rule.times <= 0:
-                    self._delays.remove(rule)
-                return await self._sleep(rule.seconds)
-        return True
-
-    def _apply_fault(self, method: str, params: JsonDict) -> None:
-        for fault in self._faults:
-            if fault.method != method:
-                continue
-            if fault.chat_id is not None and params.get("chat_id") != fault.chat_id:
-                continue
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.remove(fault)
-            raise ApiError(
-                fault.error_code,
-                fault.description,
-                retry_after=fault.retry_after,
-                injected=True,
-            )
-
     # -- internals: Telegram's limits ---------------------------------------------------------
 
     def _admit(self, params: JsonDict) -> float:
@@ -564,7 +548,9 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
         assert self._flood is not None
         now = asyncio.get_running_loop().time()
         try:
-            self._flood.admit(params.get("chat_id"), now)
+            self._flood.admit(
+                params.get("chat_id"), now, group=params.get("chat_id") in self._groups
+            )
         except ApiError:
             self.too_many_requests += 1
             raise
@@ -572,7 +558,9 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
 
     def _count_sent(self, params: JsonDict, arrival: float) -> None:
         assert self._flood is not None
-        self._flood.count(params.get("chat_id"), arrival)
+        self._flood.count(
+            params.get("chat_id"), arrival, group=params.get("chat_id") in self._groups
+        )
 
     async def _latency(self) -> None:
         """Wait the random network latency of :attr:`limits` (cut short by :meth:`stop`)."""
@@ -583,16 +571,31 @@ class FakeBotAPI(MessageMethods, ServiceMethods):
 
     # -- internals: validation helpers --------------------------------------------------------
 
-    def _chat(self, params: JsonDict, key: str = "chat_id", *, check_blocked: bool = True) -> int:
-        """Resolve a required chat id parameter to a known private chat."""
+    def _chat(self, params: JsonDict, key: str = "chat_id", *, writes: bool = True) -> int:
+        """Resolve a required chat id parameter to a known chat. ``writes``: the bot writes
+        there, which a user must have allowed (started the bot, not blocked it)."""
         chat_id = params.get(key)
         if chat_id is None or chat_id == "":
             raise bad_request(f"{key} is empty")
-        if not isinstance(chat_id, int) or isinstance(chat_id, bool) or chat_id not in self._users:
+        if not isinstance(chat_id, int) or isinstance(chat_id, bool):
             raise bad_request("chat not found")
-        if check_blocked and self._users[chat_id].blocked:
-            raise ApiError(403, BLOCKED)
-        return chat_id
+        if (user := self._users.get(chat_id)) is not None:
+            if writes and user.blocked:
+                raise ApiError(403, BLOCKED)
+            if writes and not user.started:
+                raise ApiError(403, CANT_INITIATE)
+            return chat_id
+        if (group := self._groups.get(chat_id)) is not None:
+            if not group.bot_member:
+                raise ApiError(403, f"Forbidden: bot was kicked from the {group.type} chat")
+            return chat_id
+        raise bad_request("chat not found")
+
+    def _chat_object(self, chat_id: int) -> JsonDict:
+        """The Telegram ``Chat`` object of a known chat."""
+        if chat_id in self._groups:
+            return self._groups[chat_id].as_chat()
+        return self._users[chat_id].as_chat()
 
     def _find_message(self, chat_id: int, message_id: int) -> JsonDict | None:
         for record in self.chats.get(chat_id, []):

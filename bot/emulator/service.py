@@ -15,7 +15,6 @@ from bot.emulator import rules
 from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.records import CallbackQueryRecord, StoredFile, UploadedFile
 from bot.emulator.rules import QUERY_TOO_OLD
-from bot.emulator.users import FakeUser
 
 JsonDict = dict[str, Any]
 
@@ -30,6 +29,7 @@ class ServiceMethods:
 
     # State of the server this mixin works on (see FakeBotAPI).
     bot_user: JsonDict
+    privacy_mode: bool
     webhook_url: str
     allowed_updates: list[str] | None
     dropped_updates: list[JsonDict]
@@ -37,7 +37,6 @@ class ServiceMethods:
     menu_buttons: dict[int | None, JsonDict]
     callback_queries: dict[str, CallbackQueryRecord]
     files: dict[str, StoredFile]
-    _users: dict[int, FakeUser]
     _updates: list[JsonDict]
     _poll_generation: int
     _changed: asyncio.Event
@@ -45,10 +44,9 @@ class ServiceMethods:
 
     if TYPE_CHECKING:
 
-        def _chat(
-            self, params: JsonDict, key: str = "chat_id", *, check_blocked: bool = True
-        ) -> int: ...
+        def _chat(self, params: JsonDict, key: str = "chat_id", *, writes: bool = True) -> int: ...
         def _signal(self) -> None: ...
+        def _chat_object(self, chat_id: int) -> JsonDict: ...
         @staticmethod
         def scope_key(scope: JsonDict | None) -> str: ...
 
@@ -59,7 +57,7 @@ class ServiceMethods:
         return {
             **self.bot_user,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
         }
 
@@ -148,7 +146,7 @@ class ServiceMethods:
     def _commands_key(self, params: JsonDict) -> tuple[str, str]:
         scope = rules.command_scope(params)
         if scope is not None and scope["type"].startswith("chat"):
-            self._chat(scope, check_blocked=False)
+            self._chat(scope, writes=False)
         return self.scope_key(scope), params.get("language_code") or ""
 
     def _set_my_commands(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
@@ -177,10 +175,9 @@ class ServiceMethods:
         return True
 
     def _get_chat(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
-        chat_id = self._chat(params, check_blocked=False)
-        user = self._users[chat_id]
+        chat_id = self._chat(params, writes=False)
         return {
-            **user.as_chat(),
+            **self._chat_object(chat_id),
             "accent_color_id": chat_id % 7,
             "max_reaction_count": 11,
             "accepted_gift_types": {
@@ -195,7 +192,7 @@ class ServiceMethods:
     def _set_chat_menu_button(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
         chat_id = None
         if params.get("chat_id") not in (None, ""):
-            chat_id = self._chat(params, check_blocked=False)
+            chat_id = self._chat(params, writes=False)
         button = params.get("menu_button") or {"type": "default"}
         if not isinstance(button, dict) or button.get("type") not in (
             "commands",
@@ -213,5 +210,5 @@ class ServiceMethods:
     def _get_chat_menu_button(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
         chat_id = None
         if params.get("chat_id") not in (None, ""):
-            chat_id = self._chat(params, check_blocked=False)
+            chat_id = self._chat(params, writes=False)
         return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "default"}

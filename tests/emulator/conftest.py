@@ -24,4 +24,5 @@ async def api(fake: FakeBotAPI) -> AsyncIterator[Api]:
 
 @pytest.fixture
 def user(fake: FakeBotAPI) -> FakeUser:
-    return fake.user(CHAT, first_name="Аня")
+    """A user who has started the bot before the test (the bot may write to them)."""
+    return fake.user(CHAT, first_name="Аня", started=True)

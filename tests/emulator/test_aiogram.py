@@ -24,10 +24,7 @@ from aiogram.types import (
     Message,
 )
 
-from bot.emulator import (
-    FakeBotAPI,
-    FakeUser,
-)
+from bot.emulator import FakeBotAPI, FakeUser
 from tests.emulator.api import CHAT, bot_for
 
 # --- a real aiogram bot -------------------------------------------------------------------------

@@ -8,15 +8,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiogram.exceptions import (
-    TelegramRetryAfter,
-)
+from aiogram.exceptions import TelegramRetryAfter
 
-from bot.emulator import (
-    FakeBotAPI,
-    FakeUser,
-    TelegramLimits,
-)
+from bot.emulator import FakeBotAPI, FakeUser, TelegramLimits
 from bot.emulator.limits import SlidingWindow
 from tests.emulator.api import CHAT, Api, bot_for
 
@@ -43,7 +37,7 @@ async def test_limits_are_off_by_default(api: Api, user: FakeUser) -> None:
 
 async def test_within_the_limits_everything_is_delivered(limited_api: Api) -> None:
     fake = limited_api.fake
-    fake.add_users(range(1, 6))
+    fake.add_users(range(1, 6), started=True)
     for chat_id in range(1, 6):
         await limited_api.send(f"to {chat_id}", chat_id=chat_id)
     assert fake.too_many_requests == 0
@@ -54,7 +48,7 @@ async def test_within_the_limits_everything_is_delivered(limited_api: Api) -> No
 
 async def test_a_second_message_to_one_chat_within_a_second_is_refused(limited_api: Api) -> None:
     fake = limited_api.fake
-    fake.add_users([CHAT, CHAT + 1])
+    fake.add_users([CHAT, CHAT + 1], started=True)
     await limited_api.send("first")
     status, body = await limited_api.raw("sendMessage", json={"chat_id": CHAT, "text": "second"})
     assert (status, body) == (
@@ -80,7 +74,7 @@ async def test_a_second_message_to_one_chat_within_a_second_is_refused(limited_a
 )
 async def test_the_bot_wide_limit_applies_across_chats(limited_api: Api) -> None:
     fake = limited_api.fake
-    fake.add_users(range(1, 5))
+    fake.add_users(range(1, 5), started=True)
     for chat_id in (1, 2, 3):
         await limited_api.send("ok", chat_id=chat_id)
     status, body = await limited_api.raw("sendMessage", json={"chat_id": 4, "text": "no"})
@@ -94,7 +88,7 @@ async def test_the_bot_wide_limit_applies_across_chats(limited_api: Api) -> None
 
 async def test_refused_and_failed_requests_do_not_use_up_the_limit(limited_api: Api) -> None:
     fake = limited_api.fake
-    fake.add_users([CHAT])
+    fake.add_users([CHAT], started=True)
     await limited_api.error("sendMessage", 400, chat_id=CHAT, text="<b>unclosed", parse_mode="HTML")
     await limited_api.send("delivered")
     for _ in range(3):
@@ -105,7 +99,7 @@ async def test_refused_and_failed_requests_do_not_use_up_the_limit(limited_api: 
 
 async def test_every_sending_method_is_limited(limited_api: Api) -> None:
     fake = limited_api.fake
-    source = fake.user(1).send("forward me")
+    source = fake.user(1, started=True).send("forward me")
     photo = fake.add_file(b"jpeg", kind="photo").file_id
     document = fake.add_file(b"pdf", kind="document").file_id
     media = [{"type": "photo", "media": photo}, {"type": "photo", "media": photo}]
@@ -118,7 +112,7 @@ async def test_every_sending_method_is_limited(limited_api: Api) -> None:
         ("forwardMessage", {"from_chat_id": 1, "message_id": source["message_id"]}),
     ]
     for chat_id, (method, params) in enumerate(calls, start=10):
-        fake.user(chat_id)
+        fake.user(chat_id, started=True)
         await limited_api.ok(method, chat_id=chat_id, **params)
         await limited_api.error(method, 429, chat_id=chat_id, **params)
     assert fake.too_many_requests == len(calls)
@@ -131,7 +125,7 @@ async def test_every_sending_method_is_limited(limited_api: Api) -> None:
     "limited_api", [TelegramLimits(latency=(0.1, 0.1), per_chat_per_second=1)], indirect=True
 )
 async def test_sending_methods_are_answered_after_the_latency(limited_api: Api) -> None:
-    limited_api.fake.add_users([CHAT])
+    limited_api.fake.add_users([CHAT], started=True)
     loop = asyncio.get_running_loop()
     started = loop.time()
     await limited_api.send("slow")
@@ -143,7 +137,7 @@ async def test_sending_methods_are_answered_after_the_latency(limited_api: Api) 
 
 async def test_a_real_bot_gets_telegram_retry_after(limited_api: Api) -> None:
     fake = limited_api.fake
-    fake.add_users([CHAT])
+    fake.add_users([CHAT], started=True)
     bot = bot_for(fake)
     try:
         await bot.send_message(CHAT, "one")

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from bot.emulator import (
-    FakeBotAPI,
-    FakeUser,
-    inline_buttons,
-)
+from bot.emulator import FakeBotAPI, FakeUser, inline_buttons
 from tests.emulator.api import CHAT, Api, keyboard
 
 # --- editing and deleting -----------------------------------------------------------------------
@@ -124,7 +120,7 @@ async def test_send_media_group_validates_its_items(api: Api, user: FakeUser) ->
 
 
 async def test_copy_and_forward_messages(api: Api, fake: FakeBotAPI) -> None:
-    source, target = fake.user(1), fake.user(2)
+    source, target = fake.user(1), fake.user(2, started=True)
     original = source.send_document("cv.pdf", caption="my cv")
     copied = await api.ok(
         "copyMessage", chat_id=target.id, from_chat_id=source.id, message_id=original["message_id"]

@@ -8,14 +8,9 @@ import time
 
 import aiohttp
 import pytest
-from aiogram.types import (
-    Update,
-)
+from aiogram.types import Update
 
-from bot.emulator import (
-    FakeBotAPI,
-    FakeUser,
-)
+from bot.emulator import FakeBotAPI, FakeUser
 from tests.emulator.api import CHAT, Api, keyboard
 
 # --- protocol ---------------------------------------------------------------------------------
@@ -327,7 +322,7 @@ async def test_fail_next_injects_errors_for_the_next_calls(api: Api, user: FakeU
 
 
 async def test_fail_next_can_target_one_chat(api: Api, fake: FakeBotAPI) -> None:
-    blocked, other = fake.user(1), fake.user(2)
+    blocked, other = fake.user(1, started=True), fake.user(2, started=True)
     fake.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=1)
     await api.send("to other", chat_id=other.id)
     assert await api.error("sendMessage", 403, chat_id=blocked.id, text="x") == (

@@ -6,12 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import (
-    ApiError,
-    FakeUser,
-    parse_html,
-    utf16_len,
-)
+from bot.emulator import ApiError, FakeUser, parse_html, utf16_len
 from tests.emulator.api import CHAT, Api, keyboard
 
 # --- sendMessage validation ---------------------------------------------------------------------

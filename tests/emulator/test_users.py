@@ -5,16 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiogram.types import (
-    CallbackQuery,
-    Message,
-    Update,
-)
+from aiogram.types import CallbackQuery, Message, Update
 
-from bot.emulator import (
-    FakeBotAPI,
-    FakeUser,
-)
+from bot.emulator import FakeBotAPI, FakeUser
 from tests.emulator.api import CHAT, Api, keyboard
 
 # --- callback queries ---------------------------------------------------------------------------
