@@ -1,9 +1,10 @@
 """The emulator's server: an aiohttp application answering the Bot API on 127.0.0.1.
 
 :class:`FakeBotAPI` holds the state (chats, files, updates, callback queries), the test-side API
-(users, waiting, injected faults) and the HTTP dispatch; the methods themselves are in
-:mod:`bot.emulator.messages` and :mod:`bot.emulator.service`, and every check of what a bot may
-send is in :mod:`bot.emulator.rules`.
+(users, groups, the clock, waiting) and the HTTP dispatch; the methods themselves are in
+:mod:`bot.emulator.messages`, :mod:`bot.emulator.service` and :mod:`bot.emulator.files`, the
+injected faults in :mod:`bot.emulator.faults`, and every check of what a bot may send that does
+not depend on the chat in :mod:`bot.emulator.rules`.
 """
 
 # The waiting helpers take ``timeout=`` on purpose: it is the interface the tests are written to.
@@ -548,9 +549,7 @@ class FakeBotAPI(MessageMethods, ServiceMethods, FaultMethods):
         assert self._flood is not None
         now = asyncio.get_running_loop().time()
         try:
-            self._flood.admit(
-                params.get("chat_id"), now, group=params.get("chat_id") in self._groups
-            )
+            self._flood.admit(params.get("chat_id"), now, group=self._to_group(params))
         except ApiError:
             self.too_many_requests += 1
             raise
@@ -558,9 +557,11 @@ class FakeBotAPI(MessageMethods, ServiceMethods, FaultMethods):
 
     def _count_sent(self, params: JsonDict, arrival: float) -> None:
         assert self._flood is not None
-        self._flood.count(
-            params.get("chat_id"), arrival, group=params.get("chat_id") in self._groups
-        )
+        self._flood.count(params.get("chat_id"), arrival, group=self._to_group(params))
+
+    def _to_group(self, params: JsonDict) -> bool:
+        chat_id = params.get("chat_id")
+        return isinstance(chat_id, int) and chat_id in self._groups
 
     async def _latency(self) -> None:
         """Wait the random network latency of :attr:`limits` (cut short by :meth:`stop`)."""
