@@ -1,6 +1,6 @@
 """Delivery benchmark: one message to each of N users under Telegram's flood limits.
 
-Starts the fake Bot API (:mod:`bot.fakebotapi`) with :class:`~bot.fakebotapi.TelegramLimits`
+Starts the fake Bot API (:mod:`bot.emulator`) with :class:`~bot.emulator.TelegramLimits`
 on 127.0.0.1 (30 messages a second per bot, 1 per chat, 20-50 ms latency) and compares, in one
 run, three ways of sending:
 
@@ -48,7 +48,7 @@ from aiogram.methods import SendMessage, TelegramMethod
 from bot.app import prepare_database
 from bot.clock import Clock
 from bot.delivery.sender import OutboxSender
-from bot.fakebotapi import DEFAULT_TOKEN, FakeBotAPI, TelegramLimits
+from bot.emulator import DEFAULT_TOKEN, FakeBotAPI, TelegramLimits
 from db.database import Database
 from db.outbox import OutboxMessage, OutboxRepository, enqueue
 from db.users import UserRepository
@@ -132,7 +132,7 @@ def make_bot(base_url: str) -> Bot:
 async def fresh_fake(limits: TelegramLimits, user_ids: Sequence[int]) -> AsyncIterator[FakeBotAPI]:
     """A new fake Bot API with Telegram's limits that knows every user's chat."""
     async with FakeBotAPI(limits=limits) as fake:
-        fake.add_users(user_ids)
+        fake.add_users(user_ids, started=True)
         yield fake
 
 

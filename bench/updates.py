@@ -30,7 +30,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.fakebotapi import FakeBotAPI  # noqa: E402
+from bot.emulator import FakeBotAPI  # noqa: E402
 
 URL = "https://bench.example/telegram/webhook"
 SECRET = "bench-secret-0123456789abcdef"

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 

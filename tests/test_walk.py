@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.fakebotapi import parse_html  # Telegram's HTML rules, shared with the fake server
+from bot.emulator import parse_html  # Telegram's HTML rules, shared with the fake server
 from tests.client import UserClient, buttons
 
 

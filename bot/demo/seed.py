@@ -15,7 +15,7 @@ from decimal import Decimal
 from bot.clock import Clock
 from bot.domain.applications import CONSENT_VERSION
 from bot.domain.catalog import Catalog
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 from db.applications import ApplicationData, ApplicationRepository, ConsentRepository, DocumentRef
 from db.database import Database
 from db.reminders import PracticumPeriod, ReminderRepository, Student
@@ -158,8 +158,8 @@ async def seed_demo(
         codes = tuple(c for c in sample.specialties if c in known)
         if not codes:
             continue
-        # Their chats exist in the emulator, so reminders to them are delivered, not refused.
-        fake.user(sample.user_id, sample.full_name.split()[2], language_code="ru")
+        # They applied through the bot, so reminders to them are delivered, not refused.
+        fake.user(sample.user_id, sample.full_name.split()[2], language_code="ru", started=True)
         submitted = now - timedelta(days=len(SAMPLE_APPLICANTS) - index, hours=index)
         await users.touch(sample.user_id, "ru", submitted)
         await consents.give(sample.user_id, CONSENT_VERSION, submitted)
