@@ -33,6 +33,14 @@ class QuestionAction(StrEnum):
     answer = "answer"
 
 
+class TypedAction(StrEnum):
+    """A question typed outside any dialogue, on its way to the admission committee."""
+
+    ask = "ask"  # show the confirmation
+    send = "send"
+    cancel = "cancel"
+
+
 class MyAppAction(StrEnum):
     show = "show"
     edit = "edit"
@@ -171,6 +179,12 @@ class ApplyCb(CallbackData, prefix="ap"):
 class QuestionCb(CallbackData, prefix="q"):
     action: QuestionAction
     id: int = 0
+
+
+class TypedCb(CallbackData, prefix="tq"):
+    """The question itself stays in the dialogue data: callback data carries no free text."""
+
+    action: TypedAction
 
 
 class MyAppCb(CallbackData, prefix="ma"):

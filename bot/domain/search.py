@@ -402,7 +402,7 @@ def _specialty_entry(catalog: Catalog, specialty: Specialty) -> _Entry:
     )
 
 
-def _entries(catalog: Catalog, today_campaign: Campaign | None) -> list[_Entry]:
+def _entries(catalog: Catalog) -> list[_Entry]:
     entries = [
         _Entry(Target(TargetKind.faq, str(i)), _texts(e.question), _texts(e.answer))
         for i, e in enumerate(catalog.faq)
@@ -426,8 +426,9 @@ def _entries(catalog: Catalog, today_campaign: Campaign | None) -> list[_Entry]:
         ),
         Target(TargetKind.contacts): _texts(catalog.cluster.contacts),
     }
-    campaign = today_campaign or max(catalog.campaigns, key=lambda c: c.year)
-    extra[Target(TargetKind.howto, HowtoSection.dates)] = _campaign_dates(campaign)
+    extra[Target(TargetKind.howto, HowtoSection.dates)] = [
+        text for campaign in catalog.campaigns for text in _campaign_dates(campaign)
+    ]
     for entry in entries:
         entry.body += extra.get(entry.target, [])
     return entries
@@ -460,9 +461,9 @@ class _Unit:
 class SearchIndex:
     """Everything one catalogue version knows, ready to answer typed questions."""
 
-    def __init__(self, catalog: Catalog, today_campaign: Campaign | None = None) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         self.morph = morphology()
-        entries = _entries(catalog, today_campaign)
+        entries = _entries(catalog)
         self.targets = [e.target for e in entries]
         # term → {entry: weight of the best field it is in}
         self.postings: dict[str, dict[int, float]] = defaultdict(dict)
@@ -533,6 +534,7 @@ class SearchIndex:
                 return Reply(ReplyKind.thanks)
             if any(w in GREETINGS or w in ("добрый", "доброе", "good") for w in words):
                 return Reply(ReplyKind.greeting)
+            return Reply(ReplyKind.empty)  # «ок», «понятно»: nothing to search for
         terms = self._query_terms([w for w in words if w not in GREETINGS and w not in THANKS])
         if not terms:
             return Reply(ReplyKind.empty)
