@@ -182,9 +182,11 @@ class QuestionCb(CallbackData, prefix="q"):
 
 
 class TypedCb(CallbackData, prefix="tq"):
-    """The question itself stays in the dialogue data: callback data carries no free text."""
+    """The question itself stays in the dialogue data: callback data carries no free text,
+    only the id of the message it was typed in (a newer question makes older buttons stale)."""
 
     action: TypedAction
+    id: int = 0
 
 
 class MyAppCb(CallbackData, prefix="ma"):

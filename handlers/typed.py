@@ -162,13 +162,14 @@ def suggestion(target: Target, catalog: Catalog) -> Rows:
     return _button(label, MenuCb(to=sections[target.kind])) if label else []
 
 
-def ask_row(text: str) -> Rows:
+def ask_row(text: str, typed_id: int) -> Rows:
     """«Ask the admission committee» for this text (or the empty prompt, when it is too long
     to be a question as it is)."""
     builder = InlineKeyboardBuilder()
     if utf16_length(text) <= QUESTION_MAX:
         builder.button(
-            text=_("✍️ Ask the admission committee"), callback_data=TypedCb(action=TypedAction.ask)
+            text=_("✍️ Ask the admission committee"),
+            callback_data=TypedCb(action=TypedAction.ask, id=typed_id),
         )
     else:
         ask_button(builder)
@@ -216,14 +217,15 @@ async def answer_typed(
         return
     best = reply.best
     screen = answer_screen(best.target, catalog, clock, text) if best else None
-    pending: dict[str, Any] = {"text": text, "unanswered": 0}
+    typed_id = message.message_id
+    pending: dict[str, Any] = {"id": typed_id, "text": text, "unanswered": 0}
     if reply.kind is ReplyKind.answer and best is not None and screen is not None:
         body, own = screen
         others = _suggestions(reply.hits[1:], catalog)
         if others:
             body += "\n\n" + _("<i>Perhaps you meant:</i>")
         await state.update_data({PENDING: pending})
-        await message.answer(body, reply_markup=keyboard(own, others, ask_row(text)))
+        await message.answer(body, reply_markup=keyboard(own, others, ask_row(text, typed_id)))
         return
     pending["unanswered"] = await unanswered.record(
         message.chat.id, text, reply.normalized, current_language(), clock.now()
@@ -236,7 +238,7 @@ async def answer_typed(
             _("Or I can pass your question to the admission committee: the answer will come "
               "here, in this chat."),
         ]  # fmt: skip
-        markup = keyboard(others, ask_row(text))
+        markup = keyboard(others, ask_row(text, typed_id))
     else:  # the relay at once, and the sections
         lines = [
             _("I have no answer to this."),
@@ -244,7 +246,7 @@ async def answer_typed(
               "in this chat. Or choose a section: /menu"),
         ]  # fmt: skip
         markup = InlineKeyboardMarkup(
-            inline_keyboard=[*ask_row(text), *main_menu_keyboard().inline_keyboard]
+            inline_keyboard=[*ask_row(text, typed_id), *main_menu_keyboard().inline_keyboard]
         )
     await message.answer("\n\n".join(lines), reply_markup=markup)
 
@@ -272,14 +274,19 @@ def get_router() -> Router:
     router = Router(name=__name__)
 
     @router.callback_query(TypedCb.filter(F.action == TypedAction.ask))
-    async def ask(callback: CallbackQuery, state: FSMContext) -> None:
-        pending = (await state.get_data()).get(PENDING)
-        if not pending:
+    async def ask(callback: CallbackQuery, callback_data: TypedCb, state: FSMContext) -> None:
+        pending = waiting(await state.get_data(), callback_data)
+        if pending is None:
             await outdated(callback)
             return
+        typed_id = callback_data.id
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("✅ Send"), callback_data=TypedCb(action=TypedAction.send))
-        builder.button(text=_("✖️ Cancel"), callback_data=TypedCb(action=TypedAction.cancel))
+        builder.button(
+            text=_("✅ Send"), callback_data=TypedCb(action=TypedAction.send, id=typed_id)
+        )
+        builder.button(
+            text=_("✖️ Cancel"), callback_data=TypedCb(action=TypedAction.cancel, id=typed_id)
+        )
         builder.adjust(2)
         await show(callback, confirm_text(pending["text"]), builder.as_markup())
         await callback.answer()
@@ -287,6 +294,7 @@ def get_router() -> Router:
     @router.callback_query(TypedCb.filter(F.action == TypedAction.send))
     async def send(
         callback: CallbackQuery,
+        callback_data: TypedCb,
         state: FSMContext,
         unanswered: UnansweredRepository,
         settings: Settings,
@@ -294,10 +302,11 @@ def get_router() -> Router:
         clock: Clock,
     ) -> None:
         data = await state.get_data()
-        pending = data.pop(PENDING, None)
-        if not pending:  # sent already (a second press), or the menu was opened since
+        pending = waiting(data, callback_data)
+        if pending is None:  # sent already (a second press), a newer question, or /start
             await outdated(callback)
             return
+        del data[PENDING]
         await state.set_data(data)
         user_id = callback.from_user.id
         number = await send_question(
@@ -316,9 +325,12 @@ def get_router() -> Router:
         await callback.answer()
 
     @router.callback_query(TypedCb.filter(F.action == TypedAction.cancel))
-    async def cancel(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
+    async def cancel(
+        callback: CallbackQuery, callback_data: TypedCb, state: FSMContext, catalog: Catalog
+    ) -> None:
         data = await state.get_data()
-        if data.pop(PENDING, None) is not None:
+        if waiting(data, callback_data) is not None:
+            del data[PENDING]
             await state.set_data(data)
         await show(
             callback, _("Not sent.") + "\n\n" + main_menu_text(catalog), main_menu_keyboard()
@@ -326,6 +338,14 @@ def get_router() -> Router:
         await callback.answer()
 
     return router
+
+
+def waiting(data: dict[str, Any], callback_data: TypedCb) -> dict[str, Any] | None:
+    """The typed question the pressed button belongs to, if it is still the one waiting."""
+    pending = data.get(PENDING)
+    if isinstance(pending, dict) and pending.get("id") == callback_data.id:
+        return pending
+    return None
 
 
 async def outdated(callback: CallbackQuery) -> None:

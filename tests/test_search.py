@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -18,12 +19,14 @@ from aiogram import Bot, Dispatcher
 from bot.config import Settings
 from bot.domain.catalog import Catalog, default_catalog_bytes, parse_catalog
 from bot.domain.search import ReplyKind, SearchIndex
+from bot.fakebotapi import FakeBotAPI
 from bot.services.catalog import CatalogService
 from db.catalog import CatalogRepository
 from db.database import Database
 from db.unanswered import UnansweredRepository
 from tests.client import UserClient
 from tests.conftest import FixedClock
+from tests.e2e import BotProcess
 from tests.test_application import labels, start_applying
 from tests.test_questions import relayed
 from tests.test_retention import database_bytes
@@ -247,6 +250,26 @@ async def test_a_second_press_of_send_sends_nothing_more(
     assert len(await relayed(dp, bot, chat_id=1)) == 1
 
 
+async def test_an_older_confirmation_never_sends_a_newer_question(
+    user: UserClient, dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    [first] = await user.send("можно ли прийти с собакой")
+    [confirm] = await user.click("✍️ Спросить приёмную комиссию", first)
+    await user.send("а с котом")  # typed instead of pressing «Send»
+    [stale] = await user.click("✅ Отправить", confirm)
+    assert "Напишите вопрос ещё раз" in stale["text"]
+    assert await db.fetchval("SELECT count(*) FROM questions") == 0
+    assert await relayed(dp, bot, chat_id=1) == []
+
+
+async def test_a_question_too_long_to_relay_as_it_is_opens_the_question_prompt(
+    user: UserClient,
+) -> None:
+    [reply] = await user.send("бассейн " * 300)
+    [prompt] = await user.click("✍️ Спросить приёмную комиссию", reply)
+    assert "Вопрос приёмной комиссии" in prompt["text"]
+
+
 async def test_cancel_sends_nothing(
     user: UserClient, dp: Dispatcher, bot: Bot, db: Database
 ) -> None:
@@ -311,6 +334,42 @@ async def test_unanswered_questions_are_erased_after_the_retention_period(
     await dp["retention"].run()
     assert await db.fetchval("SELECT count(*) FROM unanswered") == 0
     assert "Барсиком".encode() not in database_bytes(settings)
+
+
+# --- the real bot process against the Bot API emulator -------------------------------------
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        yield server
+
+
+async def test_the_running_bot_answers_typed_questions_and_relays_one_after_confirmation(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    process = BotProcess(fake, tmp_path, ADMIN_IDS="900")
+    await process.start()
+    try:
+        user = fake.user(601, language_code="en")
+        user.send("when can i apply")
+        answer = await user.wait_reply()
+        assert "Under the general rules, applications open no later than 20 June" in answer["text"]
+        user.send("can I bring my cat to the dormitory")
+        offer = await user.wait_reply()
+        user.click("✍️ Ask the admission committee", offer)
+        confirm = await user.wait_reply()
+        assert "can I bring my cat to the dormitory" in confirm["text"]
+        staff = fake.user(900, language_code="en")
+        user.click("✅ Send", confirm)
+        sent = await user.wait_reply()
+        assert "Question №1 is sent" in sent["text"]
+        relay = await staff.wait_reply(after=0)
+        assert relay["text"].startswith("#Q1 · ")
+        assert "can I bring my cat to the dormitory" in relay["text"]
+        assert fake.rejected == []
+    finally:
+        await process.stop()
 
 
 def _buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
