@@ -42,7 +42,14 @@ from handlers.callbacks import (
 )
 from handlers.colleges import college_text, colleges_screen
 from handlers.contacts import contacts_screen, faq_text, short
-from handlers.howto import closed_text, dates_lines, documents_lines, gosuslugi_text, ranking_lines
+from handlers.howto import (
+    closed_text,
+    dates_lines,
+    documents_lines,
+    gosuslugi_text,
+    howto_text,
+    ranking_lines,
+)
 from handlers.questions import QUESTION_MAX, send_question
 from handlers.specialties import button_label, specialty_card_text, specialty_list
 from handlers.start import main_menu_text
@@ -71,7 +78,9 @@ def _howto(section: str, catalog: Catalog, clock: Clock) -> str:
     lang = current_language()
     campaign = catalog.campaign_for(clock.today())
     if section == HowtoSection.documents:
-        lines = documents_lines(catalog, lang) or ranking_lines()
+        lines = documents_lines(catalog, lang)
+        if not lines:  # the catalogue lists none: the whole «How to apply»
+            return howto_text(catalog, clock)
     elif section == HowtoSection.ranking:
         lines = ranking_lines()
     elif campaign is None:

@@ -139,14 +139,16 @@ def test_synonyms_are_the_catalogues_and_change_with_it() -> None:
 
 def test_a_former_code_still_finds_the_specialty() -> None:
     text = default_text()
-    assert best(SearchIndex(catalog_of(text)), "15.02.01") is None
-    edited = text.replace('code = "15.02.12"', 'code = "15.02.12"\nformer_codes = ["15.02.01"]')
-    assert best(SearchIndex(catalog_of(edited)), "15.02.01") == "specialty:15.02.12"
+    assert best(SearchIndex(catalog_of(text)), "13.02.01") is None
+    edited = text.replace('code = "13.02.07"', 'code = "13.02.07"\nformer_codes = ["13.02.01"]')
+    index = SearchIndex(catalog_of(edited))
+    assert best(index, "13.02.01") == "specialty:13.02.07"
+    assert index.renamed == {"13.02.01": "13.02.07"}
 
 
 def test_catalog_check_reports_bad_synonyms_and_former_codes() -> None:
     text = (
-        default_text().replace('code = "15.02.12"', 'code = "15.02.12"\nformer_codes = ["15.2"]')
+        default_text().replace('code = "13.02.07"', 'code = "13.02.07"\nformer_codes = ["13.2"]')
         + '\n[[synonyms]]\nwords = ["Общага"]\nmeans = "общежитие"\n'
         + '\n[[synonyms]]\nwords = []\nmeans = "ничего"\n'
     )
@@ -154,7 +156,7 @@ def test_catalog_check_reports_bad_synonyms_and_former_codes() -> None:
     assert catalog is None
     messages = [str(p) for p in problems]
     shipped = len(catalog_of(default_text()).synonyms)
-    assert "specialties[4].former_codes: '15.2' is not a FGOS code NN.NN.NN" in messages
+    assert "specialties[7].former_codes: '13.2' is not a FGOS code NN.NN.NN" in messages
     assert f"synonyms[{shipped}].words[0]: 'Общага' repeats synonyms[0]" in messages
     assert any(m.startswith(f"synonyms[{shipped + 1}].words:") for m in messages)
 

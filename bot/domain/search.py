@@ -490,6 +490,8 @@ class SearchIndex:
         self.latin = sorted(t for t in known if _LATIN.match(t) and not t.isdigit())
         self.known = frozenset(known)
         self.codes = sorted(t for t in self.postings if _CODE.match(t))
+        # A former code names the specialty that has it now (e.g. in an evaluation set).
+        self.renamed = {old: s.code for s in catalog.specialties for old in s.former_codes}
 
     # building ---------------------------------------------------------------------------------
 
