@@ -166,6 +166,7 @@ _POLITE = frozenset(
     понятно ясно ок окей ok okay
     """.split()
 )
+_ONLY_POLITE = GREETINGS | THANKS | _POLITE | RU_STOP | EN_STOP
 
 # Russian typed in Latin letters: the longest letter group first.
 _TRANSLIT = (
@@ -530,8 +531,7 @@ class SearchIndex:
 
     def ask(self, text: str) -> Reply:
         words = [COLLOQUIAL.get(w, w) for w in tokens(text[:MAX_QUERY_CHARS])]
-        polite = GREETINGS | THANKS | _POLITE | RU_STOP | EN_STOP
-        if words and all(w in polite for w in words):
+        if words and all(w in _ONLY_POLITE for w in words):
             if any(w in THANKS for w in words):
                 return Reply(ReplyKind.thanks)
             if any(w in GREETINGS or w in ("добрый", "доброе", "good") for w in words):
