@@ -52,6 +52,7 @@ from db.reports import ReportRepository
 from db.retention import RetentionRepository
 from db.staff import StaffRepository
 from db.staff_posts import StaffPostRepository
+from db.unanswered import UnansweredRepository
 from db.users import UserRepository
 from handlers import get_routers
 from handlers.broadcast import ProgressTexts
@@ -151,6 +152,7 @@ def build_dispatcher(
         retention=retention,
         staff=StaffRepository(db),
         questions=QuestionRepository(db),
+        unanswered=UnansweredRepository(db),
         broadcasts=broadcasts,
         reports=ReportRepository(db),
         broadcast_monitor=BroadcastMonitor(

@@ -33,6 +33,8 @@ ERASE_PERSON = (
     "DELETE FROM outbox WHERE json_extract(payload, '$.question_id') IN "
     "(SELECT id FROM questions WHERE user_id = :user)",
     "DELETE FROM questions WHERE user_id = :user",
+    # What they typed that the bot could not answer.
+    "DELETE FROM unanswered WHERE user_id = :user",
     "DELETE FROM consents WHERE user_id = :user",
     "DELETE FROM fsm WHERE user_id = :user",
     "DELETE FROM outbox WHERE chat_id = :user",
@@ -48,7 +50,7 @@ PERSON_IDS = """
     UNION SELECT user_id FROM consents UNION SELECT user_id FROM questions
     UNION SELECT user_id FROM fsm UNION SELECT user_id FROM students
     UNION SELECT user_id FROM subscriptions UNION SELECT user_id FROM reminder_optouts
-    UNION SELECT chat_id FROM outbox
+    UNION SELECT chat_id FROM outbox UNION SELECT user_id FROM unanswered
 """
 
 # Caps on the files of one application: the pages of one document, and all files. The database

@@ -93,6 +93,15 @@ class RetentionRepository:
             await self.db.erased()
         return erased
 
+    async def purge_unanswered(self, asked_before: datetime) -> int:
+        """Typed questions the bot could not answer, typed before a moment."""
+        erased = await self.db.execute(
+            "DELETE FROM unanswered WHERE asked_at < ?", (utc(asked_before),)
+        )
+        if erased:
+            await self.db.erased()
+        return erased
+
     async def purge_drafts(self, untouched_since: datetime) -> int:
         """Dialogue states (drafts of unfinished forms, half-typed questions) nobody touched
         since ``untouched_since``."""

@@ -23,6 +23,7 @@ from handlers import (
     staff_roles,
     start,
     student,
+    typed,
 )
 
 
@@ -48,6 +49,7 @@ def get_routers() -> list[Router]:
         broadcast.get_router(),
         # After the other features, so that their dialogue states come first.
         questions.get_router(),
+        typed.get_router(),
         fallback.get_router(),
     ]
     for router in routers:

@@ -33,6 +33,14 @@ class QuestionAction(StrEnum):
     answer = "answer"
 
 
+class TypedAction(StrEnum):
+    """A question typed outside any dialogue, on its way to the admission committee."""
+
+    ask = "ask"  # show the confirmation
+    send = "send"
+    cancel = "cancel"
+
+
 class MyAppAction(StrEnum):
     show = "show"
     edit = "edit"
@@ -170,6 +178,14 @@ class ApplyCb(CallbackData, prefix="ap"):
 
 class QuestionCb(CallbackData, prefix="q"):
     action: QuestionAction
+    id: int = 0
+
+
+class TypedCb(CallbackData, prefix="tq"):
+    """The question itself stays in the dialogue data: callback data carries no free text,
+    only the id of the message it was typed in (a newer question makes older buttons stale)."""
+
+    action: TypedAction
     id: int = 0
 
 

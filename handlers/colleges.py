@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -39,22 +39,24 @@ def college_text(college: College, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+def colleges_screen(catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
+    lang = current_language()
+    builder = InlineKeyboardBuilder()
+    lines = [_("<b>Colleges of the cluster</b>"), ""]
+    for college in catalog.colleges:
+        lines.append(f"• {h(college.name.get(lang))} ({h(college.city.get(lang))})")
+        builder.button(text=college.short_name.get(lang), callback_data=CollegeCb(id=college.id))
+    home_button_row(builder)
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
+
+
 def get_router() -> Router:
     router = Router(name=__name__)
 
     @router.callback_query(MenuCb.filter(F.to == Section.colleges))
     async def colleges(callback: CallbackQuery, catalog: Catalog) -> None:
-        lang = current_language()
-        builder = InlineKeyboardBuilder()
-        lines = [_("<b>Colleges of the cluster</b>"), ""]
-        for college in catalog.colleges:
-            lines.append(f"• {h(college.name.get(lang))} ({h(college.city.get(lang))})")
-            builder.button(
-                text=college.short_name.get(lang), callback_data=CollegeCb(id=college.id)
-            )
-        home_button_row(builder)
-        builder.adjust(1)
-        await show(callback, "\n".join(lines), builder.as_markup())
+        await show(callback, *colleges_screen(catalog))
         await callback.answer()
 
     @router.callback_query(CollegeCb.filter())

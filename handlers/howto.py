@@ -45,9 +45,14 @@ def howto_text(catalog: Catalog, clock: Clock) -> str:
         lines = [_("<b>Admission</b>"), "", closed_text()]
         lines += documents_and_ranking(catalog, lang)
         return "\n".join(lines)
+    lines = [_("<b>Admission {year}</b>").format(year=campaign.year), "", *dates_lines(campaign)]
+    lines += documents_and_ranking(catalog, lang)
+    lines += ["", _("<b>Gosuslugi</b>"), gosuslugi_text(campaign)]
+    return "\n".join(lines)
+
+
+def dates_lines(campaign: Campaign) -> list[str]:
     lines = [
-        _("<b>Admission {year}</b>").format(year=campaign.year),
-        "",
         _("<b>Dates</b>"),
         _("• Documents are accepted from {start} to {end}.").format(
             start=fmt_date(campaign.acceptance_start), end=fmt_date(campaign.acceptance_end)
@@ -75,18 +80,17 @@ def howto_text(catalog: Catalog, clock: Clock) -> str:
         )
     if not campaign.confirmed:
         lines.append(_("<i>Dates follow the admission rules; the colleges will confirm them.</i>"))
-    lines += documents_and_ranking(catalog, lang)
-    lines += ["", _("<b>Gosuslugi</b>"), gosuslugi_text(campaign)]
-    return "\n".join(lines)
+    return lines
 
 
-def documents_and_ranking(catalog: Catalog, lang: str) -> list[str]:
-    lines = []
-    if catalog.documents:
-        lines += ["", _("<b>Documents</b>")]
-        lines += [f"• {h(item.get(lang))}" for item in catalog.documents]
-    lines += [
-        "",
+def documents_lines(catalog: Catalog, lang: str) -> list[str]:
+    if not catalog.documents:
+        return []
+    return [_("<b>Documents</b>"), *(f"• {h(item.get(lang))}" for item in catalog.documents)]
+
+
+def ranking_lines() -> list[str]:
+    return [
         _("<b>How places are given</b>"),
         _(
             "There are no exams: when applicants outnumber budget places, they are ranked by "
@@ -94,7 +98,11 @@ def documents_and_ranking(catalog: Catalog, lang: str) -> list[str]:
             "Admission is free, and you may apply to several colleges."
         ),
     ]
-    return lines
+
+
+def documents_and_ranking(catalog: Catalog, lang: str) -> list[str]:
+    documents = documents_lines(catalog, lang)
+    return (["", *documents] if documents else []) + ["", *ranking_lines()]
 
 
 def get_router() -> Router:

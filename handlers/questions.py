@@ -364,6 +364,45 @@ async def leave(state: FSMContext) -> None:
     await state.set_state(None)
 
 
+async def send_question(
+    target: Message | CallbackQuery,
+    user_id: int,
+    content_type: str,
+    text: str,
+    file_id: str | None,
+    state: FSMContext,
+    *,
+    settings: Settings,
+    questions: QuestionRepository,
+    clock: Clock,
+) -> int | None:
+    """Store a question, queue its relay to the staff, leave the question dialogue and tell
+    the asker on ``target`` (a new message, or the pressed one). Returns its number, or None
+    when the asker already has MAX_OPEN unanswered questions. Also the way typed questions
+    reach the committee (handlers/typed.py)."""
+    recipients = settings.staff_chats
+    if not recipients:
+        log.warning("a question came, but neither ADMISSION_CHAT_ID nor ADMIN_IDS is set")
+    number = await questions.ask(
+        user_id, content_type, text, file_id, clock.now(), recipients, max_open=MAX_OPEN
+    )
+    await leave(state)
+    if number is None:
+        await show(target, too_many_text(), main_menu_keyboard())
+        return None
+    await show(
+        target,
+        _(
+            "✅ Question №{number} is sent to the admission committee. The answer will come "
+            "here, in this chat."
+        ).format(number=number)
+        + "\n\n"
+        + _("Choose a section:"),
+        main_menu_keyboard(),
+    )
+    return number
+
+
 # --- routers ---------------------------------------------------------------------------------
 
 
@@ -403,27 +442,16 @@ def get_router() -> Router:
         text: str,
         file_id: str | None = None,
     ) -> None:
-        settings: Settings = deps["settings"]
-        questions: QuestionRepository = deps["questions"]
-        clock: Clock = deps["clock"]
-        recipients = settings.staff_chats
-        if not recipients:
-            log.warning("a question came, but neither ADMISSION_CHAT_ID nor ADMIN_IDS is set")
-        number = await questions.ask(
-            message.chat.id, content_type, text, file_id, clock.now(), recipients, max_open=MAX_OPEN
-        )
-        await leave(state)
-        if number is None:
-            await message.answer(too_many_text(), reply_markup=main_menu_keyboard())
-            return
-        await message.answer(
-            _(
-                "✅ Question №{number} is sent to the admission committee. The answer will come "
-                "here, in this chat."
-            ).format(number=number)
-            + "\n\n"
-            + _("Choose a section:"),
-            reply_markup=main_menu_keyboard(),
+        await send_question(
+            message,
+            message.chat.id,
+            content_type,
+            text,
+            file_id,
+            state,
+            settings=deps["settings"],
+            questions=deps["questions"],
+            clock=deps["clock"],
         )
 
     # Staff ---------------------------------------------------------------------------------

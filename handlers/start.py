@@ -43,7 +43,7 @@ def help_text() -> str:
             _("/delete_my_data: erase everything the bot keeps about you"),
             _("/help: this help"),
             "",
-            _("Use the buttons under the messages; you can also type a specialty's name."),
+            _("Use the buttons under the messages, or just type your question."),
         ]
     )
 

@@ -114,6 +114,8 @@ class College(_Model):
 
 class Specialty(_Model):
     code: str
+    # Codes this specialty had under older standards: still found by the search.
+    former_codes: list[str] = []
     name: Text
     short_name: ShortText
     kind: SpecialtyKind
@@ -137,6 +139,14 @@ class Specialty(_Model):
             raise ValueError(f"{value!r} is not a FGOS code NN.NN.NN")
         return value
 
+    @field_validator("former_codes")
+    @classmethod
+    def _former_codes_are_fgos(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not _FGOS_CODE.match(code):
+                raise ValueError(f"{code!r} is not a FGOS code NN.NN.NN")
+        return value
+
     @field_validator("education_base")
     @classmethod
     def _base_is_9_or_11(cls, value: list[int]) -> list[int]:
@@ -153,6 +163,16 @@ class FaqEntry(_Model):
     answer: Text
 
 
+class Synonym(_Model):
+    """What applicants type (slang, short forms, other spellings) and what it means in the
+    catalogue's own words, for the search: «общага» → «общежитие»."""
+
+    words: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=60)]], Field(min_length=1, max_length=50)
+    ]
+    means: Annotated[str, Field(min_length=1, max_length=120)]
+
+
 class Catalog(_Model):
     schema_version: int
     documents: list[Text] = []
@@ -161,6 +181,7 @@ class Catalog(_Model):
     colleges: list[College]
     specialties: Annotated[list[Specialty], Field(min_length=1)]
     faq: list[FaqEntry] = []
+    synonyms: list[Synonym] = []
 
     @field_validator("schema_version")
     @classmethod
@@ -290,6 +311,7 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
     problems = _duplicates(specialties, "specialties", "code")
     problems += _duplicates(colleges, "colleges", "id")
     problems += _duplicates(campaigns, "campaigns", "year")
+    problems += _synonym_checks(_entries(data, "synonyms"))
     college_ids = {c.get("id") for c in colleges}
     for i, specialty in enumerate(specialties):
         refs = specialty.get("colleges")
@@ -319,6 +341,24 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
                 problems.append(
                     Problem(f"{where}.{later}", f"{second} is before {earlier} {first}")
                 )
+    return problems
+
+
+def _synonym_checks(synonyms: list[dict[str, Any]]) -> list[Problem]:
+    """A typed phrase may mean one thing only: the second entry that lists it is reported."""
+    problems = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(synonyms):
+        words = entry.get("words")
+        for j, word in enumerate(words if isinstance(words, list) else []):
+            if not isinstance(word, str):
+                continue
+            key = " ".join(word.casefold().replace("ё", "е").split())
+            if key in seen and seen[key] != i:
+                problems.append(
+                    Problem(f"synonyms[{i}].words[{j}]", f"{word!r} repeats synonyms[{seen[key]}]")
+                )
+            seen.setdefault(key, i)
     return problems
 
 

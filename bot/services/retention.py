@@ -113,6 +113,13 @@ class RetentionService:
         questions = await self.repo.purge_questions(cutoff)
         if questions:
             log.info("retention: erased %d question(s) older than %d days", questions, days)
+        unanswered = await self.repo.purge_unanswered(cutoff)
+        if unanswered:
+            log.info(
+                "retention: erased %d unanswered typed question(s) older than %d days",
+                unanswered,
+                days,
+            )
         drafts = await self.repo.purge_drafts(cutoff)
         orphans = await self.repo.orphan_consents(cutoff)
         if orphans and self.users_with_drafts is not None:
