@@ -41,6 +41,7 @@ from bot.domain.applications import (
     is_minor,
 )
 from bot.domain.catalog import Catalog
+from bot.domain.draft import Draft
 from bot.domain.validation import (
     Invalid,
     is_skip,
@@ -373,8 +374,8 @@ def review_screen(
 ) -> tuple[str, InlineKeyboardMarkup]:
     editing_submitted = data.get("application_id") is not None
     lines = [_("<b>Please check your application</b>"), ""]
-    lines += summary_lines(form, catalog)
-    lines += documents_lines(form.get("documents") or [])
+    lines += summary_lines(Draft.from_json(form), catalog)
+    lines += documents_lines(d["kind"] for d in form.get("documents") or [])
     if not editing_submitted:
         lines += ["", _("Press «Submit» when everything is right, or change any answer.")]
     builder = InlineKeyboardBuilder()

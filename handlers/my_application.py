@@ -45,6 +45,8 @@ from db.applications import (
 from handlers.application_texts import (
     document_label,
     documents_lines,
+    documents_of,
+    form_of,
     history_lines,
     position_line,
     status_label,
@@ -61,26 +63,6 @@ from handlers.ui import (
     show,
     stale,
 )
-
-
-def form_of(application: Application) -> dict[str, Any]:
-    data = application.data
-    return {
-        "full_name": data.full_name,
-        "birth_date": data.birth_date.isoformat(),
-        "phone": data.phone,
-        "email": data.email,
-        "education_base": data.education_base,
-        "average_score": f"{data.average_score:.2f}",
-        "specialties": list(data.specialties),
-        "dormitory": data.dormitory,
-        "channel": data.channel,
-        "minor": data.minor,
-    }
-
-
-def documents_of(application: Application) -> list[dict[str, Any]]:
-    return [{"kind": d.kind} for d in application.documents]
 
 
 async def application_text(
@@ -254,7 +236,8 @@ def get_router() -> Router:
         if application.status not in EDITABLE_STATUSES:
             await callback.answer(_("This application can no longer be changed."), show_alert=True)
             return
-        form = form_of(application)
+        form = form_of(application).model_dump(mode="json")
+        form["email"] = application.data.email
         form["documents"] = []
         await state.set_data({"form": form, "application_id": application.id})
         await go(callback, state, "review", catalog)
