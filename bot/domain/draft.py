@@ -38,6 +38,24 @@ class DraftFile(BaseModel):
         )
 
 
+# The fields of a draft that are answers (the others say where the applicant is).
+ANSWERS = frozenset(
+    {
+        "minor",
+        "full_name",
+        "birth_date",
+        "phone",
+        "email",
+        "education_base",
+        "average_score",
+        "specialties",
+        "dormitory",
+        "channel",
+        "documents",
+    }
+)
+
+
 class Draft(BaseModel):
     """Each answer is ``None`` until given (the e-mail is ``""`` when the applicant has none)."""
 
@@ -67,6 +85,10 @@ class Draft(BaseModel):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Draft:
         return cls.model_validate(data)
+
+    def is_blank(self) -> bool:
+        """No answer given yet."""
+        return not self.model_dump(include=set(ANSWERS), exclude_defaults=True)
 
     @classmethod
     def of_application(cls, application: Application) -> Draft:
