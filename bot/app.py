@@ -55,7 +55,7 @@ from db.staff_posts import StaffPostRepository
 from db.users import UserRepository
 from handlers import get_routers
 from handlers.broadcast import ProgressTexts
-from handlers.notices import NoticeRenderer
+from handlers.texts.notices import NoticeRenderer
 
 log = logging.getLogger(__name__)
 
