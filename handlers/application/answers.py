@@ -8,6 +8,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.clock import Clock
 from bot.domain.catalog import Catalog
@@ -120,9 +121,11 @@ def get_router() -> Router:
         if dropped:
             draft = draft.model_copy(update={"editing": False})
             await drafts.save(draft)
-            notice = _("Some chosen specialties do not admit after {base} classes.").format(
-                base=base
-            )
+            notice = ngettext(
+                "Some chosen specialties do not admit after {base} class.",
+                "Some chosen specialties do not admit after {base} classes.",
+                base,
+            ).format(base=base)
             await go(callback, state, SPECIALTIES, draft, catalog, notice=notice)
             return
         await advance(callback, state, drafts, EDUCATION_BASE, draft, catalog)
@@ -165,7 +168,12 @@ def get_router() -> Router:
             chosen.remove(code)
         elif len(chosen) >= MAX_CHOICES:
             await callback.answer(
-                _("At most 3 specialties. Remove one to choose another."), show_alert=True
+                ngettext(
+                    "At most {max} specialty. Remove it to choose another.",
+                    "At most {max} specialties. Remove one to choose another.",
+                    MAX_CHOICES,
+                ).format(max=MAX_CHOICES),
+                show_alert=True,
             )
             return
         else:

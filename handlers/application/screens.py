@@ -55,7 +55,11 @@ def specialties_screen(draft: Draft, catalog: Catalog, lines: list[str]) -> Scre
     lang = current_language()
     chosen = draft.specialties
     lines += [
-        _("<b>Choose up to 3 specialties in order of priority</b>"),
+        ngettext(
+            "<b>Choose up to {max} specialty in order of priority</b>",
+            "<b>Choose up to {max} specialties in order of priority</b>",
+            MAX_CHOICES,
+        ).format(max=MAX_CHOICES),
         _("Press them one by one: the first is the one you want most. Press again to remove."),
     ]
     builder = InlineKeyboardBuilder()

@@ -22,6 +22,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.applications import is_minor
@@ -150,6 +151,12 @@ def phone_keyboard() -> ReplyKeyboardMarkup:
 
 # --- the hints, by error code ---------------------------------------------------------------
 
+
+def _count(value: object) -> int:
+    """A number among an error's parameters, for the plural form of its hint."""
+    return value if isinstance(value, int) else 0
+
+
 NAME_HINTS: dict[str, Hint] = {
     "name_empty": lambda p: _("Please type your full name."),
     "name_chars": lambda p: _(
@@ -159,9 +166,11 @@ NAME_HINTS: dict[str, Hint] = {
     "name_words": lambda p: _(
         "Please type your surname, first name and patronymic (if you have one): from 2 to 4 words."
     ),
-    "name_length": lambda p: _("The name is too long: at most {max} characters.").format(
-        max=p.get("max", 100)
-    ),
+    "name_length": lambda p: ngettext(
+        "The name is too long: at most {max} character.",
+        "The name is too long: at most {max} characters.",
+        _count(p.get("max")),
+    ).format(max=p.get("max")),
     "name_punctuation": lambda p: _(
         "A hyphen or an apostrophe may only join letters, as in «Римский-Корсаков»."
     ),
@@ -173,9 +182,12 @@ DATE_HINTS: dict[str, Hint] = {
     "date_format": lambda p: _("Please type the date as DD.MM.YYYY, for example 05.03.2010."),
     "date_unreal": lambda p: _("There is no such date. Please check the day and the month."),
     "date_future": lambda p: _("This date is in the future. Please check the year."),
-    "age_range": lambda p: _(
+    "age_range": lambda p: ngettext(
+        "Applicants must be from {min} to {max} year old; with this date you are {age}. "
+        "Please check the year.",
         "Applicants must be from {min} to {max} years old; with this date you are {age}. "
-        "Please check the year."
+        "Please check the year.",
+        _count(p.get("max")),
     ).format(min=p.get("min"), max=p.get("max"), age=p.get("age")),
 }
 PHONE_HINTS: dict[str, Hint] = {
