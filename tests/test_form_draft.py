@@ -22,7 +22,7 @@ from handlers.application.steps import BY_STATE, ORDER, TYPED
 from handlers.states import AddDocument, Apply
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, start_applying
+from tests.test_application import answer_until_the_documents, fill_form, start_applying
 from tests.test_practicum import register
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,19 +40,24 @@ async def continue_applying(user: UserClient) -> dict[str, Any]:
     return question
 
 
+async def search_in_the_middle_of_the_form(user: UserClient) -> None:
+    """The name answered, then to the menu and into the search of specialties."""
+    await start_applying(user)
+    await user.send("Иванова Анна Сергеевна")
+    [menu] = await user.send("/start")
+    [specialties] = await user.click("🎓 Specialties", menu)
+    await user.click("🔎 Search", specialties)
+
+
 async def test_a_search_and_a_student_registration_in_the_middle_keep_the_answers(
     english_user: UserClient,
 ) -> None:
-    await start_applying(english_user)
-    await english_user.send("Иванова Анна Сергеевна")
-    [menu] = await english_user.send("/start")
-    [specialties] = await english_user.click("🎓 Specialties", menu)
-    await english_user.click("🔎 Search", specialties)
+    await search_in_the_middle_of_the_form(english_user)
     [found] = await english_user.send("22.02")  # found: the search ends
     assert "Found" in found["text"]
     screen = await register(english_user)  # registered: that dialogue ends too
     assert "Registered" in screen["text"]
-    [birth] = [await continue_applying(english_user)]
+    birth = await continue_applying(english_user)
     assert "Date of birth" in birth["text"]
     [name] = await english_user.click("⬅️ Back", birth)
     assert "Now: Иванова Анна Сергеевна" in name["text"]
@@ -61,14 +66,10 @@ async def test_a_search_and_a_student_registration_in_the_middle_keep_the_answer
 async def test_cancel_outside_the_form_keeps_the_answers_inside_it_drops_them(
     english_user: UserClient, db: Database
 ) -> None:
-    await start_applying(english_user)
-    await english_user.send("Иванова Анна Сергеевна")
-    [menu] = await english_user.send("/start")
-    [specialties] = await english_user.click("🎓 Specialties", menu)
-    await english_user.click("🔎 Search", specialties)
+    await search_in_the_middle_of_the_form(english_user)
     [cancelled] = await english_user.send("/cancel")  # the search is cancelled, not the form
     assert "Cancelled" in cancelled["text"]
-    [birth] = [await continue_applying(english_user)]
+    birth = await continue_applying(english_user)
     assert "Date of birth" in birth["text"]
     [cancelled] = await english_user.send("/cancel")  # inside the form: the answers go
     assert "Cancelled" in cancelled["text"]
@@ -96,16 +97,7 @@ async def test_the_draft_has_a_record_of_its_own_and_the_dialogue_holds_only_the
 async def test_continue_after_leaving_at_the_documents_goes_to_the_first_one_missing(
     english_user: UserClient,
 ) -> None:
-    await start_applying(english_user)
-    for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await english_user.send(text)
-    [base] = await english_user.click("Skip")
-    await english_user.click("After 11 classes", base)
-    [picker] = await english_user.send("4.5")
-    [picker] = await english_user.click("22.02.08 · Metallurgy", picker)
-    [dorm] = await english_user.click("✅ Done", picker)
-    [channel] = await english_user.click("No", dorm)
-    [passport] = await english_user.click("Only here", channel)
+    await answer_until_the_documents(english_user)
     [passport] = await english_user.send_photo("passport")
     [certificate] = await english_user.click("✅ Done", passport)
     assert "Education certificate" in certificate["text"]

@@ -28,6 +28,17 @@ class DraftFile(BaseModel):
     file_size: int | None = None
     added_at: datetime
 
+    @classmethod
+    def of(cls, ref: DocumentRef, added_at: datetime) -> DraftFile:
+        return cls(
+            kind=ref.kind,
+            file_id=ref.file_id,
+            file_unique_id=ref.file_unique_id,
+            content_type=ref.content_type,
+            file_size=ref.file_size,
+            added_at=added_at,
+        )
+
     def ref(self) -> DocumentRef:
         return DocumentRef(
             kind=self.kind,

@@ -15,7 +15,7 @@ from bot.domain.catalog import Catalog
 from bot.domain.validation import Invalid
 from db.applications import ConsentRepository
 from handlers.application.draft_store import DraftStore
-from handlers.application.flow import advance, after, go, go_back
+from handlers.application.flow import advance, after, button_answer, go, go_back
 from handlers.application.screens import MAX_CHOICES, allowed_specialties, cancel_question
 from handlers.application.steps import (
     AVERAGE_SCORE,
@@ -80,8 +80,6 @@ def get_router() -> Router:
         consents: ConsentRepository,
     ) -> None:
         minor = callback_data.value == "1"
-        drafts = DraftStore(state)
-        draft = (await drafts.load()).model_copy(update={"minor": minor})
         await consents.set_minor(callback.from_user.id, minor)
         notice = (
             _(
@@ -92,17 +90,13 @@ def get_router() -> Router:
             if minor
             else None
         )
-        await advance(callback, state, drafts, MINOR, draft, catalog, notice=notice)
-        await callback.answer()
+        await button_answer(callback, state, MINOR, catalog, notice=notice, minor=minor)
 
     @router.callback_query(
         FormCb.filter(F.action == "email_skip"), StateFilter(Apply.email), flags=gated
     )
     async def email_skipped(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
-        drafts = DraftStore(state)
-        draft = (await drafts.load()).model_copy(update={"email": ""})
-        await advance(callback, state, drafts, EMAIL, draft, catalog)
-        await callback.answer()
+        await button_answer(callback, state, EMAIL, catalog, email="")
 
     @router.callback_query(
         FormCb.filter(F.action == "base"), StateFilter(Apply.education_base), flags=gated
@@ -201,10 +195,9 @@ def get_router() -> Router:
     async def dormitory(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
     ) -> None:
-        drafts = DraftStore(state)
-        draft = (await drafts.load()).model_copy(update={"dormitory": callback_data.value == "1"})
-        await advance(callback, state, drafts, DORMITORY, draft, catalog)
-        await callback.answer()
+        await button_answer(
+            callback, state, DORMITORY, catalog, dormitory=callback_data.value == "1"
+        )
 
     @router.callback_query(
         FormCb.filter(F.action == "channel"), StateFilter(Apply.channel), flags=gated
@@ -215,10 +208,7 @@ def get_router() -> Router:
         if callback_data.value not in CHANNELS:
             await callback.answer()
             return
-        drafts = DraftStore(state)
-        draft = (await drafts.load()).model_copy(update={"channel": callback_data.value})
-        await advance(callback, state, drafts, CHANNEL, draft, catalog)
-        await callback.answer()
+        await button_answer(callback, state, CHANNEL, catalog, channel=callback_data.value)
 
     # --- by text ------------------------------------------------------------------------
 

@@ -28,82 +28,15 @@ from handlers.states import Apply
 from handlers.ui import home_button_row, main_menu_keyboard, show, stale
 
 
-async def begin(
-    callback: CallbackQuery,
-    state: FSMContext,
-    catalog: Catalog,
-    clock: Clock,
-    settings: Settings,
-    applications: ApplicationRepository,
-    consents: ConsentRepository,
-    preselect: str,
-    consent_given: bool,
-) -> None:
-    """«Apply»: the application if there is one; else the consent if it is not the current
-    one; else an unfinished draft to continue, or the form's first question."""
-    user_id = callback.from_user.id
-    if await applications.id_for_user(user_id) is not None:
-        await show_application(callback, applications, catalog, settings, clock)
-        await callback.answer(_("You have already applied: here is your application."))
-        return
-    if catalog.campaign_for(clock.today()) is None:
-        await show(callback, *closed_screen())
-        await callback.answer()
-        return
-    consent = await consents.current(user_id)
-    drafts = DraftStore(state)
-    draft = await drafts.load()
-    if not rules.consent_is_current(consent):
-        if draft.is_blank():
-            await state.set_state(Apply.consent)
-        await ask_consent(
-            callback,
-            state,
-            catalog,
-            clock,
-            settings,
-            resume=callback.data,  # after «I agree», this press again: on to the form
-            renewed=consent is not None,
-        )
-    elif not draft.is_blank():
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("▶️ Continue"), callback_data=FormCb(action=FormAction.resume))
-        builder.button(text=_("🔄 Start over"), callback_data=FormCb(action=FormAction.restart))
-        home_button_row(builder)
-        builder.adjust(2, 1)
-        await show(
-            callback,
-            _("You have an unfinished application. Continue where you stopped?"),
-            builder.as_markup(),
-        )
-    else:
-        await start_form(callback, state, drafts, catalog, preselect)
-    await callback.answer(_("Thank you, your consent is saved.") if consent_given else None)
-
-
 def get_router() -> Router:
     router = Router(name=__name__)
     gated = {CONSENT_FLAG: True}
 
     @router.callback_query(MenuCb.filter(F.to == Section.apply))
-    async def apply_from_menu(
-        callback: CallbackQuery,
-        state: FSMContext,
-        catalog: Catalog,
-        clock: Clock,
-        settings: Settings,
-        applications: ApplicationRepository,
-        consents: ConsentRepository,
-        consent_given: bool = False,
-    ) -> None:
-        await begin(
-            callback, state, catalog, clock, settings, applications, consents, "", consent_given
-        )
-
     @router.callback_query(ApplyCb.filter())
-    async def apply_from_card(
+    async def apply(
         callback: CallbackQuery,
-        callback_data: ApplyCb,
+        callback_data: MenuCb | ApplyCb,
         state: FSMContext,
         catalog: Catalog,
         clock: Clock,
@@ -112,10 +45,48 @@ def get_router() -> Router:
         consents: ConsentRepository,
         consent_given: bool = False,
     ) -> None:
-        code = callback_data.code
-        await begin(
-            callback, state, catalog, clock, settings, applications, consents, code, consent_given
-        )
+        """«Apply» (in the menu, or on a specialty's card): the application if there is one;
+        else the consent if it is not the current one; else an unfinished draft to continue,
+        or the form's first question."""
+        user_id = callback.from_user.id
+        if await applications.id_for_user(user_id) is not None:
+            await show_application(callback, applications, catalog, settings, clock)
+            await callback.answer(_("You have already applied: here is your application."))
+            return
+        if catalog.campaign_for(clock.today()) is None:
+            await show(callback, *closed_screen())
+            await callback.answer()
+            return
+        consent = await consents.current(user_id)
+        drafts = DraftStore(state)
+        draft = await drafts.load()
+        if not rules.consent_is_current(consent):
+            if draft.is_blank():
+                await state.set_state(Apply.consent)
+            await ask_consent(
+                callback,
+                state,
+                catalog,
+                clock,
+                settings,
+                resume=callback.data,  # after «I agree», this press again: on to the form
+                renewed=consent is not None,
+            )
+        elif not draft.is_blank():
+            builder = InlineKeyboardBuilder()
+            builder.button(text=_("▶️ Continue"), callback_data=FormCb(action=FormAction.resume))
+            builder.button(text=_("🔄 Start over"), callback_data=FormCb(action=FormAction.restart))
+            home_button_row(builder)
+            builder.adjust(2, 1)
+            await show(
+                callback,
+                _("You have an unfinished application. Continue where you stopped?"),
+                builder.as_markup(),
+            )
+        else:
+            preselect = callback_data.code if isinstance(callback_data, ApplyCb) else ""
+            await start_form(callback, state, drafts, catalog, preselect)
+        await callback.answer(_("Thank you, your consent is saved.") if consent_given else None)
 
     @router.callback_query(FormCb.filter(F.action.in_({"resume", "restart"})), flags=gated)
     async def resume_or_restart(

@@ -84,11 +84,4 @@ async def new_file(
             ).format(max=MAX_FILES)
         )
         return None
-    return DraftFile(
-        kind=ref.kind,
-        file_id=ref.file_id,
-        file_unique_id=ref.file_unique_id,
-        content_type=ref.content_type,
-        file_size=ref.file_size,
-        added_at=clock.now(),
-    )
+    return DraftFile.of(ref, clock.now())

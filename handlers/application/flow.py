@@ -75,6 +75,22 @@ async def advance(
     await go(target, state, next_step, draft, catalog, notice=notice)
 
 
+async def button_answer(
+    callback: CallbackQuery,
+    state: FSMContext,
+    step: Step,
+    catalog: Catalog,
+    *,
+    notice: str | None = None,
+    **answers: object,
+) -> None:
+    """An answer given by a button at ``step``: into the draft, stored, on to what comes next."""
+    drafts = DraftStore(state)
+    draft = (await drafts.load()).model_copy(update=answers)
+    await advance(callback, state, drafts, step, draft, catalog, notice=notice)
+    await callback.answer()
+
+
 async def go_back(
     target: Message | CallbackQuery,
     state: FSMContext,
