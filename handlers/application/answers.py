@@ -32,7 +32,7 @@ from handlers.application.steps import (
     hint_for,
     step_of,
 )
-from handlers.callbacks import FormCb
+from handlers.callbacks import FormAction, FormCb
 from handlers.consent import CONSENT_FLAG
 from handlers.states import Apply
 
@@ -70,7 +70,7 @@ def get_router() -> Router:
     # --- by button ----------------------------------------------------------------------
 
     @router.callback_query(
-        FormCb.filter(F.action == "minor"), StateFilter(Apply.minor), flags=gated
+        FormCb.filter(F.action == FormAction.minor), StateFilter(Apply.minor), flags=gated
     )
     async def minor_answered(
         callback: CallbackQuery,
@@ -93,13 +93,13 @@ def get_router() -> Router:
         await button_answer(callback, state, MINOR, catalog, notice=notice, minor=minor)
 
     @router.callback_query(
-        FormCb.filter(F.action == "email_skip"), StateFilter(Apply.email), flags=gated
+        FormCb.filter(F.action == FormAction.email_skip), StateFilter(Apply.email), flags=gated
     )
     async def email_skipped(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
         await button_answer(callback, state, EMAIL, catalog, email="")
 
     @router.callback_query(
-        FormCb.filter(F.action == "base"), StateFilter(Apply.education_base), flags=gated
+        FormCb.filter(F.action == FormAction.base), StateFilter(Apply.education_base), flags=gated
     )
     async def base_answered(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
@@ -125,7 +125,9 @@ def get_router() -> Router:
         await advance(callback, state, drafts, EDUCATION_BASE, draft, catalog)
 
     @router.callback_query(
-        FormCb.filter(F.action == "score_ok"), StateFilter(Apply.score_confirm), flags=gated
+        FormCb.filter(F.action == FormAction.score_ok),
+        StateFilter(Apply.score_confirm),
+        flags=gated,
     )
     async def low_score_confirmed(
         callback: CallbackQuery, state: FSMContext, catalog: Catalog
@@ -139,14 +141,14 @@ def get_router() -> Router:
         await callback.answer()
 
     @router.callback_query(
-        FormCb.filter(F.action == "score_redo"), StateFilter(Apply.score_confirm)
+        FormCb.filter(F.action == FormAction.score_redo), StateFilter(Apply.score_confirm)
     )
     async def low_score_redo(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
         await go(callback, state, AVERAGE_SCORE, await DraftStore(state).load(), catalog)
         await callback.answer()
 
     @router.callback_query(
-        FormCb.filter(F.action == "pick"), StateFilter(Apply.specialties), flags=gated
+        FormCb.filter(F.action == FormAction.pick), StateFilter(Apply.specialties), flags=gated
     )
     async def pick(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
@@ -178,7 +180,9 @@ def get_router() -> Router:
         await callback.answer()
 
     @router.callback_query(
-        FormCb.filter(F.action == "picks_done"), StateFilter(Apply.specialties), flags=gated
+        FormCb.filter(F.action == FormAction.picks_done),
+        StateFilter(Apply.specialties),
+        flags=gated,
     )
     async def picks_done(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
         drafts = DraftStore(state)
@@ -190,7 +194,7 @@ def get_router() -> Router:
         await callback.answer()
 
     @router.callback_query(
-        FormCb.filter(F.action == "dorm"), StateFilter(Apply.dormitory), flags=gated
+        FormCb.filter(F.action == FormAction.dorm), StateFilter(Apply.dormitory), flags=gated
     )
     async def dormitory(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
@@ -200,7 +204,7 @@ def get_router() -> Router:
         )
 
     @router.callback_query(
-        FormCb.filter(F.action == "channel"), StateFilter(Apply.channel), flags=gated
+        FormCb.filter(F.action == FormAction.channel), StateFilter(Apply.channel), flags=gated
     )
     async def channel(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog

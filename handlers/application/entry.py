@@ -88,7 +88,9 @@ def get_router() -> Router:
             await start_form(callback, state, drafts, catalog, preselect)
         await callback.answer(_("Thank you, your consent is saved.") if consent_given else None)
 
-    @router.callback_query(FormCb.filter(F.action.in_({"resume", "restart"})), flags=gated)
+    @router.callback_query(
+        FormCb.filter(F.action.in_({FormAction.resume, FormAction.restart})), flags=gated
+    )
     async def resume_or_restart(
         callback: CallbackQuery,
         callback_data: FormCb,
@@ -101,7 +103,7 @@ def get_router() -> Router:
         if draft.is_blank():
             await stale(callback)
             return
-        if callback_data.action == "restart":
+        if callback_data.action == FormAction.restart:
             await start_form(callback, state, drafts, catalog, draft.preselect)
         elif (step := step_of(raw_state)) is not None:
             await go(callback, state, step, draft, catalog)  # still in the form: the same step
@@ -111,7 +113,7 @@ def get_router() -> Router:
             await go(callback, state, step, draft, catalog)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "back"))
+    @router.callback_query(FormCb.filter(F.action == FormAction.back))
     async def back(
         callback: CallbackQuery, state: FSMContext, raw_state: str | None, catalog: Catalog
     ) -> None:
@@ -124,7 +126,7 @@ def get_router() -> Router:
         await go_back(callback, state, drafts, step, await drafts.load(), catalog)
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "cancel"))
+    @router.callback_query(FormCb.filter(F.action == FormAction.cancel))
     async def cancel_asked(callback: CallbackQuery, raw_state: str | None) -> None:
         if raw_state is None:
             await stale(callback)
@@ -132,7 +134,7 @@ def get_router() -> Router:
         await show(callback, *cancel_question())
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "cancel_yes"))
+    @router.callback_query(FormCb.filter(F.action == FormAction.cancel_yes))
     async def cancel_confirmed(
         callback: CallbackQuery, state: FSMContext, catalog: Catalog
     ) -> None:
@@ -146,7 +148,7 @@ def get_router() -> Router:
         )
         await callback.answer()
 
-    @router.callback_query(FormCb.filter(F.action == "cancel_no"))
+    @router.callback_query(FormCb.filter(F.action == FormAction.cancel_no))
     async def cancel_declined(
         callback: CallbackQuery, state: FSMContext, raw_state: str | None, catalog: Catalog
     ) -> None:
@@ -158,7 +160,7 @@ def get_router() -> Router:
         await callback.answer()
 
     @router.callback_query(
-        FormCb.filter(F.action == "edit"), StateFilter(Apply.review), flags=gated
+        FormCb.filter(F.action == FormAction.edit), StateFilter(Apply.review), flags=gated
     )
     async def edit_field(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
