@@ -56,7 +56,7 @@ from db.unanswered import UnansweredRepository
 from db.users import UserRepository
 from handlers import get_routers
 from handlers.broadcast import ProgressTexts
-from handlers.notices import NoticeRenderer
+from handlers.texts.notices import NoticeRenderer
 
 log = logging.getLogger(__name__)
 

@@ -104,12 +104,16 @@ class RetentionRepository:
 
     async def purge_drafts(self, untouched_since: datetime) -> int:
         """Dialogue states (drafts of unfinished forms, half-typed questions) nobody touched
-        since ``untouched_since``."""
+        since ``untouched_since``; counted by person (a person's draft of the application and
+        the state of their dialogue are records of their own)."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "DELETE FROM fsm WHERE updated_at < ?", (utc(untouched_since),)
+                "SELECT count(DISTINCT user_id) FROM fsm WHERE updated_at < ?",
+                (utc(untouched_since),),
             )
-            erased = cursor.rowcount
+            row = await cursor.fetchone()
+            erased = int(row[0]) if row else 0
+            await conn.execute("DELETE FROM fsm WHERE updated_at < ?", (utc(untouched_since),))
             if erased:
                 await _count(conn, "drafts_erased", erased)
         if erased:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import (
-    application_form,
     broadcast,
     colleges,
     consent,
@@ -13,7 +12,6 @@ from handlers import (
     errors,
     fallback,
     howto,
-    my_application,
     questions,
     reminder_settings,
     specialties,
@@ -25,6 +23,8 @@ from handlers import (
     student,
     typed,
 )
+from handlers.application import router as application_form
+from handlers.my_application import router as my_application
 
 
 def get_routers() -> list[Router]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, F, Router
+from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.dispatcher.flags import get_flag
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.catalog import Catalog
 from db.applications import ApplicationRepository, ConsentRepository
+from handlers.application.draft_store import end_form
 from handlers.callbacks import ConsentAction, ConsentCb, MenuCb, MyAppAction, MyAppCb, Section
 from handlers.ui import home_button_row, show, stale
 
@@ -152,34 +153,47 @@ class ConsentGate(BaseMiddleware):
 def get_router() -> Router:
     router = Router(name=__name__)
 
-    @router.callback_query(ConsentCb.filter(F.action == "yes"))
-    async def agreed(callback: CallbackQuery, **data: Any) -> None:
-        state: FSMContext = data["state"]
-        consents: ConsentRepository = data["consents"]
-        clock: Clock = data["clock"]
+    @router.callback_query(ConsentCb.filter(F.action == ConsentAction.yes))
+    async def agreed(
+        callback: CallbackQuery,
+        state: FSMContext,
+        consents: ConsentRepository,
+        clock: Clock,
+        dispatcher: Dispatcher,
+        **context: Any,  # the rest of the update's context, passed on with the press below
+    ) -> None:
         user_id = callback.from_user.id
-        resume = (await state.get_data()).get(RESUME_KEY)
+        data = await state.get_data()
+        resume = data.pop(RESUME_KEY, None)
         if not rules.consent_is_current(await consents.current(user_id)):
             await consents.give(user_id, rules.CONSENT_VERSION, clock.now())
-            data[CONSENT_GIVEN] = True
+            context[CONSENT_GIVEN] = True
         elif not resume:
             await stale(callback)  # a second click: the first one already went on
             return
-        await state.update_data({RESUME_KEY: None})
+        await state.set_data(data)
         # Press for them the button that brought the consent screen (by default «Apply»): it
         # goes through the same filters and checks as a press of their own.
         pressed = callback.model_copy(update={"data": resume or MenuCb(to=Section.apply).pack()})
-        data["raw_state"] = await state.get_state()
-        await data["dispatcher"].propagate_event("callback_query", pressed, **data)
+        context["raw_state"] = await state.get_state()
+        await dispatcher.propagate_event(
+            "callback_query",
+            pressed,
+            state=state,
+            consents=consents,
+            clock=clock,
+            dispatcher=dispatcher,
+            **context,
+        )
 
-    @router.callback_query(ConsentCb.filter(F.action == "no"))
+    @router.callback_query(ConsentCb.filter(F.action == ConsentAction.no))
     async def declined(
         callback: CallbackQuery,
         state: FSMContext,
         consents: ConsentRepository,
         applications: ApplicationRepository,
     ) -> None:
-        await state.clear()  # a draft of the form goes too: it was kept for the consent
+        await end_form(state)  # a draft of the form goes too: it was kept for the consent
         await consents.count_declined()
         builder = InlineKeyboardBuilder()
         if await applications.id_for_user(callback.from_user.id) is not None:

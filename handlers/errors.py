@@ -4,7 +4,7 @@ counted (``bot_handler_errors_total``), the user gets a plain apology.
 The update then counts as processed: the webhook answers 200 and Telegram does not deliver it
 again (an update that fails every time would otherwise come back for hours, apologising each
 time). Nothing the user entered is lost by this: every step of a form is stored before the next
-question is shown, and a submitted application before any reply (``application_form.submit``).
+question is shown, and a submitted application before any reply (``application.submit``).
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ from db.staff import StaffRepository
 from handlers.application_texts import (
     document_label,
     documents_lines,
+    documents_of,
+    form_of,
     history_lines,
     status_label,
     summary_lines,
@@ -41,7 +43,6 @@ from handlers.callbacks import (
     StaffAction,
     StaffCb,
 )
-from handlers.my_application import documents_of, form_of
 from handlers.states import StaffForm
 from handlers.ui import current_language, h, show
 

@@ -12,7 +12,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import Catalog
 from db.users import UserRepository
+from handlers.application.draft_store import end_form
 from handlers.callbacks import LanguageCb, MenuCb, Section
+from handlers.states import Apply
 from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show
 
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
@@ -58,17 +60,9 @@ def language_keyboard() -> InlineKeyboardBuilder:
 
 
 async def leave_dialogue(state: FSMContext) -> None:
-    """Back to the menu. An unfinished application keeps its answers: «Apply» offers to go on."""
-    current = await state.get_state()
-    if (current is not None and current.startswith("Apply:")) or await keeps_form(state):
-        await state.set_state(None)
-    else:
-        await state.clear()
-
-
-async def keeps_form(state: FSMContext) -> bool:
-    """Whether the dialogue data holds an unfinished application's answers."""
-    return "form" in await state.get_data()
+    """Back to the menu. An unfinished application keeps its answers (they are kept apart from
+    the dialogue): «Apply» offers to go on."""
+    await state.clear()
 
 
 def get_router() -> Router:
@@ -98,8 +92,8 @@ def get_router() -> Router:
         else:
             # Cancelling a side dialogue (a question, a search) keeps an unfinished
             # application; /cancel inside the form itself drops it, as it says.
-            if not current.startswith("Apply:") and await keeps_form(state):
-                await state.set_state(None)
+            if current in Apply:
+                await end_form(state)
             else:
                 await state.clear()
             text = _("Cancelled.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.fsm.state import State, StatesGroup
 
 
-# application_form
+# application (the form): the step being asked; the answers are the draft (draft_store)
 class Apply(StatesGroup):
     consent = State()
     minor = State()
@@ -29,7 +29,7 @@ class BroadcastForm(StatesGroup):
     segment = State()
 
 
-# my_application
+# my_application.upload
 class AddDocument(StatesGroup):
     upload = State()
 

@@ -70,6 +70,21 @@ async def fill_form(
     return screen
 
 
+async def answer_until_the_documents(user: UserClient) -> dict[str, Any]:
+    """From «Apply» to the first document (the passport) with valid answers."""
+    await start_applying(user)
+    for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
+        await user.send(text)
+    [base] = await user.click("Skip")
+    await user.click("After 11 classes", base)
+    [picker] = await user.send("4.5")
+    [picker] = await user.click("22.02.08 · Metallurgy", picker)
+    [dorm] = await user.click("✅ Done", picker)
+    [channel] = await user.click("No", dorm)
+    [passport] = await user.click("Only here", channel)
+    return passport
+
+
 async def submit(user: UserClient, review: dict[str, Any]) -> dict[str, Any]:
     [mine] = await user.click("✅ Submit", review)
     return mine
@@ -292,16 +307,7 @@ async def test_apply_from_a_card_preselects_nothing_it_cannot(english_user: User
 async def test_documents_refuse_wrong_types_and_big_files_with_the_reason(
     english_user: UserClient,
 ) -> None:
-    await start_applying(english_user)
-    for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await english_user.send(text)
-    [base] = await english_user.click("Skip")
-    await english_user.click("After 11 classes", base)
-    [picker] = await english_user.send("4.5")
-    [picker] = await english_user.click("22.02.08 · Metallurgy", picker)
-    [dorm] = await english_user.click("✅ Done", picker)
-    [channel] = await english_user.click("No", dorm)
-    [passport] = await english_user.click("Only here", channel)
+    passport = await answer_until_the_documents(english_user)
     [reply] = await english_user.send_document("photo.zip", "application/zip", unique="z")
     assert "(application/zip) is not accepted" in reply["text"]
     [reply] = await english_user.send_document("scan.pdf", size=25 * 1024 * 1024, unique="big")

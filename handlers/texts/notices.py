@@ -28,11 +28,12 @@ from db.users import UserRepository
 from handlers.application_texts import (
     document_label,
     documents_lines,
+    documents_of,
+    form_of,
     status_label,
     summary_lines,
 )
-from handlers.callbacks import MenuCb, MyAppAction, Section
-from handlers.my_application import MyAppCb, documents_of, form_of
+from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
 from handlers.questions import answer_message, asker_lines, relay_call
 from handlers.staff import DOCUMENTS_PAGE
 from handlers.ui import fmt_date, h
