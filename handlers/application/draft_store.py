@@ -5,7 +5,7 @@ the draft (destiny ``form``) keeps the answers. A search, a question, /start, /c
 the form or a student registration clears the dialogue's state and data without touching the
 draft; only the end of the form (submitted, cancelled, the consent declined, «delete my data»,
 the retention period) removes it. SQLite and Redis keep a destiny as a record of its own
-(before, the draft was the dialogue's data under "form": migration 0010_form_draft.sql moved it).
+(before, the draft was the dialogue's data under "form": migration 0011_form_draft.sql moved it).
 """
 
 from __future__ import annotations
