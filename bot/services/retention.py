@@ -145,7 +145,8 @@ class RetentionService:
         try:
             await asyncio.shield(self._running)
         except asyncio.CancelledError:
-            raise
+            # The scheduler stops: the shielded run goes on and the shutdown waits for it.
+            log.info("the scheduler stops; the retention run finishes first")
         except Exception:
             log.exception("retention run failed")
 
