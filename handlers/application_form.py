@@ -60,6 +60,7 @@ from db.applications import (
 )
 from handlers.application_texts import document_label, documents_lines, summary_lines
 from handlers.callbacks import ApplyCb, FormAction, FormCb, MenuCb, Section
+from handlers.catalog_texts import choice_notes
 from handlers.consent import CONSENT_FLAG, CONSENT_GIVEN, ConsentGate, ask_consent
 from handlers.howto import closed_text
 from handlers.states import Apply
@@ -304,7 +305,8 @@ def question(
 
 
 def allowed_specialties(catalog: Catalog, base: int | None) -> list[str]:
-    return [s.code for s in catalog.filter_specialties("", base or 0)]
+    # Those whose education base is not known yet stay choosable (with the note).
+    return [s.code for s in catalog.applicable_specialties(base)]
 
 
 def specialties_question(
@@ -318,6 +320,8 @@ def specialties_question(
     ]
     builder = InlineKeyboardBuilder()
     codes = allowed_specialties(catalog, form.get("education_base"))
+    # Before the choice: which are not confirmed as the cluster's, which bases are unknown.
+    lines += choice_notes(catalog.applicable_specialties(form.get("education_base")))
     for code in codes:
         specialty = catalog.specialty(code)
         assert specialty is not None

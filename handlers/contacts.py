@@ -53,6 +53,8 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(2)
         text = f"<b>{h(entry.question.get(lang))}</b>\n\n{h(entry.answer.get(lang))}"
+        if entry.source:
+            text += "\n\n" + _("<i>Source: {source}</i>").format(source=h(entry.source))
         await show(callback, text, builder.as_markup())
         await callback.answer()
 
