@@ -39,6 +39,7 @@ from bot.domain.applications import (
     document_steps,
     file_cap_reached,
     is_minor,
+    representative_applies,
 )
 from bot.domain.catalog import Catalog
 from bot.domain.validation import (
@@ -463,6 +464,23 @@ async def start_form(
 # --- the router --------------------------------------------------------------------------------
 
 
+def representative_screen() -> tuple[str, InlineKeyboardMarkup]:
+    """Under 14 nobody applies alone: the parent or legal representative applies for them."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ I am the parent or legal representative"),
+        callback_data=FormCb(action=FormAction.representative),
+    )
+    nav_row(builder)
+    builder.adjust(1, 2)
+    text = _(
+        "By this date of birth you are under 14: a parent or legal representative applies "
+        "for you and gives the consent. Please ask them to go on with this form (with your "
+        "data) and confirm below, or type another date."
+    )
+    return text, builder.as_markup()
+
+
 def closed_screen() -> tuple[str, InlineKeyboardMarkup]:
     """No campaign is open or upcoming: nothing can be accepted; a person can still help."""
     builder = InlineKeyboardBuilder()
@@ -675,6 +693,24 @@ def get_router() -> Router:
         await callback.answer()
 
     @router.callback_query(
+        FormCb.filter(F.action == "representative"), StateFilter(Apply.birth_date), flags=gated
+    )
+    async def representative_confirmed(
+        callback: CallbackQuery, state: FSMContext, catalog: Catalog, consents: ConsentRepository
+    ) -> None:
+        data = await state.get_data()
+        pending = data.get("pending_birth_date")
+        if not pending:
+            await stale(callback)
+            return
+        form = dict(data.get("form") or {})
+        form.update(representative=True, minor=True, birth_date=pending)
+        await state.update_data(form=form, pending_birth_date=None)
+        await consents.set_minor(callback.from_user.id, True)
+        await callback.answer()
+        await after_answer(callback, state, "birth_date", catalog)
+
+    @router.callback_query(
         FormCb.filter(F.action == "email_skip"), StateFilter(Apply.email), flags=gated
     )
     async def email_skipped(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
@@ -870,6 +906,11 @@ def get_router() -> Router:
                 form["full_name"] = parse_full_name(text)
             elif step == "birth_date":
                 birth = parse_birth_date(text, clock.today())
+                if representative_applies(birth, clock.today()) and not form.get("representative"):
+                    await state.update_data(pending_birth_date=birth.isoformat())
+                    text, markup = representative_screen()
+                    await message.answer(text, reply_markup=markup)
+                    return
                 form["birth_date"] = birth.isoformat()
                 if is_minor(birth, clock.today()) and not form.get("minor"):
                     form["minor"] = True

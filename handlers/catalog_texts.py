@@ -2,7 +2,7 @@
 
 What is not known is said so, in the same words everywhere: a specialty whose membership of
 the cluster is not confirmed (the list, the card, the form's choice), a filter's unknown group,
-and the source of a fact.
+the source of a fact, and the operators of personal data named in the consent.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.domain.catalog import Specialty
-from handlers.ui import current_language, h
+from bot.domain.catalog import Catalog, Specialty
+from handlers.ui import current_language, h, unknown
 
 # Marks a specialty whose membership of the cluster is not confirmed, in lists of buttons.
 UNCONFIRMED_MARK = "❔"
@@ -118,4 +118,25 @@ def source_lines(specialty: Specialty) -> list[str]:
                     field=label, source=h(specialty.sources[field])
                 )
             )
+    return lines
+
+
+def operator_lines(catalog: Catalog) -> list[str]:
+    """The operators of personal data for the consent (152-ФЗ ст. 9 ч. 4): each college of
+    the cluster with its full name and address, «to be confirmed» until the catalogue has
+    them."""
+    lang = current_language()
+    lines = []
+    for college in catalog.colleges:
+        if college.legal_name:
+            name = h(college.legal_name.get(lang))
+        else:
+            name = _("{name} (the full official name is being confirmed)").format(
+                name=h(college.name.get(lang))
+            )
+        lines.append(
+            _("• {name}; address: {address}").format(
+                name=name, address=h(college.address) if college.address else unknown()
+            )
+        )
     return lines

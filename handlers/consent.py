@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.domain.catalog import Catalog
 from db.applications import ApplicationRepository, ConsentRepository
 from handlers.callbacks import ConsentAction, ConsentCb, MenuCb, MyAppAction, MyAppCb, Section
+from handlers.catalog_texts import operator_lines
 from handlers.ui import home_button_row, show, stale
 
 CONSENT_FLAG = "needs_consent"
@@ -59,6 +60,10 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
             "education certificate, photo, medical certificate)."
         ),
         "",
+        # 152-ФЗ ст. 9 ч. 4: the consent names the operator, its full name and address.
+        _("<b>Operators</b> (the colleges of the cluster, their full names and addresses):"),
+        *operator_lines(catalog),
+        "",
         _(
             "<b>Purpose:</b> admission to the colleges of the cluster in {year}: checking "
             "the documents, the ranking, messages to you about your application."
@@ -76,6 +81,10 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
             "or by a written request to the college. The data are then deleted."
         ),
         "",
+        _(
+            "Under 14, a parent or legal representative gives this consent and applies for "
+            "you; from 14 to 18, a parent or legal representative also gives their consent."
+        ),
         _(
             "This consent is a separate document (152-ФЗ). Without it you can still apply "
             "at the college in person or on Gosuslugi."

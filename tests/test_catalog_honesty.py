@@ -1,17 +1,21 @@
 """What the bot says of the catalogue is what the sources say: unconfirmed specialties shown as
 such, unknown values as their own group in every filter, former codes found, «не позднее 20
-июня» as a deadline."""
+июня» as a deadline, the operators named in the consent, and under 14 the representative
+applies."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from aiogram import Dispatcher
 
+from bot.domain.applications import is_minor, representative_applies
 from bot.domain.catalog import default_catalog_bytes, parse_catalog
 from handlers.callbacks import SpecCardCb
 from tests.client import UserClient, buttons
+from tests.conftest import FixedClock
 
 RAW = default_catalog_bytes().decode("utf-8")
 SHIPPED, _problems = parse_catalog(RAW)
@@ -311,3 +315,63 @@ async def test_the_form_leaves_out_only_what_surely_does_not_admit(
     picker = await pick_screen(english_user, "After 9 classes")
     codes = [label[:8] for label in labels(picker) if label[:2].isdigit()]
     assert "22.02.08" not in codes and len(codes) == 13
+
+
+# --- personal data: the operators, and under 14 the representative applies --------------------
+
+
+async def test_the_consent_names_each_college_as_operator_with_what_is_known(
+    dp: Dispatcher, user: UserClient
+) -> None:
+    [menu] = await user.send("/start")
+    [consent] = await user.click("📝 Подать заявление", menu)
+    text = consent["text"]
+    assert "<b>Операторы</b>" in text
+    for college in ("Норильский техникум промышленных технологий и сервиса",
+                    "Политехнический колледж Заполярного государственного университета",
+                    "Таймырский колледж"):  # fmt: skip
+        assert f"• {college} (полное наименование уточняется); адрес: уточняется" in text
+    assert "До 14 лет согласие даёт и заявление подаёт за вас родитель" in text
+
+    legal = (
+        'legal_name = { ru = "КГБПОУ «Таймырский колледж»", en = "KGBPOU Taimyr College" }\n'
+        'address = "647000, Дудинка, ул. Примерная, 1"\n'
+        'sources = { legal_name = "Устав колледжа", address = "Устав колледжа" }\n'
+    )
+    await load(dp, edited(('city = { ru = "Дудинка"', legal + 'city = { ru = "Дудинка"')))
+    [menu] = await user.send("/start")
+    [consent] = await user.click("📝 Подать заявление", menu)
+    assert (
+        "• КГБПОУ «Таймырский колледж»; адрес: 647000, Дудинка, ул. Примерная, 1"
+        in (consent["text"])
+    )
+
+
+async def test_under_14_the_parent_or_representative_applies(
+    english_user: UserClient, clock: FixedClock
+) -> None:
+    clock.set_local_date(date(2026, 11, 26))
+    await start_form(english_user)
+    await english_user.send("Иванова Анна Сергеевна")
+    [asked] = await english_user.send("01.01.2013")  # 13 years old
+    assert "you are under 14: a parent or legal representative applies for you" in asked["text"]
+    assert "✅ I am the parent or legal representative" in labels(asked)
+    [phone] = await english_user.click("✅ I am the parent or legal representative", asked)
+    assert "Your phone number" in phone["text"]
+
+
+async def test_fourteen_year_olds_go_on_without_the_question(
+    english_user: UserClient, clock: FixedClock
+) -> None:
+    clock.set_local_date(date(2026, 11, 26))
+    await start_form(english_user)
+    await english_user.send("Иванова Анна Сергеевна")
+    replies = await english_user.send("26.11.2012")  # 14 today
+    assert any("Your phone number" in reply["text"] for reply in replies)
+
+
+def test_a_representative_applies_until_the_14th_birthday() -> None:
+    today = date(2026, 11, 26)
+    assert representative_applies(date(2012, 11, 27), today)  # 14 tomorrow
+    assert not representative_applies(date(2012, 11, 26), today)  # 14 today
+    assert is_minor(date(2012, 11, 26), today)  # still under 18: a parent also consents
