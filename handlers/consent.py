@@ -87,7 +87,7 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
         ),
         _(
             "This consent is a separate document (152-ФЗ). Without it you can still apply "
-            "at the college in person or on Gosuslugi."
+            "at the college in person."
         ),
     ]
     return "\n".join(lines)
@@ -203,8 +203,7 @@ def get_router() -> Router:
         else:
             text = _(
                 "Understood: nothing was saved. Without the consent the application cannot be "
-                "accepted in the bot, but you can apply at the college in person or on "
-                "Gosuslugi."
+                "accepted in the bot, but you can apply at the college in person."
             )
             builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
         home_button_row(builder)

@@ -332,6 +332,9 @@ async def test_the_consent_names_each_college_as_operator_with_what_is_known(
                     "Таймырский колледж"):  # fmt: skip
         assert f"• {college} (полное наименование уточняется); адрес: уточняется" in text
     assert "До 14 лет согласие даёт и заявление подаёт за вас родитель" in text
+    assert "Госуслуг" not in text  # applying there is a draft decree so far, not an option
+    [declined] = await user.click("Не даю согласия", consent)
+    assert "лично в колледже" in declined["text"] and "Госуслуг" not in declined["text"]
 
     legal = (
         'legal_name = { ru = "КГБПОУ «Таймырский колледж»", en = "KGBPOU Taimyr College" }\n'
