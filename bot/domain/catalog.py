@@ -533,12 +533,19 @@ def parse_catalog(raw: bytes | str) -> tuple[Catalog | None, list[Problem]]:
     except ValueError as exc:
         return None, [Problem("", f"a TOML value cannot be read: {exc}")]
     try:
-        problems = _cross_checks(data)
+        return validate_catalog_data(data)
+    except RecursionError:
+        return None, [too_deep]
+
+
+def validate_catalog_data(data: dict[str, Any]) -> tuple[Catalog | None, list[Problem]]:
+    """Validate a catalogue read from any form (a TOML file, a workbook): the catalogue, or
+    ``None`` and every problem, each with its place (``specialties[3].code``)."""
+    problems = _cross_checks(data)
+    try:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         return None, _pydantic_problems(exc) + problems
-    except RecursionError:
-        return None, [too_deep]
     return (None, problems) if problems else (catalog, [])
 
 
