@@ -13,6 +13,7 @@ from aiogram import Dispatcher
 
 from bot.domain.applications import is_minor, representative_applies
 from bot.domain.catalog import default_catalog_bytes, parse_catalog
+from bot.domain.roles import Scope
 from handlers.callbacks import SpecCardCb
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
@@ -378,3 +379,14 @@ def test_a_representative_applies_until_the_14th_birthday() -> None:
     assert representative_applies(date(2012, 11, 27), today)  # 14 tomorrow
     assert not representative_applies(date(2012, 11, 26), today)  # 14 today
     assert is_minor(date(2012, 11, 26), today)  # still under 18: a parent also consents
+
+
+def test_staff_of_a_college_see_applications_made_under_a_former_code() -> None:
+    assert SHIPPED is not None
+    taught = [
+        s.model_copy(update={"colleges": ["ntpts"]}) if s.code == "15.02.17" else s
+        for s in SHIPPED.specialties
+    ]
+    catalog = SHIPPED.model_copy(update={"specialties": taught})
+    assert Scope(user_id=7, college_id="ntpts").sees(catalog, ["15.02.12"])  # stored before
+    assert not Scope(user_id=8, college_id="taimyr").sees(catalog, ["15.02.12"])
