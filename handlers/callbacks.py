@@ -64,6 +64,7 @@ class FormAction(StrEnum):
     restart = "restart"
     edit = "edit"
     minor = "minor"
+    representative = "representative"
     email_skip = "email_skip"
     base = "base"
     score_ok = "score_ok"

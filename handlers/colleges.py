@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import Catalog, College
 from handlers.callbacks import CollegeCb, MenuCb, Section, SpecCardCb, SpecListCb
-from handlers.specialties import button_label
+from handlers.catalog_texts import choice_label, unconfirmed_legend
 from handlers.ui import current_language, h, home_button_row, show, unknown
 
 
@@ -30,12 +31,26 @@ def college_text(college: College, catalog: Catalog) -> str:
         lines.append(_("🌐 Website: {url}").format(url=h(college.website)))
     if not (college.phone or college.email or college.website):
         lines.append(_("☎️ Contacts: {value}").format(value=unknown()))
-    specialties = catalog.specialties_of(college.id)
+    found = catalog.browse(college.id)
     lines.append("")
-    if specialties:
+    if found.matches:
         lines.append(_("<b>Specialties taught here:</b>"))
     else:
         lines.append(_("The list of specialties taught here is being confirmed."))
+    if found.unknown:
+        # Not «nothing here»: where these are taught is not known yet.
+        lines.append(
+            ngettext(
+                "Where {count} specialty of the cluster is taught is being confirmed: see «🎓 "
+                "All its specialties».",
+                "Where {count} specialties of the cluster are taught is being confirmed: see "
+                "«🎓 All its specialties».",
+                len(found.unknown),
+            ).format(count=len(found.unknown))
+        )
+    unconfirmed = sum(1 for s in found.matches if not s.confirmed)
+    if unconfirmed:
+        lines.append(unconfirmed_legend(unconfirmed))
     return "\n".join(lines)
 
 
@@ -68,13 +83,13 @@ def get_router() -> Router:
             await callback.answer(_("This college is no longer in the list."), show_alert=True)
             return
         builder = InlineKeyboardBuilder()
-        specialties = catalog.specialties_of(college.id)
-        for specialty in specialties:
+        found = catalog.browse(college.id)
+        for specialty in found.matches:
             builder.button(
-                text=button_label(specialty),
+                text=choice_label(specialty),
                 callback_data=SpecCardCb(code=specialty.code, college=college.id),
             )
-        if specialties:
+        if found.all:
             builder.button(
                 text=_("🎓 All its specialties"), callback_data=SpecListCb(college=college.id)
             )

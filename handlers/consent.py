@@ -28,6 +28,7 @@ from bot.domain.catalog import Catalog
 from db.applications import ApplicationRepository, ConsentRepository
 from handlers.application.draft_store import end_form
 from handlers.callbacks import ConsentAction, ConsentCb, MenuCb, MyAppAction, MyAppCb, Section
+from handlers.catalog_texts import operator_lines
 from handlers.ui import home_button_row, show, stale
 
 CONSENT_FLAG = "needs_consent"
@@ -60,6 +61,10 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
             "education certificate, photo, medical certificate)."
         ),
         "",
+        # 152-ФЗ ст. 9 ч. 4: the consent names the operator, its full name and address.
+        _("<b>Operators</b> (the colleges of the cluster, their full names and addresses):"),
+        *operator_lines(catalog),
+        "",
         _(
             "<b>Purpose:</b> admission to the colleges of the cluster in {year}: checking "
             "the documents, the ranking, messages to you about your application."
@@ -78,8 +83,12 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
         ),
         "",
         _(
+            "Under 14, a parent or legal representative gives this consent and applies for "
+            "you; from 14 to 18, a parent or legal representative also gives their consent."
+        ),
+        _(
             "This consent is a separate document (152-ФЗ). Without it you can still apply "
-            "at the college in person or on Gosuslugi."
+            "at the college in person."
         ),
     ]
     return "\n".join(lines)
@@ -208,8 +217,7 @@ def get_router() -> Router:
         else:
             text = _(
                 "Understood: nothing was saved. Without the consent the application cannot be "
-                "accepted in the bot, but you can apply at the college in person or on "
-                "Gosuslugi."
+                "accepted in the bot, but you can apply at the college in person."
             )
             builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
         home_button_row(builder)

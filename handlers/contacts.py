@@ -21,7 +21,10 @@ def short(text: str) -> str:
 
 
 def faq_text(entry: FaqEntry, lang: str) -> str:
-    return f"<b>{h(entry.question.get(lang))}</b>\n\n{h(entry.answer.get(lang))}"
+    text = f"<b>{h(entry.question.get(lang))}</b>\n\n{h(entry.answer.get(lang))}"
+    if entry.source:
+        text += "\n\n" + _("<i>Source: {source}</i>").format(source=h(entry.source))
+    return text
 
 
 def contacts_screen(catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:

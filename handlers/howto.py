@@ -54,9 +54,15 @@ def howto_text(catalog: Catalog, clock: Clock) -> str:
 def dates_lines(campaign: Campaign) -> list[str]:
     lines = [
         _("<b>Dates</b>"),
-        _("• Documents are accepted from {start} to {end}.").format(
-            start=fmt_date(campaign.acceptance_start), end=fmt_date(campaign.acceptance_end)
-        ),
+        (
+            _("• Documents are accepted from {start} to {end}.")
+            if campaign.acceptance_start_exact
+            # The rules set only the latest day acceptance may start.
+            else _(
+                "• Acceptance of documents starts no later than {start} (the college may "
+                "start earlier) and runs until {end}."
+            )
+        ).format(start=fmt_date(campaign.acceptance_start), end=fmt_date(campaign.acceptance_end)),
         _("• For specialties with entrance tests: until {date}.").format(
             date=fmt_date(campaign.acceptance_end_with_tests)
         ),
@@ -78,6 +84,8 @@ def dates_lines(campaign: Campaign) -> list[str]:
                 date=fmt_date(campaign.enrollment_order)
             )
         )
+    else:
+        lines.append(_("• The enrollment order follows; its date is being confirmed."))
     if not campaign.confirmed:
         lines.append(_("<i>Dates follow the admission rules; the colleges will confirm them.</i>"))
     return lines
@@ -93,9 +101,9 @@ def ranking_lines() -> list[str]:
     return [
         _("<b>How places are given</b>"),
         _(
-            "There are no exams: when applicants outnumber budget places, they are ranked by "
-            "the average score of the school certificate. ОГЭ and ЕГЭ results do not count. "
-            "Admission is free, and you may apply to several colleges."
+            "When applicants outnumber budget places, they are ranked by the average score of "
+            "the school certificate. ОГЭ and ЕГЭ results do not count. Admission is free, and "
+            "you may apply to several colleges."
         ),
     ]
 

@@ -16,6 +16,7 @@ class Apply(StatesGroup):
     education_base = State()
     average_score = State()
     score_confirm = State()
+    representative = State()
     specialties = State()
     dormitory = State()
     channel = State()

@@ -123,7 +123,7 @@ async def test_consent_is_stored_with_user_time_and_version(
     await start_applying(english_user)
     row = await db.fetchone("SELECT user_id, version, given_at, minor FROM consents")
     assert row is not None
-    assert row["user_id"] == 1002 and row["version"] == "2026-11-26"
+    assert row["user_id"] == 1002 and row["version"] == "2026-11-27"
     assert row["given_at"].startswith("2026-11-26") and row["minor"] == 0
 
 

@@ -183,12 +183,23 @@ async def test_remind_me_on_a_card_plans_the_opening_reminder(
     english_user.session.clear()
     await sender_of(dp).drain(bot)
     [reminder] = english_user.session.of("sendMessage")
-    assert "Admission opens on 20 June 2027" in reminder["text"]
+    # The rules give the latest day only: no college has given its own date yet.
+    assert "Admission opens no later than 20 June 2027" in reminder["text"]
     assert "📝 Apply" in labels(reminder)
     clock.current += timedelta(days=6)
     english_user.session.clear()
     await sender_of(dp).drain(bot)
-    assert "Admission opens tomorrow" in english_user.session.of("sendMessage")[0]["text"]
+    assert (
+        "Admission opens no later than 20 June 2027"
+        in (english_user.session.of("sendMessage")[0]["text"])
+    )
+    clock.current += timedelta(days=1)
+    english_user.session.clear()
+    await sender_of(dp).drain(bot)
+    assert (
+        "Today is the latest day admission may open"
+        in (english_user.session.of("sendMessage")[0]["text"])
+    )
 
 
 async def test_a_file_is_parsed_in_a_worker_thread_while_the_bot_goes_on(

@@ -58,7 +58,7 @@ SAMPLE_APPLICANTS = (
     SampleApplicant(
         5005, "Демо Васильева Полина Дмитриевна", "4.67", ("15.02.14", "13.02.13"), 11, "accepted"
     ),
-    SampleApplicant(5006, "Демо Смирнов Никита Павлович", "3.70", ("22.02.06",), 9, dormitory=True),
+    SampleApplicant(5006, "Демо Смирнов Никита Павлович", "3.70", ("15.02.19",), 9, dormitory=True),
 )
 
 
@@ -153,9 +153,10 @@ async def seed_demo(
     applications = ApplicationRepository(db)
     consents = ConsentRepository(db)
     users = UserRepository(db)
-    known = {s.code for s in catalog.specialties}
     for index, sample in enumerate(SAMPLE_APPLICANTS):
-        codes = tuple(c for c in sample.specialties if c in known)
+        # The current code of each (a sample may name one since replaced by a new standard).
+        found = (catalog.specialty(code) for code in sample.specialties)
+        codes = tuple(dict.fromkeys(s.code for s in found if s is not None))
         if not codes:
             continue
         # They applied through the bot, so reminders to them are delivered, not refused.

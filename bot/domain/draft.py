@@ -86,6 +86,8 @@ class Draft(BaseModel):
     doc_kind: str | None = None  # the document asked for on the documents step
     editing: bool = False  # one answer changed from the review: back to the review after it
     pending_score: Decimal | None = None  # a score below 3, waiting to be confirmed
+    pending_birth_date: date | None = None  # under 14: waits for the representative to confirm
+    representative: bool = False  # a parent or legal representative applies (under 14)
     preselect: str = ""  # the specialty whose card «Apply» was pressed on
     application_id: int | None = None  # changing the answers of a submitted application
 

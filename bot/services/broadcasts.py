@@ -68,7 +68,8 @@ async def recipients(
     if segment.kind == "specialty":
         return await repo.applicants(year, [segment.value])
     if segment.kind == "college":
-        return await repo.applicants(year, [s.code for s in catalog.specialties_of(segment.value)])
+        codes = [code for s in catalog.specialties_of(segment.value) for code in s.codes]
+        return await repo.applicants(year, codes)
     return await repo.applicants(year, scope.specialty_codes(catalog), status=segment.value)
 
 

@@ -22,12 +22,13 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.applications import CHANNELS, STATUSES
+from bot.domain.spreadsheet import as_text as _as_text
+from bot.domain.spreadsheet import looks_like_formula
 from bot.domain.telegram_text import MESSAGE_LIMIT, plain_text, telegram_length, truncate_utf16
 from db.applications import RANKED_STATUSES
 from db.reports import ReportRow, Statistics
@@ -128,28 +129,6 @@ def chunk_lines(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 # --- Excel and CSV ----------------------------------------------------------------------------
-
-# A cell whose text starts with one of these is a formula to Excel and LibreOffice (a tab or
-# a carriage return is skipped and what follows is read; the full-width forms are turned
-# into the plain ones by some input methods). An applicant controls some of the exported
-# text, e.g. an e-mail like ``=cmd|'/ccalc'!A1@x.ru`` accepted before the check tightened.
-FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
-
-
-def looks_like_formula(text: str) -> bool:
-    """Whether a spreadsheet would evaluate ``text`` typed or opened as a cell."""
-    return bool(text) and (text[0] in FORMULA_TRIGGERS or text.lstrip()[:1] in FORMULA_TRIGGERS)
-
-
-def _as_text(cell: Cell) -> None:
-    """Keep a text cell text. openpyxl stores a string that starts with ``=`` as a formula:
-    it is stored as a string instead, exactly as typed; and a cell that looks like a formula
-    gets Excel's quote prefix (the invisible apostrophe), so editing it does not turn it into
-    one either."""
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
-        if looks_like_formula(cell.value):
-            cell.quotePrefix = True
 
 
 def sheet_title(text: str, taken: set[str]) -> str:

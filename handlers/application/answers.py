@@ -19,6 +19,7 @@ from handlers.application.flow import advance, after, button_answer, go, go_back
 from handlers.application.screens import MAX_CHOICES, allowed_specialties, cancel_question
 from handlers.application.steps import (
     AVERAGE_SCORE,
+    BIRTH_DATE,
     BY_STATE,
     CHANNEL,
     DORMITORY,
@@ -35,6 +36,7 @@ from handlers.application.steps import (
 from handlers.callbacks import FormAction, FormCb
 from handlers.consent import CONSENT_FLAG
 from handlers.states import Apply
+from handlers.ui import stale
 
 CHANNELS = ("bot", "gosuslugi", "in_person")
 
@@ -138,6 +140,33 @@ def get_router() -> Router:
             update={"average_score": draft.pending_score, "pending_score": None}
         )
         await advance(callback, state, drafts, AVERAGE_SCORE, draft, catalog)
+        await callback.answer()
+
+    @router.callback_query(
+        FormCb.filter(F.action == FormAction.representative),
+        StateFilter(Apply.representative),
+        flags=gated,
+    )
+    async def representative_confirmed(
+        callback: CallbackQuery, state: FSMContext, catalog: Catalog, consents: ConsentRepository
+    ) -> None:
+        """Under 14 the parent or legal representative applies: they confirm, the date of
+        birth is taken and the form goes on (a parent's consent is needed, as for a minor)."""
+        drafts = DraftStore(state)
+        draft = await drafts.load()
+        if draft.pending_birth_date is None:
+            await stale(callback)
+            return
+        draft = draft.model_copy(
+            update={
+                "birth_date": draft.pending_birth_date,
+                "pending_birth_date": None,
+                "representative": True,
+                "minor": True,
+            }
+        )
+        await consents.set_minor(callback.from_user.id, True)
+        await advance(callback, state, drafts, BIRTH_DATE, draft, catalog)
         await callback.answer()
 
     @router.callback_query(

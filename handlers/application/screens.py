@@ -13,6 +13,7 @@ from bot.domain.catalog import Catalog
 from bot.domain.draft import Draft
 from handlers.application_texts import document_label
 from handlers.callbacks import FormAction, FormCb
+from handlers.catalog_texts import choice_notes
 from handlers.howto import closed_text
 from handlers.ui import ask_button, current_language, home_button_row
 
@@ -48,7 +49,8 @@ def closed_screen() -> Screen:
 
 
 def allowed_specialties(catalog: Catalog, base: int | None) -> list[str]:
-    return [s.code for s in catalog.filter_specialties("", base or 0)]
+    # Those whose education base is not known yet stay choosable (with the note).
+    return [s.code for s in catalog.applicable_specialties(base)]
 
 
 def specialties_screen(draft: Draft, catalog: Catalog, lines: list[str]) -> Screen:
@@ -62,6 +64,8 @@ def specialties_screen(draft: Draft, catalog: Catalog, lines: list[str]) -> Scre
         ).format(max=MAX_CHOICES),
         _("Press them one by one: the first is the one you want most. Press again to remove."),
     ]
+    # Before the choice: which are not confirmed as the cluster's, which bases are unknown.
+    lines += choice_notes(catalog.applicable_specialties(draft.education_base))
     builder = InlineKeyboardBuilder()
     codes = allowed_specialties(catalog, draft.education_base)
     for code in codes:

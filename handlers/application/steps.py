@@ -25,7 +25,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.applications import is_minor
+from bot.domain.applications import is_minor, representative_applies
 from bot.domain.catalog import Catalog
 from bot.domain.draft import Draft
 from bot.domain.validation import (
@@ -108,6 +108,11 @@ def take_full_name(draft: Draft, text: str, today: date) -> Taken:
 
 def take_birth_date(draft: Draft, text: str, today: date) -> Taken:
     birth = parse_birth_date(text, today)
+    if representative_applies(birth, today) and not draft.representative:
+        # Under 14 nobody applies alone (ГК РФ ст. 28): the representative confirms first.
+        return Taken(
+            draft.model_copy(update={"pending_birth_date": birth}), detour=Apply.representative
+        )
     draft = draft.model_copy(update={"birth_date": birth})
     if is_minor(birth, today) and not draft.minor:
         return Taken(
@@ -407,6 +412,28 @@ SCORE_CONFIRM = Step(
     numbered=False,
 )
 
+# Asked when the date of birth says under 14, instead of the next question.
+REPRESENTATIVE = Step(
+    Apply.representative,
+    lines=lambda d: [
+        _(
+            "By this date of birth you are under 14: a parent or legal representative applies "
+            "for you and gives the consent. Please ask them to go on with this form (with your "
+            "data) and confirm below, or type another date."
+        )
+    ],
+    buttons=lambda d: [
+        (
+            _("✅ I am the parent or legal representative"),
+            FormCb(action=FormAction.representative),
+        ),
+    ],
+    layout=(1, 2),
+    numbered=False,
+    take=take_birth_date,  # or another date typed instead
+    hints=DATE_HINTS,
+)
+
 ORDER: tuple[Step, ...] = (
     MINOR,
     FULL_NAME,
@@ -421,10 +448,10 @@ ORDER: tuple[Step, ...] = (
     DOCUMENTS,
     REVIEW,
 )
-BY_STATE: dict[str, Step] = {str(s.state.state): s for s in (*ORDER, SCORE_CONFIRM)}
+BY_STATE: dict[str, Step] = {str(s.state.state): s for s in (*ORDER, SCORE_CONFIRM, REPRESENTATIVE)}
 BY_NAME: dict[str, Step] = {s.name: s for s in ORDER}
 NUMBERED: tuple[Step, ...] = tuple(s for s in ORDER if s.numbered)
-TYPED: tuple[Step, ...] = tuple(s for s in ORDER if s.take is not None)
+TYPED: tuple[Step, ...] = tuple(s for s in (*ORDER, REPRESENTATIVE) if s.take is not None)
 
 
 def step_of(state: str | None) -> Step | None:
@@ -466,12 +493,18 @@ def wrong_input_hint(step: Step | None) -> str:
     return _("Please use the buttons under the question.")
 
 
+# A side step stands in the order where the question it comes from stands.
+ORIGIN: dict[Step, Step] = {REPRESENTATIVE: BIRTH_DATE}
+
+
 def following(step: Step) -> Step:
     """The row after ``step`` in the order asked."""
-    return ORDER[ORDER.index(step) + 1]
+    return ORDER[ORDER.index(ORIGIN.get(step, step)) + 1]
 
 
 def previous(step: Step) -> Step:
+    if step in ORIGIN:
+        return ORIGIN[step]  # back to the question it came from
     return ORDER[max(ORDER.index(step) - 1, 0)]
 
 

@@ -216,11 +216,22 @@ class NoticeRenderer:
         if topic in ("opening", "acceptance_end"):
             if await self.applications.id_for_user(message.chat_id) is not None:
                 return None
-            text = (
-                _("🔔 Admission opens {when}: you asked to be reminded.")
-                if topic == "opening"
-                else _("🔔 Admission ends {when}. Your application is not submitted yet.")
-            ).format(when=when)
+            if topic == "acceptance_end":
+                text = _("🔔 Admission ends {when}. Your application is not submitted yet.")
+            elif payload.get("exact"):
+                text = _("🔔 Admission opens {when}: you asked to be reminded.")
+            elif day == self.clock.today():
+                # The rules' latest day: by now it is open, or it opens today.
+                text = _(
+                    "🔔 Today is the latest day admission may open: it is open already or opens "
+                    "today. You asked to be reminded."
+                )
+            else:
+                text = _(
+                    "🔔 Admission opens no later than {date} (the college may open earlier): "
+                    "you asked to be reminded."
+                )
+            text = text.format(when=when, date=fmt_date(day))
             builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
         elif topic in ("originals", "medical", "enrollment", "correction"):
             if application is None or application.status not in ACTIVE:
