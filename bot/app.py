@@ -18,6 +18,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -162,6 +163,9 @@ def build_dispatcher(
     dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
     StoredLocaleMiddleware(i18n).setup(dp)
+    # Every button press is answered once, after its handler: a handler sets the text or the
+    # alert through its ``callback_answer`` parameter (aiogram.utils.callback_answer).
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
+from bot.middlewares import AnswersByHand
 from handlers import (
     application_form,
     broadcast,
@@ -26,28 +27,43 @@ from handlers import (
 )
 
 
+def answers_by_hand(router: Router) -> Router:
+    """A router whose handlers still answer button presses themselves (``callback.answer()``);
+    the others leave it to aiogram's CallbackAnswerMiddleware (bot/app.py). A router loses
+    this mark with its last manual answer."""
+    # The first of the router's middlewares: one of its own may answer and stop the press
+    # (the consent gate asks for the consent instead of running the handler).
+    own = list(router.callback_query.middleware)
+    for middleware in own:
+        router.callback_query.middleware.unregister(middleware)
+    router.callback_query.middleware(AnswersByHand())
+    for middleware in own:
+        router.callback_query.middleware(middleware)
+    return router
+
+
 def get_routers() -> list[Router]:
     """The routers in the order they must be tried: the fallback comes last."""
     routers = [
         errors.get_router(),
         # Before start: /start staff_<token> is an invite, not the menu.
-        staff_roles.get_router(),
+        answers_by_hand(staff_roles.get_router()),
         start.get_router(),
         specialties.get_router(),
         colleges.get_router(),
         howto.get_router(),
         contacts.get_router(),
-        consent.get_router(),
-        application_form.get_router(),
-        my_application.get_router(),
+        answers_by_hand(consent.get_router()),
+        answers_by_hand(application_form.get_router()),
+        answers_by_hand(my_application.get_router()),
         student.get_router(),
         reminder_settings.get_router(),
         staff_practicum.get_router(),
-        staff.get_router(),
-        staff_reports.get_router(),
-        broadcast.get_router(),
+        answers_by_hand(staff.get_router()),
+        answers_by_hand(staff_reports.get_router()),
+        answers_by_hand(broadcast.get_router()),
         # After the other features, so that their dialogue states come first.
-        questions.get_router(),
+        answers_by_hand(questions.get_router()),
         fallback.get_router(),
     ]
     for router in routers:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import Catalog, College
 from handlers.callbacks import CollegeCb, MenuCb, Section, SpecCardCb, SpecListCb
 from handlers.specialties import button_label
-from handlers.ui import current_language, h, home_button_row, show, unknown
+from handlers.ui import alert, current_language, h, home_button_row, show, unknown
 
 
 def college_text(college: College, catalog: Catalog) -> str:
@@ -55,15 +56,17 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(1)
         await show(callback, "\n".join(lines), builder.as_markup())
-        await callback.answer()
 
     @router.callback_query(CollegeCb.filter())
     async def college_card(
-        callback: CallbackQuery, callback_data: CollegeCb, catalog: Catalog
+        callback: CallbackQuery,
+        callback_data: CollegeCb,
+        callback_answer: CallbackAnswer,
+        catalog: Catalog,
     ) -> None:
         college = catalog.college(callback_data.id)
         if college is None:
-            await callback.answer(_("This college is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This college is no longer in the list."))
             return
         builder = InlineKeyboardBuilder()
         specialties = catalog.specialties_of(college.id)
@@ -80,6 +83,5 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(1)
         await show(callback, college_text(college, catalog), builder.as_markup())
-        await callback.answer()
 
     return router

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import Catalog
 from handlers.callbacks import FaqCb, MenuCb, QuestionAction, Section
 from handlers.questions import QuestionCb
-from handlers.ui import current_language, h, home_button_row, show
+from handlers.ui import alert, current_language, h, home_button_row, show
 
 BUTTON_TEXT_LIMIT = 60
 
@@ -39,13 +40,17 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(1)
         await show(callback, "\n".join(lines), builder.as_markup())
-        await callback.answer()
 
     @router.callback_query(FaqCb.filter())
-    async def answer(callback: CallbackQuery, callback_data: FaqCb, catalog: Catalog) -> None:
+    async def answer(
+        callback: CallbackQuery,
+        callback_data: FaqCb,
+        callback_answer: CallbackAnswer,
+        catalog: Catalog,
+    ) -> None:
         lang = current_language()
         if not 0 <= callback_data.index < len(catalog.faq):
-            await callback.answer(_("This question is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This question is no longer in the list."))
             return
         entry = catalog.faq[callback_data.index]
         builder = InlineKeyboardBuilder()
@@ -54,6 +59,5 @@ def get_router() -> Router:
         builder.adjust(2)
         text = f"<b>{h(entry.question.get(lang))}</b>\n\n{h(entry.answer.get(lang))}"
         await show(callback, text, builder.as_markup())
-        await callback.answer()
 
     return router

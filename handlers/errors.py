@@ -10,6 +10,7 @@ question is shown, and a submitted application before any reply (``application_f
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
@@ -56,9 +57,12 @@ def get_router() -> Router:
             "Sorry, something went wrong on our side. Nothing you entered is lost: "
             "please try again, or open the menu."
         )
-        try:
-            if update.callback_query:
+        if update.callback_query:
+            # Answered already when the handler itself failed (the middleware answers after
+            # it, whatever happened): Telegram refuses a second answer, the apology still goes.
+            with suppress(TelegramAPIError):
                 await update.callback_query.answer()
+        try:
             await bot.send_message(user.id, text, reply_markup=main_menu_keyboard())
         except TelegramAPIError as exc:
             log.warning("could not tell user %s about the error: %s", user.id, exc)

@@ -20,6 +20,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
+QUERY_ANSWERED = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BOT_ID = 42
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Металлургия", "username": "metall_bot"}
 
@@ -49,6 +50,7 @@ class RecordingSession(BaseSession):
     def __post_init__(self) -> None:
         super().__init__()
         self._message_ids = itertools.count(1000)
+        self._answered: set[str] = set()  # callback queries answered (Telegram allows one)
 
     # --- test API --------------------------------------------------------------------
 
@@ -104,6 +106,13 @@ class RecordingSession(BaseSession):
                     body["parameters"] = {"retry_after": failure.retry_after}
                 response = self.check_response(bot, method, failure.status, json.dumps(body))
                 raise AssertionError(f"check_response did not raise for {response}")
+        if name == "answerCallbackQuery":
+            # Telegram takes one answer per press; a second one is refused like this.
+            query_id = str(params.get("callback_query_id"))
+            if query_id in self._answered:
+                body = {"ok": False, "error_code": 400, "description": QUERY_ANSWERED}
+                self.check_response(bot, method, 400, json.dumps(body))
+            self._answered.add(query_id)
         result = self._answer(name, params)
         self.calls[-1].result = result
         response = self.check_response(bot, method, 200, json.dumps({"ok": True, "result": result}))
