@@ -55,8 +55,8 @@ from db.staff import StaffRepository
 from db.staff_posts import StaffPostRepository
 from db.users import UserRepository
 from handlers import get_routers
-from handlers.broadcast import ProgressTexts
 from handlers.notices import NoticeRenderer
+from handlers.texts.broadcast import ProgressTexts
 
 log = logging.getLogger(__name__)
 

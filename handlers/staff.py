@@ -18,7 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.applications import STATUSES
+from bot.domain.applications import DOCUMENTS_PAGE, STATUSES
 from bot.domain.catalog import Catalog
 from bot.domain.roles import Scope
 from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length, utf16_length
@@ -46,7 +46,6 @@ from handlers.states import StaffForm
 from handlers.ui import current_language, h, show
 
 QUEUE_SIZE = 10
-DOCUMENTS_PAGE = 10  # files sent for one press of «📎 Documents»
 SEARCH_LIMIT = 20
 COMMENT_MAX = 500  # UTF-16 units, as Telegram counts them (an emoji is two)
 # Review actions: the status each one sets (flags set no status).
