@@ -1,4 +1,5 @@
-"""One router per feature. Routers are built fresh on every call (one dispatcher each)."""
+"""One router per feature (the staff's screens: one tree, handlers/staff/). Routers are built
+fresh on every call (one dispatcher each)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from aiogram import F, Router
 from bot.middlewares import AnswersByHand
 from handlers import (
     application_form,
-    broadcast,
     colleges,
     consent,
     contacts,
@@ -19,9 +19,6 @@ from handlers import (
     reminder_settings,
     specialties,
     staff,
-    staff_practicum,
-    staff_reports,
-    staff_roles,
     start,
     student,
 )
@@ -44,10 +41,11 @@ def answers_by_hand(router: Router) -> Router:
 
 def get_routers() -> list[Router]:
     """The routers in the order they must be tried: the fallback comes last."""
+    staff_tree = staff.get_router()  # private messages only, checked before the role
     routers = [
         errors.get_router(),
         # Before start: /start staff_<token> is an invite, not the menu.
-        answers_by_hand(staff_roles.get_router()),
+        staff.get_invite_router(),
         start.get_router(),
         specialties.get_router(),
         colleges.get_router(),
@@ -58,17 +56,17 @@ def get_routers() -> list[Router]:
         answers_by_hand(my_application.get_router()),
         student.get_router(),
         reminder_settings.get_router(),
-        staff_practicum.get_router(),
-        answers_by_hand(staff.get_router()),
-        answers_by_hand(staff_reports.get_router()),
-        answers_by_hand(broadcast.get_router()),
+        staff_tree,
+        # Right after the tree: whoever it turned away is told «No access.».
+        staff.get_denied_router(),
         # After the other features, so that their dialogue states come first.
-        answers_by_hand(questions.get_router()),
+        questions.get_router(),
         fallback.get_router(),
     ]
     for router in routers:
-        # A bot for people, not for groups: everything happens in private chats.
-        router.message.filter(F.chat.type == "private")
+        if router is not staff_tree:
+            # A bot for people, not for groups: everything happens in private chats.
+            router.message.filter(F.chat.type == "private")
     # The one exception: replies to relayed questions in the admission chat (ADMISSION_CHAT_ID).
-    routers.append(questions.get_group_router())
+    routers.append(staff.get_group_router())
     return routers

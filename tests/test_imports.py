@@ -23,13 +23,6 @@ COMPOSITION_ROOT = "bot.app"
 # fails once it is gone, so the list only shrinks) and no other cycle may appear.
 KNOWN_CYCLES: list[set[str]] = [
     {"handlers.application_form", "handlers.my_application"},
-    {
-        "handlers.broadcast",
-        "handlers.questions",
-        "handlers.staff",
-        "handlers.staff_reports",
-        "handlers.staff_roles",
-    },
 ]
 
 

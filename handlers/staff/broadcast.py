@@ -1,6 +1,6 @@
 """Broadcasts by the admission staff: the message (text, or a photo with a caption), the
 segment, a preview with the number of recipients, then delivery through the outbox with a
-progress message that is kept current."""
+progress message that is kept current (bot/services/broadcasts.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -19,15 +21,22 @@ from bot.domain.applications import STATUSES
 from bot.domain.catalog import Catalog
 from bot.domain.roles import Scope
 from bot.domain.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
-from bot.services.broadcasts import Segment, allowed, recipients
+from bot.services.broadcasts import Segment, allowed, queue_broadcast, recipients
 from db.broadcasts import BroadcastRepository
 from db.staff import StaffRepository
 from handlers.application_texts import status_label
 from handlers.callbacks import BroadcastAction, BroadcastCb
-from handlers.staff import member_or_deny
 from handlers.states import BroadcastForm
 from handlers.texts.broadcast import describe, progress_text
-from handlers.ui import current_language, show
+from handlers.ui import alert, current_language, show
+
+# The steps after the message is given: they need it, kept in the dialogue.
+NEEDS_MESSAGE = {
+    BroadcastAction.segments,
+    BroadcastAction.kind,
+    BroadcastAction.pick,
+    BroadcastAction.confirm,
+}
 
 
 def kinds_keyboard(scope: Scope) -> InlineKeyboardMarkup:
@@ -58,77 +67,126 @@ def kinds_keyboard(scope: Scope) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+async def prepared(callback: CallbackQuery, state: FSMContext) -> bool | dict[str, Any]:
+    """A filter: a broadcast being prepared (its message given); ``draft`` for the handler."""
+    data = await state.get_data()
+    return {"draft": data} if "text" in data else False
+
+
 def get_router() -> Router:
     router = Router(name=__name__)
 
-    async def check(
-        event: Message | CallbackQuery, state: FSMContext, deps: dict[str, Any]
-    ) -> Scope | None:
-        scope = await member_or_deny(event, deps["settings"], deps["staff"])
-        if scope is None:
-            await state.clear()
-        return scope
+    def action(name: BroadcastAction) -> CallbackQueryFilter:
+        return BroadcastCb.filter(F.action == name)
 
-    @router.callback_query(BroadcastCb.filter())
-    async def button(
+    @router.callback_query(action(BroadcastAction.new))
+    async def new(callback: CallbackQuery, state: FSMContext, bot: Bot) -> None:
+        await state.set_state(BroadcastForm.message)
+        await state.set_data({})
+        await bot.send_message(
+            callback.from_user.id,
+            _("<b>New broadcast</b>\nSend the message: text, or one photo with a caption. "
+              "Bold, italics and links are kept. /cancel to stop."),
+        )  # fmt: skip
+
+    @router.callback_query(action(BroadcastAction.cancel))
+    async def cancel(
+        callback: CallbackQuery, callback_answer: CallbackAnswer, state: FSMContext
+    ) -> None:
+        await state.clear()
+        callback_answer.text = _("Cancelled.")
+        await show(callback, _("The broadcast is cancelled."))
+
+    @router.callback_query(action(BroadcastAction.segments), prepared)
+    async def segments(callback: CallbackQuery, scope: Scope) -> None:
+        await show(callback, _("Who should receive it?"), kinds_keyboard(scope))
+
+    @router.callback_query(action(BroadcastAction.kind), prepared)
+    async def kind(
         callback: CallbackQuery,
         callback_data: BroadcastCb,
+        scope: Scope,
+        state: FSMContext,
+        broadcasts: BroadcastRepository,
+        catalog: Catalog,
+    ) -> None:
+        text, markup = await values_screen(callback_data.kind, scope, state, broadcasts, catalog)
+        await show(callback, text, markup)
+
+    @router.callback_query(action(BroadcastAction.pick), prepared)
+    async def pick(
+        callback: CallbackQuery,
+        callback_data: BroadcastCb,
+        callback_answer: CallbackAnswer,
+        draft: dict[str, Any],
+        scope: Scope,
         state: FSMContext,
         bot: Bot,
-        **deps: Any,
+        broadcasts: BroadcastRepository,
+        catalog: Catalog,
+        clock: Clock,
     ) -> None:
-        scope = await check(callback, state, deps)
-        if scope is None:
+        segment = chosen_segment(callback_data, draft)
+        if segment is None or not allowed(scope, segment, catalog):
+            alert(callback_answer, _("No access."))
             return
-        catalog: Catalog = deps["catalog"]
-        action = callback_data.action
-        if action == "new":
-            await state.set_state(BroadcastForm.message)
-            await state.set_data({})
-            await callback.answer()
-            await bot.send_message(
-                callback.from_user.id,
-                _("<b>New broadcast</b>\nSend the message: text, or one photo with a caption. "
-                  "Bold, italics and links are kept. /cancel to stop."),
-            )  # fmt: skip
+        await state.update_data(segment=segment.as_dict())
+        await state.set_state(BroadcastForm.segment)
+        year = catalog.recent_campaign(clock.today()).year
+        count = len(await recipients(segment, scope, catalog, broadcasts, year))
+        await preview(bot, callback.from_user.id, segment, count, draft, catalog)
+
+    @router.callback_query(action(BroadcastAction.confirm), prepared)
+    async def confirm(
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        draft: dict[str, Any],
+        scope: Scope,
+        state: FSMContext,
+        bot: Bot,
+        broadcasts: BroadcastRepository,
+        staff: StaffRepository,
+        catalog: Catalog,
+        clock: Clock,
+    ) -> None:
+        raw = draft.get("segment")
+        segment = Segment(raw["kind"], raw["value"]) if raw else None
+        if segment is None or not allowed(scope, segment, catalog):
+            alert(callback_answer, _("Choose who should receive it first."))
             return
-        if action == "cancel":
-            await state.clear()
-            await callback.answer(_("Cancelled."))
-            await show(callback, _("The broadcast is cancelled."))
+        year = catalog.recent_campaign(clock.today()).year
+        people = await recipients(segment, scope, catalog, broadcasts, year)
+        if not people:
+            alert(callback_answer, _("Nobody to send it to: choose another segment."))
             return
-        data = await state.get_data()
-        if "text" not in data:
-            await callback.answer(
-                _("This broadcast is no longer being prepared: start a new one from /staff."),
-                show_alert=True,
-            )
-            return
-        if action == "segments":
-            await show(callback, _("Who should receive it?"), kinds_keyboard(scope))
-        elif action == "kind":
-            text, markup = await values_screen(callback_data.kind, scope, state, deps)
-            await show(callback, text, markup)
-        elif action == "pick":
-            segment = chosen_segment(callback_data, data)
-            if segment is None or not allowed(scope, segment, catalog):
-                await callback.answer(_("No access."), show_alert=True)
-                return
-            await state.update_data(segment=segment.as_dict())
-            await state.set_state(BroadcastForm.segment)
-            await callback.answer()
-            await preview(callback, bot, scope, segment, data, deps)
-            return
-        elif action == "confirm":
-            await confirm(callback, bot, scope, state, data, deps)
-            return
-        await callback.answer()
+        # Cleared before anything is sent: a second press finds nothing to confirm.
+        await state.clear()
+        author = callback.from_user.id
+        broadcast_id = await queue_broadcast(
+            broadcasts, staff, author, draft["text"], draft.get("photo"), segment, people,
+            clock.now(),
+        )  # fmt: skip
+        # Queued, not sent: the progress message below reports each delivery as it happens.
+        callback_answer.text = _("Queued for delivery.")
+        broadcast = await broadcasts.get(broadcast_id)
+        assert broadcast is not None
+        progress = await broadcasts.progress(broadcast_id)
+        sent = await bot.send_message(author, progress_text(broadcast, progress, False, catalog))
+        # Telegram accepted the message: if the database is busy, only the write is retried.
+        await record(
+            lambda: broadcasts.set_progress_message(broadcast_id, sent.chat.id, sent.message_id),
+            f"the progress message of broadcast {broadcast_id}",
+        )
+
+    @router.callback_query(BroadcastCb.filter(F.action.in_(NEEDS_MESSAGE)))
+    async def not_prepared(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+        alert(
+            callback_answer,
+            _("This broadcast is no longer being prepared: start a new one from /staff."),
+        )
 
     @router.message(StateFilter(BroadcastForm.message), F.text | F.photo)
-    async def message_given(message: Message, state: FSMContext, **deps: Any) -> None:
-        scope = await check(message, state, deps)
-        if scope is None:
-            return
+    async def message_given(message: Message, state: FSMContext, scope: Scope) -> None:
         if message.text and message.text.startswith("/"):
             await message.answer(_("Send the text of the broadcast, or /cancel."))
             return
@@ -170,9 +228,8 @@ def too_long(html_text: str, *, photo: bool) -> str | None:
 
 
 async def values_screen(
-    kind: str, scope: Scope, state: FSMContext, deps: dict[str, Any]
+    kind: str, scope: Scope, state: FSMContext, broadcasts: BroadcastRepository, catalog: Catalog
 ) -> tuple[str, InlineKeyboardMarkup]:
-    catalog: Catalog = deps["catalog"]
     language = current_language()
     builder = InlineKeyboardBuilder()
     if kind == "specialty":
@@ -204,7 +261,7 @@ async def values_screen(
                 callback_data=BroadcastCb(action=BroadcastAction.pick, kind="status", value=status),
             )
     else:
-        groups = await deps["broadcasts"].groups(scope.college_id)
+        groups = await broadcasts.groups(scope.college_id)
         await state.update_data(groups=[f"{c}/{g}" for c, g in groups])
         text = _("Students of which group?") if groups else _("No student has registered yet.")
         for index, (college_id, group) in enumerate(groups):
@@ -227,23 +284,14 @@ def chosen_segment(data: BroadcastCb, state_data: dict[str, Any]) -> Segment | N
 
 
 async def preview(
-    callback: CallbackQuery,
-    bot: Bot,
-    scope: Scope,
-    segment: Segment,
-    data: dict[str, Any],
-    deps: dict[str, Any],
+    bot: Bot, chat_id: int, segment: Segment, count: int, draft: dict[str, Any], catalog: Catalog
 ) -> None:
     """The message exactly as recipients will see it, then who and how many."""
-    catalog: Catalog = deps["catalog"]
-    year = catalog.recent_campaign(deps["clock"].today()).year
-    count = len(await recipients(segment, scope, catalog, deps["broadcasts"], year))
-    chat_id = callback.from_user.id
     await bot.send_message(chat_id, _("Preview:"))
-    if data.get("photo"):
-        await bot.send_photo(chat_id, data["photo"], caption=data["text"] or None)
+    if draft.get("photo"):
+        await bot.send_photo(chat_id, draft["photo"], caption=draft["text"] or None)
     else:
-        await bot.send_message(chat_id, data["text"])
+        await bot.send_message(chat_id, draft["text"])
     lines = [
         _("To: {segment}").format(segment=describe(segment.as_dict(), catalog)),
         _("Recipients: {count}").format(count=count),
@@ -263,57 +311,3 @@ async def preview(
     builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action=BroadcastAction.cancel))
     builder.adjust(1)
     await bot.send_message(chat_id, "\n".join(lines), reply_markup=builder.as_markup())
-
-
-async def confirm(
-    callback: CallbackQuery,
-    bot: Bot,
-    scope: Scope,
-    state: FSMContext,
-    data: dict[str, Any],
-    deps: dict[str, Any],
-) -> None:
-    catalog: Catalog = deps["catalog"]
-    clock: Clock = deps["clock"]
-    repo: BroadcastRepository = deps["broadcasts"]
-    raw = data.get("segment")
-    segment = Segment(raw["kind"], raw["value"]) if raw else None
-    if segment is None or not allowed(scope, segment, catalog):
-        await callback.answer(_("Choose who should receive it first."), show_alert=True)
-        return
-    year = catalog.recent_campaign(clock.today()).year
-    people = await recipients(segment, scope, catalog, repo, year)
-    if not people:
-        await callback.answer(_("Nobody to send it to: choose another segment."), show_alert=True)
-        return
-    # Cleared before anything is sent: a second press finds nothing to confirm.
-    await state.clear()
-    broadcast_id = await repo.create(
-        author_id=callback.from_user.id,
-        text=data["text"],
-        photo_file_id=data.get("photo"),
-        segment=segment.as_dict(),
-        recipients=people,
-        now=clock.now(),
-    )
-    staff: StaffRepository = deps["staff"]
-    await staff.audit(
-        callback.from_user.id,
-        "broadcast",
-        None,
-        f"№{broadcast_id} {segment.kind}:{segment.value} → {len(people)}",
-        clock.now(),
-    )
-    # Queued, not sent: the progress message below reports each delivery as it happens.
-    await callback.answer(_("Queued for delivery."))
-    broadcast = await repo.get(broadcast_id)
-    assert broadcast is not None
-    progress = await repo.progress(broadcast_id)
-    sent = await bot.send_message(
-        callback.from_user.id, progress_text(broadcast, progress, False, catalog)
-    )
-    # Telegram accepted the message: if the database is busy, only the write is retried.
-    await record(
-        lambda: repo.set_progress_message(broadcast_id, sent.chat.id, sent.message_id),
-        f"the progress message of broadcast {broadcast_id}",
-    )

@@ -1,8 +1,9 @@
-"""Staff add practicum periods: a CSV/XLSX file sent to the bot, or one line with a command.
+"""Administrators add practicum periods: a CSV/XLSX file sent to the bot, or one line with a
+command.
 
-A file with any bad row is refused whole, with every problem and its line number.
-Only administrators (``ADMIN_IDS``) may do it; the staff roles of the admission-tools issue
-will widen this.
+A file with any bad row is refused whole, with every problem and its line number. Only
+administrators (``ADMIN_IDS``) may do it; other staff, and anyone else (handlers/staff/
+denied.py), are told the commands are not for them.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.catalog import Catalog
 from bot.domain.practicum_import import HEADERS, PracticumRow, RowProblem, parse_practicum_file
 from bot.services.reminders import ReminderService
 from db.reminders import PracticumPeriod, ReminderRepository
+from handlers.access import administrator
 
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS_SHOWN = 30
 MAX_FILE_BYTES = 5 * 1024 * 1024
+COMMANDS = ("practicum", "practicum_add")  # administrators' only
 
 
 def _periods(rows: list[PracticumRow]) -> list[PracticumPeriod]:
@@ -55,10 +57,8 @@ def problems_text(problems: list[RowProblem]) -> str:
 
 
 def get_router() -> Router:
+    """Inside the staff tree (``scope`` is given); administrators only."""
     router = Router(name=__name__)
-
-    def is_admin(message: Message, settings: Settings) -> bool:
-        return message.from_user is not None and message.from_user.id in settings.admin_ids
 
     async def import_bytes(
         message: Message,
@@ -90,11 +90,8 @@ def get_router() -> Router:
         await reminder_service.plan_now()
         await message.answer(_("✅ Imported practicum periods: {count}.").format(count=count))
 
-    @router.message(Command("practicum"))
-    async def practicum_help(message: Message, settings: Settings) -> None:
-        if not is_admin(message, settings):
-            await message.answer(_("This command is for the admission staff."))
-            return
+    @router.message(Command("practicum"), administrator)
+    async def practicum_help(message: Message) -> None:
         await message.answer(
             _(
                 "<b>Practicum periods</b>\n\nSend a CSV or XLSX file with the columns:\n"
@@ -105,19 +102,15 @@ def get_router() -> Router:
             ).format(headers=", ".join(HEADERS))
         )
 
-    @router.message(Command("practicum_add"))
+    @router.message(Command("practicum_add"), administrator)
     async def practicum_add(
         message: Message,
         command: CommandObject,
-        settings: Settings,
         catalog: Catalog,
         reminders: ReminderRepository,
         reminder_service: ReminderService,
         clock: Clock,
     ) -> None:
-        if not is_admin(message, settings):
-            await message.answer(_("This command is for the admission staff."))
-            return
         line = (command.args or "").strip()
         if not line:
             await message.answer(_("Add the period after the command; see /practicum."))
@@ -127,14 +120,14 @@ def get_router() -> Router:
             message, "line.csv", content, catalog, reminders, reminder_service, clock
         )
 
-    async def admin_only(message: Message, settings: Settings) -> bool:
-        return is_admin(message, settings)
+    @router.message(Command(*COMMANDS))
+    async def not_administrator(message: Message) -> None:
+        await message.answer(_("This command is for the admission staff."))
 
-    @router.message(F.document.file_name.lower().endswith((".csv", ".xlsx")), admin_only)
+    @router.message(F.document.file_name.lower().endswith((".csv", ".xlsx")), administrator)
     async def practicum_file(
         message: Message,
         bot: Bot,
-        settings: Settings,
         catalog: Catalog,
         reminders: ReminderRepository,
         reminder_service: ReminderService,
