@@ -15,6 +15,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
@@ -52,9 +53,12 @@ def prompt_text() -> str:
 
 
 def too_many_text() -> str:
-    return _(
+    return ngettext(
+        "You already have {count} question waiting for an answer. Please wait for the "
+        "answer before asking more: the admission committee will reply here.",
         "You already have {count} questions waiting for an answer. Please wait for the "
-        "answers before asking more: the admission committee will reply here."
+        "answers before asking more: the admission committee will reply here.",
+        MAX_OPEN,
     ).format(count=MAX_OPEN)
 
 
@@ -136,10 +140,13 @@ def get_router() -> Router:
             await message.answer(_("Type your question as a message, or /cancel."))
             return
         if utf16_length(text) > QUESTION_MAX:
+            length = utf16_length(text)
             await message.answer(
-                _("The question is too long: {count} characters, at most {limit}.").format(
-                    count=utf16_length(text), limit=QUESTION_MAX
-                )
+                ngettext(
+                    "The question is too long: {count} character, at most {limit}.",
+                    "The question is too long: {count} characters, at most {limit}.",
+                    length,
+                ).format(count=length, limit=QUESTION_MAX)
             )
             return
         await submit(message, state, questions, settings, clock, "text", text)

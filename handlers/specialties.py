@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
@@ -141,6 +142,12 @@ def specialty_card_keyboard(
     return builder.as_markup()
 
 
+def found_line(count: int) -> str:
+    return ngettext(
+        "Found: {count}. Choose the specialty:", "Found: {count}. Choose a specialty:", count
+    ).format(count=count)
+
+
 def specialty_list(
     catalog: Catalog, page: int, college: str, base: int
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -161,7 +168,7 @@ def specialty_list(
         _("Admission: {base}").format(base=base_label(base)),
     ]
     if found:
-        lines.append(_("Found: {count}. Choose a specialty:").format(count=len(found)))
+        lines.append(found_line(len(found)))
     else:
         lines.append(_("Nothing matches these filters yet. Change a filter."))
     if pages > 1:
@@ -381,7 +388,7 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(*([1] * min(len(found), SEARCH_RESULTS_LIMIT)), 2)
         await message.answer(
-            _("Found: {count}. Choose a specialty:").format(count=len(found)),
+            found_line(len(found)),
             reply_markup=builder.as_markup(),
         )
 

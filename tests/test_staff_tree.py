@@ -120,3 +120,24 @@ async def test_a_stranger_pressing_a_forwarded_broadcast_button_keeps_their_own_
     [offer] = await stranger.click("📝 Apply", menu)
     assert "unfinished application" in offer["text"]
     assert "▶️ Continue" in labels(offer)
+
+
+async def test_counts_on_the_staff_screens_agree_with_their_number_in_russian(
+    dp: Dispatcher, bot: Bot
+) -> None:
+    """«1 заявление», «2 вопроса», «5 вопросов»: the number decides the form of the word."""
+    admin = UserClient(dp, bot, user_id=1, language_code="ru")
+    await apply(person(dp, bot, 3001), "Иванова Анна Сергеевна")
+    for n, asker in enumerate((3002, 3003)):
+        await ask(person(dp, bot, asker), f"Вопрос {n}")
+    [panel] = await admin.send("/staff")
+    assert "Всего 1 заявление" in panel["text"]
+    assert "❓ 2 вопроса" in labels(panel)
+    [queue] = await admin.click("📥 Все заявления", panel)
+    assert "Найдено 1 заявление" in queue["text"]
+    [screen] = await admin.click("❓ 2 вопроса", panel)
+    assert "Без ответа: 2 вопроса" in screen["text"]
+    for n, asker in enumerate((3004, 3005, 3006)):
+        await ask(person(dp, bot, asker), f"Ещё вопрос {n}")
+    [panel] = await admin.send("/staff")
+    assert "❓ 5 вопросов" in labels(panel)

@@ -13,6 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
@@ -215,14 +216,20 @@ def too_long(html_text: str, *, photo: bool) -> str | None:
     HTML is parsed: checked here, before anyone is told it is on its way."""
     length = telegram_length(html_text)
     if photo and length > CAPTION_LIMIT:
-        return _(
+        return ngettext(
+            "The caption is too long: {count} character, at most {limit}. Shorten it and "
+            "send the photo again, or /cancel.",
             "The caption is too long: {count} characters, at most {limit}. Shorten it and "
-            "send the photo again, or /cancel."
+            "send the photo again, or /cancel.",
+            length,
         ).format(count=length, limit=CAPTION_LIMIT)
     if length > MESSAGE_LIMIT:
-        return _(
+        return ngettext(
+            "The message is too long: {count} character, at most {limit}. Shorten it and "
+            "send it again, or /cancel.",
             "The message is too long: {count} characters, at most {limit}. Shorten it and "
-            "send it again, or /cancel."
+            "send it again, or /cancel.",
+            length,
         ).format(count=length, limit=MESSAGE_LIMIT)
     return None
 
@@ -294,13 +301,13 @@ async def preview(
         await bot.send_message(chat_id, draft["text"])
     lines = [
         _("To: {segment}").format(segment=describe(segment.as_dict(), catalog)),
-        _("Recipients: {count}").format(count=count),
+        ngettext("Recipients: {count}", "Recipients: {count}", count).format(count=count),
         _("Messages are not sent between 22:00 and 08:00: those wait until the morning."),
     ]
     builder = InlineKeyboardBuilder()
     if count:
         builder.button(
-            text=_("✅ Send to {count}").format(count=count),
+            text=ngettext("✅ Send to {count}", "✅ Send to {count}", count).format(count=count),
             callback_data=BroadcastCb(action=BroadcastAction.confirm),
         )
     else:

@@ -214,10 +214,16 @@ def get_router() -> Router:
             return
         if utf16_length(text) > COMMENT_MAX:
             # Refused, not cut: the applicant must read what the staff member wrote.
+            length = utf16_length(text)
             await message.answer(
-                _("The comment is too long: {count} characters, at most {limit}. Make it "
-                  "shorter, or /cancel.").format(count=utf16_length(text), limit=COMMENT_MAX)
-            )  # fmt: skip
+                ngettext(
+                    "The comment is too long: {count} character, at most {limit}. Make it "
+                    "shorter, or /cancel.",
+                    "The comment is too long: {count} characters, at most {limit}. Make it "
+                    "shorter, or /cancel.",
+                    length,
+                ).format(count=length, limit=COMMENT_MAX)
+            )
             return
         data = await state.get_data()
         application = await applications.get(int(data.get("application_id") or 0))

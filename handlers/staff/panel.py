@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
@@ -57,13 +58,21 @@ async def panel(
                 text=f"{status_label(status)} ({n})",
                 callback_data=QueueCb(action=QueueAction.queue, status=status),
             )
-    lines += ["", _("Total: {count}").format(count=sum(counts.values()))]
+    total = sum(counts.values())
+    lines += [
+        "",
+        ngettext("Total: {count} application", "Total: {count} applications", total).format(
+            count=total
+        ),
+    ]
     statuses = len(list(builder.buttons))
     rows = [2] * (statuses // 2) + [1] * (statuses % 2)
     builder.button(text=_("📥 All applications"), callback_data=QueueCb(action=QueueAction.queue))
     builder.button(text=_("🔎 Search"), callback_data=QueueCb(action=QueueAction.search))
     builder.button(
-        text=_("❓ Questions ({count})").format(count=unanswered),
+        text=ngettext("❓ Question ({count})", "❓ Questions ({count})", unanswered).format(
+            count=unanswered
+        ),
         callback_data=QuestionCb(action=QuestionAction.list),
     )
     builder.button(text=_("📊 Reports"), callback_data=ReportCb(action=ReportAction.menu))

@@ -16,6 +16,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.clock import Clock
 from bot.domain.catalog import Catalog
@@ -52,7 +53,12 @@ def problems_text(problems: list[RowProblem]) -> str:
     lines = [_("<b>Nothing was imported.</b> Fix these rows and send the file again:")]
     lines += [escape(str(p), quote=False) for p in problems[:MAX_PROBLEMS_SHOWN]]
     if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(_("…and {count} more.").format(count=len(problems) - MAX_PROBLEMS_SHOWN))
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        lines.append(
+            ngettext("…and {count} more problem.", "…and {count} more problems.", more).format(
+                count=more
+            )
+        )
     return "\n".join(lines)
 
 
@@ -88,7 +94,13 @@ def get_router() -> Router:
         count = await reminders.save_periods(_periods(rows), message.from_user.id, clock.now())
         log.info("user %s imported %d practicum period(s)", message.from_user.id, count)
         await reminder_service.plan_now()
-        await message.answer(_("✅ Imported practicum periods: {count}.").format(count=count))
+        await message.answer(
+            ngettext(
+                "✅ Imported practicum periods: {count}.",
+                "✅ Imported practicum periods: {count}.",
+                count,
+            ).format(count=count)
+        )
 
     @router.message(Command("practicum"), administrator)
     async def practicum_help(message: Message) -> None:

@@ -54,7 +54,11 @@ async def unanswered_screen(
     total = await questions.count_unanswered(codes)
     items = await questions.unanswered(LIST_SIZE, codes)
     undelivered = await questions.undelivered(LIST_SIZE, codes)
-    lines = [_("<b>Unanswered questions: {count}</b>").format(count=total)]
+    lines = [
+        ngettext(
+            "<b>Unanswered questions: {count}</b>", "<b>Unanswered questions: {count}</b>", total
+        ).format(count=total)
+    ]
     if items:
         lines.append(_("The oldest first:"))
     else:
@@ -184,9 +188,12 @@ def answer_problem(text: str) -> str | None:
     if not text or text.startswith("/"):
         return _("Type the answer as text, or /cancel.")
     if utf16_length(text) > ANSWER_MAX:
-        return _("The answer is too long: {count} characters, at most {limit}.").format(
-            count=utf16_length(text), limit=ANSWER_MAX
-        )
+        length = utf16_length(text)
+        return ngettext(
+            "The answer is too long: {count} character, at most {limit}.",
+            "The answer is too long: {count} characters, at most {limit}.",
+            length,
+        ).format(count=length, limit=ANSWER_MAX)
     return None
 
 

@@ -12,6 +12,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
@@ -101,7 +102,7 @@ async def queue_screen(
         ),
         _("College: {value}").format(value=college_name(catalog, filters.college)),
         _("Specialty: {value}").format(value=specialty_name(catalog, filters.spec)),
-        _("Found: {count}").format(count=total)
+        found_line(total)
         + (" · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
            if pages > 1 else ""),
     ]  # fmt: skip
@@ -153,6 +154,12 @@ def chooser(builder: InlineKeyboardBuilder, filters: Filters) -> InlineKeyboardM
     return builder.as_markup()
 
 
+def found_line(count: int) -> str:
+    return ngettext("Found: {count} application", "Found: {count} applications", count).format(
+        count=count
+    )
+
+
 def college_name(catalog: Catalog, college_id: str) -> str:
     college = catalog.college(college_id) if college_id else None
     return h(college.short_name.get(current_language())) if college else _("any")
@@ -176,7 +183,7 @@ def found_screen(found: list[tuple[int, str, str]], query: str) -> tuple[str, In
     builder.button(text=_("⬅️ Panel"), callback_data=QueueCb(action=QueueAction.panel))
     builder.adjust(1)
     text = (
-        _("Found: {count}").format(count=len(found))
+        found_line(len(found))
         if found
         else _("Nothing found for «{query}».").format(query=h(query))
     )

@@ -15,6 +15,7 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
@@ -170,9 +171,11 @@ def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingE
     the original, and the budget places line after the last place within them."""
     lines = [
         f"<b>{specialty.code} · {h(specialty.name)}</b>",
-        _("Ranking, admission {year}: {count} competing; budget places: {places}").format(
-            year=year, count=len(ranking), places=places_text(specialty.budget_places)
-        ),
+        ngettext(
+            "Ranking, admission {year}: {count} competing; budget places: {places}",
+            "Ranking, admission {year}: {count} competing; budget places: {places}",
+            len(ranking),
+        ).format(year=year, count=len(ranking), places=places_text(specialty.budget_places)),
         "",
     ]
     cut = specialty.budget_places
@@ -198,7 +201,9 @@ def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingE
 def stats_text(stats: Statistics, specialties: list[SpecialtyInfo], year: int) -> str:
     lines = [
         _("<b>Statistics: admission {year}</b>").format(year=year),
-        _("Applications: {count}").format(count=stats.total),
+        ngettext("Applications: {count}", "Applications: {count}", stats.total).format(
+            count=stats.total
+        ),
         "",
         _("<b>Per specialty</b> (competing / first priority / budget places)"),
     ]
@@ -216,7 +221,11 @@ def stats_text(stats: Statistics, specialties: list[SpecialtyInfo], year: int) -
     days = list(stats.by_day.items())
     if len(days) > STATS_DAYS:
         lines.append(
-            _("(the last {count} days; the chart shows every day)").format(count=STATS_DAYS)
+            ngettext(
+                "(the last {count} day; the chart shows every day)",
+                "(the last {count} days; the chart shows every day)",
+                STATS_DAYS,
+            ).format(count=STATS_DAYS)
         )
     lines += [f"{fmt_date(day)}: {n}" for day, n in days[-STATS_DAYS:]]
     if not days:
@@ -358,7 +367,11 @@ def exporter(kind: ReportAction) -> Callable[..., Awaitable[None]]:
         await bot.send_document(
             callback.from_user.id,
             BufferedInputFile(data, filename=filename),
-            caption=_("Applications, admission {year}: {count}").format(year=year, count=len(rows)),
+            caption=ngettext(
+                "Admission {year}: {count} application",
+                "Admission {year}: {count} applications",
+                len(rows),
+            ).format(year=year, count=len(rows)),
         )
 
     return export

@@ -3,7 +3,7 @@ monitor, outside any update, in the author's language)."""
 
 from __future__ import annotations
 
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
@@ -50,13 +50,23 @@ def progress_text(
     return "\n".join(
         [
             head,
-            _("To: {segment}, {count} recipients").format(
-                segment=describe(broadcast.segment, catalog), count=broadcast.recipients
+            ngettext(
+                "To: {segment}, {count} recipient",
+                "To: {segment}, {count} recipients",
+                broadcast.recipients,
+            ).format(segment=describe(broadcast.segment, catalog), count=broadcast.recipients),
+            ngettext("✅ Delivered: {count}", "✅ Delivered: {count}", progress.sent).format(
+                count=progress.sent
             ),
-            _("✅ Delivered: {n}").format(n=progress.sent),
-            _("🚫 Blocked the bot: {n}").format(n=progress.blocked),
-            _("⚠️ Failed: {n}").format(n=progress.failed),
-            _("⏳ Waiting: {n}").format(n=progress.pending),
+            ngettext(
+                "🚫 Blocked the bot: {count}", "🚫 Blocked the bot: {count}", progress.blocked
+            ).format(count=progress.blocked),
+            ngettext("⚠️ Failed: {count}", "⚠️ Failed: {count}", progress.failed).format(
+                count=progress.failed
+            ),
+            ngettext("⏳ Waiting: {count}", "⏳ Waiting: {count}", progress.pending).format(
+                count=progress.pending
+            ),
         ]
     )
 
