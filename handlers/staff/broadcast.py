@@ -47,22 +47,13 @@ def kinds_keyboard(scope: Scope) -> InlineKeyboardMarkup:
             text=_("👥 All users"),
             callback_data=BroadcastCb(action=BroadcastAction.pick, kind="all"),
         )
-    builder.button(
-        text=_("🎓 Applicants of a specialty"),
-        callback_data=BroadcastCb(action=BroadcastAction.kind, kind="specialty"),
-    )
-    builder.button(
-        text=_("🏫 Applicants of a college"),
-        callback_data=BroadcastCb(action=BroadcastAction.kind, kind="college"),
-    )
-    builder.button(
-        text=_("📌 Applicants with a status"),
-        callback_data=BroadcastCb(action=BroadcastAction.kind, kind="status"),
-    )
-    builder.button(
-        text=_("👷 Students of a group"),
-        callback_data=BroadcastCb(action=BroadcastAction.kind, kind="group"),
-    )
+    for text, kind in (
+        (_("🎓 Applicants of a specialty"), "specialty"),
+        (_("🏫 Applicants of a college"), "college"),
+        (_("📌 Applicants with a status"), "status"),
+        (_("👷 Students of a group"), "group"),
+    ):
+        builder.button(text=text, callback_data=BroadcastCb(action=BroadcastAction.kind, kind=kind))
     builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action=BroadcastAction.cancel))
     builder.adjust(1)
     return builder.as_markup()

@@ -176,13 +176,9 @@ def get_router() -> Router:
         await send_documents(bot, callback.from_user.id, application, callback_data.page)
 
     # One handler for each action; those that differ only in what they set are made alike.
-    for what, status in STATUS_OF.items():
-        if what in NEEDS_COMMENT:
-            router.callback_query.register(ask_comment(what), action(what), visible_application)
-        else:
-            router.callback_query.register(set_to(status), action(what), visible_application)
-    for what, flag in RECEIVED_BY.items():
-        router.callback_query.register(mark(flag), action(what), visible_application)
+    for what in (*STATUS_OF, *RECEIVED_BY):
+        make = ask_comment if what in NEEDS_COMMENT else at_once
+        router.callback_query.register(make(what), action(what), visible_application)
 
     @router.callback_query(CardCb.filter())
     async def unavailable(
@@ -253,8 +249,9 @@ def get_router() -> Router:
     return router
 
 
-def set_to(status: str) -> Handler:
-    """The handler of an action that sets ``status`` at once (accept, enrolled)."""
+def at_once(what: CardAction) -> Handler:
+    """The handler of an action done at once: a status (accept, enrolled) or a paper received
+    (the original, the medical certificate); then the card as the action left it."""
 
     async def handler(
         callback: CallbackQuery,
@@ -267,9 +264,18 @@ def set_to(status: str) -> Handler:
         settings: Settings,
     ) -> None:
         actor = callback.from_user.id
-        await set_status(applications, staff, application, status, actor, clock.now())
-        callback_answer.text = _("Done: {status}.").format(status=status_label(status))
-        await show_fresh(callback, application, applications, catalog, settings)
+        if what in RECEIVED_BY:
+            await mark_received(
+                applications, staff, application, RECEIVED_BY[what], actor, clock.now()
+            )
+            callback_answer.text = _("Done.")
+        else:
+            status = STATUS_OF[what]
+            await set_status(applications, staff, application, status, actor, clock.now())
+            callback_answer.text = _("Done: {status}.").format(status=status_label(status))
+        fresh = await applications.get(application.id)
+        assert fresh is not None
+        await show(callback, card_text(fresh, catalog, settings), card_keyboard(fresh))
 
     return handler
 
@@ -290,37 +296,3 @@ def ask_comment(what: CardAction) -> Handler:
         )  # fmt: skip
 
     return handler
-
-
-def mark(flag: str) -> Handler:
-    """The handler of a paper received (``flag``: the original or the medical certificate)."""
-
-    async def handler(
-        callback: CallbackQuery,
-        callback_answer: CallbackAnswer,
-        application: Application,
-        applications: ApplicationRepository,
-        staff: StaffRepository,
-        catalog: Catalog,
-        clock: Clock,
-        settings: Settings,
-    ) -> None:
-        actor = callback.from_user.id
-        await mark_received(applications, staff, application, flag, actor, clock.now())
-        callback_answer.text = _("Done.")
-        await show_fresh(callback, application, applications, catalog, settings)
-
-    return handler
-
-
-async def show_fresh(
-    callback: CallbackQuery,
-    application: Application,
-    applications: ApplicationRepository,
-    catalog: Catalog,
-    settings: Settings,
-) -> None:
-    """The card again, as the action left it."""
-    fresh = await applications.get(application.id)
-    assert fresh is not None
-    await show(callback, card_text(fresh, catalog, settings), card_keyboard(fresh))

@@ -206,10 +206,9 @@ async def respond(message: Message, text: str, markup: InlineKeyboardMarkup | No
         await message.reply(text, reply_markup=markup)
 
 
-async def give_answer(
+async def answer_question(
     message: Message,
     question_id: int,
-    text: str,
     scope: Scope,
     questions: QuestionRepository,
     applications: ApplicationRepository,
@@ -217,12 +216,20 @@ async def give_answer(
     catalog: Catalog,
     clock: Clock,
 ) -> None:
-    """``text`` (checked by ``answer_problem``) as the answer: stored and queued for the asker,
-    and the staff member told just that.
+    """The staff member's text as the answer: stored and queued for the asker, and the staff
+    member told just that. The one handler of a reply to a relayed question, in the private
+    chat (the staff tree; «No access.» for others, handlers/staff/denied.py) and in the
+    admission group (``get_group_router``; others are ignored there in silence); also the end
+    of «✍️ Answer» (``answer_typed``).
 
     The answer goes out through the outbox, so the confirmation says it is queued, not that
     it arrived; the question's card shows what became of it (delivered, blocked, failed).
     """
+    text = (message.text or "").strip()
+    problem = answer_problem(text)
+    if problem is not None:
+        await respond(message, problem)
+        return
     question = await visible_question(question_id, scope, questions, applications, catalog)
     if question is None:
         exists = await questions.get(question_id) is not None
@@ -253,29 +260,6 @@ async def give_answer(
         )
         builder.adjust(1)
     await respond(message, "\n\n".join(lines), builder.as_markup())
-
-
-async def reply_to_relay(
-    message: Message,
-    question_id: int,
-    scope: Scope,
-    questions: QuestionRepository,
-    applications: ApplicationRepository,
-    users: UserRepository,
-    catalog: Catalog,
-    clock: Clock,
-) -> None:
-    """A staff member's reply to a relayed question is the answer to it: in the private chat
-    (the staff tree; «No access.» for others, handlers/staff/denied.py) and in the admission
-    group (``get_group_router``; others are ignored there in silence)."""
-    text = (message.text or "").strip()
-    problem = answer_problem(text)
-    if problem is not None:
-        await respond(message, problem)
-        return
-    await give_answer(
-        message, question_id, text, scope, questions, applications, users, catalog, clock
-    )
 
 
 # --- the routers ---------------------------------------------------------------------------
@@ -382,7 +366,7 @@ def get_router() -> Router:
         exists = await questions.get(callback_data.id) is not None
         alert(callback_answer, _("No access.") if exists else _("This question no longer exists."))
 
-    router.message.register(reply_to_relay, relayed_question)
+    router.message.register(answer_question, relayed_question)
 
     @router.message(StateFilter(QuestionForm.answer), F.text)
     async def answer_typed(
@@ -395,15 +379,14 @@ def get_router() -> Router:
         catalog: Catalog,
         clock: Clock,
     ) -> None:
-        text = (message.text or "").strip()
-        problem = answer_problem(text)
-        if problem is not None:
+        problem = answer_problem((message.text or "").strip())
+        if problem is not None:  # told, and the dialogue goes on
             await message.answer(problem)
             return
         question_id = int((await state.get_data()).get("answer_question_id") or 0)
         await leave(state)
-        await give_answer(
-            message, question_id, text, scope, questions, applications, users, catalog, clock
+        await answer_question(
+            message, question_id, scope, questions, applications, users, catalog, clock
         )
 
     @router.message(StateFilter(QuestionForm.answer))
@@ -419,5 +402,5 @@ def get_group_router() -> Router:
     in silence (the filter fails, nothing answers)."""
     router = Router(name=f"{__name__}.group")
     router.message.filter(in_admission_chat)
-    router.message.register(reply_to_relay, relayed_question, StaffFilter())
+    router.message.register(answer_question, relayed_question, StaffFilter())
     return router
