@@ -18,6 +18,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -31,7 +32,13 @@ from bot.delivery.sender import OutboxSender, QuietHours
 from bot.domain.reminders import Planner
 from bot.i18n import build_i18n
 from bot.metrics import Metrics, RetryAfterCounter, UpdateMetricsMiddleware
-from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
+from bot.middlewares import (
+    CatalogMiddleware,
+    RememberAnswers,
+    StoredLocaleMiddleware,
+    TrackAnswers,
+    UserMiddleware,
+)
 from bot.services.broadcasts import BroadcastMonitor
 from bot.services.catalog import CatalogService
 from bot.services.erasure import PersonEraser, StaffPosts
@@ -55,7 +62,7 @@ from db.staff_posts import StaffPostRepository
 from db.unanswered import UnansweredRepository
 from db.users import UserRepository
 from handlers import get_routers
-from handlers.broadcast import ProgressTexts
+from handlers.texts.broadcast import ProgressTexts
 from handlers.texts.notices import NoticeRenderer
 
 log = logging.getLogger(__name__)
@@ -71,6 +78,7 @@ def build_bot(
         timeout=settings.telegram_timeout,
     )
     session.middleware(RetryMiddleware())
+    session.middleware(RememberAnswers())
     if metrics is not None:
         session.middleware(RetryAfterCounter(metrics))
     if pacer is not None:
@@ -160,10 +168,14 @@ def build_dispatcher(
         ),
     )
     dp["metrics"] = metrics = metrics or Metrics()
+    dp.update.outer_middleware(TrackAnswers())
     dp.update.outer_middleware(UpdateMetricsMiddleware(metrics))
     dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
     StoredLocaleMiddleware(i18n).setup(dp)
+    # Every button press is answered once, after its handler: a handler sets the text or the
+    # alert through its ``callback_answer`` parameter (aiogram.utils.callback_answer).
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

@@ -92,13 +92,16 @@ class ConsentAction(StrEnum):
     no = "no"
 
 
-class StaffAction(StrEnum):
+class QueueAction(StrEnum):
     panel = "panel"
     queue = "queue"
     f_status = "f_status"
     f_college = "f_college"
     f_spec = "f_spec"
     search = "search"
+
+
+class CardAction(StrEnum):
     card = "card"
     docs = "docs"
     accept = "accept"
@@ -224,13 +227,22 @@ class FollowCb(CallbackData, prefix="fw"):
     base: int = 0
 
 
-class StaffCb(CallbackData, prefix="sa"):
-    action: StaffAction
-    id: int = 0
+class QueueCb(CallbackData, prefix="sq"):
+    """The staff panel, the search and the queue of applications with its filters."""
+
+    action: QueueAction
     status: str = ""  # queue filters: "" = any
     spec: str = ""
     college: str = ""
     page: int = 0
+
+
+class CardCb(CallbackData, prefix="sa"):
+    """An application's card and the review actions on it."""
+
+    action: CardAction
+    id: int  # the application
+    page: int = 0  # «📎 Documents»: the page of files
 
 
 class ReportCb(CallbackData, prefix="sr"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -11,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.catalog import Catalog, College
 from handlers.callbacks import CollegeCb, MenuCb, Section, SpecCardCb, SpecListCb
 from handlers.catalog_texts import choice_label, unconfirmed_legend
-from handlers.ui import current_language, h, home_button_row, show, unknown
+from handlers.ui import alert, current_language, h, home_button_row, show, unknown
 
 
 def college_text(college: College, catalog: Catalog) -> str:
@@ -72,15 +73,17 @@ def get_router() -> Router:
     @router.callback_query(MenuCb.filter(F.to == Section.colleges))
     async def colleges(callback: CallbackQuery, catalog: Catalog) -> None:
         await show(callback, *colleges_screen(catalog))
-        await callback.answer()
 
     @router.callback_query(CollegeCb.filter())
     async def college_card(
-        callback: CallbackQuery, callback_data: CollegeCb, catalog: Catalog
+        callback: CallbackQuery,
+        callback_data: CollegeCb,
+        callback_answer: CallbackAnswer,
+        catalog: Catalog,
     ) -> None:
         college = catalog.college(callback_data.id)
         if college is None:
-            await callback.answer(_("This college is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This college is no longer in the list."))
             return
         builder = InlineKeyboardBuilder()
         found = catalog.browse(college.id)
@@ -97,6 +100,5 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(1)
         await show(callback, college_text(college, catalog), builder.as_markup())
-        await callback.answer()
 
     return router

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import Catalog, FaqEntry
 from handlers.callbacks import FaqCb, MenuCb, QuestionAction, Section
 from handlers.questions import QuestionCb
-from handlers.ui import current_language, h, home_button_row, show
+from handlers.ui import alert, current_language, h, home_button_row, show
 
 BUTTON_TEXT_LIMIT = 60
 
@@ -51,13 +52,17 @@ def get_router() -> Router:
     @router.callback_query(MenuCb.filter(F.to == Section.contacts))
     async def contacts(callback: CallbackQuery, catalog: Catalog) -> None:
         await show(callback, *contacts_screen(catalog))
-        await callback.answer()
 
     @router.callback_query(FaqCb.filter())
-    async def answer(callback: CallbackQuery, callback_data: FaqCb, catalog: Catalog) -> None:
+    async def answer(
+        callback: CallbackQuery,
+        callback_data: FaqCb,
+        callback_answer: CallbackAnswer,
+        catalog: Catalog,
+    ) -> None:
         lang = current_language()
         if not 0 <= callback_data.index < len(catalog.faq):
-            await callback.answer(_("This question is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This question is no longer in the list."))
             return
         entry = catalog.faq[callback_data.index]
         builder = InlineKeyboardBuilder()
@@ -65,6 +70,5 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(2)
         await show(callback, faq_text(entry, lang), builder.as_markup())
-        await callback.answer()
 
     return router

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
@@ -60,7 +61,7 @@ def get_router() -> Router:
         )
 
     @router.callback_query()
-    async def stale_button(callback: CallbackQuery) -> None:
-        await stale(callback)
+    async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+        await stale(callback, callback_answer)
 
     return router

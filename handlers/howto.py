@@ -127,6 +127,5 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(2, 1)
         await show(callback, howto_text(catalog, clock), builder.as_markup())
-        await callback.answer()
 
     return router

@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -32,7 +33,7 @@ from handlers.catalog_texts import (
     unknown_group_line,
 )
 from handlers.states import SearchForm
-from handlers.ui import current_language, fmt_date, h, home_button_row, show, unknown
+from handlers.ui import alert, current_language, fmt_date, h, home_button_row, show, unknown
 
 PAGE_SIZE = 8
 SEARCH_RESULTS_LIMIT = 10
@@ -163,6 +164,12 @@ def specialty_card_keyboard(
     return builder.as_markup()
 
 
+def found_line(count: int) -> str:
+    return ngettext(
+        "Found: {count}. Choose the specialty:", "Found: {count}. Choose a specialty:", count
+    ).format(count=count)
+
+
 def specialty_list(
     catalog: Catalog, page: int, college: str, base: int
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -195,7 +202,7 @@ def specialty_list(
         if browse.unknown:
             lines.append(unknown_group_line(college, base, len(browse.unknown)))
     else:
-        lines.append(_("Found: {count}. Choose a specialty:").format(count=len(found)))
+        lines.append(found_line(len(found)))
     unconfirmed = sum(1 for s in found if not s.confirmed)
     if unconfirmed:
         lines.append(unconfirmed_legend(unconfirmed))
@@ -297,7 +304,6 @@ def get_router() -> Router:
     @router.callback_query(MenuCb.filter(F.to == Section.specialties))
     async def open_list(callback: CallbackQuery, catalog: Catalog) -> None:
         await show(callback, *specialty_list(catalog, 0, "", 0))
-        await callback.answer()
 
     @router.callback_query(SpecListCb.filter())
     async def list_page(
@@ -307,7 +313,6 @@ def get_router() -> Router:
             callback,
             *specialty_list(catalog, callback_data.page, callback_data.college, callback_data.base),
         )
-        await callback.answer()
 
     @router.callback_query(SpecFilterCb.filter())
     async def choose_filter(
@@ -319,19 +324,19 @@ def get_router() -> Router:
                 catalog, callback_data.what, callback_data.college, callback_data.base
             ),
         )
-        await callback.answer()
 
     @router.callback_query(FollowCb.filter())
     async def follow(
         callback: CallbackQuery,
         callback_data: FollowCb,
+        callback_answer: CallbackAnswer,
         catalog: Catalog,
         reminders: ReminderRepository,
         clock: Clock,
     ) -> None:
         specialty = catalog.specialty(callback_data.code)
         if specialty is None:
-            await callback.answer(_("This specialty is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This specialty is no longer in the list."))
             return
         following = await reminders.toggle_subscription(
             callback.from_user.id, specialty.code, clock.now()
@@ -346,22 +351,24 @@ def get_router() -> Router:
         )
         campaign = catalog.campaign_for(clock.today())
         if not following:
-            answer = _("Reminder switched off.")
+            callback_answer.text = _("Reminder switched off.")
         elif campaign is None:
-            answer = _("I will remind you once the dates of the next admission are announced.")
+            callback_answer.text = _(
+                "I will remind you once the dates of the next admission are announced."
+            )
         else:
-            answer = (
+            callback_answer.text = (
                 _("I will remind you before admission opens on {date}.")
                 if campaign.acceptance_start_exact
                 # The rules set only the latest day it may open.
                 else _("I will remind you before admission opens: no later than {date}.")
             ).format(date=fmt_date(campaign.acceptance_start))
-        await callback.answer(answer)
 
     @router.callback_query(SpecCardCb.filter())
     async def card(
         callback: CallbackQuery,
         callback_data: SpecCardCb,
+        callback_answer: CallbackAnswer,
         catalog: Catalog,
         reminders: ReminderRepository,
     ) -> None:
@@ -370,7 +377,7 @@ def get_router() -> Router:
             page=callback_data.page, college=callback_data.college, base=callback_data.base
         )
         if specialty is None:
-            await callback.answer(_("This specialty is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This specialty is no longer in the list."))
             await show(callback, *specialty_list(catalog, 0, "", 0))
             return
         following = await reminders.subscribed(callback.from_user.id, specialty.code)
@@ -379,7 +386,6 @@ def get_router() -> Router:
             specialty_card_text(specialty, catalog),
             specialty_card_keyboard(specialty, back, following),
         )
-        await callback.answer()
 
     @router.callback_query(MenuCb.filter(F.to == Section.search))
     async def ask_query(callback: CallbackQuery, state: FSMContext) -> None:
@@ -391,7 +397,6 @@ def get_router() -> Router:
             _("Type a part of the specialty's name or its code, for example «сварка» or «13.02»."),
             builder.as_markup(),
         )
-        await callback.answer()
 
     @router.message(StateFilter(SearchForm.query), F.text)
     async def run_search(message: Message, state: FSMContext, catalog: Catalog) -> None:
@@ -421,7 +426,7 @@ def get_router() -> Router:
         builder.button(text=_("🔎 Search again"), callback_data=MenuCb(to=Section.search))
         home_button_row(builder)
         builder.adjust(*([1] * min(len(found), SEARCH_RESULTS_LIMIT)), 2)
-        lines = [_("Found: {count}. Choose a specialty:").format(count=len(found))]
+        lines = [found_line(len(found))]
         unconfirmed = sum(1 for s in found[:SEARCH_RESULTS_LIMIT] if not s.confirmed)
         if unconfirmed:
             lines.append(unconfirmed_legend(unconfirmed))

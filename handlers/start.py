@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -15,7 +16,7 @@ from db.users import UserRepository
 from handlers.application.draft_store import end_form
 from handlers.callbacks import LanguageCb, MenuCb, Section
 from handlers.states import Apply
-from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show
+from handlers.ui import alert, current_language, h, home_button_row, main_menu_keyboard, show
 
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 
@@ -78,7 +79,6 @@ def get_router() -> Router:
     async def home(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
         await leave_dialogue(state)
         await show(callback, main_menu_text(catalog), main_menu_keyboard())
-        await callback.answer()
 
     @router.message(Command("help"))
     async def help_command(message: Message) -> None:
@@ -110,22 +110,22 @@ def get_router() -> Router:
     @router.callback_query(MenuCb.filter(F.to == Section.language))
     async def language_screen(callback: CallbackQuery) -> None:
         await show(callback, _("Choose the language of the bot:"), language_keyboard().as_markup())
-        await callback.answer()
 
     @router.callback_query(LanguageCb.filter())
     async def choose_language(
         callback: CallbackQuery,
         callback_data: LanguageCb,
+        callback_answer: CallbackAnswer,
         users: UserRepository,
         i18n: I18n,
         catalog: Catalog,
     ) -> None:
         if callback_data.code not in i18n.available_locales:
-            await callback.answer(_("This language is not available."), show_alert=True)
+            alert(callback_answer, _("This language is not available."))
             return
         await users.set_language(callback.from_user.id, callback_data.code)
         with i18n.use_locale(callback_data.code):
             await show(callback, main_menu_text(catalog), main_menu_keyboard())
-            await callback.answer(_("Language: English"))
+            callback_answer.text = _("Language: English")
 
     return router

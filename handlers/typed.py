@@ -17,6 +17,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -283,10 +284,15 @@ def get_router() -> Router:
     router = Router(name=__name__)
 
     @router.callback_query(TypedCb.filter(F.action == TypedAction.ask))
-    async def ask(callback: CallbackQuery, callback_data: TypedCb, state: FSMContext) -> None:
+    async def ask(
+        callback: CallbackQuery,
+        callback_data: TypedCb,
+        state: FSMContext,
+        callback_answer: CallbackAnswer,
+    ) -> None:
         pending = waiting(await state.get_data(), callback_data)
         if pending is None:
-            await outdated(callback)
+            await outdated(callback, callback_answer)
             return
         typed_id = callback_data.id
         builder = InlineKeyboardBuilder()
@@ -298,13 +304,13 @@ def get_router() -> Router:
         )
         builder.adjust(2)
         await show(callback, confirm_text(pending["text"]), builder.as_markup())
-        await callback.answer()
 
     @router.callback_query(TypedCb.filter(F.action == TypedAction.send))
     async def send(
         callback: CallbackQuery,
         callback_data: TypedCb,
         state: FSMContext,
+        callback_answer: CallbackAnswer,
         unanswered: UnansweredRepository,
         settings: Settings,
         questions: QuestionRepository,
@@ -313,7 +319,7 @@ def get_router() -> Router:
         data = await state.get_data()
         pending = waiting(data, callback_data)
         if pending is None:  # sent already (a second press), a newer question, or /start
-            await outdated(callback)
+            await outdated(callback, callback_answer)
             return
         del data[PENDING]
         await state.set_data(data)
@@ -331,7 +337,6 @@ def get_router() -> Router:
         )
         if number is not None and pending.get("unanswered"):
             await unanswered.relayed(int(pending["unanswered"]), user_id, number)
-        await callback.answer()
 
     @router.callback_query(TypedCb.filter(F.action == TypedAction.cancel))
     async def cancel(
@@ -344,7 +349,6 @@ def get_router() -> Router:
         await show(
             callback, _("Not sent.") + "\n\n" + main_menu_text(catalog), main_menu_keyboard()
         )
-        await callback.answer()
 
     return router
 
@@ -357,9 +361,9 @@ def waiting(data: dict[str, Any], callback_data: TypedCb) -> dict[str, Any] | No
     return None
 
 
-async def outdated(callback: CallbackQuery) -> None:
+async def outdated(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     """The typed question is no longer waiting: offer to type one anew."""
-    await callback.answer(_("This button is out of date."))
+    callback_answer.text = _("This button is out of date.")
     builder = InlineKeyboardBuilder()
     ask_button(builder)
     home_button_row(builder)

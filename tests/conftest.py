@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.demo import DemoServer
 from bot.emulator import FakeBotAPI, Rejection
 from bot.i18n import build_i18n
+from bot.middlewares import RememberAnswers
 from db.database import Database
 from tests.client import UserClient
 from tests.recording import RecordingSession
@@ -131,9 +132,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def bot() -> AsyncIterator[Bot]:
-    instance = Bot(
-        TOKEN, session=RecordingSession(), default=DefaultBotProperties(parse_mode=ParseMode.HTML)
-    )
+    session = RecordingSession()
+    session.middleware(RememberAnswers())  # as build_bot does: the error handler relies on it
+    instance = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     yield instance
     await instance.session.close()
 

@@ -28,6 +28,7 @@ from bot.emulator import rules
 from bot.emulator.errors import ApiError
 from bot.emulator.records import Rejection, RejectionWatch
 
+QUERY_ANSWERED = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BOT_ID = 42
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Металлургия", "username": "metall_bot"}
 
@@ -62,6 +63,7 @@ class RecordingSession(BaseSession):
         super().__init__()
         self._message_ids = itertools.count(1000)
         self._watch = RejectionWatch()
+        self._answered: set[str] = set()  # callback queries answered (Telegram allows one)
 
     # --- test API --------------------------------------------------------------------
 
@@ -134,6 +136,15 @@ class RecordingSession(BaseSession):
             )
             response = self.check_response(bot, method, exc.error_code, json.dumps(exc.envelope()))
             raise AssertionError(f"check_response did not raise for {response}") from None
+        if name == "answerCallbackQuery":
+            # Telegram takes one answer per press; a second one is refused like this.
+            query_id = str(params.get("callback_query_id"))
+            if query_id in self._answered:
+                self.calls[-1].error = QUERY_ANSWERED
+                self.rejected.append(Rejection(name, params, 400, QUERY_ANSWERED, time.time()))
+                body = {"ok": False, "error_code": 400, "description": QUERY_ANSWERED}
+                self.check_response(bot, method, 400, json.dumps(body))
+            self._answered.add(query_id)
         result = self._answer(name, params)
         self.calls[-1].result = result
         response = self.check_response(bot, method, 200, json.dumps({"ok": True, "result": result}))

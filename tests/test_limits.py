@@ -23,7 +23,7 @@ from db.applications import (
     Notice,
 )
 from db.database import Database
-from handlers.staff import StaffCb
+from handlers.callbacks import CardCb
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
 from tests.recording import Call
@@ -120,7 +120,7 @@ async def test_repeating_everything_far_beyond_the_limits_keeps_every_screen_wit
 
     # The staff: the card, and the documents a page a press.
     admin = UserClient(dp, bot, user_id=1, language_code="en")
-    [card] = await admin.click_data(StaffCb(action="card", id=application.id).pack(), mine)
+    [card] = await admin.click_data(CardCb(action="card", id=application.id).pack(), mine)
     assert "earlier changes" in card["text"] and "🔥&lt;" * 250 in card["text"]
     presses = 0
     screen = card
@@ -128,7 +128,7 @@ async def test_repeating_everything_far_beyond_the_limits_keeps_every_screen_wit
     while True:
         presses += 1
         start = len(admin.session.calls)
-        await admin.click_data(StaffCb(action="docs", id=application.id, page=presses - 1).pack(),
+        await admin.click_data(CardCb(action="docs", id=application.id, page=presses - 1).pack(),
                                screen)  # fmt: skip
         sent = [c for c in admin.session.calls[start:] if c.method == "sendPhoto"]
         assert len(sent) <= 10

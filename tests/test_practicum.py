@@ -208,7 +208,7 @@ async def test_a_file_is_parsed_in_a_worker_thread_while_the_bot_goes_on(
     """Reading a workbook takes CPU time: meanwhile other updates must be served. The parser
     is replaced by one that waits for a coroutine of the event loop to run: on the loop's
     own thread it would wait in vain (and say so), in a worker thread it sees it run."""
-    import handlers.staff_practicum as module
+    import handlers.staff.practicum as module
 
     real = module.parse_practicum_file
     loop = asyncio.get_running_loop()

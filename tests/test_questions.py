@@ -17,7 +17,9 @@ from bot.config import Settings
 from bot.domain.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.database import Database
 from db.questions import QuestionRepository
-from handlers.questions import ANSWER_MAX, QUESTION_MAX, QuestionCb
+from handlers.callbacks import QuestionCb
+from handlers.questions import QUESTION_MAX
+from handlers.staff.questions import ANSWER_MAX
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
 from tests.test_application import fill_form, submit

@@ -12,13 +12,12 @@ from bot.delivery.sender import OutboxSender
 from bot.domain.applications import STAFF_EVENT_DELAY
 from db.database import Database
 from db.staff import StaffRepository
-from handlers.staff import StaffCb
+from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
 from tests.test_application import fill_form, submit
 
-ACTIONS = ("panel", "queue", "f_status", "f_college", "f_spec", "search", "card", "docs",
-           "accept", "correct", "reject", "enroll", "original", "medical")  # fmt: skip
+ACTIONS = (*QueueAction, *CardAction)  # every staff action: the queue's and the card's
 
 
 def labels(message: dict[str, Any]) -> list[str]:
@@ -66,7 +65,11 @@ async def test_every_staff_action_as_a_non_staff_user_is_refused(
 ) -> None:
     before = await db.fetchval("SELECT count(*) FROM outbox")
     menu = applied.last_with_keyboard()
-    data = StaffCb(action=action, id=1, status="submitted").pack()
+    data = (
+        QueueCb(action=action, status="submitted")
+        if action in QueueAction
+        else CardCb(action=CardAction(action), id=1)
+    ).pack()
     replies = await applied.click_data(data, menu)
     answer = applied.answers()[-1]
     assert answer["text"] == "No access." and answer["show_alert"] is True
@@ -167,7 +170,7 @@ async def test_staff_get_the_documents_of_an_application(
 async def test_a_comment_over_the_limit_in_utf16_units_is_refused_not_cut(
     applied: UserClient, admin: UserClient, db: Database
 ) -> None:
-    from handlers.staff import COMMENT_MAX
+    from handlers.staff.card import COMMENT_MAX
 
     card = await open_card(admin)
     await admin.click("✏️ Ask to correct", card)

@@ -11,9 +11,7 @@ from aiogram import Bot, Dispatcher
 
 from bot.services.broadcasts import BroadcastMonitor
 from db.database import Database
-from handlers.broadcast import BroadcastCb
-from handlers.staff import StaffCb
-from handlers.staff_roles import RolesCb
+from handlers.callbacks import BroadcastCb, CardCb, QueueCb, RolesCb
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
 from tests.test_application import fill_form, submit
@@ -156,7 +154,7 @@ async def test_every_card_action_by_staff_of_another_college_is_refused(
     await join(admin, taimyr, "Taimyr College")
     [panel] = await taimyr.send("/staff")
     before = await db.fetchval("SELECT count(*) FROM outbox")
-    replies = await taimyr.click_data(StaffCb(action=action, id=1).pack(), panel)
+    replies = await taimyr.click_data(CardCb(action=action, id=1).pack(), panel)
     assert replies == [] and taimyr.answers()[-1]["text"] == "No access."
     assert await db.fetchval("SELECT status FROM applications WHERE id = 1") == "submitted"
     assert await db.fetchval("SELECT original_received FROM applications WHERE id = 1") == 0
@@ -377,7 +375,7 @@ async def test_broadcast_buttons_as_a_non_staff_user_are_refused(
 
 def test_buttons_carry_ids_only() -> None:
     for data in (
-        StaffCb(action="queue", status="needs_correction", spec="22.02.08", college="zgu-polytech"),
+        QueueCb(action="queue", status="needs_correction", spec="22.02.08", college="zgu-polytech"),
         BroadcastCb(action="pick", kind="specialty", value="22.02.08"),
         RolesCb(action="invite", college="zgu-polytech"),
     ):

@@ -52,6 +52,9 @@ WITHDRAWAL_WINDOW = timedelta(hours=24)
 # The staff hear of an applicant's own changes this long after one; further changes in the
 # meantime join that message.
 STAFF_EVENT_DELAY = timedelta(minutes=2)
+# Files sent to the staff at a time: with the post of a new application, and for one press of
+# «📎 Documents» on its card (a group chat takes 20 messages a minute).
+DOCUMENTS_PAGE = 10
 
 
 def next_withdrawal_at(history: Iterable[StatusChange], now: datetime) -> datetime | None:

@@ -1,2 +1,2 @@
-"""Texts rendered outside the routers (the outbox's messages, rendered when they are sent):
-leaves that import no router, so the sender does not pull in the router graph."""
+"""Texts rendered outside any dialogue (the outbox renderer, the broadcast monitor) and shared
+by the routers: leaf modules that import no router."""

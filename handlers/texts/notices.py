@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.applications import DOCUMENTS_PAGE
 from bot.domain.reminders import ACTIVE, TOPIC_PREFERENCE
 from bot.services.catalog import CatalogService
 from db.applications import Application, ApplicationRepository
@@ -34,8 +35,7 @@ from handlers.application_texts import (
     summary_lines,
 )
 from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
-from handlers.questions import answer_message, asker_lines, relay_call
-from handlers.staff import DOCUMENTS_PAGE
+from handlers.texts.questions import answer_message, asker_lines, relay_call
 from handlers.ui import fmt_date, h
 
 
