@@ -34,7 +34,7 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
 
-    async def start(self, wait_seconds: float = 30) -> None:
+    async def start(self, wait_seconds: float = 90) -> None:
         """Start the bot; return once it polls (or, in webhook mode, has set its webhook)."""
         if self.env.get("WEBHOOK_URL"):
             url = self.env["WEBHOOK_URL"]
