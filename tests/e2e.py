@@ -63,6 +63,9 @@ class BotProcess:
                 what=f"the bot to start {what}",
             )
         except TimeoutError:
+            if self.process.returncode is None:  # never leave it running into the next test
+                self.process.kill()
+                await self.process.wait()
             raise AssertionError(f"the bot did not start {what}:\n{self.log()}") from None
         if self._exited():
             raise AssertionError(f"the bot exited at start:\n{self.log()}")
