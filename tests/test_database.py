@@ -183,3 +183,122 @@ async def test_a_transaction_cancelled_while_it_begins_leaves_the_connection_usa
         assert await db.fetchval("SELECT value FROM counters WHERE name = 'after'") == 1
     finally:
         await db.close()
+
+
+# --- nested transactions ---------------------------------------------------------------------
+
+# A repository method that opens a transaction, called inside another transaction, waited for
+# a lock its own task held: this bounds the wait so that such a test fails instead of hanging.
+NO_DEADLOCK = 30
+
+
+async def names(db: Database) -> list[str]:
+    return [r[0] for r in await db.fetchall("SELECT name FROM counters ORDER BY name")]
+
+
+async def test_a_repository_transaction_inside_a_transaction_joins_it(db: Database) -> None:
+    users = UserRepository(db)
+    async with asyncio.timeout(NO_DEADLOCK):
+        with pytest.raises(RuntimeError):
+            async with db.transaction():
+                await db.execute("INSERT INTO counters (name, value) VALUES ('outer', 1)")
+                record = await users.touch(5, "en")  # its own transaction: joins this one
+                assert record.language == "en"
+                # Reads inside the transaction use its connection and see its writes.
+                assert await users.get(5) is not None
+                assert await names(db) == ["outer"]
+                raise RuntimeError("the outer block fails")
+    # The outer failure rolled back everything, the joined repository call included.
+    assert await users.get(5) is None
+    assert await names(db) == []
+
+
+async def test_a_failed_inner_transaction_rolls_back_only_its_part(db: Database) -> None:
+    async with asyncio.timeout(NO_DEADLOCK), db.transaction():
+        await db.execute("INSERT INTO counters (name, value) VALUES ('before', 1)")
+        with pytest.raises(ValueError):
+            async with db.transaction():
+                await db.execute("INSERT INTO counters (name, value) VALUES ('inner', 1)")
+                async with db.transaction():
+                    await db.execute("INSERT INTO counters (name, value) VALUES ('deeper', 1)")
+                raise ValueError("the inner block fails")
+        await db.execute("INSERT INTO counters (name, value) VALUES ('after', 1)")
+    assert await names(db) == ["after", "before"]
+    assert not db.conn.in_transaction
+
+
+async def test_an_inner_failure_not_caught_rolls_back_the_whole_transaction(
+    db: Database,
+) -> None:
+    with pytest.raises(ValueError):
+        async with asyncio.timeout(NO_DEADLOCK), db.transaction():
+            await db.execute("INSERT INTO counters (name, value) VALUES ('outer', 1)")
+            async with db.transaction():
+                await db.execute("INSERT INTO counters (name, value) VALUES ('inner', 1)")
+                raise ValueError("boom")
+    assert await names(db) == []
+
+
+async def test_another_task_waits_for_the_transaction_even_one_started_inside_it(
+    db: Database,
+) -> None:
+    """A task created inside a transaction inherits the context it was started in; it must
+    not write into that transaction (its commit or rollback is not its to decide)."""
+
+    async def other() -> None:
+        await db.execute("INSERT INTO counters (name, value) VALUES ('other', 1)")
+
+    with pytest.raises(RuntimeError):
+        async with asyncio.timeout(NO_DEADLOCK), db.transaction():
+            await db.execute("INSERT INTO counters (name, value) VALUES ('mine', 1)")
+            task = asyncio.create_task(other())
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert not task.done()  # waiting for the lock this transaction holds
+            assert await names(db) == ["mine"]
+            raise RuntimeError("roll back mine")
+    await task
+    assert await names(db) == ["other"]
+
+
+async def test_a_snapshot_holds_off_writers_and_a_write_inside_it_is_refused(
+    db: Database,
+) -> None:
+    async def write() -> None:
+        await db.execute("INSERT INTO counters (name, value) VALUES ('w', 1)")
+
+    async with asyncio.timeout(NO_DEADLOCK), db.snapshot():
+        writer = asyncio.create_task(write())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not writer.done()
+        assert await names(db) == []
+        with pytest.raises(RuntimeError):
+            await db.execute("INSERT INTO counters (name, value) VALUES ('x', 1)")
+    await writer
+    assert await names(db) == ["w"]
+
+
+async def test_a_nested_transaction_cancelled_at_any_moment_leaves_the_connection_usable(
+    db: Database,
+) -> None:
+    async def write() -> None:
+        async with asyncio.timeout(NO_DEADLOCK), db.transaction():
+            await db.execute("INSERT INTO counters (name, value) VALUES ('outer', 1)")
+            async with db.transaction():
+                await db.execute("INSERT INTO counters (name, value) VALUES ('inner', 1)")
+
+    for step in range(12):  # cancel at different moments of SAVEPOINT, RELEASE, ROLLBACK TO
+        task = asyncio.create_task(write())
+        for _ in range(step):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        # All of it or nothing (a cancel during COMMIT does not stop the commit).
+        assert await names(db) in ([], ["inner", "outer"])
+        await db.execute("DELETE FROM counters")
+    async with db.transaction():
+        await db.execute("INSERT INTO counters (name, value) VALUES ('after', 1)")
+    assert await names(db) == ["after"]
+    assert not db.conn.in_transaction
