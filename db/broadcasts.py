@@ -135,16 +135,15 @@ class BroadcastRepository:
         now: datetime,
     ) -> int:
         """Store the broadcast and one outbox row per recipient, in one transaction."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            broadcast_id = await self.db.insert(
                 "INSERT INTO broadcasts (author_id, created_at, text, photo_file_id, segment, "
                 "recipients) VALUES (?, ?, ?, ?, ?, ?)",
                 (author_id, utc(now), text, photo_file_id, json.dumps(segment), len(recipients)),
             )
-            broadcast_id = int(cursor.lastrowid or 0)
             for chat_id in recipients:
                 await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=f"broadcast:{broadcast_id}:{chat_id}",
                     chat_id=chat_id,
                     kind="broadcast",

@@ -44,14 +44,11 @@ class CatalogRepository:
         With ``only_if_empty`` nothing happens when a catalogue is already stored
         (two processes starting at once load the default only once).
         """
-        async with self.db.transaction() as conn:
-            if only_if_empty:
-                cursor = await conn.execute("SELECT 1 FROM catalog_versions LIMIT 1")
-                if await cursor.fetchone() is not None:
-                    return None
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            if only_if_empty and await self.db.fetchone("SELECT 1 FROM catalog_versions LIMIT 1"):
+                return None
+            return await self.db.insert(
                 "INSERT INTO catalog_versions (loaded_at, source, sha256, document) "
                 "VALUES (?, ?, ?, ?)",
                 (datetime.now(UTC).isoformat(), source, sha256, document),
             )
-            return cursor.lastrowid

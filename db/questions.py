@@ -87,24 +87,17 @@ class QuestionRepository:
         """
         if content_type not in CONTENT_TYPES:
             raise ValueError(f"unknown content type {content_type!r}")
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT count(*) FROM questions WHERE user_id = ? AND answered_at IS NULL",
-                (user_id,),
-            )
-            row = await cursor.fetchone()
-            if row is not None and row[0] >= max_open:
+        async with self.db.transaction():
+            if await self.open_count(user_id) >= max_open:
                 return None
-            cursor = await conn.execute(
+            question_id = await self.db.insert(
                 "INSERT INTO questions (user_id, asked_at, content_type, text, file_id) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (user_id, utc(now), content_type, text, file_id),
             )
-            question_id = cursor.lastrowid
-            assert question_id is not None
             for chat_id in recipients:
                 await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=f"question:{question_id}:{chat_id}",
                     chat_id=chat_id,
                     kind="question",
@@ -119,30 +112,26 @@ class QuestionRepository:
     ) -> Answer | None:
         """Record an answer and queue its delivery to the asker; None if the question is
         gone. A follow-up answer is delivered too; the question keeps its first answer time."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            asker = await self.db.fetchval(
                 "SELECT user_id FROM questions WHERE id = ?", (question_id,)
             )
-            row = await cursor.fetchone()
-            if row is None:
+            if asker is None:
                 return None
-            asker = int(row["user_id"])
-            cursor = await conn.execute(
+            answer_id = await self.db.insert(
                 "INSERT INTO question_answers (question_id, answered_at, answered_by, text) "
                 "VALUES (?, ?, ?, ?)",
                 (question_id, utc(now), staff_id, text),
             )
-            answer_id = cursor.lastrowid
-            assert answer_id is not None
-            await conn.execute(
+            await self.db.execute(
                 "UPDATE questions SET answered_at = ?, answered_by = ? "
                 "WHERE id = ? AND answered_at IS NULL",
                 (utc(now), staff_id, question_id),
             )
             await enqueue(
-                conn,
+                self.db,
                 dedup_key=f"answer:{answer_id}",
-                chat_id=asker,
+                chat_id=int(asker),
                 kind="answer",
                 payload={"question_id": question_id, "answer_id": answer_id},
                 due_at=now,

@@ -114,9 +114,9 @@ class ReminderRepository:
         """Add or correct periods, all in one transaction; a period is identified by its
         college, group and start date."""
         count = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for p in periods:
-                await conn.execute(
+                await self.db.execute(
                     """
                     INSERT INTO practicum_periods (college_id, group_name, specialty_code,
                         start_date, end_date, place, supervisor, report_deadline, added_at,
@@ -167,14 +167,13 @@ class ReminderRepository:
 
     async def toggle_subscription(self, user_id: int, code: str, now: datetime) -> bool:
         """Subscribe or unsubscribe; return True if now subscribed."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            if await self.db.execute(
                 "DELETE FROM subscriptions WHERE user_id = ? AND specialty_code = ?",
                 (user_id, code),
-            )
-            if cursor.rowcount:
+            ):
                 return False
-            await conn.execute(
+            await self.db.execute(
                 "INSERT INTO subscriptions (user_id, specialty_code, created_at) VALUES (?, ?, ?)",
                 (user_id, code, now.isoformat()),
             )
@@ -276,10 +275,10 @@ class ReminderRepository:
     async def enqueue_all(self, planned: Iterable[PlannedMessage], now: datetime) -> int:
         """Put planned reminders into the outbox; a key already there adds nothing."""
         added = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for item in planned:
                 if await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=item.key,
                     chat_id=item.chat_id,
                     kind=item.kind,

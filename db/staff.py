@@ -128,11 +128,10 @@ class StaffRepository:
     ) -> StaffMember | None:
         """Use an invite once: grant its role and return it; None if the invite is unknown,
         used or expired. A repeated press by the one who used it returns the role again."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            invite = await self.db.fetchone(
                 "SELECT * FROM staff_invites WHERE token_hash = ?", (token_hash,)
             )
-            invite = await cursor.fetchone()
             if invite is None:
                 return None
             if invite["used_by"] is not None:
@@ -141,20 +140,18 @@ class StaffRepository:
             elif invite["expires_at"] <= utc(now):
                 return None
             else:
-                await conn.execute(
+                await self.db.execute(
                     "UPDATE staff_invites SET used_by = ?, used_at = ? WHERE token_hash = ?",
                     (user_id, utc(now), token_hash),
                 )
-                await conn.execute(
+                await self.db.execute(
                     "INSERT INTO staff (user_id, college_id, granted_by, granted_at, name) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
                     "college_id = excluded.college_id, granted_by = excluded.granted_by, "
                     "granted_at = excluded.granted_at, name = excluded.name",
                     (user_id, invite["college_id"], invite["created_by"], utc(now), name),
                 )
-            cursor = await conn.execute("SELECT * FROM staff WHERE user_id = ?", (user_id,))
-            row = await cursor.fetchone()
-            return None if row is None else _member(row)
+            return await self.member(user_id)
 
     async def revoke(self, user_id: int) -> bool:
         return await self.db.execute("DELETE FROM staff WHERE user_id = ?", (user_id,)) == 1

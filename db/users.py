@@ -41,8 +41,8 @@ class UserRepository:
         A user who writes again is reachable again, so ``unreachable_at`` is cleared.
         """
         stamp = (now or datetime.now(UTC)).isoformat()
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 """
                 INSERT INTO users (id, language, first_seen, last_seen) VALUES (?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen,
@@ -50,10 +50,9 @@ class UserRepository:
                 """,
                 (user_id, language, stamp, stamp),
             )
-            cursor = await conn.execute("SELECT * FROM users WHERE id = ?", (user_id,))
-            row = await cursor.fetchone()
-        assert row is not None  # just written
-        return _row_to_user(row)
+            record = await self.get(user_id)
+        assert record is not None  # just written
+        return record
 
     async def get(self, user_id: int) -> UserRecord | None:
         row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
