@@ -439,21 +439,26 @@ class ApplicationRepository:
         )
 
     async def get(self, application_id: int) -> Application | None:
-        row = await self.db.fetchone("SELECT * FROM applications WHERE id = ?", (application_id,))
-        if row is None:
-            return None
-        choices = await self.db.fetchall(
-            "SELECT specialty_code FROM application_choices WHERE application_id = ? "
-            "ORDER BY priority",
-            (application_id,),
-        )
-        docs = await self.db.fetchall(
-            "SELECT * FROM documents WHERE application_id = ? ORDER BY id", (application_id,)
-        )
-        history = await self.db.fetchall(
-            "SELECT * FROM status_history WHERE application_id = ? ORDER BY id",
-            (application_id,),
-        )
+        """The application with its choices, documents and history, all of one moment (one
+        read transaction: a change committed meanwhile is seen whole or not at all)."""
+        async with self.db.snapshot():
+            row = await self.db.fetchone(
+                "SELECT * FROM applications WHERE id = ?", (application_id,)
+            )
+            if row is None:
+                return None
+            choices = await self.db.fetchall(
+                "SELECT specialty_code FROM application_choices WHERE application_id = ? "
+                "ORDER BY priority",
+                (application_id,),
+            )
+            docs = await self.db.fetchall(
+                "SELECT * FROM documents WHERE application_id = ? ORDER BY id", (application_id,)
+            )
+            history = await self.db.fetchall(
+                "SELECT * FROM status_history WHERE application_id = ? ORDER BY id",
+                (application_id,),
+            )
         return Application(
             id=row["id"],
             number=row["number"],
@@ -505,8 +510,10 @@ class ApplicationRepository:
         )
 
     async def for_user(self, user_id: int) -> Application | None:
-        application_id = await self.id_for_user(user_id)
-        return None if application_id is None else await self.get(application_id)
+        """The user's latest application (as :meth:`get`, in one read transaction)."""
+        async with self.db.snapshot():
+            application_id = await self.id_for_user(user_id)
+            return None if application_id is None else await self.get(application_id)
 
     async def ranking(self, specialty_code: str, campaign_year: int) -> list[RankingEntry]:
         """Applicants of a specialty, best first: average score, then the original

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
+from db.applications import Application, ApplicationData, ApplicationRepository, DocumentRef
 from db.database import Database, DatabaseTooNewError, migration_scripts
 from db.fsm_storage import SQLiteStorage
 from db.users import UserRepository
@@ -302,3 +307,145 @@ async def test_a_nested_transaction_cancelled_at_any_moment_leaves_the_connectio
         await db.execute("INSERT INTO counters (name, value) VALUES ('after', 1)")
     assert await names(db) == ["after"]
     assert not db.conn.in_transaction
+
+
+# --- one snapshot per read -------------------------------------------------------------------
+
+NOW = datetime(2026, 7, 1, 5, 0, tzinfo=UTC)
+
+
+async def submitted(db: Database, user_id: int = 42) -> int:
+    data = ApplicationData(
+        full_name="Иванова Анна",
+        birth_date=date(2008, 3, 5),
+        phone="+79131234567",
+        email=None,
+        education_base=9,
+        average_score=Decimal("4.50"),
+        specialties=("22.02.08",),
+        dormitory=False,
+        channel="bot",
+        minor=True,
+    )
+    document = DocumentRef("passport", "file-1", "unique-1", "image/jpeg")
+    application_id, _ = await ApplicationRepository(db).submit(
+        user_id=user_id, campaign_year=2027, data=data, documents=[document], now=NOW, notices=[]
+    )
+    return application_id
+
+
+def another_worker_accepts(path: Path, application_id: int) -> Callable[[], None]:
+    """What a second worker on the same database file commits: the application accepted, with
+    its history row, and one more document (the staff and the applicant at once)."""
+
+    def write() -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "UPDATE applications SET status = 'accepted' WHERE id = ?", (application_id,)
+            )
+            conn.execute(
+                "INSERT INTO status_history (application_id, status, changed_at) "
+                "VALUES (?, 'accepted', ?)",
+                (application_id, NOW.isoformat()),
+            )
+            conn.execute(
+                "INSERT INTO documents (application_id, kind, file_id, file_unique_id, "
+                "content_type, added_at) "
+                "VALUES (?, 'photo', 'file-2', 'unique-2', 'image/jpeg', ?)",
+                (application_id, NOW.isoformat()),
+            )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    return write
+
+
+async def read_while_another_worker_writes(
+    db: Database, write: Callable[[], None], read: Callable[[], Awaitable[Application | None]]
+) -> Application | None:
+    """Run ``read``; the moment its first statement after the application's row starts, the
+    other worker commits ``write`` (from inside SQLite's trace hook: no timing involved)."""
+    state = {"row_read": False, "written": False}
+
+    def trace(sql: str) -> None:
+        if state["written"]:
+            return
+        if state["row_read"] and not sql.lstrip().upper().startswith(("BEGIN", "COMMIT")):
+            state["written"] = True
+            write()
+        elif "SELECT * FROM applications" in sql:
+            state["row_read"] = True
+
+    await db.conn.set_trace_callback(trace)
+    try:
+        result = await read()
+    finally:
+        await db.conn.set_trace_callback(None)
+    assert state["written"], "the other worker never wrote"
+    return result
+
+
+def assert_one_moment(application: Application) -> None:
+    """Before the other worker's change: submitted, one document; after: accepted, two."""
+    statuses = [change.status for change in application.history]
+    assert (application.status, statuses, len(application.documents)) in (
+        ("submitted", ["submitted"], 1),
+        ("accepted", ["submitted", "accepted"], 2),
+    )
+
+
+async def test_an_application_is_read_as_of_one_moment_while_another_worker_writes(
+    db: Database,
+) -> None:
+    application_id = await submitted(db)
+    repository = ApplicationRepository(db)
+    application = await read_while_another_worker_writes(
+        db,
+        another_worker_accepts(db.path, application_id),
+        lambda: repository.get(application_id),
+    )
+    assert application is not None
+    assert_one_moment(application)
+    # And the change is there for the next read.
+    after = await repository.get(application_id)
+    assert after is not None and after.status == "accepted" and len(after.documents) == 2
+
+
+async def test_a_users_application_is_read_as_of_one_moment_while_another_worker_writes(
+    db: Database,
+) -> None:
+    application_id = await submitted(db, user_id=43)
+    repository = ApplicationRepository(db)
+    application = await read_while_another_worker_writes(
+        db,
+        another_worker_accepts(db.path, application_id),
+        lambda: repository.for_user(43),
+    )
+    assert application is not None
+    assert_one_moment(application)
+
+
+async def test_a_task_writing_waits_until_the_application_is_read(db: Database) -> None:
+    """The same in one process: a task's change cannot land between the reads of another."""
+    application_id = await submitted(db)
+    repository = ApplicationRepository(db)
+    writer: asyncio.Task[int] | None = None
+
+    def trace(sql: str) -> None:
+        nonlocal writer
+        if writer is None and "FROM application_choices" in sql:
+            writer = loop.create_task(repository.set_status(application_id, "accepted", NOW))
+
+    loop = asyncio.get_running_loop()
+    await db.conn.set_trace_callback(lambda sql: loop.call_soon_threadsafe(trace, sql))
+    try:
+        application = await repository.get(application_id)
+    finally:
+        await db.conn.set_trace_callback(None)
+    assert writer is not None
+    await writer
+    assert application is not None
+    assert application.status == application.history[-1].status
