@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 
@@ -31,19 +31,45 @@ CHECKPOINT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 CHECKPOINT_OWED = "wal_checkpoint_owed"
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# The first line of a migration that must run outside a transaction: SQLite ignores a change
+# of ``PRAGMA foreign_keys`` inside one (the way to rebuild a table that others refer to) and
+# refuses ``VACUUM``. Such a file may hold its own BEGIN … COMMIT. If it fails half-way the
+# version stays where it was and the file runs again next time: write it to allow that.
+NO_TRANSACTION = "-- migrate: no-transaction"
+# What every connection has, set again after a migration outside a transaction (which may have
+# switched it off and failed before switching it back).
+_RESTORE_AFTER_MIGRATION = "PRAGMA foreign_keys=ON"
 
 
 class DatabaseTooNewError(RuntimeError):
     """The database file was written by a newer version of the bot than this one."""
 
 
-def migration_scripts() -> list[tuple[int, str, str]]:
-    """Return ``(version, name, sql)`` for every migration shipped with the package, in order."""
-    found: list[tuple[int, str, str]] = []
+class Migration(NamedTuple):
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def transactional(self) -> bool:
+        """False for a file whose first line is :data:`NO_TRANSACTION`."""
+        first = self.sql.lstrip().partition("\n")[0].strip()
+        return first.lower() != NO_TRANSACTION
+
+    def steps(self) -> list[str]:
+        """The statements to run, the new ``user_version`` last."""
+        return [*_split_statements(self.sql), f"PRAGMA user_version={self.version:d}"]
+
+
+def migration_scripts() -> list[Migration]:
+    """Every migration shipped with the package, in order."""
+    found: list[Migration] = []
     for entry in resources.files("db").joinpath("migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+            found.append(
+                Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8"))
+            )
     found.sort()
     versions = [version for version, _, _ in found]
     if versions != list(range(1, len(found) + 1)):
@@ -343,9 +369,15 @@ class Database:
     async def user_version(self) -> int:
         return int(await self.fetchval("PRAGMA user_version"))
 
-    async def migrate(self, target: int | None = None) -> list[int]:
-        """Apply the numbered migrations the database lacks; return the versions applied."""
-        scripts = migration_scripts()
+    async def migrate(
+        self, target: int | None = None, *, scripts: Sequence[Migration] | None = None
+    ) -> list[int]:
+        """Apply the numbered migrations the database lacks (``scripts``: those shipped with
+        the package), each in a transaction of its own unless marked :data:`NO_TRANSACTION`;
+        return the versions applied."""
+        if self._joined() is not None:
+            raise RuntimeError("migrations cannot run inside a transaction")
+        scripts = migration_scripts() if scripts is None else scripts
         latest = len(scripts)
         target = latest if target is None else target
         current = await self.user_version()
@@ -355,35 +387,64 @@ class Database:
                 f"this bot knows up to {latest}: upgrade the bot"
             )
         applied: list[int] = []
-        for version, name, sql in scripts:
-            if version <= current or version > target:
+        for migration in scripts:
+            if migration.version <= current or migration.version > target:
                 continue
-            async with self.transaction() as conn:
-                for statement in _split_statements(sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version={version:d}")
-            log.info("applied migration %s", name)
-            applied.append(version)
+            if migration.transactional:
+                async with self.transaction() as conn:
+                    for statement in migration.steps():
+                        await conn.execute(statement)
+            else:
+                async with self._lock:
+                    await self._migrate_outside_transaction(self.conn, migration)
+            log.info("applied migration %s", migration.name)
+            applied.append(migration.version)
         return applied
 
+    async def _migrate_outside_transaction(
+        self, conn: aiosqlite.Connection, migration: Migration
+    ) -> None:
+        try:
+            for statement in migration.steps():
+                await conn.execute(statement)
+            if conn.in_transaction:
+                raise RuntimeError(f"migration {migration.name} leaves a transaction open")
+        except BaseException:
+            # A transaction of the file's own left open by the failure (none: nothing to undo).
+            # Queued after a statement still running if we were cancelled.
+            with contextlib.suppress(sqlite3.OperationalError):
+                await asyncio.shield(self._run(conn, "ROLLBACK"))
+            raise
+        finally:
+            await asyncio.shield(self._run(conn, _RESTORE_AFTER_MIGRATION))
 
-def migrate_connection(conn: sqlite3.Connection) -> None:
+
+def migrate_connection(
+    conn: sqlite3.Connection, scripts: Sequence[Migration] | None = None
+) -> None:
     """:meth:`Database.migrate` for a plain ``sqlite3`` connection in autocommit mode (a
     restored copy is brought to this code's schema before the deletion ledger is applied)."""
     current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    for version, name, sql in migration_scripts():
-        if version <= current:
+    for migration in migration_scripts() if scripts is None else scripts:
+        if migration.version <= current:
             continue
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _split_statements(sql):
+            if migration.transactional:
+                conn.execute("BEGIN IMMEDIATE")
+            for statement in migration.steps():
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={version:d}")
+            if not migration.transactional and conn.in_transaction:
+                raise RuntimeError(f"migration {migration.name} leaves a transaction open")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
-        log.info("applied migration %s", name)
+        finally:
+            if not migration.transactional:
+                conn.execute(_RESTORE_AFTER_MIGRATION)
+        if migration.transactional:
+            conn.execute("COMMIT")
+        log.info("applied migration %s", migration.name)
 
 
 def _split_statements(sql: str) -> Iterable[str]:

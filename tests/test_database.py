@@ -14,7 +14,13 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from db.applications import Application, ApplicationData, ApplicationRepository, DocumentRef
-from db.database import Database, DatabaseTooNewError, migration_scripts
+from db.database import (
+    Database,
+    DatabaseTooNewError,
+    Migration,
+    migrate_connection,
+    migration_scripts,
+)
 from db.fsm_storage import SQLiteStorage
 from db.users import UserRepository
 
@@ -54,6 +60,101 @@ async def test_a_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
         await db.execute(f"PRAGMA user_version={len(migration_scripts()) + 1}")
         with pytest.raises(DatabaseTooNewError):
             await db.migrate()
+
+
+# Migrations of a made-up schema: a parent table, children that cascade with it, and the
+# rebuild of the parent (SQLite's way to change a column: new table, copy, drop, rename).
+PARENT_AND_CHILDREN = Migration(
+    1,
+    "0001_parent.sql",
+    """
+    CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE child (id INTEGER PRIMARY KEY,
+                        parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);
+    INSERT INTO parent VALUES (1, 'a');
+    INSERT INTO child VALUES (10, 1), (11, 1);
+    """,
+)
+REBUILD = """
+PRAGMA foreign_keys=OFF;
+BEGIN;
+CREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+INSERT INTO parent_new SELECT id, coalesce(name, '') FROM parent;
+DROP TABLE parent;
+ALTER TABLE parent_new RENAME TO parent;
+COMMIT;
+PRAGMA foreign_keys=ON;
+"""
+
+
+def rebuild(marked: bool) -> Migration:
+    return Migration(
+        2, "0002_rebuild.sql", ("-- migrate: no-transaction\n" if marked else "") + REBUILD
+    )
+
+
+async def test_a_migration_marked_no_transaction_can_switch_foreign_keys_off(
+    tmp_path: Path,
+) -> None:
+    """Inside a transaction SQLite ignores ``PRAGMA foreign_keys=OFF``, and dropping the
+    parent table would delete every child row with it."""
+    async with Database(tmp_path / "m.sqlite3") as db:
+        assert await db.migrate(scripts=[PARENT_AND_CHILDREN, rebuild(True)]) == [1, 2]
+        assert await db.fetchval("SELECT count(*) FROM child") == 2
+        assert await db.user_version() == 2
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
+        assert not db.conn.in_transaction
+
+
+async def test_an_unmarked_migration_runs_in_a_transaction(tmp_path: Path) -> None:
+    async with Database(tmp_path / "m.sqlite3") as db:
+        await db.migrate(scripts=[PARENT_AND_CHILDREN])
+        with pytest.raises(Exception, match="within a transaction"):
+            await db.migrate(scripts=[PARENT_AND_CHILDREN, rebuild(False)])
+        assert await db.user_version() == 1
+        assert await db.fetchval("SELECT count(*) FROM child") == 2
+        vacuum = Migration(2, "0002_vacuum.sql", "VACUUM;")
+        with pytest.raises(Exception, match="VACUUM"):
+            await db.migrate(scripts=[PARENT_AND_CHILDREN, vacuum])
+        marked = Migration(2, "0002_vacuum.sql", "-- migrate: no-transaction\nVACUUM;")
+        assert await db.migrate(scripts=[PARENT_AND_CHILDREN, marked]) == [2]
+
+
+async def test_a_failed_migration_outside_a_transaction_leaves_a_usable_database(
+    tmp_path: Path,
+) -> None:
+    broken = Migration(
+        2, "0002_broken.sql", "-- migrate: no-transaction\n" + REBUILD.replace("DROP", "DRP")
+    )
+    async with Database(tmp_path / "m.sqlite3") as db:
+        with pytest.raises(Exception, match="syntax error"):
+            await db.migrate(scripts=[PARENT_AND_CHILDREN, broken])
+        assert await db.user_version() == 1  # it runs again next time
+        assert not db.conn.in_transaction  # its own BEGIN was rolled back
+        assert await db.fetchval("PRAGMA foreign_keys") == 1  # switched on again
+        assert (
+            await db.fetchval("SELECT count(*) FROM sqlite_master WHERE name = 'parent_new'") == 0
+        )
+        assert await db.migrate(scripts=[PARENT_AND_CHILDREN, rebuild(True)]) == [2]
+        assert await db.fetchval("SELECT count(*) FROM child") == 2
+
+
+def test_a_restored_copy_is_migrated_the_same_way(tmp_path: Path) -> None:
+    """The synchronous runner (for a restored copy) honours the mark too."""
+    conn = sqlite3.connect(tmp_path / "copy.sqlite3", isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys=ON")
+        migrate_connection(conn, [PARENT_AND_CHILDREN])
+        with pytest.raises(sqlite3.OperationalError, match="within a transaction"):
+            migrate_connection(conn, [PARENT_AND_CHILDREN, rebuild(False)])
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        migrate_connection(conn, [PARENT_AND_CHILDREN, rebuild(True)])
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM child").fetchone()[0] == 2
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert not conn.in_transaction
+    finally:
+        conn.close()
 
 
 async def test_a_failed_transaction_changes_nothing(db: Database) -> None:
