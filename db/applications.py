@@ -13,6 +13,7 @@ from db.counters import value as counter_value
 from db.database import Database
 from db.ledger import DeletionLedger, write_erasures
 from db.outbox import enqueue, enqueue_or_merge
+from db.rows import RowMapper
 from db.staff_posts import posts_about_person, queue_deletion
 
 # Statuses an application competes in the ranking with.
@@ -157,6 +158,14 @@ class Consent:
     minor: bool | None
 
 
+_consent = RowMapper(Consent)
+_document = RowMapper(DocumentRef)
+_change = RowMapper(StatusChange)
+_data = RowMapper(ApplicationData)
+_application = RowMapper(Application)
+_ranked = RowMapper(RankingEntry, application_id="id")
+
+
 def _score_rank(score: Decimal) -> int:
     return int(score * 100)
 
@@ -200,15 +209,7 @@ class ConsentRepository:
             "ORDER BY id DESC LIMIT 1",
             (user_id,),
         )
-        if row is None:
-            return None
-        return Consent(
-            id=row["id"],
-            user_id=row["user_id"],
-            version=row["version"],
-            given_at=datetime.fromisoformat(row["given_at"]),
-            minor=None if row["minor"] is None else bool(row["minor"]),
-        )
+        return _consent.one(row)
 
     async def count_declined(self) -> None:
         await bump(self.db, "consent_declined")
@@ -459,49 +460,11 @@ class ApplicationRepository:
                 "SELECT * FROM status_history WHERE application_id = ? ORDER BY id",
                 (application_id,),
             )
-        return Application(
-            id=row["id"],
-            number=row["number"],
-            user_id=row["user_id"],
-            campaign_year=row["campaign_year"],
-            status=row["status"],
-            data=ApplicationData(
-                full_name=row["full_name"],
-                birth_date=date.fromisoformat(row["birth_date"]),
-                phone=row["phone"],
-                email=row["email"],
-                education_base=row["education_base"],
-                average_score=Decimal(row["average_score"]),
-                specialties=tuple(r["specialty_code"] for r in choices),
-                dormitory=bool(row["dormitory"]),
-                channel=row["channel"],
-                minor=bool(row["minor"]),
-            ),
-            original_received=bool(row["original_received"]),
-            medical_received=bool(row["medical_received"]),
-            submitted_at=datetime.fromisoformat(row["submitted_at"]),
-            updated_at=datetime.fromisoformat(row["updated_at"]),
-            documents=tuple(
-                DocumentRef(
-                    id=d["id"],
-                    kind=d["kind"],
-                    file_id=d["file_id"],
-                    file_unique_id=d["file_unique_id"],
-                    content_type=d["content_type"],
-                    file_size=d["file_size"],
-                    added_at=datetime.fromisoformat(d["added_at"]),
-                )
-                for d in docs
-            ),
-            history=tuple(
-                StatusChange(
-                    status=h["status"],
-                    changed_at=datetime.fromisoformat(h["changed_at"]),
-                    actor_id=h["actor_id"],
-                    comment=h["comment"],
-                )
-                for h in history
-            ),
+        return _application(
+            row,
+            data=_data(row, specialties=tuple(r["specialty_code"] for r in choices)),
+            documents=tuple(_document.all(docs)),
+            history=tuple(_change.all(history)),
         )
 
     async def latest_history_id(self, application_id: int) -> int | None:
@@ -528,16 +491,7 @@ class ApplicationRepository:
             """,
             (specialty_code, campaign_year, *RANKED_STATUSES),
         )
-        return [
-            RankingEntry(
-                application_id=r["id"],
-                number=r["number"],
-                average_score=Decimal(r["average_score"]),
-                original_received=bool(r["original_received"]),
-                submitted_at=datetime.fromisoformat(r["submitted_at"]),
-            )
-            for r in rows
-        ]
+        return _ranked.all(rows)
 
     # --- deleting ---------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from db.database import Database
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,9 @@ class StoredCatalog:
     document: str
 
 
+_catalog = RowMapper(StoredCatalog)
+
+
 class CatalogRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -25,15 +29,8 @@ class CatalogRepository:
         return await self.db.fetchval("SELECT max(id) FROM catalog_versions")
 
     async def current(self) -> StoredCatalog | None:
-        row = await self.db.fetchone("SELECT * FROM catalog_versions ORDER BY id DESC LIMIT 1")
-        if row is None:
-            return None
-        return StoredCatalog(
-            id=row["id"],
-            loaded_at=datetime.fromisoformat(row["loaded_at"]),
-            source=row["source"],
-            sha256=row["sha256"],
-            document=row["document"],
+        return _catalog.one(
+            await self.db.fetchone("SELECT * FROM catalog_versions ORDER BY id DESC LIMIT 1")
         )
 
     async def replace(

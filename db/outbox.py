@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from db.database import Database
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +103,7 @@ def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _row(row: aiosqlite.Row) -> OutboxMessage:
-    return OutboxMessage(
-        id=row["id"],
-        dedup_key=row["dedup_key"],
-        chat_id=row["chat_id"],
-        kind=row["kind"],
-        payload=json.loads(row["payload"]),
-        due_at=datetime.fromisoformat(row["due_at"]),
-        attempts=row["attempts"],
-    )
+_message = RowMapper(OutboxMessage, payload=lambda row: json.loads(row["payload"]))
 
 
 class OutboxRepository:
@@ -126,7 +116,7 @@ class OutboxRepository:
             "ORDER BY due_at, id LIMIT ?",
             (utc(now), limit),
         )
-        return [_row(r) for r in rows]
+        return _message.all(rows)
 
     async def next_due_at(self) -> datetime | None:
         value = await self.db.fetchval("SELECT min(due_at) FROM outbox WHERE status = 'pending'")

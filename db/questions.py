@@ -11,10 +11,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from db.database import Database
 from db.outbox import enqueue, utc
+from db.rows import RowMapper
 
 CONTENT_TYPES = ("text", "photo", "document")
 
@@ -40,29 +39,8 @@ class Answer:
     text: str
 
 
-def _question(row: aiosqlite.Row) -> Question:
-    return Question(
-        id=row["id"],
-        user_id=row["user_id"],
-        asked_at=datetime.fromisoformat(row["asked_at"]),
-        content_type=row["content_type"],
-        text=row["text"],
-        file_id=row["file_id"],
-        answered_at=None
-        if row["answered_at"] is None
-        else datetime.fromisoformat(row["answered_at"]),
-        answered_by=row["answered_by"],
-    )
-
-
-def _answer(row: aiosqlite.Row) -> Answer:
-    return Answer(
-        id=row["id"],
-        question_id=row["question_id"],
-        answered_at=datetime.fromisoformat(row["answered_at"]),
-        answered_by=row["answered_by"],
-        text=row["text"],
-    )
+_question = RowMapper(Question)
+_answer = RowMapper(Answer)
 
 
 class QuestionRepository:
@@ -140,18 +118,20 @@ class QuestionRepository:
         return Answer(answer_id, question_id, now, staff_id, text)
 
     async def get(self, question_id: int) -> Question | None:
-        row = await self.db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
-        return None if row is None else _question(row)
+        return _question.one(
+            await self.db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
+        )
 
     async def get_answer(self, answer_id: int) -> Answer | None:
-        row = await self.db.fetchone("SELECT * FROM question_answers WHERE id = ?", (answer_id,))
-        return None if row is None else _answer(row)
+        return _answer.one(
+            await self.db.fetchone("SELECT * FROM question_answers WHERE id = ?", (answer_id,))
+        )
 
     async def answers(self, question_id: int) -> list[Answer]:
         rows = await self.db.fetchall(
             "SELECT * FROM question_answers WHERE question_id = ? ORDER BY id", (question_id,)
         )
-        return [_answer(r) for r in rows]
+        return _answer.all(rows)
 
     async def unanswered(
         self, limit: int = 20, codes: Collection[str] | None = None
@@ -163,7 +143,7 @@ class QuestionRepository:
             f"SELECT * FROM questions q WHERE answered_at IS NULL {where} ORDER BY id LIMIT ?",
             (*params, limit),
         )
-        return [_question(r) for r in rows]
+        return _question.all(rows)
 
     async def count_unanswered(self, codes: Collection[str] | None = None) -> int:
         where, params = visible_clause(codes)
@@ -189,7 +169,7 @@ class QuestionRepository:
             """,
             (*params, limit),
         )
-        return [_question(r) for r in rows]
+        return _question.all(rows)
 
     async def deliveries(self, question_id: int) -> dict[int, str]:
         """The outbox status of each answer's delivery to the asker, by answer id:

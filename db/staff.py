@@ -6,10 +6,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from db.database import Database
 from db.outbox import utc
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +29,8 @@ class StaffMember:
     granted_at: datetime
 
 
-def _member(row: aiosqlite.Row) -> StaffMember:
-    return StaffMember(
-        user_id=row["user_id"],
-        college_id=row["college_id"],
-        name=row["name"],
-        granted_by=row["granted_by"],
-        granted_at=datetime.fromisoformat(row["granted_at"]),
-    )
+_member = RowMapper(StaffMember)
+_audit = RowMapper(AuditEntry)
 
 
 class StaffRepository:
@@ -157,12 +150,14 @@ class StaffRepository:
         return await self.db.execute("DELETE FROM staff WHERE user_id = ?", (user_id,)) == 1
 
     async def members(self) -> list[StaffMember]:
-        rows = await self.db.fetchall("SELECT * FROM staff ORDER BY granted_at, user_id")
-        return [_member(r) for r in rows]
+        return _member.all(
+            await self.db.fetchall("SELECT * FROM staff ORDER BY granted_at, user_id")
+        )
 
     async def member(self, user_id: int) -> StaffMember | None:
-        row = await self.db.fetchone("SELECT * FROM staff WHERE user_id = ?", (user_id,))
-        return None if row is None else _member(row)
+        return _member.one(
+            await self.db.fetchone("SELECT * FROM staff WHERE user_id = ?", (user_id,))
+        )
 
     async def audit(
         self,
@@ -184,17 +179,7 @@ class StaffRepository:
         if application_no is not None:
             sql += " WHERE application_no = ?"
             params = (application_no,)
-        rows = await self.db.fetchall(sql + " ORDER BY id", params)
-        return [
-            AuditEntry(
-                at=datetime.fromisoformat(r["at"]),
-                actor_id=r["actor_id"],
-                action=r["action"],
-                application_no=r["application_no"],
-                comment=r["comment"],
-            )
-            for r in rows
-        ]
+        return _audit.all(await self.db.fetchall(sql + " ORDER BY id", params))
 
 
 def visible_clause(codes: Collection[str] | None) -> tuple[str, tuple[object, ...]]:

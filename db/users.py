@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from db.database import Database
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,15 +19,7 @@ class UserRecord:
     unreachable: bool
 
 
-def _row_to_user(row: aiosqlite.Row) -> UserRecord:
-    return UserRecord(
-        id=row["id"],
-        language=row["language"],
-        language_chosen=bool(row["language_chosen"]),
-        first_seen=datetime.fromisoformat(row["first_seen"]),
-        last_seen=datetime.fromisoformat(row["last_seen"]),
-        unreachable=row["unreachable_at"] is not None,
-    )
+_user = RowMapper(UserRecord, unreachable=lambda row: row["unreachable_at"] is not None)
 
 
 class UserRepository:
@@ -55,8 +46,7 @@ class UserRepository:
         return record
 
     async def get(self, user_id: int) -> UserRecord | None:
-        row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
-        return None if row is None else _row_to_user(row)
+        return _user.one(await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,)))
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self.db.execute(
