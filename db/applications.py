@@ -161,7 +161,9 @@ class Consent:
 _consent = RowMapper(Consent)
 _document = RowMapper(DocumentRef)
 _change = RowMapper(StatusChange)
-_data = RowMapper(ApplicationData)
+# What the applicant filled in, from a row of ``applications`` (specialties given: they are
+# rows of another table). The reports read it too.
+data_mapper = RowMapper(ApplicationData)
 _application = RowMapper(Application)
 _ranked = RowMapper(RankingEntry, application_id="id")
 
@@ -462,7 +464,7 @@ class ApplicationRepository:
             )
         return _application(
             row,
-            data=_data(row, specialties=tuple(r["specialty_code"] for r in choices)),
+            data=data_mapper(row, specialties=tuple(r["specialty_code"] for r in choices)),
             documents=tuple(_document.all(docs)),
             history=tuple(_change.all(history)),
         )

@@ -71,15 +71,16 @@ class StaffRepository:
         if status:
             where += " AND status = ?"
             params = (*params, status)
-        total = await self.db.fetchval(
-            f"SELECT count(*) FROM applications a WHERE campaign_year = ? {where}",
-            (campaign_year, *params),
-        )
-        rows = await self.db.fetchall(
-            f"SELECT id, number FROM applications a WHERE campaign_year = ? {where} "
-            "ORDER BY submitted_at, id LIMIT ? OFFSET ?",
-            (campaign_year, *params, limit, offset),
-        )
+        async with self.db.snapshot():  # the page and the count of the same moment
+            total = await self.db.fetchval(
+                f"SELECT count(*) FROM applications a WHERE campaign_year = ? {where}",
+                (campaign_year, *params),
+            )
+            rows = await self.db.fetchall(
+                f"SELECT id, number FROM applications a WHERE campaign_year = ? {where} "
+                "ORDER BY submitted_at, id LIMIT ? OFFSET ?",
+                (campaign_year, *params, limit, offset),
+            )
         return [(r["id"], r["number"]) for r in rows], int(total)
 
     async def search(

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
@@ -22,6 +23,8 @@ from db.database import (
     migration_scripts,
 )
 from db.fsm_storage import SQLiteStorage
+from db.reports import ReportRepository
+from db.staff import StaffRepository
 from db.users import UserRepository
 
 
@@ -412,6 +415,8 @@ async def test_a_nested_transaction_cancelled_at_any_moment_leaves_the_connectio
 
 # --- one snapshot per read -------------------------------------------------------------------
 
+T = TypeVar("T")
+
 NOW = datetime(2026, 7, 1, 5, 0, tzinfo=UTC)
 
 
@@ -465,10 +470,14 @@ def another_worker_accepts(path: Path, application_id: int) -> Callable[[], None
 
 
 async def read_while_another_worker_writes(
-    db: Database, write: Callable[[], None], read: Callable[[], Awaitable[Application | None]]
-) -> Application | None:
-    """Run ``read``; the moment its first statement after the application's row starts, the
-    other worker commits ``write`` (from inside SQLite's trace hook: no timing involved)."""
+    db: Database,
+    write: Callable[[], None],
+    read: Callable[[], Awaitable[T]],
+    after: str = "SELECT * FROM applications",
+) -> T:
+    """Run ``read``; the moment its first statement after the one containing ``after``
+    starts, the other worker commits ``write`` (from inside SQLite's trace hook: no timing
+    involved)."""
     state = {"row_read": False, "written": False}
 
     def trace(sql: str) -> None:
@@ -477,7 +486,7 @@ async def read_while_another_worker_writes(
         if state["row_read"] and not sql.lstrip().upper().startswith(("BEGIN", "COMMIT")):
             state["written"] = True
             write()
-        elif "SELECT * FROM applications" in sql:
+        elif after in sql:
             state["row_read"] = True
 
     await db.conn.set_trace_callback(trace)
@@ -550,3 +559,50 @@ async def test_a_task_writing_waits_until_the_application_is_read(db: Database) 
     await writer
     assert application is not None
     assert application.status == application.history[-1].status
+
+
+async def test_the_report_rows_are_read_as_of_one_moment_while_another_worker_writes(
+    db: Database,
+) -> None:
+    """The applications and their choices come from two queries: another worker changing
+    both between them must not give one applicant's name with another moment's choices."""
+    application_id = await submitted(db)
+
+    def change_answers() -> None:
+        conn = sqlite3.connect(db.path, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "UPDATE applications SET full_name = 'Петрова Мария' WHERE id = ?",
+                (application_id,),
+            )
+            conn.execute(
+                "DELETE FROM application_choices WHERE application_id = ?", (application_id,)
+            )
+            conn.execute(
+                "INSERT INTO application_choices (application_id, priority, specialty_code) "
+                "VALUES (?, 1, '21.02.18')",
+                (application_id,),
+            )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    [row] = await read_while_another_worker_writes(
+        db, change_answers, lambda: ReportRepository(db).applications(2027), after="SELECT a.*"
+    )
+    assert (row.data.full_name, row.data.specialties) in (
+        ("Иванова Анна", ("22.02.08",)),
+        ("Петрова Мария", ("21.02.18",)),
+    )
+
+
+async def test_a_staff_queue_page_and_its_count_are_of_one_moment(db: Database) -> None:
+    application_id = await submitted(db)
+    page, total = await read_while_another_worker_writes(
+        db,
+        another_worker_accepts(db.path, application_id),
+        lambda: StaffRepository(db).queue("submitted", 2027),
+        after="SELECT count(*)",
+    )
+    assert (len(page), total) in ((1, 1), (0, 0))

@@ -134,17 +134,25 @@ def values(ws: Any) -> list[list[Any]]:
 # --- ranking ----------------------------------------------------------------------------------
 
 
-def row(id: int, score: str, *, original: bool = False, minutes: int = 0, **kw: Any) -> ReportRow:
-    fields: dict[str, Any] = {
-        "id": id, "number": f"М-{YEAR}-{id:04d}", "user_id": 100 + id, "status": "submitted",
-        "full_name": "Тестова Анна", "birth_date": date(2008, 1, 1), "phone": "+79131234567",
-        "email": None, "education_base": 9, "average_score": Decimal(score),
-        "specialties": (METALLURGY,), "dormitory": False, "channel": "bot", "minor": False,
-        "original_received": original, "medical_received": False,
-        "submitted_at": T0 + timedelta(minutes=minutes), "updated_at": T0, "documents": 3,
-    }  # fmt: skip
-    fields.update(kw)
-    return ReportRow(**fields)
+def row(
+    id: int,
+    score: str,
+    *,
+    original: bool = False,
+    minutes: int = 0,
+    status: str = "submitted",
+    specialties: tuple[str, ...] = (METALLURGY,),
+) -> ReportRow:
+    data = ApplicationData(
+        full_name="Тестова Анна", birth_date=date(2008, 1, 1), phone="+79131234567", email=None,
+        education_base=9, average_score=Decimal(score), specialties=specialties,
+        dormitory=False, channel="bot", minor=False,
+    )  # fmt: skip
+    return ReportRow(
+        id=id, number=f"М-{YEAR}-{id:04d}", user_id=100 + id, status=status, data=data,
+        original_received=original, medical_received=False,
+        submitted_at=T0 + timedelta(minutes=minutes), updated_at=T0, documents=3,
+    )  # fmt: skip
 
 
 def test_rank_orders_by_score_then_original_then_submission_then_id() -> None:
