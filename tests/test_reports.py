@@ -31,17 +31,13 @@ from db.applications import ApplicationData, ApplicationRepository, DocumentRef
 from db.database import Database
 from db.reports import ReportRepository, ReportRow
 from db.staff import StaffRepository
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 
 YEAR = 2027  # the campaign the test clock (26 Nov 2026) points at
 T0 = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 METALLURGY = "22.02.08"  # taught at the college "ntpts"
 ORE = "21.02.18"  # no college yet in the default catalogue
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
 
 
 async def add(
@@ -97,11 +93,6 @@ async def grant(db: Database, user_id: int, college_id: str | None) -> None:
         "INSERT INTO staff (user_id, college_id, granted_by, granted_at) VALUES (?, ?, 1, ?)",
         (user_id, college_id, T0.isoformat()),
     )
-
-
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
 
 
 async def open_reports(client: UserClient) -> dict[str, Any]:
