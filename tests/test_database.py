@@ -440,33 +440,42 @@ async def submitted(db: Database, user_id: int = 42) -> int:
     return application_id
 
 
-def another_worker_accepts(path: Path, application_id: int) -> Callable[[], None]:
-    """What a second worker on the same database file commits: the application accepted, with
-    its history row, and one more document (the staff and the applicant at once)."""
+Statement = tuple[str, tuple[object, ...]]
+
+
+def another_worker(path: Path, *statements: Statement) -> Callable[[], None]:
+    """A second worker on the same database file committing ``statements`` in one transaction."""
 
     def write() -> None:
         conn = sqlite3.connect(path, isolation_level=None)
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "UPDATE applications SET status = 'accepted' WHERE id = ?", (application_id,)
-            )
-            conn.execute(
-                "INSERT INTO status_history (application_id, status, changed_at) "
-                "VALUES (?, 'accepted', ?)",
-                (application_id, NOW.isoformat()),
-            )
-            conn.execute(
-                "INSERT INTO documents (application_id, kind, file_id, file_unique_id, "
-                "content_type, added_at) "
-                "VALUES (?, 'photo', 'file-2', 'unique-2', 'image/jpeg', ?)",
-                (application_id, NOW.isoformat()),
-            )
+            for sql, params in statements:
+                conn.execute(sql, params)
             conn.execute("COMMIT")
         finally:
             conn.close()
 
     return write
+
+
+def another_worker_accepts(path: Path, application_id: int) -> Callable[[], None]:
+    """The application accepted, with its history row, and one more document (the staff and
+    the applicant at once)."""
+    return another_worker(
+        path,
+        ("UPDATE applications SET status = 'accepted' WHERE id = ?", (application_id,)),
+        (
+            "INSERT INTO status_history (application_id, status, changed_at) "
+            "VALUES (?, 'accepted', ?)",
+            (application_id, NOW.isoformat()),
+        ),
+        (
+            "INSERT INTO documents (application_id, kind, file_id, file_unique_id, "
+            "content_type, added_at) VALUES (?, 'photo', 'file-2', 'unique-2', 'image/jpeg', ?)",
+            (application_id, NOW.isoformat()),
+        ),
+    )
 
 
 async def read_while_another_worker_writes(
@@ -568,26 +577,19 @@ async def test_the_report_rows_are_read_as_of_one_moment_while_another_worker_wr
     both between them must not give one applicant's name with another moment's choices."""
     application_id = await submitted(db)
 
-    def change_answers() -> None:
-        conn = sqlite3.connect(db.path, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "UPDATE applications SET full_name = 'Петрова Мария' WHERE id = ?",
-                (application_id,),
-            )
-            conn.execute(
-                "DELETE FROM application_choices WHERE application_id = ?", (application_id,)
-            )
-            conn.execute(
-                "INSERT INTO application_choices (application_id, priority, specialty_code) "
-                "VALUES (?, 1, '21.02.18')",
-                (application_id,),
-            )
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-
+    change_answers = another_worker(
+        db.path,
+        (
+            "UPDATE applications SET full_name = 'Петрова Мария' WHERE id = ?",
+            (application_id,),
+        ),
+        ("DELETE FROM application_choices WHERE application_id = ?", (application_id,)),
+        (
+            "INSERT INTO application_choices (application_id, priority, specialty_code) "
+            "VALUES (?, 1, '21.02.18')",
+            (application_id,),
+        ),
+    )
     [row] = await read_while_another_worker_writes(
         db, change_answers, lambda: ReportRepository(db).applications(2027), after="SELECT a.*"
     )
