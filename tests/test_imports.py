@@ -198,8 +198,7 @@ def test_no_test_module_imports_another() -> None:
     wrong = []
     for path in sorted((ROOT / "tests").rglob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1].startswith(
-                "test_"
-            ):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests.test_"):
                 wrong.append(f"{path.relative_to(ROOT)}: {node.module}")
     assert wrong == []
