@@ -750,6 +750,12 @@ def get_router() -> Router:
         form["education_base"] = base
         allowed = set(allowed_specialties(catalog, base))
         chosen = form.get("specialties") or []
+        if "specialties" not in form:
+            # The first answer after «Apply» on a specialty card: that specialty comes first,
+            # if this education base admits it.
+            preselect = (await state.get_data()).get("preselect", "")
+            if preselect in allowed:
+                chosen = [preselect]
         kept = [code for code in chosen if code in allowed]
         form["specialties"] = kept
         await save_form(state, form)
