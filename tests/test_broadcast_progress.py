@@ -29,7 +29,9 @@ async def test_progress_counts_delivered_blocked_failed_and_waiting_until_the_en
     dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
 ) -> None:
     for user_id, name in zip(
-        (3001, 3002, 3003, 3004), ("Агеева", "Белова", "Волкова", "Гусева"), strict=True
+        (3001, 3002, 3003, 3004, 3005),
+        ("Агеева", "Белова", "Волкова", "Гусева", "Данилова"),
+        strict=True,
     ):
         await apply(person(dp, bot, user_id), f"{name} Анна Сергеевна")
     admin = UserClient(dp, bot, user_id=1, language_code="en")
@@ -37,13 +39,14 @@ async def test_progress_counts_delivered_blocked_failed_and_waiting_until_the_en
     await sender.drain(bot)  # the staff posts go first
     kinds = await start_broadcast(admin, TEXT)
     replies = await choose(admin, kinds, "📌 Applicants with a status", "submitted")
-    [progress] = await admin.click("✅ Send to 4", replies[-1])
+    [progress] = await admin.click("✅ Send to 5", replies[-1])
     assert counts(progress["text"]) == {
-        "✅ Delivered": "0", "🚫 Blocked the bot": "0", "⚠️ Failed": "0", "⏳ Waiting": "4",
+        "✅ Delivered": "0", "🚫 Blocked the bot": "0", "⚠️ Failed": "0", "⏳ Waiting": "5",
     }  # fmt: skip
 
     session = admin.session
     session.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    session.fail_next("sendMessage", 400, "Bad Request: chat not found")
     session.fail_next("sendMessage", 400, "Bad Request: chat not found")
     session.fail_next("sendMessage", 502, "Bad Gateway")
     await sender.drain(bot)
@@ -54,7 +57,7 @@ async def test_progress_counts_delivered_blocked_failed_and_waiting_until_the_en
     assert edit["message_id"] == progress["message_id"] and edit["chat_id"] == 1
     assert "is being sent" in edit["text"]
     assert counts(edit["text"]) == {
-        "✅ Delivered": "1", "🚫 Blocked the bot": "1", "⚠️ Failed": "1", "⏳ Waiting": "1",
+        "✅ Delivered": "1", "🚫 Blocked the bot": "1", "⚠️ Failed": "2", "⏳ Waiting": "1",
     }  # fmt: skip
     assert session.of("sendMessage") == []  # no final report yet
     session.clear()
@@ -67,7 +70,7 @@ async def test_progress_counts_delivered_blocked_failed_and_waiting_until_the_en
     final = session.of("editMessageText")[-1]["text"]
     assert "is finished" in final
     assert counts(final) == {
-        "✅ Delivered": "2", "🚫 Blocked the bot": "1", "⚠️ Failed": "1", "⏳ Waiting": "0",
+        "✅ Delivered": "2", "🚫 Blocked the bot": "1", "⚠️ Failed": "2", "⏳ Waiting": "0",
     }  # fmt: skip
     [report] = [m for m in session.of("sendMessage") if m["chat_id"] == 1]
     assert report["text"] == final
@@ -81,4 +84,4 @@ async def test_progress_counts_delivered_blocked_failed_and_waiting_until_the_en
     rows = await db.fetchall(
         "SELECT status, count(*) AS n FROM outbox WHERE kind = 'broadcast' GROUP BY status"
     )
-    assert {r["status"]: r["n"] for r in rows} == {"sent": 2, "blocked": 1, "failed": 1}
+    assert {r["status"]: r["n"] for r in rows} == {"sent": 2, "blocked": 1, "failed": 2}
