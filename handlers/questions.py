@@ -133,7 +133,8 @@ def question_text(question: Question, context: list[str], limit: int | None = No
 
 
 def _plain_length(html_text: str) -> int:
-    return len(unescape(re.sub(r"<[^>]*>", "", html_text)))
+    """The length Telegram checks: of the text without tags, in UTF-16 code units."""
+    return len(unescape(re.sub(r"<[^>]*>", "", html_text)).encode("utf-16-le")) // 2
 
 
 def answer_button(question_id: int) -> InlineKeyboardMarkup:

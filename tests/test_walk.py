@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.fakebotapi import parse_html  # Telegram's HTML rules, shared with the fake server
+# Telegram's HTML rules and lengths, shared with the fake server
+from bot.fakebotapi import parse_html, utf16_len
 from tests.client import UserClient, buttons
 
 
@@ -16,7 +17,7 @@ def check_screen(message: dict[str, Any]) -> None:
     """What Telegram would refuse: bad HTML, text too long, callback data too long."""
     text = message["text"]
     plain = parse_html(text)[0] if message.get("parse_mode") == "HTML" else text
-    assert 0 < len(plain) <= 4096, text
+    assert 0 < utf16_len(plain) <= 4096, text  # Telegram counts UTF-16 units, not characters
     for label, data in buttons(message):
         assert label.strip(), message
         assert 1 <= len(data.encode()) <= 64, (label, data)
