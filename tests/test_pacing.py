@@ -294,7 +294,9 @@ async def test_sender_pauses_the_pacer_on_a_429(
     session.fail_next("sendMessage", 429, "Too Many Requests: retry after 4", retry_after=4)
     await sender.drain(bot)
     assert ("pause", 4) in pacer.events
-    [row] = await OutboxRepository(db).due(clock.now() + timedelta(seconds=5), limit=10)
+    outbox = OutboxRepository(db)
+    assert await outbox.due(clock.now() + timedelta(seconds=3.9), limit=10) == []  # not before
+    [row] = await outbox.due(clock.now() + timedelta(seconds=4), limit=10)
     assert row.chat_id == 502  # tried again after the pause
 
 

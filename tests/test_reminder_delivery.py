@@ -352,7 +352,7 @@ async def test_reminders_go_out_at_reminder_hour_when_it_is_not_10(
     assert "They come at 17:00 Norilsk time" in screen["text"]
 
 
-# --- after downtime --------------------------------------------------------------------------------
+# --- after downtime ------------------------------------------------------------------------------
 
 
 async def test_after_downtime_only_the_latest_queued_reminder_of_an_event_goes_out(
@@ -376,7 +376,7 @@ async def test_a_reminder_a_day_late_still_goes_out_when_no_later_one_is_due(
     assert "on 15 August 2027" in sent[0]
 
 
-# --- practicum -------------------------------------------------------------------------------------
+# --- practicum -----------------------------------------------------------------------------------
 
 
 async def test_a_student_who_moved_to_another_group_gets_no_practicum_reminder_of_the_old_one(
