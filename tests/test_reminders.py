@@ -157,7 +157,19 @@ def test_practicum_reminders_for_the_students_of_the_group(catalog: Catalog) -> 
 def test_planning_twice_gives_the_same_keys(catalog: Catalog) -> None:
     data = Snapshot(applicants=[applicant()], subscriptions={200: ["22.02.08"]})
     now = local(date(2027, 5, 1))
-    assert keys(planner.plan(now, catalog, data)) == keys(planner.plan(now, catalog, data))
+    first = keys(planner.plan(now, catalog, data))
+    assert first == keys(planner.plan(now, catalog, data))
+    # One key per (reminder, user), naming the event, the offset and the user.
+    assert sorted(first) == sorted(
+        [f"r:originals:1:2027-08-15:{d}:100" for d in (7, 1, 0)]
+        + [f"r:enrollment:1:2027-08-16:{d}:100" for d in (1, 0)]
+        + [f"r:opening:2027:2027-06-20:{d}:200" for d in (7, 1, 0)]
+        + [f"r:acceptance_end:2027:2027-08-15:{d}:200" for d in (7, 1, 0)]
+    )
+    # Planned again weeks later, the reminders still ahead keep their keys.
+    later = keys(planner.plan(local(date(2027, 6, 19), 12), catalog, data))
+    assert set(later) <= set(first) and "r:opening:2027:2027-06-20:0:200" in later
+    assert "r:opening:2027:2027-06-20:7:200" not in later  # its day has passed
 
 
 def test_after_downtime_only_the_latest_due_reminder_of_an_event_is_sent(catalog: Catalog) -> None:
