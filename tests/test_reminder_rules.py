@@ -222,3 +222,17 @@ def test_after_downtime_each_event_keeps_its_own_latest_reminder(catalog: Catalo
         "r:medical:1:2027-08-15:1:100", "r:medical:2:2027-08-15:1:101",
         "r:originals:1:2027-08-15:1:100", "r:originals:2:2027-08-15:1:101",
     ]  # fmt: skip
+
+
+def test_corrections_of_several_applicants_due_at_once_are_all_kept(catalog: Catalog) -> None:
+    changed = datetime(2027, 7, 1, 5, tzinfo=UTC)
+    data = Snapshot(
+        applicants=[
+            applicant(application_id=n, user_id=100 + n, status="needs_correction",
+                      status_changed_at=changed, history_id=40 + n, original_received=True)
+            for n in (1, 2)
+        ]
+    )  # fmt: skip
+    planned = PLANNER.plan(local(date(2027, 7, 3), 15), catalog, data)  # both due this morning
+    due = sorted(p.key for p in planned if p.due_at <= local(date(2027, 7, 3), 15))
+    assert due == ["r:correction:41:1:101", "r:correction:42:1:102"]

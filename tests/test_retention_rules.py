@@ -157,8 +157,21 @@ async def test_processed_updates_are_forgotten_after_two_days(
     assert [r[0] for r in kept] == [3, 4]
 
 
-async def test_waiting_for_an_idle_service_returns_at_once(db: Database, clock: FixedClock) -> None:
+async def test_the_scheduled_run_erases_and_a_failing_one_is_logged(
+    db: Database, clock: FixedClock, three: None, caplog: pytest.LogCaptureFixture
+) -> None:
     retention = service(db, clock, None)
-    await retention.wait_idle()
-    await retention.scheduled()
-    await retention.wait_idle()
+    await retention.wait_idle()  # nothing running yet: returns at once
+    clock.set_local_date(date(2028, 2, 23))
+    with caplog.at_level(logging.ERROR, logger="bot.retention"):
+        await retention.scheduled()
+        await retention.wait_idle()
+        assert caplog.records == []
+        assert await db.fetchval("SELECT count(*) FROM applications") == 1  # the enrolled one
+
+        async def broken() -> int:
+            raise RuntimeError("database is locked")
+
+        retention.run = broken  # type: ignore[method-assign]
+        await retention.scheduled()  # logged, not raised: the next run tries again
+    assert [r.getMessage() for r in caplog.records] == ["retention run failed"]

@@ -8,7 +8,7 @@ given up after ``max_attempts`` (8) attempts; a 400 fails at once; a 403 blocks 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -272,3 +272,95 @@ async def test_the_staff_post_of_an_application_is_not_repeated_after_a_failed_d
         "Аттестат с приложением (оценки)",
         "Фотография",
     ]
+
+
+# --- what is not sent, and when ------------------------------------------------------------------
+
+
+async def queue_kind(
+    db: Database, clock: FixedClock, key: str, kind: str, payload: dict[str, Any], chat: int = CHAT
+) -> None:
+    async with db.transaction() as conn:
+        await enqueue(
+            conn, dedup_key=key, chat_id=chat, kind=kind, payload=payload,
+            due_at=clock.now(), now=clock.now(),
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(("late", "sent"), [(-1, True), (0, False), (1, False)])
+async def test_a_row_past_its_expiry_is_dropped_unsent(
+    db: Database, clock: FixedClock, bot: Bot, session: RecordingSession, late: int, sent: bool
+) -> None:
+    expires = clock.now() + timedelta(seconds=late * -1)
+    await queue_kind(db, clock, "r:1", "reminder", {"expires_at": expires.isoformat()})
+    clock.current = expires + timedelta(seconds=late)
+    assert await new_sender(db, clock, render_one).drain(bot) == 1
+    stored = await row(db, "r:1")
+    if sent:
+        assert delivered(session) == ["notice"] and stored["status"] == "sent"
+    else:
+        assert delivered(session) == [] and session.calls == []
+        assert (stored["status"], stored["last_error"]) == ("dropped", "deadline passed")
+
+
+async def test_at_night_reminders_and_broadcasts_wait_for_the_morning_and_answers_do_not(
+    db: Database, clock: FixedClock, bot: Bot, session: RecordingSession
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.sender import QuietHours
+
+    tz = ZoneInfo("Asia/Krasnoyarsk")
+    clock.current = datetime(2027, 8, 10, 23, 30, tzinfo=tz)
+    for kind in ("reminder", "broadcast", "status"):
+        await queue_kind(db, clock, kind, kind, {})
+    sender = new_sender(db, clock, render_one)
+    sender.quiet_hours = QuietHours(tz)
+    assert await sender.drain(bot) == 3
+    assert len(delivered(session)) == 1
+    assert (await row(db, "status"))["status"] == "sent"
+    morning = datetime(2027, 8, 11, 8, tzinfo=tz)
+    for kind in ("reminder", "broadcast"):
+        stored = await row(db, kind)
+        assert stored["status"] == "pending" and stored["attempts"] == 0  # not an attempt
+        assert datetime.fromisoformat(stored["due_at"]) == morning
+    clock.current = morning
+    assert await sender.drain(bot) == 2
+    assert len(delivered(session)) == 3
+
+
+async def test_a_row_that_cannot_be_rendered_fails_and_one_whose_subject_is_gone_is_dropped(
+    db: Database, clock: FixedClock, bot: Bot, session: RecordingSession
+) -> None:
+    async def render(message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
+        if message.kind == "broken":
+            raise KeyError("event_day")
+        return None
+
+    await queue_kind(db, clock, "broken", "broken", {})
+    await queue_kind(db, clock, "gone", "status", {})
+    assert await new_sender(db, clock, render).drain(bot) == 2
+    assert session.calls == []
+    broken, gone = await row(db, "broken"), await row(db, "gone")
+    assert (broken["status"], broken["last_error"]) == ("failed", "render: KeyError('event_day')")
+    assert (gone["status"], gone["last_error"]) == ("dropped", None)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_every_due_row_is_sent_in_order_per_chat_over_several_batches(
+    db: Database, clock: FixedClock, bot: Bot, session: RecordingSession, concurrency: int
+) -> None:
+    async def render(message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
+        return [SendMessage(chat_id=message.chat_id, text=message.dedup_key)]
+
+    chats = (501, 502, 503)
+    for n in range(70):  # 210 rows: more than two batches of 100
+        for chat in chats:
+            await queue_kind(db, clock, f"{chat}:{n:03d}", "status", {}, chat=chat)
+    sender = new_sender(db, clock, render)
+    sender.concurrency = concurrency
+    assert await sender.drain(bot) == 210
+    for chat in chats:
+        texts = [c.params["text"] for c in session.calls if c.params["chat_id"] == chat]
+        assert texts == [f"{chat}:{n:03d}" for n in range(70)]
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE status = 'sent'") == 210
