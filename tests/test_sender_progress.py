@@ -167,6 +167,7 @@ async def test_after_a_429_nothing_is_sent_before_retry_after_and_every_chat_pau
     sender = new_sender(db, clock, render_one)
     await sender.drain(bot)
     assert isinstance(sender.pacer, InstantPacer) and sender.pacer.pauses == [30]
+    assert "Too Many Requests" in (await row(db, "n:1"))["last_error"]
     start = clock.current
     tried = len(session.calls)
     for seconds in (1, 2, 10, 29):

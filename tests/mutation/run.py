@@ -52,7 +52,7 @@ MODULES: dict[str, tuple[str, list[str], list[str]]] = {
     "sender": (
         "bot/sender.py",
         ["bot.sender.*"],
-        ["tests/test_sender_progress.py", "tests/test_reminders.py"],
+        ["tests/test_sender_progress.py", "tests/test_pacing.py", "tests/test_reminders.py"],
     ),
     "pacing": (
         "bot/pacing.py",
