@@ -365,3 +365,20 @@ async def test_every_due_row_is_sent_in_order_per_chat_over_several_batches(
         texts = [c.params["text"] for c in session.calls if c.params["chat_id"] == chat]
         assert texts == [f"{chat}:{n:03d}" for n in range(70)]
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE status = 'sent'") == 210
+
+
+def test_a_sender_without_a_pacer_paces_by_telegrams_limits(
+    db: Database, clock: FixedClock
+) -> None:
+    from bot.pacing import GROUP_CHAT_INTERVAL, PRIVATE_CHAT_INTERVAL, LocalPacer
+
+    sender = OutboxSender(
+        OutboxRepository(db), UserRepository(db), render_one, clock, send_rate=20, concurrency=0
+    )
+    assert isinstance(sender.pacer, LocalPacer) and sender.pacer.rate == 20
+    assert (sender.private_interval, sender.group_interval) == (
+        PRIVATE_CHAT_INTERVAL,
+        GROUP_CHAT_INTERVAL,
+    )
+    assert sender.concurrency == 1  # at least one request in flight
+    assert sender.quiet_hours is None and not sender.running
