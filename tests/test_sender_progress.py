@@ -315,8 +315,10 @@ async def test_at_night_reminders_and_broadcasts_wait_for_the_morning_and_answer
     clock.current = datetime(2027, 8, 10, 23, 30, tzinfo=tz)
     for kind in ("reminder", "broadcast", "status"):
         await queue_kind(db, clock, kind, kind, {})
-    sender = new_sender(db, clock, render_one)
-    sender.quiet_hours = QuietHours(tz)
+    sender = OutboxSender(
+        OutboxRepository(db), UserRepository(db), render_one, clock,
+        pacer=InstantPacer(), quiet_hours=QuietHours(tz),
+    )  # fmt: skip
     assert await sender.drain(bot) == 3
     assert len(delivered(session)) == 1
     assert (await row(db, "status"))["status"] == "sent"
