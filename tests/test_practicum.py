@@ -16,12 +16,9 @@ from bot.services.reminders import ReminderService
 from db.database import Database
 from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.helpers import register, sender_of
+from tests.helpers import LINE, register, sender_of
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
-LINE = (
-    "ntpts; мп-25-1; 22.02.08; 12.05.2027; 20.06.2027; Надеждинский завод; Иванов И. И.; 25.06.2027"
-)
 
 
 def at(day: date, hour: int) -> datetime:

@@ -207,6 +207,12 @@ async def test_a_long_caption_is_shortened_to_fit_but_keeps_the_tag(
     # The admin (ADMIN_IDS=1) has not chosen a language: they read Russian, the default.
     assert relay["caption"].startswith("#Q1 · ") and relay["caption"].endswith("1002\nЯзык: en")
     assert relay["caption"].count("&lt;") < 1000 and "…" in relay["caption"]
+    # Telegram counts the caption after parsing the HTML, in UTF-16 units: it must fit in
+    # 1024, and be shortened only as much as needed.
+    from bot.emulator import parse_html, utf16_len
+
+    shown = utf16_len(parse_html(relay["caption"])[0])
+    assert 900 <= shown <= 1024, shown
     assert await db.fetchval("SELECT length(text) FROM questions") == 1024  # stored whole
 
 

@@ -215,7 +215,7 @@ class OutboxSender:
                 return
         now = self.clock.now()
         expires_at = message.payload.get("expires_at")
-        if expires_at and now > datetime.fromisoformat(expires_at):
+        if expires_at and now >= datetime.fromisoformat(expires_at):
             log.info(
                 "outbox row %s (%s) to chat %s dropped: its deadline passed at %s",
                 message.id,
