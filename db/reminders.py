@@ -160,7 +160,7 @@ class ReminderRepository:
             VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id) DO UPDATE SET college_id = excluded.college_id,
                 specialty_code = excluded.specialty_code, group_name = excluded.group_name,
-                consent_version = excluded.consent_version
+                consent_version = excluded.consent_version, registered_at = excluded.registered_at
             """,
             (
                 student.user_id,

@@ -210,7 +210,8 @@ def get_router() -> Router:
             "bring; empty: «to be confirmed»). Dates as DD.MM.YYYY; the college as its id, "
             "e.g. ntpts. Or add one period with a line:\n<code>/practicum_add ntpts; "
             "МП-25-1; 22.02.08; 12.05.2027; 20.06.2027; Надеждинский завод; "
-            "Иванов И. И.; 25.06.2027</code>\n\n<b>Groups</b> students choose from: they come "
+            "Иванов И. И.; 25.06.2027</code> (the first day's fields may follow, in the "
+            "same order).\n\n<b>Groups</b> students choose from: they come "
             "with the periods, or from a file with the columns <code>{group_headers}</code>, "
             "or a line:\n<code>/practicum_groups ntpts; 22.02.08; МП-26-1, МП-26-2</code>"
         ).format(
@@ -262,7 +263,10 @@ def get_router() -> Router:
         if not line:
             await message.answer(_("Add the period after the command; see /practicum."))
             return
-        content = (";".join(HEADERS) + "\n" + line + "\n").encode()
+        # The first day's fields may follow the eight of the period, in their order.
+        extra = min(max(line.count(";") + 1 - len(HEADERS), 0), len(OPTIONAL_HEADERS))
+        header = ";".join((*HEADERS, *OPTIONAL_HEADERS[:extra]))
+        content = (header + "\n" + line + "\n").encode()
         await import_bytes(
             message, "line.csv", content, catalog, reminders, reminder_service, clock
         )
