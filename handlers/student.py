@@ -338,19 +338,28 @@ def get_router() -> Router:
         await state.update_data(student_consent=STUDENT_CONSENT_VERSION)
         await choose_college(callback, catalog)
 
+    async def remove(
+        callback: CallbackQuery, state: FSMContext, reminders: ReminderRepository, told: str
+    ) -> bool:
+        """The registration goes (with the flow's data): ``told`` and the menu if there was
+        one; returns whether there was."""
+        await forget_flow(state)
+        removed = await reminders.remove_student(callback.from_user.id)
+        if removed:
+            await show(callback, told + "\n\n" + _("Choose a section:"), main_menu_keyboard())
+        return removed
+
     @router.callback_query(StudentCb.filter(F.action == StudentAction.consent_no))
     async def consent_no(
         callback: CallbackQuery, state: FSMContext, reminders: ReminderRepository
     ) -> None:
-        await forget_flow(state)
-        removed = await reminders.remove_student(callback.from_user.id)
-        text = (
-            _("Your registration is removed: the bot no longer keeps your college and group.")
-            if removed
-            else _("Nothing is stored. Without the consent the bot cannot remind you of the "
-                   "practicum; the rest of the bot works as before.")
-        )  # fmt: skip
-        await show(callback, text + "\n\n" + _("Choose a section:"), main_menu_keyboard())
+        told = _("Your registration is removed: the bot no longer keeps your college and group.")
+        if not await remove(callback, state, reminders, told):
+            text = _(
+                "Nothing is stored. Without the consent the bot cannot remind you of the "
+                "practicum; the rest of the bot works as before."
+            )
+            await show(callback, text + "\n\n" + _("Choose a section:"), main_menu_keyboard())
 
     async def consented(user_id: int, state: FSMContext, reminders: ReminderRepository) -> bool:
         student = await reminders.student(user_id)
@@ -616,13 +625,9 @@ def get_router() -> Router:
     async def leave_yes(
         callback: CallbackQuery, state: FSMContext, reminders: ReminderRepository
     ) -> None:
-        await forget_flow(state)
-        removed = await reminders.remove_student(callback.from_user.id)
-        text = (
-            _("✅ Your registration is removed. Good luck!")
-            if removed
-            else _("You are not registered as a student.")
-        )
-        await show(callback, text + "\n\n" + _("Choose a section:"), main_menu_keyboard())
+        told = _("✅ Your registration is removed. Good luck!")
+        if not await remove(callback, state, reminders, told):
+            text = _("You are not registered as a student.")
+            await show(callback, text + "\n\n" + _("Choose a section:"), main_menu_keyboard())
 
     return router

@@ -303,22 +303,30 @@ async def test_a_newer_change_makes_the_older_news_unnecessary(
     assert "09:00" in news["text"]
 
 
-async def test_the_first_morning_says_where_when_whom_and_what_to_bring(
-    dp: Dispatcher, bot: Bot, english_user: UserClient, clock: FixedClock
-) -> None:
+async def first_morning(
+    dp: Dispatcher, bot: Bot, student: UserClient, clock: FixedClock, line: str
+) -> dict[str, Any]:
+    """The period of ``line`` loaded, ``student`` in its group: the first morning's message."""
     clock.current = at(date(2027, 4, 1), 12)
-    await schedule(dp, bot)
-    groups = await to_groups(english_user)
-    await english_user.click("МП-26-1", groups)
+    await schedule(dp, bot, line)
+    groups = await to_groups(student)
+    await student.click("МП-26-1", groups)
     await dp["reminder_service"].plan_now()
     sender = drain_fast(dp)
     await sender.drain(bot)
     clock.current = at(date(2027, 5, 11), 10)
     await sender.drain(bot)  # the reminders of the week and of the day before
     clock.current = at(date(2027, 5, 12), 10)
-    english_user.session.clear()
+    student.session.clear()
     await sender.drain(bot)
-    [morning] = sent_to(english_user, "sendMessage")
+    [morning] = sent_to(student, "sendMessage")
+    return morning
+
+
+async def test_the_first_morning_says_where_when_whom_and_what_to_bring(
+    dp: Dispatcher, bot: Bot, english_user: UserClient, clock: FixedClock
+) -> None:
+    morning = await first_morning(dp, bot, english_user, clock, SCHEDULE)
     assert "Your practicum starts today" in morning["text"]
     assert "Where: Надеждинский завод, проходная № 3" in morning["text"]
     assert "When: 08:00" in morning["text"]
@@ -329,19 +337,7 @@ async def test_the_first_morning_says_where_when_whom_and_what_to_bring(
 async def test_first_day_fields_not_given_are_to_be_confirmed(
     dp: Dispatcher, bot: Bot, english_user: UserClient, clock: FixedClock
 ) -> None:
-    clock.current = at(date(2027, 4, 1), 12)
-    await admin_of(dp, bot).send(f"/practicum_add {PERIOD}")
-    groups = await to_groups(english_user)
-    await english_user.click("МП-26-1", groups)
-    await dp["reminder_service"].plan_now()
-    sender = drain_fast(dp)
-    await sender.drain(bot)
-    clock.current = at(date(2027, 5, 11), 10)
-    await sender.drain(bot)  # the reminders of the week and of the day before
-    clock.current = at(date(2027, 5, 12), 10)
-    english_user.session.clear()
-    await sender.drain(bot)
-    [morning] = sent_to(english_user, "sendMessage")
+    morning = await first_morning(dp, bot, english_user, clock, PERIOD)
     assert "When: to be confirmed" in morning["text"]
     assert "Bring: to be confirmed" in morning["text"]
 
