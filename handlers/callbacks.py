@@ -130,8 +130,17 @@ class RolesAction(StrEnum):
 
 class StudentAction(StrEnum):
     register = "register"
-    college = "college"
-    specialty = "specialty"
+    consent_yes = "consent_yes"
+    consent_no = "consent_no"
+    college = "college"  # value: the college; id: the page of its groups
+    group = "group"  # id: the group
+    keep = "keep"  # register with the group as typed, not listed by the college
+    retype = "retype"
+    specialty = "specialty"  # value: the specialty (of a group the college has not listed)
+    calendar = "calendar"
+    ask = "ask"
+    leave = "leave"
+    leave_yes = "leave_yes"
 
 
 class FilterKind(StrEnum):
@@ -259,3 +268,4 @@ class RolesCb(CallbackData, prefix="rl"):
 class StudentCb(CallbackData, prefix="st"):
     action: StudentAction
     value: str = ""
+    id: int = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -175,12 +176,19 @@ async def relayed(dp: Dispatcher, bot: Bot, chat_id: int) -> list[dict[str, Any]
 
 
 async def register(user: UserClient, group: str = "МП-25-1") -> dict[str, Any]:
+    """Registration before the college listed any group: typed, warned, registered anyway
+    with the specialty (the staff's load attaches the student later)."""
     [menu] = await user.send("/start")
-    [colleges] = await user.click("👷 I am a student", menu)
-    [specialties] = await user.click("Norilsk Technical School", colleges)
-    [group_q] = await user.click("22.02.08 · Metallurgy", specialties)
-    assert "Type your group" in group_q["text"]
-    [screen] = await user.send(group)
+    [consent] = await user.click("👷 I am a student", menu)
+    [colleges] = await user.click("✅ I agree", consent)
+    [groups] = await user.click("Norilsk Technical School", colleges)
+    assert "Type your group" in groups["text"]
+    [warning] = await user.send(group)
+    assert "has not listed a group" in warning["text"]
+    [specialties] = await user.click(
+        f"Register with {' '.join(group.split()).upper()} anyway", warning
+    )
+    [screen] = await user.click("22.02.08 · Metallurgy", specialties)
     return screen
 
 
@@ -332,3 +340,23 @@ async def publish_enrollment_order(dp: Dispatcher) -> None:
         catalog_text_with_enrollment_order().encode(), "test"
     )
     assert version is not None, problems
+
+
+async def reply_to(
+    client: UserClient, relay: dict[str, Any], text: str, chat: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """``client`` replies to a message the bot sent (in its private chat, or in ``chat``)."""
+    replied: dict[str, Any] = {
+        "message_id": relay["message_id"],
+        "date": int(time.time()),
+        "chat": chat or client.chat,
+        "from": {"id": client.bot.id, "is_bot": True, "first_name": "Металлургия"},
+    }
+    if "text" in relay:
+        replied["text"] = relay["text"]
+    else:
+        replied["caption"] = relay.get("caption", "")
+    message = client._message(text=text, reply_to_message=replied)
+    if chat is not None:
+        message["chat"] = chat
+    return await client._act({"message": message})

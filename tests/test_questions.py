@@ -4,9 +4,7 @@ every staff update, the panel's list of unanswered questions, deletion with the 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -29,32 +27,13 @@ from tests.helpers import (
     join,
     person,
     relayed,
+    reply_to,
     sender_of,
     start_applying,
     submit,
 )
 
 GROUP_ID = -100_777
-
-
-async def reply_to(
-    client: UserClient, relay: dict[str, Any], text: str, chat: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """``client`` replies to a message the bot sent (in its private chat, or in ``chat``)."""
-    replied: dict[str, Any] = {
-        "message_id": relay["message_id"],
-        "date": int(time.time()),
-        "chat": chat or client.chat,
-        "from": {"id": client.bot.id, "is_bot": True, "first_name": "Металлургия"},
-    }
-    if "text" in relay:
-        replied["text"] = relay["text"]
-    else:
-        replied["caption"] = relay.get("caption", "")
-    message = client._message(text=text, reply_to_message=replied)
-    if chat is not None:
-        message["chat"] = chat
-    return await client._act({"message": message})
 
 
 @pytest.fixture

@@ -20,11 +20,18 @@ from aiogram.utils.i18n import I18n
 
 from bot.app import build_dispatcher
 from bot.config import Settings
-from bot.delivery.sender import OutboxSender
 from db.database import Database
 from tests.client import UserClient, labels
 from tests.conftest import TOKEN, FixedClock
-from tests.helpers import fill_form, open_card, publish_enrollment_order, submit
+from tests.helpers import (
+    LINE,
+    fill_form,
+    open_card,
+    publish_enrollment_order,
+    register,
+    sender_of,
+    submit,
+)
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 APPLICANT = 3001
@@ -36,12 +43,6 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 AUG_8, AUG_14, AUG_15, AUG_16 = (date(2027, 8, d) for d in (8, 14, 15, 16))
-
-
-def sender_of(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
 
 
 async def reminders_at(
@@ -383,8 +384,6 @@ async def test_a_reminder_a_day_late_still_goes_out_when_no_later_one_is_due(
 async def test_a_student_who_moved_to_another_group_gets_no_practicum_reminder_of_the_old_one(
     dp: Dispatcher, bot: Bot, clock: FixedClock, db: Database
 ) -> None:
-    from tests.helpers import LINE, register
-
     student = UserClient(dp, bot, user_id=APPLICANT, language_code="en")
     await register(student, "МП-25-1")
     admin = UserClient(dp, bot, user_id=1, language_code="en")
@@ -395,9 +394,11 @@ async def test_a_student_who_moved_to_another_group_gets_no_practicum_reminder_o
     [menu] = await student.send("/start")
     [screen] = await student.click("👷 I am a student", menu)
     [colleges] = await student.click("✏️ Change group", screen)
-    [specialties] = await student.click("Norilsk Technical School", colleges)
-    await student.click("22.02.08 · Metallurgy", specialties)
-    [screen] = await student.send("МП-25-2")
+    await student.click("Norilsk Technical School", colleges)
+    [question] = await student.send("МП-25-2")  # a group the college has not listed
+    [warning] = await student.click("No, my group is МП-25-2", question)
+    [specialties] = await student.click("Register with МП-25-2 anyway", warning)
+    [screen] = await student.click("22.02.08 · Metallurgy", specialties)
     assert "Group МП-25-2" in screen["text"]
     assert await reminders_at(dp, bot, clock, at(date(2027, 5, 11), 10)) == []
     assert (await statuses(db, "practicum_start"))[:2] == ["sent", "dropped"]

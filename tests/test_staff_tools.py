@@ -211,10 +211,12 @@ async def population(dp: Dispatcher, bot: Bot, two_applications: None) -> None:
     """Two applicants (3001: 22.02.08, 3002: 21.02.18) and a student of group МТ-24."""
     student = person(dp, bot, 4001)
     [menu] = await student.send("/start")
-    [colleges] = await student.click("👷 I am a student", menu)
-    [specs] = await student.click(labels(colleges)[0], colleges)
+    [consent] = await student.click("👷 I am a student", menu)
+    [colleges] = await student.click(labels(consent)[0], consent)  # «I agree»
+    await student.click(labels(colleges)[0], colleges)
+    [warning] = await student.send("МТ-24")  # a group the college has not listed
+    [specs] = await student.click(labels(warning)[1], warning)  # «register anyway»
     await student.click(labels(specs)[0], specs)
-    await student.send("МТ-24")
     assert await dp["reminders"].student(4001) is not None
 
 

@@ -41,7 +41,7 @@ async def panel(
     year = catalog.recent_campaign(clock.today()).year
     codes = scope.specialty_codes(catalog)
     counts = await staff.counts_by_status(year, codes)
-    unanswered = await questions.count_unanswered(codes)
+    unanswered = await questions.count_unanswered(codes, scope.college_id)
     lines = [_("<b>Admission {year}: applications</b>").format(year=year)]
     college = catalog.college(scope.college_id) if scope.college_id else None
     if college is not None:

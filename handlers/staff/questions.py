@@ -50,10 +50,10 @@ async def unanswered_screen(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The staff panel's list of unanswered questions, the oldest first, then the answered
     ones whose answer could not be delivered; only what the member's scope covers."""
-    codes = scope.specialty_codes(catalog)
-    total = await questions.count_unanswered(codes)
-    items = await questions.unanswered(LIST_SIZE, codes)
-    undelivered = await questions.undelivered(LIST_SIZE, codes)
+    codes, college = scope.specialty_codes(catalog), scope.college_id
+    total = await questions.count_unanswered(codes, college)
+    items = await questions.unanswered(LIST_SIZE, codes, college)
+    undelivered = await questions.undelivered(LIST_SIZE, codes, college)
     lines = [
         ngettext(
             "<b>Unanswered questions: {count}</b>", "<b>Unanswered questions: {count}</b>", total

@@ -23,7 +23,7 @@ from db.applications import Application, ApplicationRepository
 from db.broadcasts import BroadcastRepository
 from db.outbox import OutboxMessage
 from db.questions import QuestionRepository
-from db.reminders import ReminderRepository
+from db.reminders import STUDENT_NEWS, ReminderRepository
 from db.staff_posts import DELETE_POST
 from db.users import UserRepository
 from handlers.application_texts import (
@@ -35,6 +35,7 @@ from handlers.application_texts import (
     summary_lines,
 )
 from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
+from handlers.texts.practicum import first_day_text, student_news
 from handlers.texts.questions import answer_message, asker_lines, relay_call
 from handlers.ui import fmt_date, h
 
@@ -98,6 +99,14 @@ class NoticeRenderer:
                 return [SendMessage(chat_id=message.chat_id, text=self.retention_drafts(message))]
             if message.kind in ("question", "answer"):
                 return await self.question(message)
+            if message.kind in STUDENT_NEWS:
+                return await student_news(
+                    message,
+                    self.reminders,
+                    tz=self.settings.tz,
+                    hour=self.settings.reminder_hour,
+                    now=self.clock.now(),
+                )
         raise ValueError(f"unknown outbox kind {message.kind!r}")
 
     async def staff_application(
@@ -277,7 +286,9 @@ class NoticeRenderer:
                 != (period.college_id, period.group_name)
             ):
                 return None
-            if topic == "practicum_start":
+            if topic == "practicum_start" and day == self.clock.today():
+                text = first_day_text(period)  # where to go, when, whom to ask, what to bring
+            elif topic == "practicum_start":
                 text = _(
                     "🔔 Your practicum starts {when}: {place}, supervisor {supervisor}, "
                     "until {end}."
