@@ -37,17 +37,30 @@ class CatalogRepository:
         )
 
     async def replace(
-        self, document: str, *, source: str, sha256: str, only_if_empty: bool = False
+        self,
+        document: str,
+        *,
+        source: str,
+        sha256: str,
+        only_if_empty: bool = False,
+        only_if_current: int | None = None,
     ) -> int | None:
         """Make ``document`` the current catalogue in one transaction.
 
         With ``only_if_empty`` nothing happens when a catalogue is already stored
-        (two processes starting at once load the default only once).
+        (two processes starting at once load the default only once); with
+        ``only_if_current``, when the current version is another one (an edit made from an
+        older version would undo what came in between).
         """
         async with self.db.transaction() as conn:
             if only_if_empty:
                 cursor = await conn.execute("SELECT 1 FROM catalog_versions LIMIT 1")
                 if await cursor.fetchone() is not None:
+                    return None
+            if only_if_current is not None:
+                cursor = await conn.execute("SELECT max(id) FROM catalog_versions")
+                row = await cursor.fetchone()
+                if row is None or row[0] != only_if_current:
                     return None
             cursor = await conn.execute(
                 "INSERT INTO catalog_versions (loaded_at, source, sha256, document) "
