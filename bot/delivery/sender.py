@@ -55,7 +55,7 @@ REFUSAL_IS_FINAL = frozenset({DELETE_POST})
 
 # Messages nobody is waiting for at night: they wait for the morning. Answers to what the
 # user did (status changes, answers to questions) go out at once.
-QUIET_KINDS = frozenset({"reminder", "broadcast"})
+QUIET_KINDS = frozenset({"reminder", "event_reminder", "broadcast"})
 
 
 class QuietHours:
