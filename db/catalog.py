@@ -34,15 +34,27 @@ class CatalogRepository:
         )
 
     async def replace(
-        self, document: str, *, source: str, sha256: str, only_if_empty: bool = False
+        self,
+        document: str,
+        *,
+        source: str,
+        sha256: str,
+        only_if_empty: bool = False,
+        only_if_current: int | None = None,
     ) -> int | None:
         """Make ``document`` the current catalogue in one transaction.
 
         With ``only_if_empty`` nothing happens when a catalogue is already stored
-        (two processes starting at once load the default only once).
+        (two processes starting at once load the default only once); with
+        ``only_if_current``, when the current version is another one (an edit made from an
+        older version would undo what came in between).
         """
         async with self.db.transaction():
             if only_if_empty and await self.db.fetchone("SELECT 1 FROM catalog_versions LIMIT 1"):
+                return None
+            if only_if_current is not None and (
+                await self.db.fetchval("SELECT max(id) FROM catalog_versions") != only_if_current
+            ):
                 return None
             return await self.db.insert(
                 "INSERT INTO catalog_versions (loaded_at, source, sha256, document) "

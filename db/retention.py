@@ -127,6 +127,32 @@ class RetentionRepository:
             await self.db.erased()
         return erased
 
+    async def purge_event_registrations(self, ended_before: datetime) -> int:
+        """Registrations (names, phones, attendance) of events that ended before a moment."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM event_registrations WHERE event_id IN "
+                "(SELECT id FROM events WHERE ends_at < ?)",
+                (utc(ended_before),),
+            )
+            erased = cursor.rowcount
+            if erased:
+                await _count(self.db, "event_registrations_erased", erased)
+        if erased:
+            await self.db.erased()
+        return erased
+
+    async def erase_event_consents(self, given_before: datetime) -> int:
+        """Consents for events given before a moment, of people with no registration left."""
+        erased = await self.db.execute(
+            "DELETE FROM event_consents WHERE given_at < ? AND user_id NOT IN "
+            "(SELECT user_id FROM event_registrations)",
+            (utc(given_before),),
+        )
+        if erased:
+            await self.db.erased()
+        return erased
+
     async def purge_drafts(self, untouched_since: datetime) -> int:
         """Dialogue states (drafts of unfinished forms, half-typed questions) nobody touched
         since ``untouched_since``; counted by person (a person's draft of the application and

@@ -23,6 +23,7 @@ class Section(StrEnum):
     language = "lang"
     search = "search"
     reminders = "remind"
+    events = "events"
 
 
 class QuestionAction(StrEnum):
@@ -141,6 +142,47 @@ class StudentAction(StrEnum):
     ask = "ask"
     leave = "leave"
     leave_yes = "leave_yes"
+
+
+class EventAction(StrEnum):
+    """An applicant's events: the list, a card, registering, their registrations."""
+
+    list = "list"
+    card = "card"
+    register = "reg"
+    go = "go"  # register with the name and phone shown
+    details = "details"  # another name or phone
+    mine = "mine"
+    cancel = "cancel"  # asks first
+    cancel_yes = "cancel_yes"
+    accept = "accept"  # take the seat offered
+    decline = "decline"
+    qr = "qr"  # the entry code again
+
+
+class StaffEventAction(StrEnum):
+    list = "list"
+    card = "card"
+    new = "new"
+    edit = "edit"
+    cancel = "cancel"  # asks first
+    cancel_yes = "cancel_yes"
+    people = "people"
+    mark = "mark"  # attendance, toggled by tapping a name
+    xlsx = "xlsx"
+
+
+class EditAction(StrEnum):
+    """The staff's editor of an event (the draft is in the dialogue's data)."""
+
+    show = "show"
+    field = "field"  # ask for a typed field
+    kind = "kind"
+    college = "college"
+    spec = "spec"  # toggle a specialty
+    aud = "aud"  # toggle who may come
+    save = "save"
+    discard = "discard"
 
 
 class FilterKind(StrEnum):
@@ -269,3 +311,39 @@ class StudentCb(CallbackData, prefix="st"):
     action: StudentAction
     value: str = ""
     id: int = 0
+
+
+class EventsCb(CallbackData, prefix="ev"):
+    """The applicant's events; ``spec``: the specialty whose card led to the list."""
+
+    action: EventAction
+    event: str = ""  # an event id
+    reg: int = 0  # a registration
+    spec: str = ""
+
+
+class EventConsentCb(CallbackData, prefix="ec"):
+    """The short consent for events, given on the way to register for ``event``."""
+
+    action: ConsentAction
+    event: str = ""
+
+
+class StaffEventCb(CallbackData, prefix="se"):
+    action: StaffEventAction
+    event: str = ""
+    page: int = 0
+    reg: int = 0
+
+
+class EventEditCb(CallbackData, prefix="ee"):
+    action: EditAction
+    value: str = ""  # a field's name, a kind, a college id, a specialty code, an audience
+
+
+class PosterCb(CallbackData, prefix="pq"):
+    """A printable poster of a deep link: ``kind`` "" chooses what, then ``ref`` which."""
+
+    kind: str = ""  # a LinkKind value: go, sp, co, ev
+    ref: str = ""  # a specialty code, a college or event id ("-" for the menu)
+    make: int = 0  # 1: make it now, without a source label

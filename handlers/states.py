@@ -55,3 +55,15 @@ class StaffForm(StatesGroup):
 # student
 class StudentForm(StatesGroup):
     group = State()
+
+
+# events (the applicant's registration)
+class EventForm(StatesGroup):
+    name = State()
+    phone = State()
+
+
+# staff.events
+class StaffEventForm(StatesGroup):
+    field = State()  # a typed field of the event being edited
+    poster_label = State()

@@ -57,7 +57,7 @@ REFUSAL_IS_FINAL = frozenset({DELETE_POST})
 # Messages nobody is waiting for at night: they wait for the morning (a student's news of
 # the staff's load too). Answers to what the user did (status changes, answers to questions)
 # go out at once.
-QUIET_KINDS = frozenset({"reminder", "broadcast", *STUDENT_NEWS})
+QUIET_KINDS = frozenset({"reminder", "event_reminder", "broadcast", *STUDENT_NEWS})
 
 
 class QuietHours:

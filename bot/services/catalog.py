@@ -5,8 +5,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 
-from bot.domain.catalog import Catalog, Problem, default_catalog_bytes, parse_catalog
+from bot.domain.catalog import (
+    Catalog,
+    Problem,
+    default_catalog_bytes,
+    parse_catalog,
+    validate_catalog_data,
+)
 from bot.domain.search import SearchIndex
 from db.catalog import CatalogRepository
 
@@ -52,14 +59,44 @@ class CatalogService:
         return inserted is not None
 
     async def load(self, raw: bytes, source: str) -> tuple[int | None, list[Problem]]:
-        """Validate ``raw`` and make it current; a file with problems changes nothing."""
+        """Validate ``raw`` and make it current; a file with problems changes nothing.
+
+        Events the current catalogue has and the file does not mention are kept (staff add
+        events in the bot, not in the file): an event is called off by cancelling it."""
         catalog, problems = parse_catalog(raw)
         if catalog is None:
             return None, problems
+        if await self.repo.current_id() is not None:
+            catalog, problems = with_events_of(catalog, await self.current())
+            if catalog is None:
+                return None, problems
         version = await self.repo.replace(
             catalog.to_json(), source=source, sha256=hashlib.sha256(raw).hexdigest()
         )
         return version, []
+
+    async def edit(
+        self, change: Callable[[Catalog], Catalog], source: str, attempts: int = 5
+    ) -> tuple[Catalog | None, list[Problem]]:
+        """Apply ``change`` to the current catalogue and make the result current, validated
+        whole like a file; an edit that meets a newer version (another staff member, a load)
+        is made again on it. Returns the new catalogue, or ``None`` and the problems."""
+        for _attempt in range(attempts):
+            current_id = await self.repo.current_id()
+            edited = change(await self.current())
+            catalog, problems = validate_catalog_data(edited.model_dump())
+            if catalog is None:
+                return None, problems
+            document = catalog.to_json()
+            version = await self.repo.replace(
+                document,
+                source=source,
+                sha256=hashlib.sha256(document.encode()).hexdigest(),
+                only_if_current=current_id,
+            )
+            if version is not None:
+                return await self.current(), []
+        raise RuntimeError(f"the catalogue kept changing: the edit ({source}) was not saved")
 
     async def current(self) -> Catalog:
         current_id = await self.repo.current_id()
@@ -82,3 +119,13 @@ class CatalogService:
                 self._index_of = catalog
                 log.info("search index built for catalogue version %s", self._cached_id)
             return self._index
+
+
+def with_events_of(catalog: Catalog, current: Catalog) -> tuple[Catalog | None, list[Problem]]:
+    """``catalog`` with the events of ``current`` it does not mention, validated whole."""
+    missing = [event for event in current.events if catalog.event(event.id) is None]
+    if not missing:
+        return catalog, []
+    data = catalog.model_dump()
+    data["events"] = [*data["events"], *(event.model_dump() for event in missing)]
+    return validate_catalog_data(data)

@@ -13,6 +13,9 @@ Drafts: a dialogue state (an unfinished form) nobody touched for RETENTION_DAYS 
 so is the consent of someone who never applied once it is RETENTION_DAYS old and they have no
 draft touched within that time. The staff get the counts once a day. With Redis, dialogue
 states expire there by themselves (a TTL of RETENTION_DAYS, renewed on each write).
+
+Events: registrations (names, phones, attendance) RETENTION_DAYS after their event ended; the
+consent for events once it is RETENTION_DAYS old and its person has no registration left.
 """
 
 from __future__ import annotations
@@ -131,6 +134,16 @@ class RetentionService:
                 "retention: erased %d unanswered typed question(s) older than %d days",
                 unanswered,
                 days,
+            )
+        registrations = await self.repo.purge_event_registrations(cutoff)
+        event_consents = await self.repo.erase_event_consents(cutoff)
+        if registrations or event_consents:
+            log.info(
+                "retention: erased %d registration(s) of events over for %d days and %d "
+                "consent(s) for events of people with no registration left",
+                registrations,
+                days,
+                event_consents,
             )
         drafts = await self.repo.purge_drafts(cutoff)
         orphans = await self.repo.orphan_consents(cutoff)

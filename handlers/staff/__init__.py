@@ -11,6 +11,10 @@ tree and answers «No access.».
     card       an application's card, its documents, the review actions and their comments
     reports    /reports: ranking lists, Excel and CSV, statistics
     broadcast  a broadcast from its message to its delivery
+    event_editor  creating and editing an event
+    events     events: the list, a card, the people registered and attendance (a scanned
+               entry code: handlers/links.py), the Excel file, cancelling
+    posters    printable posters with a QR code and a source label
     roles      the staff list, invites, revoking (administrators)
     questions  unanswered questions, a question's card, answers (the asker's side is
                handlers/questions.py)
@@ -29,7 +33,10 @@ from handlers.staff import (
     broadcast,
     card,
     denied,
+    event_editor,
+    events,
     panel,
+    posters,
     practicum,
     questions,
     queue,
@@ -58,6 +65,10 @@ def get_router() -> Router:
         card.get_router(),
         reports.get_router(),
         broadcast.get_router(),
+        # The editor first: its «new» and «edit» before the events' catch-all of their buttons.
+        event_editor.get_router(),
+        events.get_router(),
+        posters.get_router(),
         roles.get_router(),
         questions.get_router(),
     )

@@ -16,11 +16,21 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from handlers.callbacks import BroadcastCb, CardCb, QuestionCb, QueueCb, ReportCb, RolesCb
+from handlers.callbacks import (
+    BroadcastCb,
+    CardCb,
+    EventEditCb,
+    PosterCb,
+    QuestionCb,
+    QueueCb,
+    ReportCb,
+    RolesCb,
+    StaffEventCb,
+)
 from handlers.questions import leave
 from handlers.staff.practicum import COMMANDS as PRACTICUM_COMMANDS
 from handlers.staff.questions import STAFF_ACTIONS, relayed_question
-from handlers.states import BroadcastForm, QuestionForm, StaffForm
+from handlers.states import BroadcastForm, QuestionForm, StaffEventForm, StaffForm
 from handlers.ui import alert
 
 STAFF_BUTTONS = or_f(
@@ -30,6 +40,9 @@ STAFF_BUTTONS = or_f(
     RolesCb.filter(),
     BroadcastCb.filter(),
     QuestionCb.filter(F.action.in_(STAFF_ACTIONS)),
+    StaffEventCb.filter(),
+    EventEditCb.filter(),
+    PosterCb.filter(),
 )
 
 
@@ -39,7 +52,7 @@ def get_router() -> Router:
     # Only the steps the tree answers whatever a member sends (its handlers without a filter
     # on the content): in the others a member's message goes on past the tree and must not
     # be taken for a stranger's (choosing the segment of a broadcast is done with buttons).
-    @router.message(StateFilter(StaffForm, BroadcastForm.message))
+    @router.message(StateFilter(StaffForm, StaffEventForm, BroadcastForm.message))
     async def staff_dialogue(message: Message, state: FSMContext) -> None:
         await state.clear()
         await message.answer(_("No access."))

@@ -27,6 +27,8 @@ from handlers.callbacks import (
     ReportCb,
     RolesAction,
     RolesCb,
+    StaffEventAction,
+    StaffEventCb,
 )
 from handlers.ui import current_language, h, show
 
@@ -77,6 +79,7 @@ async def panel(
     )
     builder.button(text=_("📊 Reports"), callback_data=ReportCb(action=ReportAction.menu))
     builder.button(text=_("📣 Broadcast"), callback_data=BroadcastCb(action=BroadcastAction.new))
+    builder.button(text=_("📅 Events"), callback_data=StaffEventCb(action=StaffEventAction.list))
     if scope.admin:
         builder.button(text=_("👥 Staff"), callback_data=RolesCb(action=RolesAction.list))
     builder.adjust(*rows, 2, 2, 2)
