@@ -128,6 +128,25 @@ class RolesAction(StrEnum):
     revoke = "revoke"
 
 
+class CatalogAction(StrEnum):
+    menu = "menu"
+    download = "download"
+    upload = "upload"
+    versions = "versions"
+    version = "version"  # id: a version to go back to
+    apply = "apply"  # id: a draft
+    drop = "drop"  # id: a draft
+
+
+class FaqAction(StrEnum):
+    """An FAQ entry made from a staff answer."""
+
+    new = "new"  # id: the answer
+    russian = "russian"  # keep it in Russian only
+    reword = "reword"  # type the question anew
+    cancel = "cancel"
+
+
 class StudentAction(StrEnum):
     register = "register"
     college = "college"
@@ -259,3 +278,19 @@ class RolesCb(CallbackData, prefix="rl"):
 class StudentCb(CallbackData, prefix="st"):
     action: StudentAction
     value: str = ""
+
+
+class CatalogCb(CallbackData, prefix="ct"):
+    """/catalog: the workbook, the versions, and a change waiting for confirmation."""
+
+    action: CatalogAction
+    id: int = 0
+
+
+class FaqNewCb(CallbackData, prefix="fn"):
+    action: FaqAction
+    id: int = 0  # the answer
+
+
+class UnansweredCb(CallbackData, prefix="ua"):
+    """The staff's list of what applicants typed and the bot could not answer."""
