@@ -237,11 +237,9 @@ async def _load(
         )
     finally:
         await db.close()
-    if version is None:
-        print("the catalogue changed meanwhile: nothing was changed, run it again", file=sys.stderr)
-        return 1
-    print(f"{path}: loaded as catalogue version {version} into {settings.database_path}")
-    return 0
+    return _applied(
+        version, f"{path}: loaded as catalogue version {version} into {settings.database_path}"
+    )
 
 
 def _print_changes(changes: Sequence[object]) -> None:
@@ -323,10 +321,15 @@ async def catalog_rollback(version_id: int, settings: CommonSettings) -> int:
         )
     finally:
         await db.close()
+    return _applied(version, f"version {version_id} is current again, as version {version}")
+
+
+def _applied(version: int | None, done: str) -> int:
+    """The exit status of a new version: ``done`` said, or that another came first."""
     if version is None:
         print("the catalogue changed meanwhile: nothing was changed, run it again", file=sys.stderr)
         return 1
-    print(f"version {version_id} is current again, as version {version}")
+    print(done)
     return 0
 
 

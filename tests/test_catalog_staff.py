@@ -6,7 +6,6 @@ known. And the same from the shell: ``python -m bot catalog export|load|versions
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -14,7 +13,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from aiogram import Bot, Dispatcher
 
@@ -27,27 +25,13 @@ from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
 from tests.test_staff import drain_fast
 from tests.test_staff_tools import join, person
+from tests.workbook import CAMPAIGN_2027, METALLURGY, POWER, edit
 
 ROOT = Path(__file__).resolve().parent.parent
-METALLURGY = 2  # its row on the sheet «Специальности» (the header is row 1)
-POWER = 9  # 13.02.07
-CAMPAIGN_2027 = 3  # its row on «Даты приёма»
 
 
 def labels(message: dict[str, Any]) -> list[str]:
     return [text for text, _ in buttons(message)]
-
-
-def edit(content: bytes, changes: dict[tuple[str, int, str], object]) -> bytes:
-    """Set cells by (sheet, row, header), as staff would in Excel."""
-    workbook = openpyxl.load_workbook(io.BytesIO(content))
-    for (title, row, header), value in changes.items():
-        sheet = workbook[title]
-        headers = [cell.value for cell in sheet[1]]
-        sheet.cell(row=row, column=headers.index(header) + 1).value = value
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 async def download(client: UserClient) -> bytes:

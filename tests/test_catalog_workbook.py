@@ -17,6 +17,7 @@ from bot.services.catalog_workbook import (
     read_workbook,
     workbook_bytes,
 )
+from tests.workbook import edit
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +25,6 @@ def catalog() -> Catalog:
     parsed, problems = parse_catalog(default_catalog_bytes())
     assert parsed is not None, problems
     return parsed
-
-
-def edit(content: bytes, changes: dict[tuple[str, int, str], object]) -> bytes:
-    """Set cells by (sheet, row, header), as staff would in Excel; a header may be renamed."""
-    workbook = openpyxl.load_workbook(io.BytesIO(content))
-    for (title, row, header), value in changes.items():
-        sheet = workbook[title]
-        headers = [cell.value for cell in sheet[1]]
-        sheet.cell(row=row, column=headers.index(header) + 1).value = value
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def row_of(catalog: Catalog, code: str) -> int:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.emulator import FakeBotAPI, FakeUser
 from tests.e2e import BotProcess
-from tests.test_catalog_staff import CAMPAIGN_2027, METALLURGY, edit
+from tests.workbook import CAMPAIGN_2027, METALLURGY, edit
 
 STAFF = 900
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

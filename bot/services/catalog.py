@@ -313,10 +313,9 @@ class CatalogService:
         """What ``user_id`` learns, by what they follow now, from the first of ``versions``
         (the catalogue before the message was queued) to the current catalogue: what is true
         when the message goes out, however many versions came meanwhile."""
-        assert self.reminders is not None and self.clock is not None
         current = await self.current()
         first = await self.version(versions[0]) if versions else None
-        if first is None:
+        if first is None or self.reminders is None or self.clock is None:
             return [], current
         codes = await self.reminders.followed(user_id)
         return news_for(first, current, codes, self.clock.today()), current
