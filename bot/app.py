@@ -108,9 +108,9 @@ def build_dispatcher(
     """Wire everything a handler may ask for; tests swap parts through the same keywords."""
     storage = storage or SQLiteStorage(db, clock.now)
     users = UserRepository(db)
-    catalogs = CatalogService(CatalogRepository(db))
     applications = ApplicationRepository(db)
     reminders = ReminderRepository(db)
+    catalogs = CatalogService(CatalogRepository(db), reminders=reminders, clock=clock)
     broadcasts = BroadcastRepository(db)
     registrations = EventRepository(db)
     quiet_hours = QuietHours(settings.tz)

@@ -328,6 +328,14 @@ class ReminderRepository:
             is not None
         )
 
+    async def followed(self, user_id: int) -> list[str]:
+        """The specialty codes ``user_id`` asked to be reminded of."""
+        rows = await self.db.fetchall(
+            "SELECT specialty_code FROM subscriptions WHERE user_id = ? ORDER BY created_at",
+            (user_id,),
+        )
+        return [r["specialty_code"] for r in rows]
+
     async def subscriptions(self) -> dict[int, list[str]]:
         rows = await self.db.fetchall(
             "SELECT user_id, specialty_code FROM subscriptions ORDER BY created_at"

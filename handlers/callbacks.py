@@ -129,6 +129,25 @@ class RolesAction(StrEnum):
     revoke = "revoke"
 
 
+class CatalogAction(StrEnum):
+    menu = "menu"
+    download = "download"
+    upload = "upload"
+    versions = "versions"
+    version = "version"  # id: a version to go back to
+    apply = "apply"  # id: a draft
+    drop = "drop"  # id: a draft
+
+
+class FaqAction(StrEnum):
+    """An FAQ entry made from a staff answer."""
+
+    new = "new"  # id: the answer
+    russian = "russian"  # keep it in Russian only
+    reword = "reword"  # type the question anew
+    cancel = "cancel"
+
+
 class StudentAction(StrEnum):
     register = "register"
     consent_yes = "consent_yes"
@@ -347,3 +366,19 @@ class PosterCb(CallbackData, prefix="pq"):
     kind: str = ""  # a LinkKind value: go, sp, co, ev
     ref: str = ""  # a specialty code, a college or event id ("-" for the menu)
     make: int = 0  # 1: make it now, without a source label
+
+
+class CatalogCb(CallbackData, prefix="ct"):
+    """/catalog: the workbook, the versions, and a change waiting for confirmation."""
+
+    action: CatalogAction
+    id: int = 0
+
+
+class FaqNewCb(CallbackData, prefix="fn"):
+    action: FaqAction
+    id: int = 0  # the answer
+
+
+class UnansweredCb(CallbackData, prefix="ua"):
+    """The staff's list of what applicants typed and the bot could not answer."""

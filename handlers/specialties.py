@@ -90,7 +90,7 @@ def _bases_label(bases: list[int]) -> str:
     return ", ".join(base_label(b) for b in bases)
 
 
-def _medical_label(required: bool | None) -> str:
+def medical_label(required: bool | None) -> str:
     if required is None:
         return unknown()
     return _("required (form 086/у)") if required else _("not required")
@@ -143,7 +143,7 @@ def specialty_card_text(
             value=specialty.budget_places if specialty.budget_places is not None else unknown()
         ),
         _("🩺 Medical certificate: {value}").format(
-            value=_medical_label(specialty.medical_certificate)
+            value=medical_label(specialty.medical_certificate)
         ),
         _("✍️ Entrance tests: {value}").format(value=_tests_label(specialty.entrance_tests)),
     ]

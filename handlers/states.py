@@ -52,6 +52,17 @@ class StaffForm(StatesGroup):
     search = State()
 
 
+# staff.catalog: an edited workbook is awaited
+class CatalogForm(StatesGroup):
+    upload = State()
+
+
+# staff.faq: an FAQ entry made from a staff answer
+class FaqForm(StatesGroup):
+    english = State()
+    question = State()
+
+
 # student
 class StudentForm(StatesGroup):
     group = State()

@@ -41,6 +41,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.validation import Invalid, parse_email
+
 SCHEMA_VERSION = 1
 LANGUAGES = ("ru", "en")
 
@@ -48,6 +50,7 @@ _FGOS_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _COLLEGE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
 _EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 EVENT_ID_MAX = 24
+_WEBSITE = re.compile(r"https?://[^\s/?#.]+(\.[^\s/?#.]+)+(:\d{1,5})?([/?#]\S*)?", re.IGNORECASE)
 SOURCE_MAX = 300
 
 # A document a fact comes from: «Порядок приема, приказ Минпросвещения № 457 от 02.09.2020».
@@ -176,6 +179,24 @@ class College(_Model):
     @classmethod
     def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
         return _check_sources(value, cls.SOURCED)
+
+    @field_validator("website")
+    @classmethod
+    def _website_is_a_link(cls, value: str | None) -> str | None:
+        """A link applicants can open: http(s), a host with a dot, no spaces."""
+        if value is not None and not _WEBSITE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a link like https://college.ru")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email_is_an_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            return parse_email(value)
+        except Invalid:
+            raise ValueError(f"{value!r} is not an e-mail address") from None
 
     @field_validator("id")
     @classmethod

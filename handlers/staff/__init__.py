@@ -5,6 +5,8 @@ runs for staff only, with their ``scope: Scope``, the role read afresh on every 
 Whoever is not staff falls through to the router of ``denied.py``, which comes right after the
 tree and answers «No access.».
 
+    catalog    /catalog: the catalogue as a workbook, its versions (before practicum: an
+               edited workbook is an XLSX file too)
     practicum  /practicum, /practicum_add, CSV/XLSX files (administrators)
     panel      /staff and «⬅️ Panel»
     queue      the queue with its filters, the search
@@ -18,6 +20,8 @@ tree and answers «No access.».
     roles      the staff list, invites, revoking (administrators)
     questions  unanswered questions, a question's card, answers (the asker's side is
                handlers/questions.py)
+    unanswered what applicants typed and the bot could not answer
+    faq        a staff answer made an FAQ entry (last: its steps take whatever is sent)
 
 Outside the tree: ``get_invite_router`` (someone not yet staff joins by an invite link, before
 /start), ``get_denied_router`` (after the tree) and ``get_group_router`` (replies to relayed
@@ -32,9 +36,11 @@ from handlers.access import StaffFilter
 from handlers.staff import (
     broadcast,
     card,
+    catalog,
     denied,
     event_editor,
     events,
+    faq,
     panel,
     posters,
     practicum,
@@ -42,6 +48,7 @@ from handlers.staff import (
     queue,
     reports,
     roles,
+    unanswered,
 )
 
 get_invite_router = roles.get_invite_router
@@ -59,6 +66,7 @@ def get_router() -> Router:
     router.message.filter(F.chat.type == "private", StaffFilter())
     router.callback_query.filter(StaffFilter())
     router.include_routers(
+        catalog.get_router(),
         practicum.get_router(),
         panel.get_router(),
         queue.get_router(),
@@ -71,5 +79,7 @@ def get_router() -> Router:
         posters.get_router(),
         roles.get_router(),
         questions.get_router(),
+        unanswered.get_router(),
+        faq.get_router(),
     )
     return router

@@ -19,18 +19,29 @@ from aiogram.utils.i18n import gettext as _
 from handlers.callbacks import (
     BroadcastCb,
     CardCb,
+    CatalogCb,
     EventEditCb,
+    FaqNewCb,
     PosterCb,
     QuestionCb,
     QueueCb,
     ReportCb,
     RolesCb,
     StaffEventCb,
+    UnansweredCb,
 )
 from handlers.questions import leave
+from handlers.staff.faq import leave as leave_faq
 from handlers.staff.practicum import COMMANDS as PRACTICUM_COMMANDS
 from handlers.staff.questions import STAFF_ACTIONS, relayed_question
-from handlers.states import BroadcastForm, QuestionForm, StaffEventForm, StaffForm
+from handlers.states import (
+    BroadcastForm,
+    CatalogForm,
+    FaqForm,
+    QuestionForm,
+    StaffEventForm,
+    StaffForm,
+)
 from handlers.ui import alert
 
 STAFF_BUTTONS = or_f(
@@ -43,6 +54,9 @@ STAFF_BUTTONS = or_f(
     StaffEventCb.filter(),
     EventEditCb.filter(),
     PosterCb.filter(),
+    CatalogCb.filter(),
+    FaqNewCb.filter(),
+    UnansweredCb.filter(),
 )
 
 
@@ -62,7 +76,14 @@ def get_router() -> Router:
         await leave(state)  # an unfinished application of theirs is kept
         await message.answer(_("No access."))
 
-    @router.message(Command("staff", "reports"))
+    # A command typed at these steps goes on (the tree leaves commands it does not know to
+    # the other routers).
+    @router.message(StateFilter(CatalogForm, FaqForm), ~F.text.startswith("/"))
+    async def content_dialogue(message: Message, state: FSMContext) -> None:
+        await leave_faq(state)  # an unfinished application of theirs is kept
+        await message.answer(_("No access."))
+
+    @router.message(Command("staff", "reports", "catalog"))
     async def command(message: Message) -> None:
         await message.answer(_("No access."))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -19,6 +19,8 @@ from handlers.application_texts import status_label
 from handlers.callbacks import (
     BroadcastAction,
     BroadcastCb,
+    CatalogAction,
+    CatalogCb,
     QuestionAction,
     QuestionCb,
     QueueAction,
@@ -29,6 +31,7 @@ from handlers.callbacks import (
     RolesCb,
     StaffEventAction,
     StaffEventCb,
+    UnansweredCb,
 )
 from handlers.ui import current_language, h, show
 
@@ -83,7 +86,18 @@ async def panel(
     if scope.admin:
         builder.button(text=_("👥 Staff"), callback_data=RolesCb(action=RolesAction.list))
     builder.adjust(*rows, 2, 2, 2)
+    builder.row(*content_buttons())
     return "\n".join(lines), builder.as_markup()
+
+
+def content_buttons() -> list[InlineKeyboardButton]:
+    """The catalogue (/catalog) and what the bot could not answer."""
+    return [
+        InlineKeyboardButton(
+            text=_("📚 Catalogue"), callback_data=CatalogCb(action=CatalogAction.menu).pack()
+        ),
+        InlineKeyboardButton(text=_("❔ Not understood"), callback_data=UnansweredCb().pack()),
+    ]
 
 
 def get_router() -> Router:

@@ -35,12 +35,12 @@ from bot.domain.practicum_import import (
 from bot.services.reminders import ReminderService
 from db.reminders import PracticumPeriod, ReminderRepository, Saved, StudentGroup
 from handlers.access import administrator
+from handlers.staff.uploads import downloaded
 from handlers.ui import current_language, h
 
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS_SHOWN = 30
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNKNOWN_SHOWN = 30
 COMMANDS = ("practicum", "practicum_add", "practicum_groups")  # administrators' only
 
@@ -284,17 +284,14 @@ def get_router() -> Router:
         reminder_service: ReminderService,
         clock: Clock,
     ) -> None:
-        document = message.document
-        assert document is not None
-        if (document.file_size or 0) > MAX_FILE_BYTES:
-            await message.answer(_("The file is too big: at most 5 MB."))
+        content = await downloaded(message, bot)
+        if content is None:
             return
-        buffer = await bot.download(document.file_id)
-        assert buffer is not None
+        assert message.document is not None
         await import_bytes(
             message,
-            document.file_name or "file.csv",
-            buffer.read(),
+            message.document.file_name or "file.csv",
+            content,
             catalog,
             reminders,
             reminder_service,

@@ -21,6 +21,7 @@ from bot.domain.reminders import ACTIVE, TOPIC_PREFERENCE
 from bot.services.catalog import CatalogService
 from db.applications import Application, ApplicationRepository
 from db.broadcasts import BroadcastRepository
+from db.catalog import CATALOG_NEWS
 from db.outbox import OutboxMessage
 from db.questions import QuestionRepository
 from db.reminders import STUDENT_NEWS, ReminderRepository
@@ -35,6 +36,7 @@ from handlers.application_texts import (
     summary_lines,
 )
 from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
+from handlers.texts.catalog_news import catalog_news
 from handlers.texts.practicum import first_day_text, student_news
 from handlers.texts.questions import answer_message, asker_lines, relay_call
 from handlers.ui import fmt_date, h
@@ -107,6 +109,8 @@ class NoticeRenderer:
                     hour=self.settings.reminder_hour,
                     now=self.clock.now(),
                 )
+            if message.kind == CATALOG_NEWS:
+                return await catalog_news(message, self.catalogs)
         raise ValueError(f"unknown outbox kind {message.kind!r}")
 
     async def staff_application(
