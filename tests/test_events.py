@@ -555,3 +555,15 @@ async def test_registrations_are_erased_after_the_retention_period_after_the_eve
         await db.fetchval("SELECT value FROM counters WHERE name = 'event_registrations_erased'")
         == 1
     )
+
+
+async def test_going_back_to_an_older_catalogue_version_keeps_the_events(dp: Dispatcher) -> None:
+    """Staff add events in the bot, not in a file: going back to a version made before an
+    event was added must not drop the event people may have registered for."""
+    catalogs = dp["catalogs"]
+    before, _ = await catalogs.current_version()
+    event = await add_event(dp)
+    back = await catalogs.older(before, None)
+    assert back is not None and back.catalog is not None, back
+    assert back.catalog.event(event.id) is not None
+    assert not [change for change in back.changes if event.id in str(change)]

@@ -270,7 +270,13 @@ class CatalogService:
         if catalog is None:
             return None
         base_id, base = await self.current_version()
-        return self._edit(scope, base_id, base, catalog, [])
+        # Events are kept as they are now: going back never drops an event people registered
+        # for (an event is called off by cancelling it).
+        with_events, problems = with_events_of(catalog, base)
+        if with_events is None:
+            found = [WorkbookProblem("", 0, "", str(p)) for p in problems]
+            return self._edit(scope, base_id, base, None, found)
+        return self._edit(scope, base_id, base, with_events, [])
 
     async def save_draft(self, edit: Edit, user_id: int, source: str, sha256: str) -> int:
         assert edit.catalog is not None
