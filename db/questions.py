@@ -196,19 +196,14 @@ class QuestionRepository:
         )
 
 
-def visible_clause(
-    codes: Collection[str] | None, college: str | None = None
-) -> tuple[str, tuple[object, ...]]:
-    """SQL limiting questions ``q`` to those the staff of a college see (``codes``: its
-    specialties, ``college``: its id; None: every college).
+def asker_clause(codes: Collection[str] | None) -> tuple[str, tuple[object, ...]]:
+    """SQL limiting rows ``q`` (with a ``user_id``) to the askers the staff of a college see
+    (``codes``: its specialties; None: every college).
 
-    A question to a college's practicum staff (``q.college_id``) is that college's only.
-
-    A question from someone with an application is the business of the colleges that
-    application chooses (the asker's latest one, as the question card shows it); a question
-    from someone without one is everyone's. So staff of one college never see another
-    college's applicant, and every question is seen by someone: staff of every college see
-    them all.
+    Someone with an application is the business of the colleges that application chooses (the
+    asker's latest one, as the question card shows it); someone without one is everyone's. So
+    staff of one college never see another college's applicant, and every question is seen by
+    someone: staff of every college see them all.
     """
     if codes is None:
         return "", ()
@@ -222,7 +217,22 @@ def visible_clause(
         else ""
     )
     return (
-        " AND ((q.college_id IS NULL AND (NOT EXISTS (SELECT 1 FROM applications a "
-        f"WHERE a.user_id = q.user_id){chosen})) OR q.college_id IS ?)",
-        (*ordered, college),
+        f" AND (NOT EXISTS (SELECT 1 FROM applications a WHERE a.user_id = q.user_id){chosen})",
+        tuple(ordered),
+    )
+
+
+def visible_clause(
+    codes: Collection[str] | None, college: str | None = None
+) -> tuple[str, tuple[object, ...]]:
+    """SQL limiting questions ``q`` to those the staff of a college see (``codes``: its
+    specialties, ``college``: its id; None: every college): a question to a college's
+    practicum staff (``q.college_id``) is that college's only; any other, as
+    :func:`asker_clause` says."""
+    if codes is None:
+        return "", ()
+    asker, params = asker_clause(codes)
+    return (
+        f" AND ((q.college_id IS NULL{asker}) OR q.college_id IS ?)",
+        (*params, college),
     )

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from db.database import Database
 from db.outbox import utc
-from db.questions import visible_clause
+from db.questions import asker_clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +60,10 @@ class UnansweredRepository:
     ) -> list[UnansweredGroup]:
         """The questions typed most often (then most recently), with a recent example.
 
-        ``codes`` limits them to what staff of a college see (``db.questions.visible_clause``:
+        ``codes`` limits them to what staff of a college see (``db.questions.asker_clause``:
         people whose latest application chooses one of its specialties, and people without
         one); the counts and the example are of those only."""
-        where, params = visible_clause(codes)
+        where, params = asker_clause(codes)
         rows = await self.db.fetchall(
             f"""
             WITH seen AS (SELECT * FROM unanswered q WHERE 1 = 1 {where})
@@ -93,7 +93,7 @@ class UnansweredRepository:
     async def totals(self, codes: Collection[str] | None = None) -> tuple[int, int]:
         """How many questions were typed that nobody answered, and how many different ones
         (``codes``: as in :meth:`most_asked`)."""
-        where, params = visible_clause(codes)
+        where, params = asker_clause(codes)
         row = await self.db.fetchone(
             f"SELECT count(*), count(DISTINCT normalized) FROM unanswered q WHERE 1 = 1 {where}",
             params,
