@@ -25,7 +25,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.delivery.leader import LeaderElection, LeaderLock, process_owner
-from bot.delivery.pacing import Pacer, PacingMiddleware, RedisPacer
+from bot.delivery.pacing import (
+    GROUP_CHAT_INTERVAL,
+    PRIVATE_CHAT_INTERVAL,
+    LocalPacer,
+    Pacer,
+    PacingMiddleware,
+    RedisPacer,
+)
 from bot.delivery.retry import RetryMiddleware
 from bot.delivery.sender import OutboxSender, QuietHours
 from bot.domain.reminders import Planner
@@ -73,7 +80,8 @@ def build_bot(
     if metrics is not None:
         session.middleware(RetryAfterCounter(metrics))
     if pacer is not None:
-        # After the retries: each attempt takes its own slot of the shared budget.
+        # After the retries: each attempt takes its own slot of the shared budget, as a reply
+        # (before bulk), within its chat's interval.
         session.middleware(PacingMiddleware(pacer))
     return Bot(
         token=settings.bot_token.get_secret_value(),
@@ -116,7 +124,7 @@ def build_dispatcher(
         clock,
         send_rate=settings.send_rate,
         quiet_hours=QuietHours(settings.tz),
-        concurrency=settings.send_concurrency,
+        max_in_flight=settings.send_max_in_flight,
         pacer=pacer,
         on_delivered=StaffPosts(StaffPostRepository(db), clock).delivered,
     )
@@ -326,7 +334,8 @@ async def run(settings: Settings) -> None:
         try:
             metrics = Metrics()
             clock = Clock(settings.tz)
-            shared: dict[str, Any] = {}
+            # One pacer for the replies (the bot's middleware) and the sender: one budget.
+            shared: dict[str, Any] = {"pacer": build_pacer(settings)}
             if settings.redis_url:
                 from redis.asyncio import Redis
 
@@ -368,12 +377,22 @@ def redis_parts(settings: Settings, redis: Any) -> dict[str, Any]:
 
     from bot.fsm_redis import DraftRedisStorage
 
-    bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
     return {
         "storage": DraftRedisStorage(redis, ttl=timedelta(days=settings.retention_days)),
         "events_isolation": RedisEventIsolation(redis),
-        "pacer": RedisPacer(redis, f"bot:{bot_id}:pace", settings.send_rate),
+        "pacer": build_pacer(settings, redis),
     }
+
+
+def build_pacer(settings: Settings, redis: Any = None) -> Pacer:
+    """The budget of SEND_RATE messages a second and SEND_CHAT_INTERVAL per person (three
+    times that per group), kept in this process, or in Redis for every process of the bot."""
+    interval = settings.send_chat_interval
+    intervals = (interval, interval * GROUP_CHAT_INTERVAL / PRIVATE_CHAT_INTERVAL)
+    if redis is None:
+        return LocalPacer(settings.send_rate, *intervals)
+    bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
+    return RedisPacer(redis, f"bot:{bot_id}:pace", settings.send_rate, *intervals)
 
 
 def _workers_state(dp: Dispatcher, what: str) -> bool | None:

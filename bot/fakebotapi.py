@@ -167,6 +167,9 @@ _LIMITED_METHODS = frozenset(
     }
 )
 
+# Methods that edit a message: counted too with ``TelegramLimits(count_edits=True)``.
+_EDIT_METHODS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
+
 _DEFAULT_ALLOWED_UPDATES_EXCLUDED = frozenset(
     {"chat_member", "message_reaction", "message_reaction_count"}
 )
@@ -404,7 +407,11 @@ class TelegramLimits:
     * ``retry_after`` - the ``parameters.retry_after`` of the 429 answer;
     * ``latency`` - every limited request is answered after a uniformly random delay in this
       range (seconds), whether it was delivered or refused;
-    * ``seed`` - seeds the latency's random generator (``None``: unpredictable).
+    * ``seed`` - seeds the latency's random generator (``None``: unpredictable);
+    * ``count_edits`` - editing a message counts like sending one (Telegram answers frequent
+      edits in one chat with 429 too);
+    * ``every_call`` - every call, of any method, waits the latency (a real round trip), not
+      only the limited ones.
     """
 
     per_bot_per_second: float = 30
@@ -412,6 +419,8 @@ class TelegramLimits:
     retry_after: int = 1
     latency: tuple[float, float] = (0.02, 0.05)
     seed: int | None = None
+    count_edits: bool = False
+    every_call: bool = False
 
     def __post_init__(self) -> None:
         if self.per_bot_per_second <= 0 or self.per_chat_per_second <= 0:
@@ -1508,7 +1517,10 @@ class FakeBotAPI:
         record = RecordedRequest(method=method, params=params, time=time.time(), files=files)
         self.requests.append(record)
         self._signal()
-        limited = self.limits is not None and method in _LIMITED_METHODS
+        limited = self.limits is not None and (
+            method in _LIMITED_METHODS or (self.limits.count_edits and method in _EDIT_METHODS)
+        )
+        slow = limited or (self.limits is not None and self.limits.every_call)
         try:
             if match["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
@@ -1541,12 +1553,12 @@ class FakeBotAPI:
                     Rejection(method, params, exc.error_code, exc.description, record.time)
                 )
             self._signal()
-            if limited:
+            if slow:
                 await self._latency()
             return self._error_response(exc)
         record.result = result
         self._signal()
-        if limited:
+        if slow:
             await self._latency()
         return web.json_response({"ok": True, "result": result})
 
