@@ -16,7 +16,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.i18n import I18n
 from aiohttp import web
@@ -33,12 +32,18 @@ from bot.delivery.pacing import (
     PacingMiddleware,
     RedisPacer,
 )
+from bot.delivery.response_types import KeepResponseTypes
 from bot.delivery.retry import RetryMiddleware
 from bot.delivery.sender import OutboxSender, QuietHours
 from bot.domain.reminders import Planner
 from bot.i18n import build_i18n
 from bot.metrics import Metrics, RetryAfterCounter, UpdateMetricsMiddleware
-from bot.middlewares import CatalogMiddleware, StoredLocaleMiddleware, UserMiddleware
+from bot.middlewares import (
+    CatalogMiddleware,
+    StoredLocaleMiddleware,
+    UserIsolation,
+    UserMiddleware,
+)
 from bot.services.broadcasts import BroadcastMonitor
 from bot.services.catalog import CatalogService
 from bot.services.erasure import PersonEraser, StaffPosts
@@ -76,6 +81,7 @@ def build_bot(
         api=TelegramAPIServer.from_base(settings.telegram_api_url),
         timeout=settings.telegram_timeout,
     )
+    session.middleware(KeepResponseTypes())
     session.middleware(RetryMiddleware())
     if metrics is not None:
         session.middleware(RetryAfterCounter(metrics))
@@ -143,7 +149,7 @@ def build_dispatcher(
     dp = Dispatcher(
         storage=storage,
         # Two quick clicks of one user run one after the other, never at once.
-        events_isolation=events_isolation or SimpleEventIsolation(),
+        events_isolation=events_isolation or UserIsolation(),
         settings=settings,
         db=db,
         users=users,
@@ -167,7 +173,7 @@ def build_dispatcher(
     )
     dp["metrics"] = metrics = metrics or Metrics()
     dp.update.outer_middleware(UpdateMetricsMiddleware(metrics))
-    dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
+    dp.update.outer_middleware(UserMiddleware(users, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
     StoredLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(*get_routers())

@@ -23,7 +23,7 @@ from handlers.callbacks import (
     SpecListCb,
 )
 from handlers.states import SearchForm
-from handlers.ui import current_language, fmt_date, h, home_button_row, show, unknown
+from handlers.ui import current_language, fmt_date, h, home_button_row, screens, show, unknown
 
 PAGE_SIZE = 8
 SEARCH_RESULTS_LIMIT = 10
@@ -141,6 +141,14 @@ def specialty_card_keyboard(
 
 
 def specialty_list(
+    catalog: Catalog, page: int, college: str, base: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the list: the same for everyone reading this language (built once)."""
+    key = ("specialty list", current_language(), page, college, base)
+    return screens.get(key, catalog, lambda: _specialty_list(catalog, page, college, base))
+
+
+def _specialty_list(
     catalog: Catalog, page: int, college: str, base: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     lang = current_language()

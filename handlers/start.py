@@ -58,9 +58,13 @@ def language_keyboard() -> InlineKeyboardBuilder:
 
 
 async def leave_dialogue(state: FSMContext) -> None:
-    """Back to the menu. An unfinished application keeps its answers: «Apply» offers to go on."""
+    """Back to the menu. An unfinished application keeps its answers: «Apply» offers to go on.
+    Nobody in a dialogue (most presses of «Main menu», /start): nothing is written."""
     current = await state.get_state()
-    if (current is not None and current.startswith("Apply:")) or await keeps_form(state):
+    data = await state.get_data()
+    if current is None and not data:
+        return
+    if (current is not None and current.startswith("Apply:")) or "form" in data:
         await state.set_state(None)
     else:
         await state.clear()

@@ -28,8 +28,6 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
-import openpyxl
-
 __all__ = [
     "GROUP_MAX",
     "HEADERS",
@@ -263,6 +261,10 @@ def _read_xlsx(content: bytes, max_rows: int, max_lines: int) -> list[Record]:
         or sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES
     ):
         raise _Unreadable("the XLSX file is too large when unpacked")
+
+    # Imported here, with the first workbook: openpyxl is some 30 MB that most processes of
+    # the bot never need.
+    import openpyxl
 
     # openpyxl warns about things it drops (data validation, drawings, default styles):
     # irrelevant here, and the test-suite turns warnings into errors.

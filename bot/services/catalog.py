@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections.abc import Callable
 
 from bot.domain.catalog import Catalog, Problem, default_catalog_bytes, parse_catalog
 from db.catalog import CatalogRepository
@@ -20,15 +22,25 @@ class CatalogError(RuntimeError):
 class CatalogService:
     """Hands out the current :class:`Catalog`.
 
-    ``python -m bot catalog load`` may replace the catalogue while the bot runs: every call
-    to :meth:`current` compares the newest version id (one indexed query) and re-reads the
-    document only when it changed.
+    ``python -m bot catalog load`` may replace the catalogue while the bot runs: :meth:`current`
+    compares the newest version id (one indexed query), at most once every ``check_every``
+    seconds (every update asks for the catalogue), and re-reads the document only when it
+    changed. A catalogue loaded through this service counts at once.
     """
 
-    def __init__(self, repo: CatalogRepository) -> None:
+    def __init__(
+        self,
+        repo: CatalogRepository,
+        *,
+        check_every: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.repo = repo
+        self.check_every = check_every
+        self.monotonic = monotonic
         self._cached: Catalog | None = None
         self._cached_id: int | None = None
+        self._checked_at: float | None = None
 
     async def ensure_loaded(self) -> bool:
         """Load the shipped default if the database has no catalogue; True if it did."""
@@ -54,9 +66,18 @@ class CatalogService:
         version = await self.repo.replace(
             catalog.to_json(), source=source, sha256=hashlib.sha256(raw).hexdigest()
         )
+        self._checked_at = None  # the next call reads the new version
         return version, []
 
     async def current(self) -> Catalog:
+        now = self.monotonic()
+        if (
+            self._cached is not None
+            and self._checked_at is not None
+            and now - self._checked_at < self.check_every
+        ):
+            return self._cached
+        self._checked_at = now
         current_id = await self.repo.current_id()
         if current_id is None:
             await self.ensure_loaded()
