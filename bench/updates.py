@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -50,6 +51,7 @@ from bot.fakebotapi import FakeBotAPI, FakeUser
 
 SCRIPT = Path(__file__).resolve()
 # With --profile: py-spy records the bot's stacks (collapsed, one line a stack) while it runs.
+# (py-spy must be installed in the virtual environment: pip install py-spy.)
 PROFILED = """
 import os, sys
 spy, out, *bot = sys.argv[1:]
@@ -134,12 +136,19 @@ async def measure(which: str, args: argparse.Namespace) -> Figures:
                     seen = len(warm) + len(crowd)
                     more = people(FIRST_USER + args.users, max(0, args.rss_users - seen))
                     await burst(session, port, more, args.concurrency, press_start)
-                    rss = rss_mb(process.pid)
+                    rss = rss_mb(bot_pid(process.pid, args.profile))
             finally:
-                # py-spy writes its file on Ctrl+C (and stops the bot); the bot stops on SIGTERM.
-                process.send_signal(signal.SIGINT if args.profile else signal.SIGTERM)
+                # The bot stops on SIGTERM; py-spy then writes its file and exits too.
+                os.kill(bot_pid(process.pid, args.profile), signal.SIGTERM)
                 process.wait(60)
     return Figures(start, button, rss)
+
+
+def bot_pid(pid: int, profiled: bool) -> int:
+    """The bot's process: ``pid``, or under py-spy its child."""
+    if not profiled:
+        return pid
+    return int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])
 
 
 # --- the two bots, each in its own process -----------------------------------------------------
