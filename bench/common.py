@@ -32,7 +32,7 @@ from aiogram.enums import ParseMode  # noqa: E402
 
 from bot.delivery.pacing import Pacer, PacingMiddleware  # noqa: E402
 from bot.delivery.retry import RetryMiddleware  # noqa: E402
-from bot.fakebotapi import DEFAULT_TOKEN, FakeBotAPI, TelegramLimits  # noqa: E402
+from bot.emulator import DEFAULT_TOKEN, FakeBotAPI, TelegramLimits  # noqa: E402
 
 WEBHOOK_URL = "https://bench.example/telegram/webhook"
 WEBHOOK_SECRET = "bench-secret-0123456789abcdef"

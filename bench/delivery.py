@@ -1,7 +1,7 @@
 """Delivery benchmark: a broadcast to N users under Telegram's flood limits, over a network
 with a round trip.
 
-Starts the Bot API emulator (:mod:`bot.fakebotapi`) on 127.0.0.1 enforcing Telegram's limits
+Starts the Bot API emulator (:mod:`bot.emulator`) on 127.0.0.1 enforcing Telegram's limits
 (30 messages a second per bot, 1 per chat, edits counted, 429 beyond) and answering every call
 after ``--rtt`` seconds, as Telegram does from far away (150-300 ms is common), and compares,
 in one run, three ways of sending one message to each user:
@@ -56,7 +56,7 @@ from bot.app import prepare_database
 from bot.clock import Clock
 from bot.delivery.pacing import LocalPacer, Pacer
 from bot.delivery.sender import MAX_IN_FLIGHT, OutboxSender
-from bot.fakebotapi import FakeBotAPI, TelegramLimits
+from bot.emulator import FakeBotAPI, TelegramLimits
 from bot.services.broadcasts import BroadcastMonitor
 from db.broadcasts import Broadcast, BroadcastRepository, Progress
 from db.database import Database
@@ -125,7 +125,7 @@ def tally(fake: FakeBotAPI, user_ids: Sequence[int]) -> tuple[int, int, int]:
 async def fresh_fake(limits: TelegramLimits, user_ids: Sequence[int]) -> AsyncIterator[FakeBotAPI]:
     """A new emulator with Telegram's limits that knows every user's chat and the staff's."""
     async with FakeBotAPI(limits=limits) as fake:
-        fake.add_users([*user_ids, STAFF])
+        fake.add_users([*user_ids, STAFF], started=True)
         yield fake
 
 

@@ -33,14 +33,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from common import free_port, network, percentile, post_update, start_bot, wait_http
 
 from bot.app import prepare_database
-from bot.fakebotapi import FakeBotAPI, FakeUser, inline_buttons
+from bot.emulator import FakeBotAPI, FakeUser, inline_buttons
 from db.users import UserRepository
+from tests.helpers import daytime_zone
 
 log = logging.getLogger("bench.interactive")
 
@@ -134,15 +134,6 @@ def latencies(fake: FakeBotAPI, presses: Sequence[Press]) -> dict[str, list[floa
     return by_phase
 
 
-def daytime_zone() -> str:
-    """A time zone where it is day now: reminders and broadcasts wait for the morning between
-    22:00 and 08:00 local time, and the benchmark should not wait with them."""
-    now = datetime.now(UTC)
-    # The Etc zones count the other way: Etc/GMT-7 is UTC+7. The one nearest to 13:00.
-    zones = [f"Etc/GMT{-hours:+d}" for hours in range(-12, 15)]
-    return min(zones, key=lambda zone: abs(now.astimezone(ZoneInfo(zone)).hour - 13))
-
-
 async def seed_users(db_path: Path, ids: Sequence[int]) -> None:
     """Users the bot has seen before (who /start-ed it some day): a broadcast reaches them."""
     db = await prepare_database(db_path)
@@ -163,9 +154,9 @@ async def run(args: argparse.Namespace) -> str:
         folder = Path(tmp)
         await seed_users(folder / "bot.sqlite3", bulk_ids)
         async with FakeBotAPI(limits=network(args.rtt, args.seed)) as fake:
-            fake.add_users(bulk_ids)
-            people = [fake.user(i, f"P{i}", language_code="en") for i in people_ids]
-            staff = fake.user(STAFF, "Staff", language_code="en")
+            fake.add_users(bulk_ids, started=True)
+            people = [fake.user(i, f"P{i}", language_code="en", started=True) for i in people_ids]
+            staff = fake.user(STAFF, "Staff", language_code="en", started=True)
             port = free_port()
             process = start_bot(fake, folder, port, ADMIN_IDS=str(STAFF), TIMEZONE=daytime_zone())
             try:

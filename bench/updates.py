@@ -47,7 +47,7 @@ from common import (
     wait_http,
 )
 
-from bot.fakebotapi import FakeBotAPI, FakeUser
+from bot.emulator import FakeBotAPI, FakeUser
 
 SCRIPT = Path(__file__).resolve()
 # With --profile: py-spy records the bot's stacks (collapsed, one line a stack) while it runs.

@@ -17,6 +17,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -40,7 +41,9 @@ from bot.i18n import build_i18n
 from bot.metrics import Metrics, RetryAfterCounter, UpdateMetricsMiddleware
 from bot.middlewares import (
     CatalogMiddleware,
+    RememberAnswers,
     StoredLocaleMiddleware,
+    TrackAnswers,
     UserIsolation,
     UserMiddleware,
 )
@@ -64,10 +67,11 @@ from db.reports import ReportRepository
 from db.retention import RetentionRepository
 from db.staff import StaffRepository
 from db.staff_posts import StaffPostRepository
+from db.unanswered import UnansweredRepository
 from db.users import UserRepository
 from handlers import get_routers
-from handlers.broadcast import ProgressTexts
-from handlers.notices import NoticeRenderer
+from handlers.texts.broadcast import ProgressTexts
+from handlers.texts.notices import NoticeRenderer
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,7 @@ def build_bot(
     )
     session.middleware(KeepResponseTypes())
     session.middleware(RetryMiddleware())
+    session.middleware(RememberAnswers())
     if metrics is not None:
         session.middleware(RetryAfterCounter(metrics))
     if pacer is not None:
@@ -165,6 +170,7 @@ def build_dispatcher(
         retention=retention,
         staff=StaffRepository(db),
         questions=QuestionRepository(db),
+        unanswered=UnansweredRepository(db),
         broadcasts=broadcasts,
         reports=ReportRepository(db),
         broadcast_monitor=BroadcastMonitor(
@@ -172,10 +178,14 @@ def build_dispatcher(
         ),
     )
     dp["metrics"] = metrics = metrics or Metrics()
+    dp.update.outer_middleware(TrackAnswers())
     dp.update.outer_middleware(UpdateMetricsMiddleware(metrics))
     dp.update.outer_middleware(UserMiddleware(users, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
     StoredLocaleMiddleware(i18n).setup(dp)
+    # Every button press is answered once, after its handler: a handler sets the text or the
+    # alert through its ``callback_answer`` parameter (aiogram.utils.callback_answer).
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

@@ -3,13 +3,31 @@ unfinished forms are personal data."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from typing import Literal
 
-from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.base import DEFAULT_DESTINY, DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
 PREFIX = "fsm"
+
+
+class DestinyKeyBuilder(DefaultKeyBuilder):
+    """aiogram's keys (``fsm:<bot id>:<chat id>[:<thread id>]:<user id>:state|data``) for the
+    default destiny; another destiny (the application's draft) goes right after the prefix,
+    ``fsm:form:<bot id>:…``, so that the user's id stays the part before the last either way
+    and the keys written before destinies were used keep their names."""
+
+    def __init__(self) -> None:
+        super().__init__(prefix=PREFIX, with_bot_id=True)
+
+    def build(self, key: StorageKey, part: Literal["data", "state", "lock"] | None = None) -> str:
+        built = super().build(replace(key, destiny=DEFAULT_DESTINY), part)
+        if key.destiny == DEFAULT_DESTINY:
+            return built
+        return f"{self.prefix}{self.separator}{key.destiny}{built[len(self.prefix) :]}"
 
 
 class DraftRedisStorage(RedisStorage):
@@ -17,14 +35,14 @@ class DraftRedisStorage(RedisStorage):
     erases an abandoned draft by itself), and which forgets a user at once when they delete
     their data.
 
-    Keys are ``fsm:<bot id>:<chat id>[:<thread id>]:<user id>:state|data``: the user's id is
-    always the part before the last.
+    Keys are ``fsm[:<destiny>]:<bot id>:<chat id>[:<thread id>]:<user id>:state|data``: the
+    user's id is always the part before the last.
     """
 
     def __init__(self, redis: Redis, *, ttl: timedelta) -> None:
         super().__init__(
             redis,
-            key_builder=DefaultKeyBuilder(prefix=PREFIX, with_bot_id=True),
+            key_builder=DestinyKeyBuilder(),
             state_ttl=ttl,
             data_ttl=ttl,
         )

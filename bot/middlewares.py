@@ -1,4 +1,5 @@
-"""Middlewares: who the user is, which language they read, which catalogue is current."""
+"""Middlewares: who the user is, which language they read, which catalogue is current; which
+routers still answer button presses by hand."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, User
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.clock import Clock
@@ -128,3 +136,52 @@ class UserIsolation(BaseEventIsolation):
 
     async def close(self) -> None:
         self._locks.clear()
+
+
+class AnswersByHand(BaseMiddleware):
+    """For the routers whose handlers still call ``callback.answer()`` themselves: aiogram's
+    ``CallbackAnswerMiddleware`` (registered on the dispatcher) stays silent there, so that
+    every press is answered once (Telegram refuses a second answer)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        answer = data.get("callback_answer")
+        if isinstance(answer, CallbackAnswer):
+            answer.disable()
+        return await handler(event, data)
+
+
+# The presses answered while the current update is handled (Telegram takes one answer per
+# press): the error handler answers a press only if nothing did before it failed.
+_answered: ContextVar[set[str] | None] = ContextVar("answered_presses", default=None)
+
+
+class RememberAnswers(BaseRequestMiddleware):
+    """On the bot's session: notes each press Telegram accepted an answer for."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        answered = _answered.get()
+        if answered is not None and isinstance(method, AnswerCallbackQuery):
+            answered.add(method.callback_query_id)
+        return response
+
+
+class TrackAnswers(BaseMiddleware):
+    """Outermost on updates: a fresh record of answered presses for each update (each update
+    runs in a task of its own, so records never mix)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        _answered.set(set())
+        return await handler(event, data)
+
+
+def press_answered(query_id: str) -> bool:
+    """Whether the press was answered while this update was handled (needs TrackAnswers on
+    the dispatcher and RememberAnswers on the bot)."""
+    answered = _answered.get()
+    return answered is not None and query_id in answered

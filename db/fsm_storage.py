@@ -48,8 +48,8 @@ class SQLiteStorage(BaseStorage):
         if value is None and not await self._stored(key):
             return  # nothing to clear: no write (``clear()`` on every /start of a newcomer)
         now = utc(self.now())
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 """
                 INSERT INTO fsm (key, user_id, state, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (key) DO UPDATE SET state = excluded.state,
@@ -57,7 +57,7 @@ class SQLiteStorage(BaseStorage):
                 """,
                 (storage_key_id(key), key.user_id, value, now),
             )
-            await self._drop_if_empty(conn, key)
+            await self._drop_if_empty(key)
 
     async def get_state(self, key: StorageKey) -> str | None:
         return await self.db.fetchval("SELECT state FROM fsm WHERE key = ?", (storage_key_id(key),))
@@ -69,8 +69,8 @@ class SQLiteStorage(BaseStorage):
             return  # nothing to clear: no write
         encoded = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
         now = utc(self.now())
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 """
                 INSERT INTO fsm (key, user_id, data, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (key) DO UPDATE SET data = excluded.data,
@@ -78,17 +78,16 @@ class SQLiteStorage(BaseStorage):
                 """,
                 (storage_key_id(key), key.user_id, encoded, now),
             )
-            await self._drop_if_empty(conn, key)
+            await self._drop_if_empty(key)
 
     async def _stored(self, key: StorageKey) -> bool:
         """Whether the key has a record (a read: no write lock taken)."""
         row = await self.db.fetchval("SELECT 1 FROM fsm WHERE key = ?", (storage_key_id(key),))
         return row is not None
 
-    @staticmethod
-    async def _drop_if_empty(conn: Any, key: StorageKey) -> None:
+    async def _drop_if_empty(self, key: StorageKey) -> None:
         """A record with neither state nor data is not kept (by its key: no table scan)."""
-        await conn.execute(
+        await self.db.execute(
             "DELETE FROM fsm WHERE key = ? AND state IS NULL AND data = '{}'",
             (storage_key_id(key),),
         )

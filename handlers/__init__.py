@@ -1,58 +1,74 @@
-"""One router per feature. Routers are built fresh on every call (one dispatcher each)."""
+"""One router per feature (the staff's screens: one tree, handlers/staff/). Routers are built
+fresh on every call (one dispatcher each)."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 
+from bot.middlewares import AnswersByHand
 from handlers import (
-    application_form,
-    broadcast,
     colleges,
     consent,
     contacts,
     errors,
     fallback,
     howto,
-    my_application,
     questions,
     reminder_settings,
     specialties,
     staff,
-    staff_practicum,
-    staff_reports,
-    staff_roles,
     start,
     student,
+    typed,
 )
+from handlers.application import router as application_form
+from handlers.my_application import router as my_application
+
+
+def answers_by_hand(router: Router) -> Router:
+    """A router whose handlers still answer button presses themselves (``callback.answer()``);
+    the others leave it to aiogram's CallbackAnswerMiddleware (bot/app.py). A router loses
+    this mark with its last manual answer."""
+    # The first of the router's middlewares: one of its own may answer and stop the press
+    # (the consent gate asks for the consent instead of running the handler).
+    own = list(router.callback_query.middleware)
+    for middleware in own:
+        router.callback_query.middleware.unregister(middleware)
+    router.callback_query.middleware(AnswersByHand())
+    for middleware in own:
+        router.callback_query.middleware(middleware)
+    return router
 
 
 def get_routers() -> list[Router]:
     """The routers in the order they must be tried: the fallback comes last."""
+    staff_tree = staff.get_router()  # private messages only, checked before the role
     routers = [
         errors.get_router(),
         # Before start: /start staff_<token> is an invite, not the menu.
-        staff_roles.get_router(),
+        staff.get_invite_router(),
         start.get_router(),
         specialties.get_router(),
         colleges.get_router(),
         howto.get_router(),
         contacts.get_router(),
-        consent.get_router(),
-        application_form.get_router(),
-        my_application.get_router(),
+        answers_by_hand(consent.get_router()),
+        answers_by_hand(application_form.get_router()),
+        answers_by_hand(my_application.get_router()),
         student.get_router(),
         reminder_settings.get_router(),
-        staff_practicum.get_router(),
-        staff.get_router(),
-        staff_reports.get_router(),
-        broadcast.get_router(),
+        staff_tree,
+        # Right after the tree: whoever it turned away is told «No access.».
+        staff.get_denied_router(),
         # After the other features, so that their dialogue states come first.
         questions.get_router(),
+        typed.get_router(),
         fallback.get_router(),
     ]
     for router in routers:
-        # A bot for people, not for groups: everything happens in private chats.
-        router.message.filter(F.chat.type == "private")
+        if router is not staff_tree:
+            # A bot for people, not for groups: everything happens in private chats.
+            router.message.filter(F.chat.type == "private")
     # The one exception: replies to relayed questions in the admission chat (ADMISSION_CHAT_ID).
-    routers.append(questions.get_group_router())
+    routers.append(staff.get_group_router())
     return routers

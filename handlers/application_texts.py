@@ -1,9 +1,10 @@
-"""Labels and summaries of applications, shared by the form, "My application" and notices."""
+"""Labels and summaries of applications, shared by the form, «My application», the staff's
+cards and the notices. A leaf: it imports no router."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
@@ -11,8 +12,9 @@ from aiogram.utils.i18n import ngettext
 
 from bot.domain.applications import Position
 from bot.domain.catalog import Catalog
+from bot.domain.draft import Draft
 from bot.domain.telegram_text import telegram_length, truncate_utf16, utf16_length
-from db.applications import StatusChange
+from db.applications import Application, StatusChange
 from handlers.ui import current_language, fmt_date, fmt_phone, fmt_score, h
 
 # A screen shows the latest status changes only: an application withdrawn and submitted again
@@ -66,42 +68,51 @@ def specialty_line(catalog: Catalog, code: str) -> str:
     return f"{code} · {h(specialty.short_name.get(current_language()))}"
 
 
-def summary_lines(form: dict[str, Any], catalog: Catalog) -> list[str]:
+def form_of(application: Application) -> Draft:
+    """The answers of an application, as the summary shows them."""
+    return Draft.of_application(application)
+
+
+def documents_of(application: Application) -> list[str]:
+    """The kinds of an application's files, one per file."""
+    return [d.kind for d in application.documents]
+
+
+def summary_lines(form: Draft, catalog: Catalog) -> list[str]:
     """The applicant's answers, escaped for HTML; unanswered fields show a dash."""
     dash = "—"
-    birth = form.get("birth_date")
-    score = form.get("average_score")
-    dormitory = form.get("dormitory")
+    dormitory = form.dormitory
     lines = [
-        _("👤 Full name: {value}").format(value=h(form.get("full_name") or dash)),
+        _("👤 Full name: {value}").format(value=h(form.full_name or dash)),
         _("🎂 Date of birth: {value}").format(
-            value=fmt_date(date.fromisoformat(birth)) if birth else dash
+            value=fmt_date(form.birth_date) if form.birth_date else dash
         ),
-        _("📱 Phone: {value}").format(
-            value=fmt_phone(form["phone"]) if form.get("phone") else dash
+        _("📱 Phone: {value}").format(value=fmt_phone(form.phone) if form.phone else dash),
+        _("✉️ E-mail: {value}").format(value=h(form.email or _("not given"))),
+        _("📚 Education: {value}").format(value=base_text(form.education_base)),
+        _("📊 Average score: {value}").format(
+            value=fmt_score(form.average_score) if form.average_score else dash
         ),
-        _("✉️ E-mail: {value}").format(value=h(form.get("email") or _("not given"))),
-        _("📚 Education: {value}").format(value=base_text(form.get("education_base"))),
-        _("📊 Average score: {value}").format(value=fmt_score(score) if score else dash),
         _("🛏 Dormitory: {value}").format(
             value=dash if dormitory is None else (_("needed") if dormitory else _("not needed"))
         ),
         _("🏛 How you apply: {value}").format(
-            value=channel_label(form["channel"]) if form.get("channel") else dash
+            value=channel_label(form.channel) if form.channel else dash
         ),
         _("🎓 Specialties in order of priority:"),
     ]
-    codes = form.get("specialties") or []
+    codes = form.specialties
     lines += [f"  {i}. {specialty_line(catalog, code)}" for i, code in enumerate(codes, 1)]
     if not codes:
         lines.append("  " + dash)
     return lines
 
 
-def documents_lines(documents: list[dict[str, Any]]) -> list[str]:
+def documents_lines(kinds: Iterable[str]) -> list[str]:
+    """How many files of each document, given the kind of each file."""
     counts: dict[str, int] = {}
-    for doc in documents:
-        counts[doc["kind"]] = counts.get(doc["kind"], 0) + 1
+    for kind in kinds:
+        counts[kind] = counts.get(kind, 0) + 1
     if not counts:
         return [_("📎 Documents: none yet")]
     lines = [_("📎 Documents:")]

@@ -33,6 +33,14 @@ class QuestionAction(StrEnum):
     answer = "answer"
 
 
+class TypedAction(StrEnum):
+    """A question typed outside any dialogue, on its way to the admission committee."""
+
+    ask = "ask"  # show the confirmation
+    send = "send"
+    cancel = "cancel"
+
+
 class MyAppAction(StrEnum):
     show = "show"
     edit = "edit"
@@ -56,6 +64,7 @@ class FormAction(StrEnum):
     restart = "restart"
     edit = "edit"
     minor = "minor"
+    representative = "representative"
     email_skip = "email_skip"
     base = "base"
     score_ok = "score_ok"
@@ -83,13 +92,16 @@ class ConsentAction(StrEnum):
     no = "no"
 
 
-class StaffAction(StrEnum):
+class QueueAction(StrEnum):
     panel = "panel"
     queue = "queue"
     f_status = "f_status"
     f_college = "f_college"
     f_spec = "f_spec"
     search = "search"
+
+
+class CardAction(StrEnum):
     card = "card"
     docs = "docs"
     accept = "accept"
@@ -173,6 +185,14 @@ class QuestionCb(CallbackData, prefix="q"):
     id: int = 0
 
 
+class TypedCb(CallbackData, prefix="tq"):
+    """The question itself stays in the dialogue data: callback data carries no free text,
+    only the id of the message it was typed in (a newer question makes older buttons stale)."""
+
+    action: TypedAction
+    id: int = 0
+
+
 class MyAppCb(CallbackData, prefix="ma"):
     action: MyAppAction
     value: str = ""
@@ -207,13 +227,22 @@ class FollowCb(CallbackData, prefix="fw"):
     base: int = 0
 
 
-class StaffCb(CallbackData, prefix="sa"):
-    action: StaffAction
-    id: int = 0
+class QueueCb(CallbackData, prefix="sq"):
+    """The staff panel, the search and the queue of applications with its filters."""
+
+    action: QueueAction
     status: str = ""  # queue filters: "" = any
     spec: str = ""
     college: str = ""
     page: int = 0
+
+
+class CardCb(CallbackData, prefix="sa"):
+    """An application's card and the review actions on it."""
+
+    action: CardAction
+    id: int  # the application
+    page: int = 0  # «📎 Documents»: the page of files
 
 
 class ReportCb(CallbackData, prefix="sr"):

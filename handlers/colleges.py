@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import Catalog, College
 from handlers.callbacks import CollegeCb, MenuCb, Section, SpecCardCb, SpecListCb
-from handlers.specialties import button_label
-from handlers.ui import current_language, h, home_button_row, show, unknown
+from handlers.catalog_texts import choice_label, unconfirmed_legend
+from handlers.ui import alert, current_language, h, home_button_row, show, unknown
 
 
 def college_text(college: College, catalog: Catalog) -> str:
@@ -30,13 +32,39 @@ def college_text(college: College, catalog: Catalog) -> str:
         lines.append(_("🌐 Website: {url}").format(url=h(college.website)))
     if not (college.phone or college.email or college.website):
         lines.append(_("☎️ Contacts: {value}").format(value=unknown()))
-    specialties = catalog.specialties_of(college.id)
+    found = catalog.browse(college.id)
     lines.append("")
-    if specialties:
+    if found.matches:
         lines.append(_("<b>Specialties taught here:</b>"))
     else:
         lines.append(_("The list of specialties taught here is being confirmed."))
+    if found.unknown:
+        # Not «nothing here»: where these are taught is not known yet.
+        lines.append(
+            ngettext(
+                "Where {count} specialty of the cluster is taught is being confirmed: see «🎓 "
+                "All its specialties».",
+                "Where {count} specialties of the cluster are taught is being confirmed: see "
+                "«🎓 All its specialties».",
+                len(found.unknown),
+            ).format(count=len(found.unknown))
+        )
+    unconfirmed = sum(1 for s in found.matches if not s.confirmed)
+    if unconfirmed:
+        lines.append(unconfirmed_legend(unconfirmed))
     return "\n".join(lines)
+
+
+def colleges_screen(catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
+    lang = current_language()
+    builder = InlineKeyboardBuilder()
+    lines = [_("<b>Colleges of the cluster</b>"), ""]
+    for college in catalog.colleges:
+        lines.append(f"• {h(college.name.get(lang))} ({h(college.city.get(lang))})")
+        builder.button(text=college.short_name.get(lang), callback_data=CollegeCb(id=college.id))
+    home_button_row(builder)
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
 
 
 def get_router() -> Router:
@@ -44,35 +72,27 @@ def get_router() -> Router:
 
     @router.callback_query(MenuCb.filter(F.to == Section.colleges))
     async def colleges(callback: CallbackQuery, catalog: Catalog) -> None:
-        lang = current_language()
-        builder = InlineKeyboardBuilder()
-        lines = [_("<b>Colleges of the cluster</b>"), ""]
-        for college in catalog.colleges:
-            lines.append(f"• {h(college.name.get(lang))} ({h(college.city.get(lang))})")
-            builder.button(
-                text=college.short_name.get(lang), callback_data=CollegeCb(id=college.id)
-            )
-        home_button_row(builder)
-        builder.adjust(1)
-        await show(callback, "\n".join(lines), builder.as_markup())
-        await callback.answer()
+        await show(callback, *colleges_screen(catalog))
 
     @router.callback_query(CollegeCb.filter())
     async def college_card(
-        callback: CallbackQuery, callback_data: CollegeCb, catalog: Catalog
+        callback: CallbackQuery,
+        callback_data: CollegeCb,
+        callback_answer: CallbackAnswer,
+        catalog: Catalog,
     ) -> None:
         college = catalog.college(callback_data.id)
         if college is None:
-            await callback.answer(_("This college is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This college is no longer in the list."))
             return
         builder = InlineKeyboardBuilder()
-        specialties = catalog.specialties_of(college.id)
-        for specialty in specialties:
+        found = catalog.browse(college.id)
+        for specialty in found.matches:
             builder.button(
-                text=button_label(specialty),
+                text=choice_label(specialty),
                 callback_data=SpecCardCb(code=specialty.code, college=college.id),
             )
-        if specialties:
+        if found.all:
             builder.button(
                 text=_("🎓 All its specialties"), callback_data=SpecListCb(college=college.id)
             )
@@ -80,6 +100,5 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(1)
         await show(callback, college_text(college, catalog), builder.as_markup())
-        await callback.answer()
 
     return router

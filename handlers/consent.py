@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, F, Router
+from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.dispatcher.flags import get_flag
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
@@ -26,7 +26,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.catalog import Catalog
 from db.applications import ApplicationRepository, ConsentRepository
+from handlers.application.draft_store import end_form
 from handlers.callbacks import ConsentAction, ConsentCb, MenuCb, MyAppAction, MyAppCb, Section
+from handlers.catalog_texts import operator_lines
 from handlers.ui import home_button_row, show, stale
 
 CONSENT_FLAG = "needs_consent"
@@ -59,6 +61,10 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
             "education certificate, photo, medical certificate)."
         ),
         "",
+        # 152-ФЗ ст. 9 ч. 4: the consent names the operator, its full name and address.
+        _("<b>Operators</b> (the colleges of the cluster, their full names and addresses):"),
+        *operator_lines(catalog),
+        "",
         _(
             "<b>Purpose:</b> admission to the colleges of the cluster in {year}: checking "
             "the documents, the ranking, messages to you about your application."
@@ -77,8 +83,12 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
         ),
         "",
         _(
+            "Under 14, a parent or legal representative gives this consent and applies for "
+            "you; from 14 to 18, a parent or legal representative also gives their consent."
+        ),
+        _(
             "This consent is a separate document (152-ФЗ). Without it you can still apply "
-            "at the college in person or on Gosuslugi."
+            "at the college in person."
         ),
     ]
     return "\n".join(lines)
@@ -152,34 +162,47 @@ class ConsentGate(BaseMiddleware):
 def get_router() -> Router:
     router = Router(name=__name__)
 
-    @router.callback_query(ConsentCb.filter(F.action == "yes"))
-    async def agreed(callback: CallbackQuery, **data: Any) -> None:
-        state: FSMContext = data["state"]
-        consents: ConsentRepository = data["consents"]
-        clock: Clock = data["clock"]
+    @router.callback_query(ConsentCb.filter(F.action == ConsentAction.yes))
+    async def agreed(
+        callback: CallbackQuery,
+        state: FSMContext,
+        consents: ConsentRepository,
+        clock: Clock,
+        dispatcher: Dispatcher,
+        **context: Any,  # the rest of the update's context, passed on with the press below
+    ) -> None:
         user_id = callback.from_user.id
-        resume = (await state.get_data()).get(RESUME_KEY)
+        data = await state.get_data()
+        resume = data.pop(RESUME_KEY, None)
         if not rules.consent_is_current(await consents.current(user_id)):
             await consents.give(user_id, rules.CONSENT_VERSION, clock.now())
-            data[CONSENT_GIVEN] = True
+            context[CONSENT_GIVEN] = True
         elif not resume:
             await stale(callback)  # a second click: the first one already went on
             return
-        await state.update_data({RESUME_KEY: None})
+        await state.set_data(data)
         # Press for them the button that brought the consent screen (by default «Apply»): it
         # goes through the same filters and checks as a press of their own.
         pressed = callback.model_copy(update={"data": resume or MenuCb(to=Section.apply).pack()})
-        data["raw_state"] = await state.get_state()
-        await data["dispatcher"].propagate_event("callback_query", pressed, **data)
+        context["raw_state"] = await state.get_state()
+        await dispatcher.propagate_event(
+            "callback_query",
+            pressed,
+            state=state,
+            consents=consents,
+            clock=clock,
+            dispatcher=dispatcher,
+            **context,
+        )
 
-    @router.callback_query(ConsentCb.filter(F.action == "no"))
+    @router.callback_query(ConsentCb.filter(F.action == ConsentAction.no))
     async def declined(
         callback: CallbackQuery,
         state: FSMContext,
         consents: ConsentRepository,
         applications: ApplicationRepository,
     ) -> None:
-        await state.clear()  # a draft of the form goes too: it was kept for the consent
+        await end_form(state)  # a draft of the form goes too: it was kept for the consent
         await consents.count_declined()
         builder = InlineKeyboardBuilder()
         if await applications.id_for_user(callback.from_user.id) is not None:
@@ -194,8 +217,7 @@ def get_router() -> Router:
         else:
             text = _(
                 "Understood: nothing was saved. Without the consent the application cannot be "
-                "accepted in the bot, but you can apply at the college in person or on "
-                "Gosuslugi."
+                "accepted in the bot, but you can apply at the college in person."
             )
             builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
         home_button_row(builder)

@@ -3,20 +3,47 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.catalog import Catalog
+from bot.domain.catalog import Catalog, FaqEntry
 from handlers.callbacks import FaqCb, MenuCb, QuestionAction, Section
 from handlers.questions import QuestionCb
-from handlers.ui import current_language, h, home_button_row, show
+from handlers.ui import alert, current_language, h, home_button_row, show
 
 BUTTON_TEXT_LIMIT = 60
 
 
-def _short(text: str) -> str:
+def short(text: str) -> str:
+    """A text shortened to fit a button."""
     return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
+
+
+def faq_text(entry: FaqEntry, lang: str) -> str:
+    text = f"<b>{h(entry.question.get(lang))}</b>\n\n{h(entry.answer.get(lang))}"
+    if entry.source:
+        text += "\n\n" + _("<i>Source: {source}</i>").format(source=h(entry.source))
+    return text
+
+
+def contacts_screen(catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
+    lang = current_language()
+    lines = [_("<b>Questions and contacts</b>"), ""]
+    if catalog.cluster.contacts:
+        lines += [h(catalog.cluster.contacts.get(lang)), ""]
+    lines.append(_("Ask the admission committee right here, or see the frequent questions:"))
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✍️ Ask the admission committee"),
+        callback_data=QuestionCb(action=QuestionAction.ask),
+    )
+    for index, entry in enumerate(catalog.faq):
+        builder.button(text=short(entry.question.get(lang)), callback_data=FaqCb(index=index))
+    home_button_row(builder)
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
 
 
 def get_router() -> Router:
@@ -24,36 +51,24 @@ def get_router() -> Router:
 
     @router.callback_query(MenuCb.filter(F.to == Section.contacts))
     async def contacts(callback: CallbackQuery, catalog: Catalog) -> None:
-        lang = current_language()
-        lines = [_("<b>Questions and contacts</b>"), ""]
-        if catalog.cluster.contacts:
-            lines += [h(catalog.cluster.contacts.get(lang)), ""]
-        lines.append(_("Ask the admission committee right here, or see the frequent questions:"))
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("✍️ Ask the admission committee"),
-            callback_data=QuestionCb(action=QuestionAction.ask),
-        )
-        for index, entry in enumerate(catalog.faq):
-            builder.button(text=_short(entry.question.get(lang)), callback_data=FaqCb(index=index))
-        home_button_row(builder)
-        builder.adjust(1)
-        await show(callback, "\n".join(lines), builder.as_markup())
-        await callback.answer()
+        await show(callback, *contacts_screen(catalog))
 
     @router.callback_query(FaqCb.filter())
-    async def answer(callback: CallbackQuery, callback_data: FaqCb, catalog: Catalog) -> None:
+    async def answer(
+        callback: CallbackQuery,
+        callback_data: FaqCb,
+        callback_answer: CallbackAnswer,
+        catalog: Catalog,
+    ) -> None:
         lang = current_language()
         if not 0 <= callback_data.index < len(catalog.faq):
-            await callback.answer(_("This question is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This question is no longer in the list."))
             return
         entry = catalog.faq[callback_data.index]
         builder = InlineKeyboardBuilder()
         builder.button(text=_("⬅️ Questions"), callback_data=MenuCb(to=Section.contacts))
         home_button_row(builder)
         builder.adjust(2)
-        text = f"<b>{h(entry.question.get(lang))}</b>\n\n{h(entry.answer.get(lang))}"
-        await show(callback, text, builder.as_markup())
-        await callback.answer()
+        await show(callback, faq_text(entry, lang), builder.as_markup())
 
     return router

@@ -4,12 +4,13 @@ counted (``bot_handler_errors_total``), the user gets a plain apology.
 The update then counts as processed: the webhook answers 200 and Telegram does not deliver it
 again (an update that fails every time would otherwise come back for hours, apologising each
 time). Nothing the user entered is lost by this: every step of a form is stored before the next
-question is shown, and a submitted application before any reply (``application_form.submit``).
+question is shown, and a submitted application before any reply (``application.submit``).
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
@@ -17,6 +18,7 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
 from bot.metrics import Metrics
+from bot.middlewares import press_answered
 from db.users import UserRepository
 from handlers.ui import main_menu_keyboard
 
@@ -56,9 +58,12 @@ def get_router() -> Router:
             "Sorry, something went wrong on our side. Nothing you entered is lost: "
             "please try again, or open the menu."
         )
-        try:
-            if update.callback_query:
+        if update.callback_query and not press_answered(update.callback_query.id):
+            # Not when the press was answered before the failure (Telegram takes one answer);
+            # the middleware answers after a failed handler too.
+            with suppress(TelegramAPIError):
                 await update.callback_query.answer()
+        try:
             await bot.send_message(user.id, text, reply_markup=main_menu_keyboard())
         except TelegramAPIError as exc:
             log.warning("could not tell user %s about the error: %s", user.id, exc)

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.clock import Clock
 from bot.domain.catalog import Catalog
-from handlers.callbacks import SpecCardCb
-from handlers.specialties import button_label, search
-from handlers.ui import h, home_button_row, main_menu_keyboard, stale
-
-MIN_GUESS_LENGTH = 3
+from bot.services.catalog import CatalogService
+from db.unanswered import UnansweredRepository
+from handlers.typed import answer_typed
+from handlers.ui import h, main_menu_keyboard, stale
 
 
 def get_router() -> Router:
     router = Router(name=__name__)
 
     @router.message(F.text)
-    async def unexpected_text(message: Message, catalog: Catalog) -> None:
+    async def unexpected_text(
+        message: Message,
+        state: FSMContext,
+        catalog: Catalog,
+        catalogs: CatalogService,
+        clock: Clock,
+        unanswered: UnansweredRepository,
+    ) -> None:
         text = (message.text or "").strip()
         if text.startswith("/"):
             await message.answer(
@@ -29,17 +37,15 @@ def get_router() -> Router:
                 reply_markup=main_menu_keyboard(),
             )
             return
-        found = search(catalog, text) if len(text) >= MIN_GUESS_LENGTH else []
-        if found:
-            builder = InlineKeyboardBuilder()
-            for specialty in found[:10]:
-                builder.button(
-                    text=button_label(specialty), callback_data=SpecCardCb(code=specialty.code)
-                )
-            home_button_row(builder)
-            builder.adjust(1)
-            await message.answer(
-                _("Perhaps you are looking for:"), reply_markup=builder.as_markup()
+        if await state.get_state() is None:  # a question typed outside any dialogue
+            await answer_typed(
+                message,
+                state,
+                text,
+                catalog=catalog,
+                catalogs=catalogs,
+                clock=clock,
+                unanswered=unanswered,
             )
             return
         await message.answer(
@@ -55,7 +61,7 @@ def get_router() -> Router:
         )
 
     @router.callback_query()
-    async def stale_button(callback: CallbackQuery) -> None:
-        await stale(callback)
+    async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+        await stale(callback, callback_answer)
 
     return router

@@ -45,13 +45,24 @@ def howto_text(catalog: Catalog, clock: Clock) -> str:
         lines = [_("<b>Admission</b>"), "", closed_text()]
         lines += documents_and_ranking(catalog, lang)
         return "\n".join(lines)
+    lines = [_("<b>Admission {year}</b>").format(year=campaign.year), "", *dates_lines(campaign)]
+    lines += documents_and_ranking(catalog, lang)
+    lines += ["", _("<b>Gosuslugi</b>"), gosuslugi_text(campaign)]
+    return "\n".join(lines)
+
+
+def dates_lines(campaign: Campaign) -> list[str]:
     lines = [
-        _("<b>Admission {year}</b>").format(year=campaign.year),
-        "",
         _("<b>Dates</b>"),
-        _("• Documents are accepted from {start} to {end}.").format(
-            start=fmt_date(campaign.acceptance_start), end=fmt_date(campaign.acceptance_end)
-        ),
+        (
+            _("• Documents are accepted from {start} to {end}.")
+            if campaign.acceptance_start_exact
+            # The rules set only the latest day acceptance may start.
+            else _(
+                "• Acceptance of documents starts no later than {start} (the college may "
+                "start earlier) and runs until {end}."
+            )
+        ).format(start=fmt_date(campaign.acceptance_start), end=fmt_date(campaign.acceptance_end)),
         _("• For specialties with entrance tests: until {date}.").format(
             date=fmt_date(campaign.acceptance_end_with_tests)
         ),
@@ -73,28 +84,33 @@ def howto_text(catalog: Catalog, clock: Clock) -> str:
                 date=fmt_date(campaign.enrollment_order)
             )
         )
+    else:
+        lines.append(_("• The enrollment order follows; its date is being confirmed."))
     if not campaign.confirmed:
         lines.append(_("<i>Dates follow the admission rules; the colleges will confirm them.</i>"))
-    lines += documents_and_ranking(catalog, lang)
-    lines += ["", _("<b>Gosuslugi</b>"), gosuslugi_text(campaign)]
-    return "\n".join(lines)
+    return lines
+
+
+def documents_lines(catalog: Catalog, lang: str) -> list[str]:
+    if not catalog.documents:
+        return []
+    return [_("<b>Documents</b>"), *(f"• {h(item.get(lang))}" for item in catalog.documents)]
+
+
+def ranking_lines() -> list[str]:
+    return [
+        _("<b>How places are given</b>"),
+        _(
+            "When applicants outnumber budget places, they are ranked by the average score of "
+            "the school certificate. ОГЭ and ЕГЭ results do not count. Admission is free, and "
+            "you may apply to several colleges."
+        ),
+    ]
 
 
 def documents_and_ranking(catalog: Catalog, lang: str) -> list[str]:
-    lines = []
-    if catalog.documents:
-        lines += ["", _("<b>Documents</b>")]
-        lines += [f"• {h(item.get(lang))}" for item in catalog.documents]
-    lines += [
-        "",
-        _("<b>How places are given</b>"),
-        _(
-            "There are no exams: when applicants outnumber budget places, they are ranked by "
-            "the average score of the school certificate. ОГЭ and ЕГЭ results do not count. "
-            "Admission is free, and you may apply to several colleges."
-        ),
-    ]
-    return lines
+    documents = documents_lines(catalog, lang)
+    return (["", *documents] if documents else []) + ["", *ranking_lines()]
 
 
 def get_router() -> Router:
@@ -111,6 +127,5 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(2, 1)
         await show(callback, howto_text(catalog, clock), builder.as_markup())
-        await callback.answer()
 
     return router

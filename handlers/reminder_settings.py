@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -50,21 +51,20 @@ def get_router() -> Router:
         callback: CallbackQuery, reminders: ReminderRepository, settings: Settings
     ) -> None:
         await render(callback, reminders, settings)
-        await callback.answer()
 
     @router.callback_query(ReminderCb.filter())
     async def toggle(
         callback: CallbackQuery,
         callback_data: ReminderCb,
+        callback_answer: CallbackAnswer,
         reminders: ReminderRepository,
         settings: Settings,
     ) -> None:
         if callback_data.kind not in PREFERENCES:
-            await callback.answer()
             return
         enabled = callback_data.kind in await reminders.optouts(callback.from_user.id)
         await reminders.set_enabled(callback.from_user.id, callback_data.kind, enabled)
         await render(callback, reminders, settings)
-        await callback.answer(_("Switched on.") if enabled else _("Switched off."))
+        callback_answer.text = _("Switched on.") if enabled else _("Switched off.")
 
     return router

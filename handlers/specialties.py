@@ -6,7 +6,9 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
@@ -22,15 +24,31 @@ from handlers.callbacks import (
     SpecFilterCb,
     SpecListCb,
 )
+from handlers.catalog_texts import (
+    button_label,
+    choice_label,
+    membership_note,
+    source_lines,
+    unconfirmed_legend,
+    unknown_group_line,
+)
 from handlers.states import SearchForm
-from handlers.ui import current_language, fmt_date, h, home_button_row, screens, show, unknown
+from handlers.ui import (
+    alert,
+    current_language,
+    fmt_date,
+    h,
+    home_button_row,
+    screens,
+    show,
+    unknown,
+)
 
 PAGE_SIZE = 8
 SEARCH_RESULTS_LIMIT = 10
 
 
-def button_label(specialty: Specialty) -> str:
-    return f"{specialty.code} · {specialty.short_name.get(current_language())}"
+__all__ = ["base_label", "button_label", "get_router", "search", "specialty_card_text"]
 
 
 def base_label(base: int) -> str:
@@ -73,6 +91,12 @@ def _medical_label(required: bool | None) -> str:
     return _("required (form 086/у)") if required else _("not required")
 
 
+def _tests_label(tests: bool | None) -> str:
+    if tests is None:
+        return unknown()
+    return _("yes") if tests else _("no, ranking by average score")
+
+
 def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
     lang = current_language()
     college_names = [
@@ -86,6 +110,16 @@ def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
     lines = [
         f"<b>{specialty.code} {h(specialty.name.get(lang))}</b>",
         f"<i>{kind}</i>",
+    ]
+    if not specialty.confirmed:
+        lines.append(f"<i>{membership_note()}</i>")
+    if specialty.former_codes:
+        lines.append(
+            ngettext(
+                "Former code: {codes}", "Former codes: {codes}", len(specialty.former_codes)
+            ).format(codes=", ".join(specialty.former_codes))
+        )
+    lines += [
         "",
         _("🎓 Qualification: {value}").format(
             value=h(specialty.qualification.get(lang)) if specialty.qualification else unknown()
@@ -104,9 +138,7 @@ def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
         _("🩺 Medical certificate: {value}").format(
             value=_medical_label(specialty.medical_certificate)
         ),
-        _("✍️ Entrance tests: {value}").format(
-            value=_("yes") if specialty.entrance_tests else _("no, ranking by average score")
-        ),
+        _("✍️ Entrance tests: {value}").format(value=_tests_label(specialty.entrance_tests)),
     ]
     if specialty.description:
         lines += ["", h(specialty.description.get(lang))]
@@ -118,8 +150,9 @@ def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
                 career=h(specialty.career.get(lang)),
             ),
         ]
-    if not specialty.confirmed:
-        lines += ["", _("<i>The admission committee is confirming these details.</i>")]
+    sources = source_lines(specialty)
+    if sources:
+        lines += ["", *sources]
     return "\n".join(lines)
 
 
@@ -140,6 +173,12 @@ def specialty_card_keyboard(
     return builder.as_markup()
 
 
+def found_line(count: int) -> str:
+    return ngettext(
+        "Found: {count}. Choose the specialty:", "Found: {count}. Choose a specialty:", count
+    ).format(count=count)
+
+
 def specialty_list(
     catalog: Catalog, page: int, college: str, base: int
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -154,7 +193,8 @@ def _specialty_list(
     lang = current_language()
     if college and catalog.college(college) is None:
         college = ""
-    found = catalog.filter_specialties(college, base)
+    browse = catalog.browse(college, base)
+    found = browse.all
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -167,17 +207,29 @@ def _specialty_list(
         ),
         _("Admission: {base}").format(base=base_label(base)),
     ]
-    if found:
-        lines.append(_("Found: {count}. Choose a specialty:").format(count=len(found)))
-    else:
+    if not found:
         lines.append(_("Nothing matches these filters yet. Change a filter."))
+    elif college or base:
+        # What is not known is its own group: neither counted as a match nor hidden.
+        lines.append(
+            ngettext("Matches: {count}.", "Matches: {count}.", len(browse.matches)).format(
+                count=len(browse.matches)
+            )
+        )
+        if browse.unknown:
+            lines.append(unknown_group_line(college, base, len(browse.unknown)))
+    else:
+        lines.append(found_line(len(found)))
+    unconfirmed = sum(1 for s in found if not s.confirmed)
+    if unconfirmed:
+        lines.append(unconfirmed_legend(unconfirmed))
     if pages > 1:
         lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
 
     builder = InlineKeyboardBuilder()
     for specialty in shown:
         builder.button(
-            text=button_label(specialty),
+            text=choice_label(specialty),
             callback_data=SpecCardCb(code=specialty.code, page=page, college=college, base=base),
         )
     sizes = [1] * len(shown)
@@ -236,7 +288,8 @@ def filter_keyboard(
 
 
 def search(catalog: Catalog, query: str) -> list[Specialty]:
-    """Specialties whose code, name or short name contains the query, in both languages."""
+    """Specialties whose code (a former one too), name or short name contains the query, in
+    both languages."""
     needle = " ".join(query.casefold().replace("ё", "е").split())
     found = []
     for specialty in catalog.specialties:
@@ -245,7 +298,7 @@ def search(catalog: Catalog, query: str) -> list[Specialty]:
                 filter(
                     None,
                     [
-                        specialty.code,
+                        *specialty.codes,
                         specialty.name.ru,
                         specialty.name.en,
                         specialty.short_name.ru,
@@ -268,7 +321,6 @@ def get_router() -> Router:
     @router.callback_query(MenuCb.filter(F.to == Section.specialties))
     async def open_list(callback: CallbackQuery, catalog: Catalog) -> None:
         await show(callback, *specialty_list(catalog, 0, "", 0))
-        await callback.answer()
 
     @router.callback_query(SpecListCb.filter())
     async def list_page(
@@ -278,7 +330,6 @@ def get_router() -> Router:
             callback,
             *specialty_list(catalog, callback_data.page, callback_data.college, callback_data.base),
         )
-        await callback.answer()
 
     @router.callback_query(SpecFilterCb.filter())
     async def choose_filter(
@@ -290,19 +341,19 @@ def get_router() -> Router:
                 catalog, callback_data.what, callback_data.college, callback_data.base
             ),
         )
-        await callback.answer()
 
     @router.callback_query(FollowCb.filter())
     async def follow(
         callback: CallbackQuery,
         callback_data: FollowCb,
+        callback_answer: CallbackAnswer,
         catalog: Catalog,
         reminders: ReminderRepository,
         clock: Clock,
     ) -> None:
         specialty = catalog.specialty(callback_data.code)
         if specialty is None:
-            await callback.answer(_("This specialty is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This specialty is no longer in the list."))
             return
         following = await reminders.toggle_subscription(
             callback.from_user.id, specialty.code, clock.now()
@@ -317,19 +368,24 @@ def get_router() -> Router:
         )
         campaign = catalog.campaign_for(clock.today())
         if not following:
-            answer = _("Reminder switched off.")
+            callback_answer.text = _("Reminder switched off.")
         elif campaign is None:
-            answer = _("I will remind you once the dates of the next admission are announced.")
-        else:
-            answer = _("I will remind you before admission opens on {date}.").format(
-                date=fmt_date(campaign.acceptance_start)
+            callback_answer.text = _(
+                "I will remind you once the dates of the next admission are announced."
             )
-        await callback.answer(answer)
+        else:
+            callback_answer.text = (
+                _("I will remind you before admission opens on {date}.")
+                if campaign.acceptance_start_exact
+                # The rules set only the latest day it may open.
+                else _("I will remind you before admission opens: no later than {date}.")
+            ).format(date=fmt_date(campaign.acceptance_start))
 
     @router.callback_query(SpecCardCb.filter())
     async def card(
         callback: CallbackQuery,
         callback_data: SpecCardCb,
+        callback_answer: CallbackAnswer,
         catalog: Catalog,
         reminders: ReminderRepository,
     ) -> None:
@@ -338,7 +394,7 @@ def get_router() -> Router:
             page=callback_data.page, college=callback_data.college, base=callback_data.base
         )
         if specialty is None:
-            await callback.answer(_("This specialty is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This specialty is no longer in the list."))
             await show(callback, *specialty_list(catalog, 0, "", 0))
             return
         following = await reminders.subscribed(callback.from_user.id, specialty.code)
@@ -347,7 +403,6 @@ def get_router() -> Router:
             specialty_card_text(specialty, catalog),
             specialty_card_keyboard(specialty, back, following),
         )
-        await callback.answer()
 
     @router.callback_query(MenuCb.filter(F.to == Section.search))
     async def ask_query(callback: CallbackQuery, state: FSMContext) -> None:
@@ -359,7 +414,6 @@ def get_router() -> Router:
             _("Type a part of the specialty's name or its code, for example «сварка» or «13.02»."),
             builder.as_markup(),
         )
-        await callback.answer()
 
     @router.message(StateFilter(SearchForm.query), F.text)
     async def run_search(message: Message, state: FSMContext, catalog: Catalog) -> None:
@@ -384,15 +438,16 @@ def get_router() -> Router:
         await state.clear()
         for specialty in found[:SEARCH_RESULTS_LIMIT]:
             builder.button(
-                text=button_label(specialty), callback_data=SpecCardCb(code=specialty.code)
+                text=choice_label(specialty), callback_data=SpecCardCb(code=specialty.code)
             )
         builder.button(text=_("🔎 Search again"), callback_data=MenuCb(to=Section.search))
         home_button_row(builder)
         builder.adjust(*([1] * min(len(found), SEARCH_RESULTS_LIMIT)), 2)
-        await message.answer(
-            _("Found: {count}. Choose a specialty:").format(count=len(found)),
-            reply_markup=builder.as_markup(),
-        )
+        lines = [found_line(len(found))]
+        unconfirmed = sum(1 for s in found[:SEARCH_RESULTS_LIMIT] if not s.confirmed)
+        if unconfirmed:
+            lines.append(unconfirmed_legend(unconfirmed))
+        await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 
     @router.message(StateFilter(SearchForm.query))
     async def search_needs_text(message: Message) -> None:

@@ -6,14 +6,17 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import Catalog
 from db.users import UserRepository
+from handlers.application.draft_store import end_form
 from handlers.callbacks import LanguageCb, MenuCb, Section
-from handlers.ui import current_language, h, home_button_row, main_menu_keyboard, show
+from handlers.states import Apply
+from handlers.ui import alert, current_language, h, home_button_row, main_menu_keyboard, show
 
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 
@@ -43,7 +46,7 @@ def help_text() -> str:
             _("/delete_my_data: erase everything the bot keeps about you"),
             _("/help: this help"),
             "",
-            _("Use the buttons under the messages; you can also type a specialty's name."),
+            _("Use the buttons under the messages, or just type your question."),
         ]
     )
 
@@ -58,21 +61,9 @@ def language_keyboard() -> InlineKeyboardBuilder:
 
 
 async def leave_dialogue(state: FSMContext) -> None:
-    """Back to the menu. An unfinished application keeps its answers: «Apply» offers to go on.
-    Nobody in a dialogue (most presses of «Main menu», /start): nothing is written."""
-    current = await state.get_state()
-    data = await state.get_data()
-    if current is None and not data:
-        return
-    if (current is not None and current.startswith("Apply:")) or "form" in data:
-        await state.set_state(None)
-    else:
-        await state.clear()
-
-
-async def keeps_form(state: FSMContext) -> bool:
-    """Whether the dialogue data holds an unfinished application's answers."""
-    return "form" in await state.get_data()
+    """Back to the menu. An unfinished application keeps its answers (they are kept apart from
+    the dialogue): «Apply» offers to go on."""
+    await state.clear()
 
 
 def get_router() -> Router:
@@ -88,7 +79,6 @@ def get_router() -> Router:
     async def home(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
         await leave_dialogue(state)
         await show(callback, main_menu_text(catalog), main_menu_keyboard())
-        await callback.answer()
 
     @router.message(Command("help"))
     async def help_command(message: Message) -> None:
@@ -102,8 +92,8 @@ def get_router() -> Router:
         else:
             # Cancelling a side dialogue (a question, a search) keeps an unfinished
             # application; /cancel inside the form itself drops it, as it says.
-            if not current.startswith("Apply:") and await keeps_form(state):
-                await state.set_state(None)
+            if current in Apply:
+                await end_form(state)
             else:
                 await state.clear()
             text = _("Cancelled.")
@@ -120,22 +110,22 @@ def get_router() -> Router:
     @router.callback_query(MenuCb.filter(F.to == Section.language))
     async def language_screen(callback: CallbackQuery) -> None:
         await show(callback, _("Choose the language of the bot:"), language_keyboard().as_markup())
-        await callback.answer()
 
     @router.callback_query(LanguageCb.filter())
     async def choose_language(
         callback: CallbackQuery,
         callback_data: LanguageCb,
+        callback_answer: CallbackAnswer,
         users: UserRepository,
         i18n: I18n,
         catalog: Catalog,
     ) -> None:
         if callback_data.code not in i18n.available_locales:
-            await callback.answer(_("This language is not available."), show_alert=True)
+            alert(callback_answer, _("This language is not available."))
             return
         await users.set_language(callback.from_user.id, callback_data.code)
         with i18n.use_locale(callback_data.code):
             await show(callback, main_menu_text(catalog), main_menu_keyboard())
-            await callback.answer(_("Language: English"))
+            callback_answer.text = _("Language: English")
 
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.fsm.state import State, StatesGroup
 
 
-# application_form
+# application (the form): the step being asked; the answers are the draft (draft_store)
 class Apply(StatesGroup):
     consent = State()
     minor = State()
@@ -16,6 +16,7 @@ class Apply(StatesGroup):
     education_base = State()
     average_score = State()
     score_confirm = State()
+    representative = State()
     specialties = State()
     dormitory = State()
     channel = State()
@@ -29,7 +30,7 @@ class BroadcastForm(StatesGroup):
     segment = State()
 
 
-# my_application
+# my_application.upload
 class AddDocument(StatesGroup):
     upload = State()
 

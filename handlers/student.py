@@ -8,6 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -17,7 +18,7 @@ from db.reminders import ReminderRepository, Student
 from handlers.callbacks import MenuCb, Section, StudentAction, StudentCb
 from handlers.specialties import button_label
 from handlers.states import StudentForm
-from handlers.ui import current_language, fmt_date, h, home_button_row, show, stale
+from handlers.ui import alert, current_language, fmt_date, h, home_button_row, show, stale
 
 GROUP_PATTERN = re.compile(r"^[\w\- ]{1,20}$")
 
@@ -84,7 +85,6 @@ def get_router() -> Router:
             await choose_college(callback, catalog)
         else:
             await show(callback, *await practicum_screen(student, reminders, catalog, clock))
-        await callback.answer()
 
     async def choose_college(callback: CallbackQuery, catalog: Catalog) -> None:
         lang = current_language()
@@ -108,14 +108,17 @@ def get_router() -> Router:
     @router.callback_query(StudentCb.filter(F.action == "register"))
     async def register(callback: CallbackQuery, catalog: Catalog) -> None:
         await choose_college(callback, catalog)
-        await callback.answer()
 
     @router.callback_query(StudentCb.filter(F.action == "college"))
     async def college_chosen(
-        callback: CallbackQuery, callback_data: StudentCb, catalog: Catalog, state: FSMContext
+        callback: CallbackQuery,
+        callback_data: StudentCb,
+        callback_answer: CallbackAnswer,
+        catalog: Catalog,
+        state: FSMContext,
     ) -> None:
         if catalog.college(callback_data.value) is None:
-            await callback.answer(_("This college is no longer in the list."), show_alert=True)
+            alert(callback_answer, _("This college is no longer in the list."))
             return
         await state.set_state(None)
         await state.update_data(student_college=callback_data.value)
@@ -129,15 +132,18 @@ def get_router() -> Router:
         builder.button(text=_("⬅️ Back"), callback_data=StudentCb(action=StudentAction.register))
         builder.adjust(1)
         await show(callback, _("Your specialty?"), builder.as_markup())
-        await callback.answer()
 
     @router.callback_query(StudentCb.filter(F.action == "specialty"))
     async def specialty_chosen(
-        callback: CallbackQuery, callback_data: StudentCb, catalog: Catalog, state: FSMContext
+        callback: CallbackQuery,
+        callback_data: StudentCb,
+        callback_answer: CallbackAnswer,
+        catalog: Catalog,
+        state: FSMContext,
     ) -> None:
         data = await state.get_data()
         if catalog.specialty(callback_data.value) is None or not data.get("student_college"):
-            await stale(callback)
+            await stale(callback, callback_answer)
             return
         await state.set_state(StudentForm.group)
         await state.update_data(student_specialty=callback_data.value)
@@ -148,7 +154,6 @@ def get_router() -> Router:
             _("Type your group as it is written in the timetable, for example МП-25-1."),
             builder.as_markup(),
         )
-        await callback.answer()
 
     @router.message(StateFilter(StudentForm.group), F.text)
     async def group_typed(

@@ -13,6 +13,7 @@ import phonenumbers
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -131,9 +132,20 @@ def _main_menu_keyboard(applied: bool) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def stale(callback: CallbackQuery) -> None:
-    """A button from a screen that is no longer current: say so and show the menu."""
-    await callback.answer(_("This button is out of date. Here is the menu."))
+def alert(callback_answer: CallbackAnswer, text: str) -> None:
+    """Answer the press with a window the user closes, not a passing toast (sent once the
+    handler returns, by aiogram's CallbackAnswerMiddleware)."""
+    callback_answer.text = text
+    callback_answer.show_alert = True
+
+
+async def stale(callback: CallbackQuery, callback_answer: CallbackAnswer | None = None) -> None:
+    """A button from a screen that is no longer current: say so and show the menu. Without
+    ``callback_answer`` (a router that answers by hand) the press is answered here."""
+    if callback_answer is None:
+        await callback.answer(_("This button is out of date. Here is the menu."))
+    else:
+        callback_answer.text = _("This button is out of date. Here is the menu.")
     await bot_of(callback).send_message(
         callback.from_user.id, _("Choose a section:"), reply_markup=main_menu_keyboard()
     )

@@ -1,6 +1,16 @@
+"""Fixtures of the whole suite, and the check that no test double refused what the bot sent.
+
+Both test doubles apply Telegram's rules (``bot.emulator.rules``): the recording session of the
+handler tests and the emulator of the end-to-end tests. A request they refused is one Telegram
+would refuse: the user would have seen nothing, or an apology. So a test fails when its bot
+had any request refused, unless the test declares it (``fake.expect_rejections(...)``,
+``bot.session.expect_rejections(...)``).
+"""
+
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,9 +23,13 @@ from aiogram.utils.i18n import I18n
 from bot.app import build_dispatcher, prepare_database
 from bot.clock import Clock
 from bot.config import Settings
+from bot.demo import DemoServer
+from bot.emulator import FakeBotAPI, Rejection
 from bot.i18n import build_i18n
+from bot.middlewares import RememberAnswers
 from db.database import Database
 from tests.client import UserClient
+from tests.helpers import fill_form, submit
 from tests.recording import RecordingSession
 
 TOKEN = "123456:TEST-token"
@@ -32,6 +46,43 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         handler = getattr(plugin, name, None)
         if handler is not None:
             handler.addFilter(redact)
+
+
+def _unexpected_rejections(value: object) -> list[Rejection]:
+    """Refusals not declared by the test, of the test double behind a fixture value."""
+    if isinstance(value, UserClient):
+        value = value.bot
+    if isinstance(value, Bot) and isinstance(value.session, RecordingSession):
+        return value.session.unexpected_rejections()
+    if isinstance(value, DemoServer):
+        value = value.demo.fake
+    if isinstance(value, FakeBotAPI):
+        return value.unexpected_rejections()
+    return []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """After a test passed: fail it if a test double refused a request it did not expect."""
+    result = yield
+    seen: set[int] = set()
+    lines = []
+    for value in getattr(item, "funcargs", {}).values():
+        for rejection in _unexpected_rejections(value):
+            if id(rejection) in seen:
+                continue
+            seen.add(id(rejection))
+            params = json.dumps(rejection.params, ensure_ascii=False, default=repr)
+            lines.append(
+                f"  {rejection.method}: {rejection.error_code} {rejection.description}\n"
+                f"    {params[:600]}"
+            )
+    if lines:
+        raise AssertionError(
+            "Telegram would have refused what the bot sent (a test that provokes it says so with "
+            "expect_rejections()):\n" + "\n".join(lines)
+        )
+    return result
 
 
 class FixedClock(Clock):
@@ -82,9 +133,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def bot() -> AsyncIterator[Bot]:
-    instance = Bot(
-        TOKEN, session=RecordingSession(), default=DefaultBotProperties(parse_mode=ParseMode.HTML)
-    )
+    session = RecordingSession()
+    session.middleware(RememberAnswers())  # as build_bot does: the error handler relies on it
+    instance = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     yield instance
     await instance.session.close()
 
@@ -102,6 +153,19 @@ def user(dp: Dispatcher, bot: Bot) -> UserClient:
 @pytest.fixture
 def english_user(dp: Dispatcher, bot: Bot) -> UserClient:
     return UserClient(dp, bot, user_id=1002, language_code="en-GB")
+
+
+@pytest.fixture
+def admin(dp: Dispatcher, bot: Bot) -> UserClient:
+    """An administrator (ADMIN_IDS=1 in ``settings``) who reads English."""
+    return UserClient(dp, bot, user_id=1, language_code="en")
+
+
+@pytest.fixture
+async def applied(english_user: UserClient) -> UserClient:
+    """The English applicant, with an application submitted (М-2027-0001)."""
+    await submit(english_user, await fill_form(english_user))
+    return english_user
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
 
-    async def start(self, wait_seconds: float = 30) -> None:
+    async def start(self, wait_seconds: float = 90) -> None:
         """Start the bot; return once it polls (or, in webhook mode, has set its webhook)."""
         if self.env.get("WEBHOOK_URL"):
             url = self.env["WEBHOOK_URL"]
@@ -66,6 +66,9 @@ class BotProcess:
                 what=f"the bot to start {what}",
             )
         except TimeoutError:
+            if self.process.returncode is None:  # never leave it running into the next test
+                self.process.kill()
+                await self.process.wait()
             raise AssertionError(f"the bot did not start {what}:\n{self.log()}") from None
         if self._exited():
             raise AssertionError(f"the bot exited at start:\n{self.log()}")

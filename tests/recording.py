@@ -1,7 +1,11 @@
 """A bot session that records every request and answers like Telegram, without any network.
 
 Used with ``Dispatcher.feed_update`` for fast handler tests; the end-to-end tests use the
-fake Bot API over HTTP instead (``bot/fakebotapi.py``).
+Bot API emulator over HTTP instead (``bot.emulator``). Both apply the same rules
+(:func:`bot.emulator.rules.check_request`): a request Telegram would refuse (text too long, HTML
+that does not parse, callback data over 64 bytes...) is answered 400 like Telegram does, so the
+handler gets aiogram's ``TelegramBadRequest``, and is recorded in :attr:`RecordingSession.rejected`;
+the test fixtures fail a test with a refusal it did not declare (:meth:`expect_rejections`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from bot.emulator import rules
+from bot.emulator.errors import ApiError
+from bot.emulator.records import Rejection, RejectionWatch
+
+QUERY_ANSWERED = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BOT_ID = 42
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Металлургия", "username": "metall_bot"}
 
@@ -29,6 +38,8 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    error: str | None = None
+    """Telegram's description when the request was refused."""
 
 
 @dataclass
@@ -45,10 +56,14 @@ class RecordingSession(BaseSession):
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     network_failures: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    """Requests refused by Telegram's rules (not the injected failures)."""
 
     def __post_init__(self) -> None:
         super().__init__()
         self._message_ids = itertools.count(1000)
+        self._watch = RejectionWatch()
+        self._answered: set[str] = set()  # callback queries answered (Telegram allows one)
 
     # --- test API --------------------------------------------------------------------
 
@@ -60,6 +75,14 @@ class RecordingSession(BaseSession):
     def fail_network_next(self, method: str) -> None:
         """The next call of ``method`` times out (aiogram's ``TelegramNetworkError``)."""
         self.network_failures.append(method)
+
+    def expect_rejections(self, *descriptions: str) -> None:
+        """Declare that the test provokes refusals: those whose description contains one of
+        ``descriptions`` (every refusal if none is given) do not fail the test."""
+        self._watch.expect(*descriptions)
+
+    def unexpected_rejections(self) -> list[Rejection]:
+        return self._watch.unexpected(self.rejected)
 
     def of(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
@@ -104,6 +127,24 @@ class RecordingSession(BaseSession):
                     body["parameters"] = {"retry_after": failure.retry_after}
                 response = self.check_response(bot, method, failure.status, json.dumps(body))
                 raise AssertionError(f"check_response did not raise for {response}")
+        try:
+            rules.check_request(name, params)
+        except ApiError as exc:
+            self.calls[-1].error = exc.description
+            self.rejected.append(
+                Rejection(name, params, exc.error_code, exc.description, time.time())
+            )
+            response = self.check_response(bot, method, exc.error_code, json.dumps(exc.envelope()))
+            raise AssertionError(f"check_response did not raise for {response}") from None
+        if name == "answerCallbackQuery":
+            # Telegram takes one answer per press; a second one is refused like this.
+            query_id = str(params.get("callback_query_id"))
+            if query_id in self._answered:
+                self.calls[-1].error = QUERY_ANSWERED
+                self.rejected.append(Rejection(name, params, 400, QUERY_ANSWERED, time.time()))
+                body = {"ok": False, "error_code": 400, "description": QUERY_ANSWERED}
+                self.check_response(bot, method, 400, json.dumps(body))
+            self._answered.add(query_id)
         result = self._answer(name, params)
         self.calls[-1].result = result
         response = self.check_response(bot, method, 200, json.dumps({"ok": True, "result": result}))

@@ -72,23 +72,7 @@ def test_no_two_factories_share_a_prefix() -> None:
     assert len(prefixes) == len(set(prefixes)), sorted(prefixes)
 
 
-@pytest.mark.parametrize(
-    "cls",
-    [
-        pytest.param(
-            cls,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="StaffCb carries an application id and every queue filter at once; "
-                "the staff router tree splits it into a card and a queue factory",
-            ),
-        )
-        if cls is callbacks.StaffCb
-        else cls
-        for cls in factories()
-    ],
-    ids=lambda cls: cls.__name__,
-)
+@pytest.mark.parametrize("cls", factories(), ids=lambda cls: cls.__name__)
 def test_every_packed_value_fits_telegrams_64_bytes_and_unpacks_back(
     cls: type[CallbackData],
 ) -> None:

@@ -9,14 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.catalog import default_catalog_bytes, parse_catalog
+from bot.domain.catalog import (
+    Catalog,
+    default_catalog_bytes,
+    parse_catalog,
+    unsourced_values,
+)
 from bot.services.catalog import CatalogService
 from db.catalog import CatalogRepository
 from db.database import Database
 
+# DOMAIN.md's list with the two outdated codes replaced by the current standards.
 DOMAIN_CODES = [
-    "22.02.08", "21.02.18", "21.02.17", "21.02.14", "15.02.12", "15.02.14", "13.02.13",
-    "13.02.07", "18.02.12", "22.02.06", "15.01.05", "13.01.10", "15.01.31", "15.01.35",
+    "22.02.08", "21.02.18", "21.02.17", "21.02.14", "15.02.17", "15.02.14", "13.02.13",
+    "13.02.07", "18.02.12", "15.02.19", "15.01.05", "13.01.10", "15.01.31", "15.01.35",
 ]  # fmt: skip
 
 
@@ -92,11 +98,11 @@ def test_every_problem_is_reported_in_one_run() -> None:
 
 
 def test_unknown_fields_and_wrong_types_are_named() -> None:
-    text = default_text().replace("entrance_tests = false", "entrance_test = false", 1)
-    text = text.replace("new_programme = true", 'new_programme = "yes please"', 1)
+    text = default_text().replace("new_programme = true", 'new_programme = "yes please"', 1)
+    text = text.replace("education_base = []", "education_bases = []", 1)
     _, problems = parse_catalog(text)
     messages = [str(p) for p in problems]
-    assert "specialties[0].entrance_test: unknown field (a typo?)" in messages
+    assert "specialties[0].education_bases: unknown field (a typo?)" in messages
     assert any(m.startswith("specialties[0].new_programme:") for m in messages)
 
 
@@ -230,3 +236,147 @@ def test_parse_catalog_survives_any_nesting() -> None:
     for depth in (10, 100, 300, 1000, 100_000):
         catalog, problems = parse_catalog("a = " + "[" * depth + "]" * depth)
         assert catalog is None and problems  # a problem, never an exception
+
+
+# --- honest content: sources, unconfirmed rows, former codes, unknowns in filters ---------------
+
+
+def shipped() -> Catalog:
+    catalog, problems = parse_catalog(default_catalog_bytes())
+    assert catalog is not None, problems
+    return catalog
+
+
+def edited(*changes: tuple[str, str]) -> tuple[Catalog | None, list[str]]:
+    text = default_text()
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    catalog, problems = parse_catalog(text)
+    return catalog, [str(p) for p in problems]
+
+
+def test_every_item_of_the_shipped_catalogue_has_a_source_or_is_marked_to_be_confirmed() -> None:
+    catalog = shipped()
+    for specialty in catalog.specialties:
+        assert specialty.source or not specialty.confirmed, specialty.code
+    assert [s.code for s in catalog.specialties if s.confirmed] == ["22.02.08"]
+    for college in catalog.colleges:
+        assert college.source, college.id
+    for campaign in catalog.campaigns:
+        assert campaign.source, campaign.year
+    for entry in catalog.faq:
+        marked = "уточня" in entry.answer.ru and "confirm" in (entry.answer.en or "")
+        assert entry.source or marked, entry.question.ru
+    assert catalog.cluster.source and catalog.documents_source
+    # And no value is stated without one.
+    assert unsourced_values(catalog) == []
+
+
+def test_the_shipped_catalogue_states_nothing_its_sources_do_not() -> None:
+    catalog = shipped()
+    assert all(s.qualification is None for s in catalog.specialties)
+    assert all(s.entrance_tests is None for s in catalog.specialties)
+    for campaign in catalog.campaigns:
+        assert campaign.enrollment_order is None  # a computed date is not a published one
+        assert not campaign.acceptance_start_exact  # «не позднее 20 июня»
+        assert campaign.acceptance_start == date(campaign.year, 6, 20)
+    assert catalog.campaign(2026).gosuslugi_pilot is None  # type: ignore[union-attr]
+    answers = " ".join(e.answer.ru + " " + (e.answer.en or "") for e in catalog.faq)
+    assert "гарантирует" not in answers and "85" not in answers
+    assert "гарантиях индустриальных партнёров" in answers
+    assert "проект постановления" in answers  # the Gosuslugi pilot is a draft
+
+
+def test_outdated_codes_are_replaced_and_kept_as_former_codes() -> None:
+    catalog = shipped()
+    mounting = catalog.specialty("15.02.17")
+    assert mounting is not None and mounting.former_codes == ["15.02.12"]
+    assert mounting.name.ru == (
+        "Монтаж, техническое обслуживание, эксплуатация и ремонт промышленного оборудования "
+        "(по отраслям)"
+    )
+    welding = catalog.specialty("15.02.19")
+    assert welding is not None and welding.former_codes == ["22.02.06"]
+    assert welding.name.ru == "Сварочное производство"
+    assert catalog.specialty("22.02.06") is welding  # a stored former code finds it
+
+
+def test_confirmed_needs_the_source_that_confirms_it() -> None:
+    catalog, problems = edited(("confirmed = true\nsource =", "confirmed = true\n# source ="))
+    assert catalog is None
+    assert "specialties[0]: confirmed = true needs the source that confirms it (source = ...)" in (
+        problems
+    )
+
+
+def test_a_former_code_may_not_be_another_specialtys_code() -> None:
+    catalog, problems = edited(('\nformer_codes = ["15.02.12"]', '\nformer_codes = ["13.02.07"]'))
+    assert catalog is None
+    assert "specialties[4].former_codes[0]: 13.02.07 is the code of specialties[7]" in problems
+    catalog, problems = edited(('\nformer_codes = ["15.02.12"]', '\nformer_codes = ["22.2.06"]'))
+    assert "specialties[4].former_codes: '22.2.06' is not a FGOS code NN.NN.NN" in problems
+
+
+def test_a_source_names_a_field_that_exists() -> None:
+    catalog, problems = edited(("sources = { medical_certificate", "sources = { medical"))
+    assert catalog is None
+    assert any(p.startswith("specialties[7].sources: 'medical' is not a field") for p in problems)
+
+
+def test_a_value_without_a_source_is_listed() -> None:
+    catalog, problems = edited(('code = "21.02.18"\n', 'code = "21.02.18"\nbudget_places = 25\n'))
+    assert catalog is not None, problems
+    assert [str(p) for p in unsourced_values(catalog)] == [
+        "specialties[1].budget_places: no source: add sources.budget_places or the item's source"
+    ]
+    catalog, problems = edited(
+        ('code = "21.02.18"\n', 'code = "21.02.18"\nbudget_places = 25\n'
+         'sources = { budget_places = "Приказ колледжа № 12 от 01.03.2027" }\n'),
+    )  # fmt: skip
+    assert catalog is not None and unsourced_values(catalog) == []
+
+
+def test_catalog_check_warns_of_a_value_without_a_source(tmp_path: Path) -> None:
+    path = tmp_path / "edited.toml"
+    path.write_text(
+        default_text().replace('code = "21.02.18"\n', 'code = "21.02.18"\nduration = '
+                               '{ ru = "3 года 10 месяцев" }\n', 1), "utf-8"
+    )  # fmt: skip
+    result = run_cli("catalog", "check", str(path), cwd=tmp_path, env_db=tmp_path / "db.sqlite3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{path}: warning: specialties[1].duration: no source" in result.stdout
+
+
+def codes(specialties: list) -> list[str]:  # type: ignore[type-arg]
+    return [s.code for s in specialties]
+
+
+def test_filters_keep_unknowns_apart_never_matched_never_hidden() -> None:
+    catalog = shipped()
+    for base in (9, 11):
+        found = catalog.browse("", base)
+        assert found.matches == [] and len(found.unknown) == 14
+    taimyr = catalog.browse("taimyr")
+    assert taimyr.matches == [] and "22.02.08" not in codes(taimyr.unknown)
+    assert len(taimyr.unknown) == 13
+    norilsk = catalog.browse("ntpts")
+    assert codes(norilsk.matches) == ["22.02.08"] and len(norilsk.unknown) == 13
+    everything = catalog.browse()
+    assert len(everything.matches) == 14 and everything.unknown == []
+    assert everything.matches[0].code == "22.02.08"  # the confirmed one leads its group
+
+    catalog, problems = edited(("education_base = []", "education_base = [9]"))
+    assert catalog is not None, problems
+    assert codes(catalog.browse("", 9).matches) == ["22.02.08"]
+    assert "22.02.08" not in codes(catalog.browse("", 11).all)
+    assert len(catalog.browse("", 11).unknown) == 13
+
+
+def test_an_applicant_may_choose_what_admits_their_base_or_is_not_known_yet() -> None:
+    catalog, problems = edited(("education_base = []", "education_base = [11]"))
+    assert catalog is not None, problems
+    assert "22.02.08" not in codes(catalog.applicable_specialties(9))
+    assert len(catalog.applicable_specialties(9)) == 13
+    assert len(catalog.applicable_specialties(11)) == 14
+    assert len(catalog.applicable_specialties(None)) == 14

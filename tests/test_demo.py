@@ -22,7 +22,7 @@ from bot.demo import DemoServer
 from bot.demo.render import entities_to_html
 from bot.demo.runtime import STAFF_ID, STUDENT_ID
 from bot.demo.seed import SAMPLE_APPLICANTS, demo_pdf, demo_png
-from bot.fakebotapi import parse_html
+from bot.emulator import parse_html
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 STATIC = Path(__file__).resolve().parent.parent / "bot" / "demo_static"
@@ -141,6 +141,7 @@ async def test_a_request_telegram_would_reject_is_listed_for_the_banner(
     from aiogram.exceptions import TelegramBadRequest
 
     assert server.demo.bot is not None
+    server.demo.fake.expect_rejections("can't parse entities")
     with pytest.raises(TelegramBadRequest):
         await server.demo.bot.send_message(STUDENT_ID, "Price: <b>5 < 6</b>")
     state = await get_state(http, "student")

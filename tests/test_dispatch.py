@@ -23,8 +23,8 @@ from bot.services.catalog import CatalogService
 from db.catalog import CatalogRepository
 from db.database import Database
 from tests.client import UserClient
+from tests.helpers import write_lock
 from tests.recording import RecordingSession
-from tests.test_delivery import write_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 

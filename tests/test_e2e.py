@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 from tests.e2e import BotProcess
 
 
@@ -48,7 +48,6 @@ async def test_commands_are_registered_in_both_languages(
             "delete_my_data",
         ]
         assert commands[0]["description"] == menu
-    assert fake.rejected == []
 
 
 async def test_browse_to_a_card_switch_language_and_survive_a_restart_mid_dialogue(
@@ -90,8 +89,7 @@ async def test_browse_to_a_card_switch_language_and_survive_a_restart_mid_dialog
     user.send("weld")
     found = await user.wait_reply()
     assert found["text"].startswith("Found: 2")
-    assert user.buttons(found)[:2] == ["22.02.06 · Welding production", "15.01.05 · Welder"]
-    assert fake.rejected == [], fake.rejected
+    assert user.buttons(found)[:2] == ["❔ 15.02.19 · Welding production", "❔ 15.01.05 · Welder"]
 
     with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
         language, first_seen, last_seen = conn.execute(
@@ -167,6 +165,7 @@ async def test_too_many_requests_is_waited_out(fake: FakeBotAPI, bot_process: Bo
 async def test_a_user_who_blocked_the_bot_is_marked_unreachable_until_they_write_again(
     fake: FakeBotAPI, bot_process: BotProcess, tmp_path: Path
 ) -> None:
+    fake.expect_rejections("Forbidden: bot was blocked by the user")
     user = fake.user(507, language_code="en")
     user.block()
     user.send("/start")

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.delivery.sender import OutboxSender
 from bot.domain.applications import MAX_WITHDRAWALS, STAFF_EVENT_DELAY
 from bot.domain.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.applications import (
@@ -23,11 +21,11 @@ from db.applications import (
     Notice,
 )
 from db.database import Database
-from handlers.staff import StaffCb
-from tests.client import UserClient, buttons
+from handlers.callbacks import CardCb
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
+from tests.helpers import fill_form, sender_of, submit
 from tests.recording import Call
-from tests.test_application import fill_form, submit
 
 KINDS = ("passport", "certificate", "photo", "medical", "parent_consent")
 # The longest answers the form takes, and staff comments of the most characters (each emoji
@@ -35,16 +33,6 @@ KINDS = ("passport", "certificate", "photo", "medical", "parent_consent")
 LONGEST_NAME = " ".join(["Щ" * 24] * 4)
 LONGEST_EMAIL = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + ".ru"
 LONGEST_COMMENT = "🔥<" * 250
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
-
-
-def sender_of(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
 
 
 def assert_within_telegram_limits(calls: list[Call]) -> None:
@@ -120,7 +108,7 @@ async def test_repeating_everything_far_beyond_the_limits_keeps_every_screen_wit
 
     # The staff: the card, and the documents a page a press.
     admin = UserClient(dp, bot, user_id=1, language_code="en")
-    [card] = await admin.click_data(StaffCb(action="card", id=application.id).pack(), mine)
+    [card] = await admin.click_data(CardCb(action="card", id=application.id).pack(), mine)
     assert "earlier changes" in card["text"] and "🔥&lt;" * 250 in card["text"]
     presses = 0
     screen = card
@@ -128,7 +116,7 @@ async def test_repeating_everything_far_beyond_the_limits_keeps_every_screen_wit
     while True:
         presses += 1
         start = len(admin.session.calls)
-        await admin.click_data(StaffCb(action="docs", id=application.id, page=presses - 1).pack(),
+        await admin.click_data(CardCb(action="docs", id=application.id, page=presses - 1).pack(),
                                screen)  # fmt: skip
         sent = [c for c in admin.session.calls[start:] if c.method == "sendPhoto"]
         assert len(sent) <= 10

@@ -19,7 +19,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.cli import log_handler
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 from bot.log_redaction import REDACTED, SecretFilter, secret_forms
 from tests.conftest import TOKEN as TEST_TOKEN
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 
 from db.database import Database
-from tests.client import UserClient, buttons
-
-
-def labels(message: dict) -> list[str]:
-    return [text for text, _ in buttons(message)]
+from tests.client import UserClient, labels
 
 
 async def test_start_greets_in_russian_with_the_main_menu(user: UserClient) -> None:
@@ -74,9 +70,10 @@ async def test_unexpected_text_gets_a_hint_and_the_menu(user: UserClient) -> Non
     assert "🎓 Специальности" in labels(reply)
 
 
-async def test_a_specialty_typed_without_search_is_offered(user: UserClient) -> None:
+async def test_a_specialty_typed_without_search_shows_its_card(user: UserClient) -> None:
     [reply] = await user.send("электроснабжение")
-    assert labels(reply)[0] == "13.02.07 · Электроснабжение"
+    assert reply["text"].startswith("<b>13.02.07 Электроснабжение</b>")
+    assert "📝 Подать заявление" in labels(reply)
 
 
 async def test_a_sticker_gets_a_hint_and_the_menu(user: UserClient) -> None:

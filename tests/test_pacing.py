@@ -39,7 +39,7 @@ from bot.delivery.pacing import (
     reply_burst,
 )
 from bot.delivery.sender import InFlightWindow, OutboxSender
-from bot.fakebotapi import FakeBotAPI, TelegramLimits
+from bot.emulator import FakeBotAPI, TelegramLimits
 from bot.services.broadcasts import BroadcastMonitor
 from db.database import Database
 from db.outbox import OutboxMessage, OutboxRepository, enqueue
@@ -47,6 +47,7 @@ from db.users import UserRepository
 from tests.client import UserClient
 from tests.conftest import TOKEN, FixedClock
 from tests.e2e import BotProcess
+from tests.helpers import daytime_zone
 from tests.recording import RecordingSession
 from tests.redis_server import redis_client
 
@@ -296,9 +297,9 @@ async def render_two(message: OutboxMessage) -> list[TelegramMethod[Any]] | None
 
 
 async def queue_one(db: Database, clock: FixedClock, chat_id: int) -> None:
-    async with db.transaction() as conn:
+    async with db.transaction():
         await enqueue(
-            conn,
+            db,
             dedup_key=f"pace:{chat_id}",
             chat_id=chat_id,
             kind="notice",
@@ -539,10 +540,10 @@ async def test_over_a_slow_link_calls_overlap_within_the_bound_and_each_chat_kee
 ) -> None:
     rows = [(chat, n, "notice") for chat in (1, 2, 3) for n in range(3)]
     rows += [(chat, 0, "reminder") for chat in range(11, 31)]
-    async with db.transaction() as conn:
+    async with db.transaction():
         for chat, n, kind in rows:
             await enqueue(
-                conn, dedup_key=f"slow:{chat}:{n}", chat_id=chat, kind=kind, payload={"n": n},
+                db, dedup_key=f"slow:{chat}:{n}", chat_id=chat, kind=kind, payload={"n": n},
                 due_at=clock.now() - timedelta(seconds=1), now=clock.now(),
             )  # fmt: skip
     session = SlowSession(delay=0.1)
@@ -567,14 +568,14 @@ async def test_over_a_slow_link_calls_overlap_within_the_bound_and_each_chat_kee
 async def test_the_sender_sends_notices_before_bulk_queued_earlier(
     make_pacers: MakePacers, db: Database, clock: FixedClock
 ) -> None:
-    async with db.transaction() as conn:
+    async with db.transaction():
         for chat in range(601, 641):
             await enqueue(
-                conn, dedup_key=f"bulk:{chat}", chat_id=chat, kind="broadcast",
+                db, dedup_key=f"bulk:{chat}", chat_id=chat, kind="broadcast",
                 payload={"n": 0}, due_at=clock.now() - timedelta(minutes=5), now=clock.now(),
             )  # fmt: skip
         await enqueue(
-            conn, dedup_key="notice", chat_id=700, kind="status", payload={"n": 1},
+            db, dedup_key="notice", chat_id=700, kind="status", payload={"n": 1},
             due_at=clock.now(), now=clock.now(),
         )  # fmt: skip
     session = RecordingSession()
@@ -600,7 +601,8 @@ async def test_a_staff_broadcast_earns_no_429_in_the_running_bot(
     """The emulator enforces Telegram's limits (edits counted, every call a round trip): the
     preview's three messages, the progress edits and the report to the staff member's chat,
     and the broadcast itself, all within them."""
-    env = {"ADMIN_IDS": "900", "SEND_CHAT_INTERVAL": "1"}
+    # (A zone where it is day: a broadcast waits for the morning.)
+    env = {"ADMIN_IDS": "900", "SEND_CHAT_INTERVAL": "1", "TIMEZONE": daytime_zone()}
     if budget == "redis":
         env["REDIS_URL"] = request.getfixturevalue("redis_url")
     limits = TelegramLimits(latency=(0.05, 0.05), seed=1, count_edits=True, every_call=True)

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.delivery.sender import OutboxSender
 from bot.services.reminders import ReminderService
 from db.database import Database
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
+from tests.helpers import register, sender_of
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 LINE = (
@@ -24,28 +24,8 @@ LINE = (
 )
 
 
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
-
-
 def at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=TZ).astimezone(UTC)
-
-
-def sender_of(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
-
-
-async def register(user: UserClient, group: str = "МП-25-1") -> dict[str, Any]:
-    [menu] = await user.send("/start")
-    [colleges] = await user.click("👷 I am a student", menu)
-    [specialties] = await user.click("Norilsk Technical School", colleges)
-    [group_q] = await user.click("22.02.08 · Metallurgy", specialties)
-    assert "Type your group" in group_q["text"]
-    [screen] = await user.send(group)
-    return screen
 
 
 async def test_a_student_registers_and_sees_no_dates_yet(english_user: UserClient) -> None:
@@ -183,12 +163,23 @@ async def test_remind_me_on_a_card_plans_the_opening_reminder(
     english_user.session.clear()
     await sender_of(dp).drain(bot)
     [reminder] = english_user.session.of("sendMessage")
-    assert "Admission opens on 20 June 2027" in reminder["text"]
+    # The rules give the latest day only: no college has given its own date yet.
+    assert "Admission opens no later than 20 June 2027" in reminder["text"]
     assert "📝 Apply" in labels(reminder)
     clock.current += timedelta(days=6)
     english_user.session.clear()
     await sender_of(dp).drain(bot)
-    assert "Admission opens tomorrow" in english_user.session.of("sendMessage")[0]["text"]
+    assert (
+        "Admission opens no later than 20 June 2027"
+        in (english_user.session.of("sendMessage")[0]["text"])
+    )
+    clock.current += timedelta(days=1)
+    english_user.session.clear()
+    await sender_of(dp).drain(bot)
+    assert (
+        "Today is the latest day admission may open"
+        in (english_user.session.of("sendMessage")[0]["text"])
+    )
 
 
 async def test_a_file_is_parsed_in_a_worker_thread_while_the_bot_goes_on(
@@ -197,7 +188,7 @@ async def test_a_file_is_parsed_in_a_worker_thread_while_the_bot_goes_on(
     """Reading a workbook takes CPU time: meanwhile other updates must be served. The parser
     is replaced by one that waits for a coroutine of the event loop to run: on the loop's
     own thread it would wait in vain (and say so), in a worker thread it sees it run."""
-    import handlers.staff_practicum as module
+    import handlers.staff.practicum as module
 
     real = module.parse_practicum_file
     loop = asyncio.get_running_loop()

@@ -23,6 +23,27 @@ def catalog() -> Catalog:
     return parsed
 
 
+@pytest.fixture(scope="module")
+def catalog_with_order() -> Catalog:
+    """The default with a published enrollment order (the shipped file has none: no college has
+    published one) and a college's own date for the start of acceptance."""
+    text = (
+        default_catalog_bytes()
+        .decode()
+        .replace(
+            "acceptance_start = 2027-06-20          # не позднее 20 июня\n"
+            "acceptance_start_exact = false",
+            "acceptance_start = 2027-06-15\nacceptance_start_exact = true\n"
+            "enrollment_order = 2027-08-16\n"
+            'sources = { acceptance_start = "Правила приема колледжа", '
+            'enrollment_order = "Правила приема колледжа" }',
+        )
+    )
+    parsed, problems = parse_catalog(text)
+    assert parsed is not None and parsed.campaign(2027).enrollment_order, problems  # type: ignore[union-attr]
+    return parsed
+
+
 def local(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
 
@@ -128,6 +149,24 @@ def test_subscribers_get_the_opening_reminder_until_they_apply(catalog: Catalog)
     ]
 
 
+def test_the_opening_reminder_knows_whether_the_start_is_a_date_or_a_deadline(
+    catalog: Catalog, catalog_with_order: Catalog
+) -> None:
+    now = local(date(2027, 5, 1))
+    data = Snapshot(subscriptions={200: ["22.02.08"]})
+    deadline = [p for p in planner.plan(now, catalog, data) if p.payload["topic"] == "opening"]
+    assert deadline and all(p.payload["exact"] is False for p in deadline)  # «не позднее»
+    given = [
+        p for p in planner.plan(now, catalog_with_order, data) if p.payload["topic"] == "opening"
+    ]
+    assert given[-1].due_at == local(date(2027, 6, 15)) and given[-1].payload["exact"] is True
+
+
+def test_no_enrollment_reminder_without_a_published_order_date(catalog: Catalog) -> None:
+    planned = planner.plan(local(date(2027, 7, 1)), catalog, Snapshot(applicants=[applicant()]))
+    assert "enrollment" not in {p.payload["topic"] for p in planned}
+
+
 def test_unfinished_forms_get_the_end_of_acceptance_reminder(catalog: Catalog) -> None:
     planned = planner.plan(local(date(2027, 7, 1)), catalog, Snapshot(unfinished={300}))
     ends = [p for p in planned if p.payload["topic"] == "acceptance_end"]
@@ -174,14 +213,16 @@ def test_reminders_for_an_event_that_has_passed_are_not_planned(catalog: Catalog
     assert not [p for p in planned if p.payload["topic"] == "originals"]
 
 
-def test_a_switched_off_kind_and_an_unreachable_user_get_nothing(catalog: Catalog) -> None:
+def test_a_switched_off_kind_and_an_unreachable_user_get_nothing(
+    catalog_with_order: Catalog,
+) -> None:
     now = local(date(2027, 7, 1))
     data = Snapshot(
         applicants=[applicant(), applicant(application_id=2, user_id=101)],
         optouts={100: {"documents"}},
         unreachable={101},
     )
-    planned = planner.plan(now, catalog, data)
+    planned = planner.plan(now, catalog_with_order, data)
     assert {p.payload["topic"] for p in planned} == {"enrollment"}
     assert {p.chat_id for p in planned} == {100}
 

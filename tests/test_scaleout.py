@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 from tests.e2e import BotProcess
 
 URL = "https://bot.example.ru/telegram/webhook"

@@ -8,38 +8,15 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.delivery.sender import OutboxSender
 from bot.domain.applications import STAFF_EVENT_DELAY
 from db.database import Database
 from db.staff import StaffRepository
-from handlers.staff import StaffCb
-from tests.client import UserClient, buttons
+from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
+from tests.helpers import sender_of
 
-ACTIONS = ("panel", "queue", "f_status", "f_college", "f_spec", "search", "card", "docs",
-           "accept", "correct", "reject", "enroll", "original", "medical")  # fmt: skip
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
-
-
-def drain_fast(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
-
-
-@pytest.fixture
-async def applied(english_user: UserClient) -> UserClient:
-    await submit(english_user, await fill_form(english_user))
-    return english_user
-
-
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
+ACTIONS = (*QueueAction, *CardAction)  # every staff action: the queue's and the card's
 
 
 async def open_card(admin: UserClient) -> dict[str, Any]:
@@ -66,7 +43,11 @@ async def test_every_staff_action_as_a_non_staff_user_is_refused(
 ) -> None:
     before = await db.fetchval("SELECT count(*) FROM outbox")
     menu = applied.last_with_keyboard()
-    data = StaffCb(action=action, id=1, status="submitted").pack()
+    data = (
+        QueueCb(action=action, status="submitted")
+        if action in QueueAction
+        else CardCb(action=CardAction(action), id=1)
+    ).pack()
     replies = await applied.click_data(data, menu)
     answer = applied.answers()[-1]
     assert answer["text"] == "No access." and answer["show_alert"] is True
@@ -88,7 +69,7 @@ async def test_accepting_documents_notifies_the_applicant_and_is_audited(
     [card] = await admin.click("✅ Accept documents", card)
     assert "Status: <b>documents accepted</b>" in card["text"]
     applied.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     notices = [c for c in applied.session.of("sendMessage") if c["chat_id"] == 1002]
     assert any("the status is now «documents accepted»" in n["text"] for n in notices)
     [entry] = await StaffRepository(db).audit_log("М-2027-0001")
@@ -111,7 +92,7 @@ async def test_a_correction_round_trip(
     assert "Фото паспорта &lt;размыто&gt;" in card["text"]
 
     applied.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     [call] = [
         c for c in applied.session.calls
         if c.method == "sendMessage" and c.params["chat_id"] == 1002
@@ -128,7 +109,7 @@ async def test_a_correction_round_trip(
 
     applied.session.clear()
     clock.current += STAFF_EVENT_DELAY
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     staff_texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1]
     assert any("corrected by the applicant" in t or "исправлено" in t for t in staff_texts)
 
@@ -145,7 +126,7 @@ async def test_reject_needs_a_reason_and_marks_are_notified(
     [card] = await admin.send("Поздно подано")
     assert "Status: <b>rejected</b>" in card["text"]
     applied.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1002]
     assert any("received your original certificate" in t for t in texts)
     assert any("«rejected»" in t and "Поздно подано" in t for t in texts)
@@ -167,7 +148,7 @@ async def test_staff_get_the_documents_of_an_application(
 async def test_a_comment_over_the_limit_in_utf16_units_is_refused_not_cut(
     applied: UserClient, admin: UserClient, db: Database
 ) -> None:
-    from handlers.staff import COMMENT_MAX
+    from handlers.staff.card import COMMENT_MAX
 
     card = await open_card(admin)
     await admin.click("✏️ Ask to correct", card)

@@ -11,44 +11,12 @@ from aiogram import Bot, Dispatcher
 
 from bot.services.broadcasts import BroadcastMonitor
 from db.database import Database
-from handlers.broadcast import BroadcastCb
-from handlers.staff import StaffCb
-from handlers.staff_roles import RolesCb
-from tests.client import UserClient, buttons
+from handlers.callbacks import BroadcastCb, CardCb, QueueCb, RolesCb
+from tests.client import UserClient, buttons, labels
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
-from tests.test_staff import drain_fast, labels
+from tests.helpers import apply, invite, join, person, sender_of
 
 CARD_ACTIONS = ("card", "docs", "accept", "correct", "reject", "enroll", "original", "medical")
-
-
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
-
-
-def person(dp: Dispatcher, bot: Bot, user_id: int) -> UserClient:
-    return UserClient(dp, bot, user_id=user_id, language_code="en")
-
-
-async def invite(admin: UserClient, college_label: str) -> str:
-    """The admin creates an invite link from the staff screen; returns the /start command."""
-    [panel] = await admin.send("/staff")
-    [roles] = await admin.click("👥 Staff", panel)
-    [message] = await admin.click(f"➕ Invite: {college_label}", roles)
-    match = re.search(r"https://t\.me/\w+\?start=(staff_[\w-]+)", message["text"])
-    assert match, message["text"]
-    return f"/start {match.group(1)}"
-
-
-async def join(admin: UserClient, member: UserClient, college_label: str) -> None:
-    command = await invite(admin, college_label)
-    [welcome] = await member.send(command)
-    assert "You are now a member of the admission staff" in welcome["text"]
-
-
-async def apply(user: UserClient, name: str, specialty: str = "22.02.08 · Metallurgy") -> None:
-    await submit(user, await fill_form(user, name=name, specialties=(specialty,)))
 
 
 # --- roles ------------------------------------------------------------------------------
@@ -156,7 +124,7 @@ async def test_every_card_action_by_staff_of_another_college_is_refused(
     await join(admin, taimyr, "Taimyr College")
     [panel] = await taimyr.send("/staff")
     before = await db.fetchval("SELECT count(*) FROM outbox")
-    replies = await taimyr.click_data(StaffCb(action=action, id=1).pack(), panel)
+    replies = await taimyr.click_data(CardCb(action=action, id=1).pack(), panel)
     assert replies == [] and taimyr.answers()[-1]["text"] == "No access."
     assert await db.fetchval("SELECT status FROM applications WHERE id = 1") == "submitted"
     assert await db.fetchval("SELECT original_received FROM applications WHERE id = 1") == 0
@@ -288,7 +256,7 @@ async def test_the_preview_counts_the_segment(
 async def test_a_broadcast_is_delivered_with_progress_and_a_final_report(
     dp: Dispatcher, bot: Bot, admin: UserClient, population: None, db: Database
 ) -> None:
-    await drain_fast(dp).drain(bot)  # the staff posts of the applications go first
+    await sender_of(dp).drain(bot)  # the staff posts of the applications go first
     kinds = await start_broadcast(admin)
     replies = await choose(admin, kinds, "📌 Applicants with a status", "submitted")
     preview_text = [r for r in replies if r.get("text", "").startswith("Day of open doors")]
@@ -301,7 +269,7 @@ async def test_a_broadcast_is_delivered_with_progress_and_a_final_report(
     assert await db.fetchval("SELECT count(*) FROM broadcasts") == 1
     session = admin.session
     session.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     delivered = [
         c.params["chat_id"]
         for c in session.calls
@@ -331,7 +299,7 @@ async def test_a_photo_broadcast_keeps_its_caption(
     kinds = admin.last_with_keyboard()
     replies = await choose(admin, kinds, "🎓 Applicants of a specialty", "22.02.08 Metallurgy")
     await admin.click("✅ Send to 1", replies[-1])
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     # (The staff posts' photos to chat 1 go side by side with it: only one chat's are in order.)
     photos = [c.params for c in admin.session.calls if c.method == "sendPhoto"]
     [photo] = [p for p in photos if p["chat_id"] == 3001]
@@ -379,7 +347,7 @@ async def test_broadcast_buttons_as_a_non_staff_user_are_refused(
 
 def test_buttons_carry_ids_only() -> None:
     for data in (
-        StaffCb(action="queue", status="needs_correction", spec="22.02.08", college="zgu-polytech"),
+        QueueCb(action="queue", status="needs_correction", spec="22.02.08", college="zgu-polytech"),
         BroadcastCb(action="pick", kind="specialty", value="22.02.08"),
         RolesCb(action="invite", college="zgu-polytech"),
     ):
@@ -390,18 +358,18 @@ def test_buttons_carry_ids_only() -> None:
 async def test_a_broadcast_confirmed_at_night_waits_for_the_morning(
     dp: Dispatcher, bot: Bot, admin: UserClient, population: None, clock: FixedClock
 ) -> None:
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     clock.current = clock.current.replace(hour=16)  # 23:00 in Norilsk
     kinds = await start_broadcast(admin, "Tomorrow: open doors")
     replies = await choose(admin, kinds, "🎓 Applicants of a specialty", "22.02.08 Metallurgy")
     await admin.click("✅ Send to 1", replies[-1])
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     sent = [c for c in admin.session.calls if c.params.get("chat_id") == 3001]
     assert not [c for c in sent if "open doors" in c.params.get("text", "")]
     monitor: BroadcastMonitor = dp["broadcast_monitor"]
     assert await monitor.tick(bot) == 0  # still waiting, not reported as finished
     clock.current += timedelta(hours=9)  # 08:00 in Norilsk
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     sent = [c for c in admin.session.calls if c.params.get("chat_id") == 3001]
     assert [c for c in sent if "open doors" in c.params.get("text", "")]
     assert await monitor.tick(bot) == 1

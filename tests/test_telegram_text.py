@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -119,31 +120,46 @@ def test_truncate_refuses_a_negative_limit() -> None:
 # --- the bot's own texts -----------------------------------------------------------------
 
 
+def _answer_texts(node: ast.AST) -> Iterator[ast.expr]:
+    """The expressions ``node`` gives as the text of a button's answer: passed to
+    ``callback.answer`` (or any ``.answer`` with ``show_alert``), set as
+    ``callback_answer.text`` (aiogram's CallbackAnswerMiddleware sends it), or given to the
+    ``alert`` helper (handlers/ui.py)."""
+    if isinstance(node, ast.Call) and node.args:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "answer":
+            receiver = func.value
+            is_callback = isinstance(receiver, ast.Name) and receiver.id == "callback"
+            if is_callback or any(k.arg == "show_alert" for k in node.keywords):
+                yield node.args[0]
+        elif isinstance(func, ast.Name) and func.id == "alert" and len(node.args) > 1:
+            yield node.args[1]
+    elif isinstance(node, ast.Assign):
+        for target in node.targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr == "text"
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "callback_answer"
+            ):
+                yield node.value
+
+
 def _callback_answer_msgids() -> set[str]:
-    """Every text the handlers pass to ``callback.answer`` (answerCallbackQuery)."""
+    """Every text the handlers answer a button press with (answerCallbackQuery)."""
     root = Path(__file__).resolve().parent.parent / "handlers"
     found: set[str] = set()
-    for path in root.glob("*.py"):
+    for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "answer"
-                and node.args
-            ):
-                continue
-            receiver = node.func.value
-            is_callback = isinstance(receiver, ast.Name) and receiver.id == "callback"
-            if not (is_callback or any(k.arg == "show_alert" for k in node.keywords)):
-                continue
-            for inner in ast.walk(node.args[0]):
-                if (
-                    isinstance(inner, ast.Call)
-                    and isinstance(inner.func, ast.Name)
-                    and inner.func.id == "_"
-                    and isinstance(inner.args[0], ast.Constant)
-                ):
-                    found.add(inner.args[0].value)
+            for text in _answer_texts(node):
+                for inner in ast.walk(text):
+                    if (
+                        isinstance(inner, ast.Call)
+                        and isinstance(inner.func, ast.Name)
+                        and inner.func.id == "_"
+                        and isinstance(inner.args[0], ast.Constant)
+                    ):
+                        found.add(inner.args[0].value)
     return found
 
 

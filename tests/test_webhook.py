@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 from bot.metrics import Metrics
 from bot.web import Parts, build_web_app
 from db.database import Database

@@ -1,7 +1,7 @@
 """``python -m bot demo``: the real bot in a browser chat, offline.
 
 The bot (the same handlers, database, scheduler and sender as in production) polls an emulator
-of the Telegram Bot API (:mod:`bot.fakebotapi`, the one the end-to-end tests use); a small web
+of the Telegram Bot API (:mod:`bot.emulator`, the one the end-to-end tests use); a small web
 page shows the chats of a few personas and lets you type, press buttons, send files and move
 the clock forward.
 """

@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.delivery.sender import OutboxSender
 from bot.demo.render import message_view, reply_keyboard_view
 from bot.demo.seed import DEMO_MARK, demo_start, seed_demo
-from bot.fakebotapi import FakeBotAPI, FakeUser, Rejection
+from bot.emulator import FakeBotAPI, FakeUser, Rejection
 from bot.i18n import build_i18n
 from bot.services.catalog import CatalogService
 from bot.services.reminders import ReminderService
@@ -178,6 +178,7 @@ class Demo:
                 persona.first_name,
                 language_code=persona.language,
                 phone_number=f"+7913555{persona.user_id % 10000:04d}",
+                started=True,  # they know the bot: the staff get new applications at once
             )
         self.settings = self.settings.model_copy(update={"telegram_api_url": self.fake.base_url})
         self.db = await prepare_database(self.settings.database_path)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from bot.clock import Clock
 from bot.domain.applications import CONSENT_VERSION
 from bot.domain.catalog import Catalog
-from bot.fakebotapi import FakeBotAPI
+from bot.emulator import FakeBotAPI
 from db.applications import ApplicationData, ApplicationRepository, ConsentRepository, DocumentRef
 from db.database import Database
 from db.reminders import PracticumPeriod, ReminderRepository, Student
@@ -58,7 +58,7 @@ SAMPLE_APPLICANTS = (
     SampleApplicant(
         5005, "Демо Васильева Полина Дмитриевна", "4.67", ("15.02.14", "13.02.13"), 11, "accepted"
     ),
-    SampleApplicant(5006, "Демо Смирнов Никита Павлович", "3.70", ("22.02.06",), 9, dormitory=True),
+    SampleApplicant(5006, "Демо Смирнов Никита Павлович", "3.70", ("15.02.19",), 9, dormitory=True),
 )
 
 
@@ -153,13 +153,14 @@ async def seed_demo(
     applications = ApplicationRepository(db)
     consents = ConsentRepository(db)
     users = UserRepository(db)
-    known = {s.code for s in catalog.specialties}
     for index, sample in enumerate(SAMPLE_APPLICANTS):
-        codes = tuple(c for c in sample.specialties if c in known)
+        # The current code of each (a sample may name one since replaced by a new standard).
+        found = (catalog.specialty(code) for code in sample.specialties)
+        codes = tuple(dict.fromkeys(s.code for s in found if s is not None))
         if not codes:
             continue
-        # Their chats exist in the emulator, so reminders to them are delivered, not refused.
-        fake.user(sample.user_id, sample.full_name.split()[2], language_code="ru")
+        # They applied through the bot, so reminders to them are delivered, not refused.
+        fake.user(sample.user_id, sample.full_name.split()[2], language_code="ru", started=True)
         submitted = now - timedelta(days=len(SAMPLE_APPLICANTS) - index, hours=index)
         await users.touch(sample.user_id, "ru", submitted)
         await consents.give(sample.user_id, CONSENT_VERSION, submitted)

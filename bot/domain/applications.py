@@ -21,7 +21,7 @@ from db.applications import (
 )
 
 # Bump when the consent text changes: everyone is asked again before their data is used anew.
-CONSENT_VERSION = "2026-11-26"
+CONSENT_VERSION = "2026-11-27"
 
 
 def consent_is_current(consent: Consent | None) -> bool:
@@ -52,6 +52,9 @@ WITHDRAWAL_WINDOW = timedelta(hours=24)
 # The staff hear of an applicant's own changes this long after one; further changes in the
 # meantime join that message.
 STAFF_EVENT_DELAY = timedelta(minutes=2)
+# Files sent to the staff at a time: with the post of a new application, and for one press of
+# «📎 Documents» on its card (a group chat takes 20 messages a minute).
+DOCUMENTS_PAGE = 10
 
 
 def next_withdrawal_at(history: Iterable[StatusChange], now: datetime) -> datetime | None:
@@ -113,6 +116,16 @@ class Position:
 
 def is_minor(birth_date: date, today: date) -> bool:
     return age_on(birth_date, today) < 18
+
+
+# Under 14 a child does not act on their own (ГК РФ ст. 28): a parent or legal representative
+# applies for them and gives the consent to personal-data processing.
+REPRESENTATIVE_AGE = 14
+
+
+def representative_applies(birth_date: date, today: date) -> bool:
+    """Whether the application must be made by a parent or legal representative."""
+    return age_on(birth_date, today) < REPRESENTATIVE_AGE
 
 
 def score_text(score: Decimal) -> str:

@@ -3,6 +3,18 @@
 The catalogue is one human-editable TOML file validated by the pydantic models below.
 Problems are reported with their place in the file, e.g.
 ``specialties[3].code: '22.2.08' is not a FGOS code NN.NN.NN``.
+
+Honesty rules the models carry (see the header of ``bot/data/catalog.toml``):
+
+- every item (specialty, college, campaign, FAQ entry) may name its ``source``: the document
+  its facts come from; ``sources`` names the source of one field when that is another
+  document (``sources = { budget_places = "Приказ колледжа № 12 от 01.03.2026" }``);
+- a value without a source is not stated as fact: :func:`unsourced_values` lists such values
+  (``python -m bot catalog check`` prints them) and the shipped catalogue has none;
+- a field left out is shown as «уточняется»; a specialty with ``confirmed = false`` is shown
+  as one whose membership of the cluster is being confirmed;
+- an unknown value is its own group in every filter (:meth:`Catalog.browse`), never a match
+  and never hidden.
 """
 
 from __future__ import annotations
@@ -15,15 +27,26 @@ from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 LANGUAGES = ("ru", "en")
 
 _FGOS_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _COLLEGE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
+SOURCE_MAX = 300
+
+# A document a fact comes from: «Порядок приема, приказ Минпросвещения № 457 от 02.09.2020».
+Source = Annotated[str, Field(min_length=3, max_length=SOURCE_MAX)]
 
 
 class _Model(BaseModel):
@@ -60,18 +83,30 @@ class StudyForm(StrEnum):
     extramural = "extramural"
 
 
+def _check_sources(sources: dict[str, str], fields: frozenset[str]) -> dict[str, str]:
+    for field in sources:
+        if field not in fields:
+            known = ", ".join(sorted(fields))
+            raise ValueError(f"{field!r} is not a field that takes a source (one of: {known})")
+    return sources
+
+
 class Cluster(_Model):
     name: Text
     about: Text
     employer: Text
     contacts: Text | None = None
+    source: Source | None = None
 
 
 class Campaign(_Model):
     """One admission campaign; all dates are local (Asia/Krasnoyarsk)."""
 
     year: Annotated[int, Field(ge=2020, le=2100)]
+    # The rules set only the latest day acceptance may start («не позднее 20 июня»): until a
+    # college gives its own date, ``acceptance_start`` is that deadline and the bot says so.
     acceptance_start: date
+    acceptance_start_exact: bool = False
     acceptance_end: date
     acceptance_end_with_tests: date
     originals_deadline: date
@@ -79,6 +114,25 @@ class Campaign(_Model):
     extra_acceptance_end: date | None = None
     gosuslugi_pilot: bool | None = None  # applying on Gosuslugi: yes / no / not known yet
     confirmed: bool = False
+    source: Source | None = None
+    sources: dict[str, Source] = {}
+
+    SOURCED: ClassVar[frozenset[str]] = frozenset(
+        {
+            "acceptance_start",
+            "acceptance_end",
+            "acceptance_end_with_tests",
+            "originals_deadline",
+            "enrollment_order",
+            "extra_acceptance_end",
+            "gosuslugi_pilot",
+        }
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_sources(value, cls.SOURCED)
 
     @property
     def last_day(self) -> date:
@@ -99,10 +153,24 @@ class College(_Model):
     name: Text
     short_name: ShortText
     city: Text
+    # The full official name (with its legal form), as the operator of personal data is named
+    # in the consent (152-ФЗ ст. 9 ч. 4); «уточняется» until known.
+    legal_name: Text | None = None
     address: str | None = None
     phone: str | None = None
     email: str | None = None
     website: str | None = None
+    source: Source | None = None
+    sources: dict[str, Source] = {}
+
+    SOURCED: ClassVar[frozenset[str]] = frozenset(
+        {"name", "legal_name", "address", "phone", "email", "website"}
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_sources(value, cls.SOURCED)
 
     @field_validator("id")
     @classmethod
@@ -114,6 +182,9 @@ class College(_Model):
 
 class Specialty(_Model):
     code: str
+    # Codes of standards this one replaced (15.02.12 → 15.02.17): found by the search, and a
+    # stored application or subscription with a former code still finds its specialty.
+    former_codes: list[str] = []
     name: Text
     short_name: ShortText
     kind: SpecialtyKind
@@ -123,12 +194,32 @@ class Specialty(_Model):
     duration: Text | None = None
     form_of_study: StudyForm | None = None
     budget_places: Annotated[int, Field(ge=0, le=10000)] | None = None
-    entrance_tests: bool = False
+    entrance_tests: bool | None = None  # None: not known yet («уточняется»)
     medical_certificate: bool | None = None
     new_programme: bool = False
+    # Whether a source confirms the specialty is one of the cluster's (needs ``source``).
     confirmed: bool = False
+    source: Source | None = None
+    sources: dict[str, Source] = {}
     description: Text | None = None
     career: Text | None = None
+
+    # Fields stated as fact on the card: each needs a source when set. ``code`` stands for
+    # the code and the official name (checked against the list of СПО specialties).
+    SOURCED: ClassVar[frozenset[str]] = frozenset(
+        {
+            "code",
+            "qualification",
+            "colleges",
+            "education_base",
+            "duration",
+            "form_of_study",
+            "budget_places",
+            "entrance_tests",
+            "medical_certificate",
+            "new_programme",
+        }
+    )
 
     @field_validator("code")
     @classmethod
@@ -136,6 +227,34 @@ class Specialty(_Model):
         if not _FGOS_CODE.match(value):
             raise ValueError(f"{value!r} is not a FGOS code NN.NN.NN")
         return value
+
+    @field_validator("former_codes")
+    @classmethod
+    def _former_codes_are_fgos(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not _FGOS_CODE.match(code):
+                raise ValueError(f"{code!r} is not a FGOS code NN.NN.NN")
+        if len(set(value)) != len(value):
+            raise ValueError("a former code is listed twice")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_sources(value, cls.SOURCED)
+
+    @model_validator(mode="after")
+    def _confirmed_has_a_source(self) -> Specialty:
+        if self.confirmed and not self.source:
+            raise ValueError("confirmed = true needs the source that confirms it (source = ...)")
+        if self.code in self.former_codes:
+            raise ValueError(f"former_codes repeats the current code {self.code}")
+        return self
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The current code first, then the former ones."""
+        return (self.code, *self.former_codes)
 
     @field_validator("education_base")
     @classmethod
@@ -151,16 +270,30 @@ class Specialty(_Model):
 class FaqEntry(_Model):
     question: Text
     answer: Text
+    # Where the answer comes from; an answer without one says that it is being confirmed.
+    source: Source | None = None
+
+
+class Synonym(_Model):
+    """What applicants type (slang, short forms, other spellings) and what it means in the
+    catalogue's own words, for the search: «общага» → «общежитие»."""
+
+    words: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=60)]], Field(min_length=1, max_length=50)
+    ]
+    means: Annotated[str, Field(min_length=1, max_length=120)]
 
 
 class Catalog(_Model):
     schema_version: int
     documents: list[Text] = []
+    documents_source: Source | None = None
     cluster: Cluster
     campaigns: Annotated[list[Campaign], Field(min_length=1)]
     colleges: list[College]
     specialties: Annotated[list[Specialty], Field(min_length=1)]
     faq: list[FaqEntry] = []
+    synonyms: list[Synonym] = []
 
     @field_validator("schema_version")
     @classmethod
@@ -172,7 +305,10 @@ class Catalog(_Model):
     # --- lookups used by the handlers -----------------------------------------------
 
     def specialty(self, code: str) -> Specialty | None:
-        return next((s for s in self.specialties if s.code == code), None)
+        """The specialty of a code, or of a former code (an application stored before the
+        standard changed still finds its specialty)."""
+        found = next((s for s in self.specialties if s.code == code), None)
+        return found or next((s for s in self.specialties if code in s.former_codes), None)
 
     def college(self, college_id: str) -> College | None:
         return next((c for c in self.colleges if c.id == college_id), None)
@@ -180,18 +316,32 @@ class Catalog(_Model):
     def specialties_of(self, college_id: str) -> list[Specialty]:
         return [s for s in self.specialties if college_id in s.colleges]
 
-    def filter_specialties(self, college_id: str = "", base: int = 0) -> list[Specialty]:
+    def browse(self, college_id: str = "", base: int = 0) -> Browse:
         """Specialties taught at a college (``""`` = any) for an education base (0 = any).
 
-        A specialty whose education base is not yet known is kept by the base filter:
-        hiding it would tell the applicant it is not for them, which nobody knows yet.
+        A specialty whose college or education base is not known yet is neither a match nor
+        hidden: it is the ``unknown`` group (hiding it would tell the applicant it is not for
+        them, counting it as a match would tell them it is; nobody knows yet). In each group
+        the specialties confirmed as the cluster's come first, in the catalogue's order.
         """
-        return [
-            s
-            for s in self.specialties
-            if (not college_id or college_id in s.colleges)
-            and (not base or not s.education_base or base in s.education_base)
-        ]
+        matches: list[Specialty] = []
+        unknown: list[Specialty] = []
+        for specialty in self.specialties:
+            fits = (
+                _fits(college_id, specialty.colleges),
+                _fits(base, specialty.education_base),
+            )
+            if False in fits:
+                continue
+            (unknown if None in fits else matches).append(specialty)
+        return Browse(_confirmed_first(matches), _confirmed_first(unknown))
+
+    def applicable_specialties(self, base: int | None) -> list[Specialty]:
+        """What an applicant with this education base (9, 11; ``None``/0: not answered yet)
+        may choose in the form: those that admit it, and those whose base is not known yet
+        (the form shows the note of :func:`unconfirmed` ones before the choice)."""
+        found = self.browse("", base or 0)
+        return found.matches + found.unknown
 
     def campaign_for(self, today: date) -> Campaign | None:
         """The campaign an applicant can apply to today: the earliest one not yet over (open,
@@ -220,6 +370,32 @@ class Catalog(_Model):
     @classmethod
     def from_json(cls, raw: str) -> Catalog:
         return cls.model_validate_json(raw)
+
+
+def _fits(wanted: str | int, known: list[str] | list[int]) -> bool | None:
+    """Whether a filter value fits: True/False, or None when the value is not known yet."""
+    if not wanted:
+        return True
+    if not known:
+        return None
+    return wanted in known
+
+
+def _confirmed_first(specialties: list[Specialty]) -> list[Specialty]:
+    return sorted(specialties, key=lambda s: not s.confirmed)  # stable: catalogue order kept
+
+
+@dataclass(frozen=True, slots=True)
+class Browse:
+    """The result of a filter: what surely matches, and what is not known yet."""
+
+    matches: list[Specialty]
+    unknown: list[Specialty]
+
+    @property
+    def all(self) -> list[Specialty]:
+        """Matches first, then the unknown group: the order of the list on screen."""
+        return self.matches + self.unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +454,31 @@ def _duplicates(items: list[dict[str, Any]], section: str, field: str) -> list[P
     return problems
 
 
+def _former_code_clashes(specialties: list[dict[str, Any]]) -> list[Problem]:
+    """A former code names one specialty only, and never one that is current."""
+    current = {
+        s.get("code"): i for i, s in enumerate(specialties) if isinstance(s.get("code"), str)
+    }
+    seen: dict[str, int] = {}
+    problems = []
+    for i, specialty in enumerate(specialties):
+        former = specialty.get("former_codes")
+        for j, code in enumerate(former if isinstance(former, list) else []):
+            if not isinstance(code, str):
+                continue
+            place = f"specialties[{i}].former_codes[{j}]"
+            if code in current and current[code] != i:
+                problems.append(
+                    Problem(place, f"{code} is the code of specialties[{current[code]}]")
+                )
+            elif code in seen and seen[code] != i:
+                problems.append(
+                    Problem(place, f"{code} is a former code of specialties[{seen[code]}] too")
+                )
+            seen.setdefault(code, i)
+    return problems
+
+
 def _cross_checks(data: dict[str, Any]) -> list[Problem]:
     """Rules that span several entries: unique ids, references, date order.
 
@@ -290,6 +491,8 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
     problems = _duplicates(specialties, "specialties", "code")
     problems += _duplicates(colleges, "colleges", "id")
     problems += _duplicates(campaigns, "campaigns", "year")
+    problems += _synonym_checks(_entries(data, "synonyms"))
+    problems += _former_code_clashes(specialties)
     college_ids = {c.get("id") for c in colleges}
     for i, specialty in enumerate(specialties):
         refs = specialty.get("colleges")
@@ -322,6 +525,24 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _synonym_checks(synonyms: list[dict[str, Any]]) -> list[Problem]:
+    """A typed phrase may mean one thing only: the second entry that lists it is reported."""
+    problems = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(synonyms):
+        words = entry.get("words")
+        for j, word in enumerate(words if isinstance(words, list) else []):
+            if not isinstance(word, str):
+                continue
+            key = " ".join(word.casefold().replace("ё", "е").split())
+            if key in seen and seen[key] != i:
+                problems.append(
+                    Problem(f"synonyms[{i}].words[{j}]", f"{word!r} repeats synonyms[{seen[key]}]")
+                )
+            seen.setdefault(key, i)
+    return problems
+
+
 def parse_catalog(raw: bytes | str) -> tuple[Catalog | None, list[Problem]]:
     """Validate a TOML catalogue; return it, or ``None`` and every problem found."""
     if isinstance(raw, bytes):
@@ -342,13 +563,57 @@ def parse_catalog(raw: bytes | str) -> tuple[Catalog | None, list[Problem]]:
     except ValueError as exc:
         return None, [Problem("", f"a TOML value cannot be read: {exc}")]
     try:
-        problems = _cross_checks(data)
+        return validate_catalog_data(data)
+    except RecursionError:
+        return None, [too_deep]
+
+
+def validate_catalog_data(data: dict[str, Any]) -> tuple[Catalog | None, list[Problem]]:
+    """Validate a catalogue read from any form (a TOML file, a workbook): the catalogue, or
+    ``None`` and every problem, each with its place (``specialties[3].code``)."""
+    problems = _cross_checks(data)
+    try:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         return None, _pydantic_problems(exc) + problems
-    except RecursionError:
-        return None, [too_deep]
     return (None, problems) if problems else (catalog, [])
+
+
+def _unsourced(item: BaseModel, place: str, fields: frozenset[str]) -> list[Problem]:
+    if getattr(item, "source", None):
+        return []
+    sources: dict[str, str] = getattr(item, "sources", {})
+    problems = []
+    for field in sorted(fields):
+        if field in ("code", "name"):
+            continue  # an item's identity, not a fact shown as one
+        value = getattr(item, field)
+        # ``None`` and ``[]`` are «уточняется»; ``new_programme = false`` states nothing, while
+        # ``entrance_tests = false`` or ``medical_certificate = false`` state a «no».
+        stated = value not in (None, []) and not (field == "new_programme" and value is False)
+        if not stated or field in sources:
+            continue
+        problems.append(
+            Problem(f"{place}.{field}", f"no source: add sources.{field} or the item's source")
+        )
+    return problems
+
+
+def unsourced_values(catalog: Catalog) -> list[Problem]:
+    """Values stated as fact without a source: neither the item's ``source`` nor
+    ``sources.<field>``. Not an error of the file (``catalog check`` lists them as warnings),
+    but the shipped catalogue has none: a value without a source is to be left out, and the
+    bot shows «уточняется»."""
+    problems: list[Problem] = []
+    for i, specialty in enumerate(catalog.specialties):
+        problems += _unsourced(specialty, f"specialties[{i}]", Specialty.SOURCED)
+    for i, college in enumerate(catalog.colleges):
+        problems += _unsourced(college, f"colleges[{i}]", College.SOURCED)
+    for i, campaign in enumerate(catalog.campaigns):
+        problems += _unsourced(campaign, f"campaigns[{i}]", Campaign.SOURCED)
+    if catalog.documents and not catalog.documents_source:
+        problems.append(Problem("documents", "no source: add documents_source"))
+    return problems
 
 
 def read_catalog_file(path: str | Path) -> tuple[Catalog | None, list[Problem], bytes]:

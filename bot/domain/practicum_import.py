@@ -19,14 +19,20 @@ import csv
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import PurePath
 from typing import Any
+
+from bot.domain.spreadsheet import MAX_XLSX_UNPACKED_BYTES, Unreadable, open_xlsx, sheet_rows
+from bot.domain.spreadsheet import BadValue as _BadValue
+from bot.domain.spreadsheet import cell_text as _text
+from bot.domain.spreadsheet import fmt_date as _fmt
+from bot.domain.spreadsheet import parse_date as _parse_any_date
+from bot.domain.spreadsheet import quote as _quote
+from bot.domain.spreadsheet import squeeze as _squeeze
 
 __all__ = [
     "GROUP_MAX",
@@ -63,11 +69,9 @@ SUPERVISOR_MAX = 120
 YEAR_MIN = 2000
 YEAR_MAX = 2100
 
-# Guards against huge files and zip bombs. A real schedule of 2000 rows is well under 1 MB.
+# Guards against huge files (an XLSX file's own: bot.domain.spreadsheet). A real schedule of
+# 2000 rows is well under 1 MB.
 MAX_CSV_BYTES = 5 * 1024 * 1024
-MAX_XLSX_UNPACKED_BYTES = 30 * 1024 * 1024
-MAX_XLSX_MEMBERS = 1000
-MAX_XLSX_COLUMNS = 64  # columns further right are not read at all
 
 
 def _header_key(text: str) -> str:
@@ -124,10 +128,6 @@ class _Unreadable(Exception):
     def __init__(self, message: str, line: int = 0) -> None:
         super().__init__(message)
         self.problem = RowProblem(line, None, message)
-
-
-class _BadValue(ValueError):
-    """A cell value is rejected; the message is the problem to report."""
 
 
 Record = tuple[int, tuple[object, ...]]  # (line, cells) of a non-blank line
@@ -249,47 +249,19 @@ def _read_csv(content: bytes, max_rows: int, max_lines: int) -> list[Record]:
 
 
 def _read_xlsx(content: bytes, max_rows: int, max_lines: int) -> list[Record]:
-    not_xlsx = "the file is not a valid XLSX workbook"
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise _Unreadable(not_xlsx) from None
-    # Declared sizes are enforced by zipfile when reading (a lie fails the CRC check).
-    if (
-        len(members) > MAX_XLSX_MEMBERS
-        or sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES
-    ):
-        raise _Unreadable("the XLSX file is too large when unpacked")
-
-    # Imported here, with the first workbook: openpyxl is some 30 MB that most processes of
-    # the bot never need.
-    import openpyxl
-
-    # openpyxl warns about things it drops (data validation, drawings, default styles):
-    # irrelevant here, and the test-suite turns warnings into errors.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises anything on a broken file
-            raise _Unreadable(not_xlsx) from None
-        try:
+        with open_xlsx(content) as workbook:
             if not workbook.worksheets:
                 raise _Unreadable("the workbook has no worksheets")
-            sheet = workbook.worksheets[0]
-            # The <dimension> in the file may lie (e.g. A1:XFD1048576): ignore it, so
-            # reading ends at the last row actually present.
-            if hasattr(sheet, "reset_dimensions"):
-                sheet.reset_dimensions()
-            rows = sheet.iter_rows(min_row=1, max_col=MAX_XLSX_COLUMNS, values_only=True)
-            return _collect(enumerate(rows, start=1), max_rows, max_lines)
-        except _Unreadable:
-            raise
-        except Exception:
-            raise _Unreadable("could not read the first worksheet of the XLSX file") from None
-        finally:
-            workbook.close()
+            try:
+                rows = sheet_rows(workbook.worksheets[0])
+                return _collect(enumerate(rows, start=1), max_rows, max_lines)
+            except _Unreadable:
+                raise
+            except Exception:
+                raise _Unreadable("could not read the first worksheet of the XLSX file") from None
+    except Unreadable as error:
+        raise _Unreadable(str(error)) from None
 
 
 # --- validating ----------------------------------------------------------------
@@ -424,37 +396,6 @@ def _parse_row(
 # --- cell values ---------------------------------------------------------------
 
 
-def _fmt(value: date) -> str:
-    return value.strftime("%d.%m.%Y")
-
-
-def _text(value: object) -> str:
-    """A cell as text (XLSX cells may be numbers or dates)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, datetime):
-        return _fmt(value) if value.time() == datetime.min.time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return _fmt(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _squeeze(text: str) -> str:
-    """Strip and collapse every run of whitespace (newlines, NBSP, tabs) to one space."""
-    return " ".join(text.split())
-
-
-def _quote(text: str, limit: int = 40) -> str:
-    text = _squeeze(text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return f"'{text}'"
-
-
 def _parse_college(value: object, colleges: dict[str, str]) -> str:
     text = _squeeze(_text(value))
     college = colleges.get(text.casefold())
@@ -491,32 +432,8 @@ def _parse_specialty(value: object, specialties: AbstractSet[str]) -> str:
     return text
 
 
-_MIDNIGHT = r"(?:[ T]0?0:00(?::00)?)?"  # "2026-07-01 00:00:00" as written by some tools
-_DMY = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})" + _MIDNIGHT)
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _MIDNIGHT)
-
-
 def _parse_date(value: object) -> date:
-    if isinstance(value, datetime):
-        result = value.date()
-    elif isinstance(value, date):
-        result = value
-    else:
-        text = _squeeze(_text(value))
-        not_a_date = _BadValue(f"{_quote(text)} is not a date DD.MM.YYYY")
-        if match := _DMY.fullmatch(text):
-            day, _, month, year = match.groups()
-        elif match := _ISO.fullmatch(text):
-            year, month, day = match.groups()
-        else:
-            raise not_a_date
-        try:
-            result = date(int(year), int(month), int(day))
-        except ValueError:
-            raise not_a_date from None
-    if not YEAR_MIN <= result.year <= YEAR_MAX:
-        raise _BadValue(f"{_fmt(result)}: the year must be between {YEAR_MIN} and {YEAR_MAX}")
-    return result
+    return _parse_any_date(value, YEAR_MIN, YEAR_MAX)
 
 
 def _parse_text(value: object, limit: int) -> str:

@@ -113,13 +113,16 @@ class Planner:
         def with_tests(codes: Iterable[str]) -> bool:
             return any((s := catalog.specialty(c)) is not None and s.entrance_tests for c in codes)
 
-        # Prospective students who asked to be reminded, and forms left unfinished.
+        # Prospective students who asked to be reminded, and forms left unfinished. Unless a
+        # college gave its own date, the start is the rules' latest day («не позднее 20
+        # июня»): ``exact`` lets the text say so.
+        opening = {"exact": campaign.acceptance_start_exact}
         for user_id, codes in data.subscriptions.items():
             if user_id in data.with_application:
                 continue
             candidates += self._event(
                 "opening", str(campaign.year), user_id, campaign.acceptance_start,
-                DEADLINE_OFFSETS, {"codes": codes},
+                DEADLINE_OFFSETS, {**opening, "codes": codes},
             )  # fmt: skip
         for user_id in data.unfinished | set(data.subscriptions) - data.with_application:
             codes = data.subscriptions.get(user_id, [])

@@ -21,10 +21,11 @@ class Scope:
     admin: bool = False
 
     def specialty_codes(self, catalog: Catalog) -> frozenset[str] | None:
-        """The specialties whose applications this member sees; None: all of them."""
+        """The specialties whose applications this member sees (an application made under a
+        code since replaced too); None: all of them."""
         if self.college_id is None:
             return None
-        return frozenset(s.code for s in catalog.specialties_of(self.college_id))
+        return frozenset(code for s in catalog.specialties_of(self.college_id) for code in s.codes)
 
     def sees(self, catalog: Catalog, chosen: tuple[str, ...] | list[str]) -> bool:
         """Whether an application choosing ``chosen`` specialties is visible to this member."""

@@ -1,2 +1,3 @@
 """Services: the rules at work over the repositories (catalogue, reminders, retention, reports,
-erasure, broadcasts). Handlers call them; they never import handlers."""
+erasure, broadcasts, the staff and their review, questions). Handlers call them; they never
+import handlers."""

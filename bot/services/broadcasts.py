@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -21,6 +22,7 @@ from bot.clock import Clock
 from bot.domain.catalog import Catalog
 from bot.domain.roles import Scope
 from db.broadcasts import Broadcast, BroadcastRepository, Progress
+from db.staff import StaffRepository
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,33 @@ async def recipients(
     if segment.kind == "specialty":
         return await repo.applicants(year, [segment.value])
     if segment.kind == "college":
-        return await repo.applicants(year, [s.code for s in catalog.specialties_of(segment.value)])
+        codes = [code for s in catalog.specialties_of(segment.value) for code in s.codes]
+        return await repo.applicants(year, codes)
     return await repo.applicants(year, scope.specialty_codes(catalog), status=segment.value)
+
+
+async def queue_broadcast(
+    repo: BroadcastRepository,
+    staff: StaffRepository,
+    author_id: int,
+    text: str,
+    photo_file_id: str | None,
+    segment: Segment,
+    people: list[int],
+    now: datetime,
+) -> int:
+    """Queue the message for every recipient (one outbox row each), audited; its id."""
+    broadcast_id = await repo.create(
+        author_id=author_id,
+        text=text,
+        photo_file_id=photo_file_id,
+        segment=segment.as_dict(),
+        recipients=people,
+        now=now,
+    )
+    comment = f"№{broadcast_id} {segment.kind}:{segment.value} → {len(people)}"
+    await staff.audit(author_id, "broadcast", None, comment, now)
+    return broadcast_id
 
 
 # Renders the author's progress message: (broadcast, progress, finished) → text, in the

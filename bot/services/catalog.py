@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
 from collections.abc import Callable
 
 from bot.domain.catalog import Catalog, Problem, default_catalog_bytes, parse_catalog
+from bot.domain.search import SearchIndex
 from db.catalog import CatalogRepository
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,9 @@ class CatalogService:
         self._cached: Catalog | None = None
         self._cached_id: int | None = None
         self._checked_at: float | None = None
+        self._index: SearchIndex | None = None
+        self._index_of: Catalog | None = None
+        self._index_lock = asyncio.Lock()
 
     async def ensure_loaded(self) -> bool:
         """Load the shipped default if the database has no catalogue; True if it did."""
@@ -88,3 +93,13 @@ class CatalogService:
             self._cached = Catalog.from_json(stored.document)
             self._cached_id = stored.id
         return self._cached
+
+    async def search_index(self, catalog: Catalog) -> SearchIndex:
+        """The search over ``catalog`` (the one :meth:`current` gave): built once per
+        catalogue version, in a worker thread (it takes a moment), never per update."""
+        async with self._index_lock:
+            if self._index is None or self._index_of is not catalog:
+                self._index = await asyncio.to_thread(SearchIndex, catalog)
+                self._index_of = catalog
+                log.info("search index built for catalogue version %s", self._cached_id)
+            return self._index

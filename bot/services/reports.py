@@ -18,6 +18,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bot.domain.applications import CHANNELS, STATUSES
+from bot.domain.spreadsheet import as_text as _as_text
+from bot.domain.spreadsheet import looks_like_formula
 from bot.domain.telegram_text import MESSAGE_LIMIT, plain_text, telegram_length, truncate_utf16
 from db.applications import RANKED_STATUSES
 from db.reports import ReportRow, Statistics
@@ -26,7 +28,6 @@ from db.reports import ReportRow, Statistics
 # that use them, with the first export or chart: most processes of the bot never make one.
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
 # Columns of the "all applications" sheet and of the CSV, and of a specialty's ranking sheet.
@@ -94,13 +95,13 @@ class ChartLabels:
 def ranking_key(row: ReportRow) -> tuple[Decimal, bool, datetime, int]:
     """The ranking order of ``ApplicationRepository.ranking``: higher score first, then the
     original certificate received, then the earlier submission, then the lower id."""
-    return (-row.average_score, not row.original_received, row.submitted_at, row.id)
+    return (-row.data.average_score, not row.original_received, row.submitted_at, row.id)
 
 
 def rank(rows: Iterable[ReportRow], code: str) -> list[ReportRow]:
     """The applications competing for a specialty (any priority), best first."""
     return sorted(
-        (r for r in rows if code in r.specialties and r.status in RANKED_STATUSES),
+        (r for r in rows if code in r.data.specialties and r.status in RANKED_STATUSES),
         key=ranking_key,
     )
 
@@ -126,28 +127,6 @@ def chunk_lines(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
 
 # --- Excel and CSV ----------------------------------------------------------------------------
 
-# A cell whose text starts with one of these is a formula to Excel and LibreOffice (a tab or
-# a carriage return is skipped and what follows is read; the full-width forms are turned
-# into the plain ones by some input methods). An applicant controls some of the exported
-# text, e.g. an e-mail like ``=cmd|'/ccalc'!A1@x.ru`` accepted before the check tightened.
-FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
-
-
-def looks_like_formula(text: str) -> bool:
-    """Whether a spreadsheet would evaluate ``text`` typed or opened as a cell."""
-    return bool(text) and (text[0] in FORMULA_TRIGGERS or text.lstrip()[:1] in FORMULA_TRIGGERS)
-
-
-def _as_text(cell: Cell) -> None:
-    """Keep a text cell text. openpyxl stores a string that starts with ``=`` as a formula:
-    it is stored as a string instead, exactly as typed; and a cell that looks like a formula
-    gets Excel's quote prefix (the invisible apostrophe), so editing it does not turn it into
-    one either."""
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
-        if looks_like_formula(cell.value):
-            cell.quotePrefix = True
-
 
 def sheet_title(text: str, taken: set[str]) -> str:
     """A valid, unique Excel sheet title: no ``[]:*?/\\``, at most 31 characters, no
@@ -172,22 +151,23 @@ def _values(row: ReportRow, texts: ReportTexts, tz: tzinfo) -> dict[str, object]
     def yes_no(flag: bool) -> str:
         return texts.yes if flag else texts.no
 
-    choices = [*row.specialties, "", "", ""]
+    data = row.data
+    choices = [*data.specialties, "", "", ""]
     return {
         "number": row.number,
         "status": texts.statuses.get(row.status, row.status),
-        "full_name": row.full_name,
-        "birth_date": row.birth_date,
-        "phone": row.phone,
-        "email": row.email or "",
-        "education_base": row.education_base,
-        "average_score": row.average_score,
+        "full_name": data.full_name,
+        "birth_date": data.birth_date,
+        "phone": data.phone,
+        "email": data.email or "",
+        "education_base": data.education_base,
+        "average_score": data.average_score,
         "priority_1": choices[0],
         "priority_2": choices[1],
         "priority_3": choices[2],
-        "dormitory": yes_no(row.dormitory),
-        "channel": texts.channels.get(row.channel, row.channel),
-        "minor": yes_no(row.minor),
+        "dormitory": yes_no(data.dormitory),
+        "channel": texts.channels.get(data.channel, data.channel),
+        "minor": yes_no(data.minor),
         "original": yes_no(row.original_received),
         "medical": yes_no(row.medical_received),
         "documents": row.documents,

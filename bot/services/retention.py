@@ -113,6 +113,13 @@ class RetentionService:
         questions = await self.repo.purge_questions(cutoff)
         if questions:
             log.info("retention: erased %d question(s) older than %d days", questions, days)
+        unanswered = await self.repo.purge_unanswered(cutoff)
+        if unanswered:
+            log.info(
+                "retention: erased %d unanswered typed question(s) older than %d days",
+                unanswered,
+                days,
+            )
         drafts = await self.repo.purge_drafts(cutoff)
         orphans = await self.repo.orphan_consents(cutoff)
         if orphans and self.users_with_drafts is not None:
@@ -138,7 +145,8 @@ class RetentionService:
         try:
             await asyncio.shield(self._running)
         except asyncio.CancelledError:
-            raise
+            # The scheduler stops: the shielded run goes on and the shutdown waits for it.
+            log.info("the scheduler stops; the retention run finishes first")
         except Exception:
             log.exception("retention run failed")
 

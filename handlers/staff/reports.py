@@ -1,19 +1,21 @@
 """Staff reports: ranking lists per specialty, Excel and CSV exports, statistics with a chart.
 
-Every update re-checks the role of whoever pressed (``scope_of``): a forwarded keyboard does
-nothing but «no access». Staff of one college see only its specialties and the applications
-that choose any of them, in lists, files and numbers alike.
+Staff of one college see only its specialties and the applications that choose any of them,
+in lists, files and numbers alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
@@ -34,12 +36,11 @@ from bot.services.reports import (
     render_chart,
 )
 from db.applications import ApplicationRepository, RankingEntry
-from db.reports import Statistics
+from db.reports import ReportRepository, Statistics
 from db.staff import StaffRepository
 from handlers.application_texts import status_label
-from handlers.callbacks import ReportAction, ReportCb, StaffAction
-from handlers.staff import StaffCb, scope_of
-from handlers.ui import current_language, fmt_date, fmt_score, h, show
+from handlers.callbacks import QueueAction, QueueCb, ReportAction, ReportCb
+from handlers.ui import alert, current_language, fmt_date, fmt_score, h, show
 
 RANKING_MESSAGES = 5  # a longer ranking list is cut: the whole one is in the Excel file
 STATS_DAYS = 14  # days listed in the statistics text; the chart shows every day
@@ -133,7 +134,7 @@ def menu(catalog: Catalog, clock: Clock, scope: Scope) -> tuple[str, InlineKeybo
     builder.button(text=_("📗 Excel"), callback_data=ReportCb(action=ReportAction.xlsx))
     builder.button(text=_("📄 CSV"), callback_data=ReportCb(action=ReportAction.csv))
     builder.button(text=_("📊 Statistics"), callback_data=ReportCb(action=ReportAction.stats))
-    builder.button(text=_("⬅️ Panel"), callback_data=StaffCb(action=StaffAction.panel))
+    builder.button(text=_("⬅️ Panel"), callback_data=QueueCb(action=QueueAction.panel))
     builder.adjust(1, 2, 1, 1)
     return "\n".join(lines), builder.as_markup()
 
@@ -170,9 +171,11 @@ def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingE
     the original, and the budget places line after the last place within them."""
     lines = [
         f"<b>{specialty.code} · {h(specialty.name)}</b>",
-        _("Ranking, admission {year}: {count} competing; budget places: {places}").format(
-            year=year, count=len(ranking), places=places_text(specialty.budget_places)
-        ),
+        ngettext(
+            "Ranking, admission {year}: {count} competing; budget places: {places}",
+            "Ranking, admission {year}: {count} competing; budget places: {places}",
+            len(ranking),
+        ).format(year=year, count=len(ranking), places=places_text(specialty.budget_places)),
         "",
     ]
     cut = specialty.budget_places
@@ -198,7 +201,9 @@ def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingE
 def stats_text(stats: Statistics, specialties: list[SpecialtyInfo], year: int) -> str:
     lines = [
         _("<b>Statistics: admission {year}</b>").format(year=year),
-        _("Applications: {count}").format(count=stats.total),
+        ngettext("Applications: {count}", "Applications: {count}", stats.total).format(
+            count=stats.total
+        ),
         "",
         _("<b>Per specialty</b> (competing / first priority / budget places)"),
     ]
@@ -216,7 +221,11 @@ def stats_text(stats: Statistics, specialties: list[SpecialtyInfo], year: int) -
     days = list(stats.by_day.items())
     if len(days) > STATS_DAYS:
         lines.append(
-            _("(the last {count} days; the chart shows every day)").format(count=STATS_DAYS)
+            ngettext(
+                "(the last {count} day; the chart shows every day)",
+                "(the last {count} days; the chart shows every day)",
+                STATS_DAYS,
+            ).format(count=STATS_DAYS)
         )
     lines += [f"{fmt_date(day)}: {n}" for day, n in days[-STATS_DAYS:]]
     if not days:
@@ -231,18 +240,14 @@ def stats_text(stats: Statistics, specialties: list[SpecialtyInfo], year: int) -
 # --- the router -------------------------------------------------------------------------------
 
 
-async def allowed(
-    event: Message | CallbackQuery, settings: Settings, staff: StaffRepository
-) -> Scope | None:
-    """The scope of whoever sent the update, or None after telling them «No access.»."""
-    user = event.from_user
-    scope = None if user is None else await scope_of(user.id, settings, staff)
-    if scope is None:
-        if isinstance(event, CallbackQuery):
-            await event.answer(_("No access."), show_alert=True)
-        else:
-            await event.answer(_("No access."))
-    return scope
+def visible_specialty(
+    callback: CallbackQuery, callback_data: ReportCb, scope: Scope, catalog: Catalog
+) -> bool | dict[str, Any]:
+    """A filter after ``ReportCb.filter()``: the specialty pressed on, if the member sees it."""
+    specialty = next(
+        (s for s in visible_specialties(catalog, scope) if s.code == callback_data.code), None
+    )
+    return False if specialty is None else {"specialty": specialty}
 
 
 def get_router() -> Router:
@@ -250,61 +255,71 @@ def get_router() -> Router:
 
     @router.message(Command("reports"))
     async def reports_command(
-        message: Message, settings: Settings, staff: StaffRepository, catalog: Catalog, clock: Clock
+        message: Message, scope: Scope, catalog: Catalog, clock: Clock
     ) -> None:
-        scope = await allowed(message, settings, staff)
-        if scope is None:
-            return
         text, markup = menu(catalog, clock, scope)
         await message.answer(text, reply_markup=markup)
 
-    @router.callback_query(ReportCb.filter())
-    async def reports_button(
-        callback: CallbackQuery, callback_data: ReportCb, bot: Bot, **deps: Any
+    @router.callback_query(ReportCb.filter(F.action == ReportAction.menu))
+    async def reports_menu(
+        callback: CallbackQuery, scope: Scope, catalog: Catalog, clock: Clock
     ) -> None:
-        settings: Settings = deps["settings"]
-        staff: StaffRepository = deps["staff"]
-        scope = await allowed(callback, settings, staff)
-        if scope is None:
-            return
-        catalog: Catalog = deps["catalog"]
-        clock: Clock = deps["clock"]
+        await show(callback, *menu(catalog, clock, scope))
+
+    @router.callback_query(ReportCb.filter(F.action == ReportAction.lists))
+    async def lists(callback: CallbackQuery, scope: Scope, catalog: Catalog) -> None:
+        await show(callback, *lists_screen(visible_specialties(catalog, scope)))
+
+    # Answered at once: a long list takes several messages.
+    @router.callback_query(
+        ReportCb.filter(F.action == ReportAction.rank),
+        visible_specialty,
+        flags={"callback_answer": {"pre": True}},
+    )
+    async def rank(
+        callback: CallbackQuery,
+        specialty: SpecialtyInfo,
+        bot: Bot,
+        applications: ApplicationRepository,
+        catalog: Catalog,
+        clock: Clock,
+    ) -> None:
+        year = catalog.recent_campaign(clock.today()).year
+        ranking = await applications.ranking(specialty.code, year)
+        await send_chunks(
+            callback, bot, ranking_messages(specialty, year, ranking), back_keyboard(True)
+        )
+
+    @router.callback_query(ReportCb.filter(F.action == ReportAction.rank))
+    async def rank_not_visible(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+        alert(callback_answer, _("No access."))
+
+    for kind in (ReportAction.xlsx, ReportAction.csv):
+        router.callback_query.register(exporter(kind), ReportCb.filter(F.action == kind))
+
+    # Answered at once: the chart takes a moment to draw.
+    @router.callback_query(
+        ReportCb.filter(F.action == ReportAction.stats), flags={"callback_answer": {"pre": True}}
+    )
+    async def stats(
+        callback: CallbackQuery,
+        scope: Scope,
+        bot: Bot,
+        reports: ReportRepository,
+        catalog: Catalog,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
         year = catalog.recent_campaign(clock.today()).year
         specialties = visible_specialties(catalog, scope)
-        action = callback_data.action
-        if action == "menu":
-            await show(callback, *menu(catalog, clock, scope))
-            await callback.answer()
-        elif action == "lists":
-            await show(callback, *lists_screen(specialties))
-            await callback.answer()
-        elif action == "rank":
-            specialty = next((s for s in specialties if s.code == callback_data.code), None)
-            if specialty is None:
-                await callback.answer(_("No access."), show_alert=True)
-                return
-            applications: ApplicationRepository = deps["applications"]
-            ranking = await applications.ranking(specialty.code, year)
-            await callback.answer()
-            await send_chunks(
-                callback, bot, ranking_messages(specialty, year, ranking), back_keyboard(True)
-            )
-        elif action in ("xlsx", "csv"):
-            await callback.answer(_("Preparing the file…"))
-            await send_export(callback, bot, action, scope, specialties, year, deps)
-        elif action == "stats":
-            await callback.answer()
-            reports = deps["reports"]
-            stats = await reports.statistics(year, settings.tz, scope.specialty_codes(catalog))
-            await show(callback, stats_text(stats, specialties, year), back_keyboard())
-            png = await asyncio.to_thread(render_chart, stats, chart_labels(), specialties)
-            await bot.send_photo(
-                callback.from_user.id,
-                BufferedInputFile(png, filename=f"statistics-{year}.png"),
-                caption=_("Statistics: admission {year}").format(year=year),
-            )
-        else:
-            await callback.answer()
+        statistics = await reports.statistics(year, settings.tz, scope.specialty_codes(catalog))
+        await show(callback, stats_text(statistics, specialties, year), back_keyboard())
+        png = await asyncio.to_thread(render_chart, statistics, chart_labels(), specialties)
+        await bot.send_photo(
+            callback.from_user.id,
+            BufferedInputFile(png, filename=f"statistics-{year}.png"),
+            caption=_("Statistics: admission {year}").format(year=year),
+        )
 
     return router
 
@@ -320,29 +335,43 @@ async def send_chunks(
         )
 
 
-async def send_export(
-    callback: CallbackQuery,
-    bot: Bot,
-    kind: str,
-    scope: Scope,
-    specialties: list[SpecialtyInfo],
-    year: int,
-    deps: dict[str, Any],
-) -> None:
-    """Build the file off the event loop, audit the export of personal data, send the file."""
-    settings: Settings = deps["settings"]
-    clock: Clock = deps["clock"]
-    rows = await deps["reports"].applications(year, scope.specialty_codes(deps["catalog"]))
-    texts = report_texts()
-    if kind == "xlsx":
-        data = await asyncio.to_thread(build_xlsx, rows, specialties, texts, settings.tz)
-    else:
-        data = await asyncio.to_thread(build_csv, rows, texts, settings.tz)
-    suffix = f"-{scope.college_id}" if scope.college_id else ""
-    filename = f"applications-{year}{suffix}.{kind}"
-    await deps["staff"].audit(callback.from_user.id, f"export:{kind}", None, None, clock.now())
-    await bot.send_document(
-        callback.from_user.id,
-        BufferedInputFile(data, filename=filename),
-        caption=_("Applications, admission {year}: {count}").format(year=year, count=len(rows)),
-    )
+def exporter(kind: ReportAction) -> Callable[..., Awaitable[None]]:
+    """The handler of an export (``xlsx`` or ``csv``): built off the event loop, audited (it
+    carries personal data out of the bot), sent as a file."""
+
+    async def export(
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        scope: Scope,
+        bot: Bot,
+        reports: ReportRepository,
+        staff: StaffRepository,
+        catalog: Catalog,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        # Answered before the file is built, with a word of what is coming.
+        callback_answer.disable()
+        await callback.answer(_("Preparing the file…"))
+        year = catalog.recent_campaign(clock.today()).year
+        specialties = visible_specialties(catalog, scope)
+        rows = await reports.applications(year, scope.specialty_codes(catalog))
+        texts = report_texts()
+        if kind == ReportAction.xlsx:
+            data = await asyncio.to_thread(build_xlsx, rows, specialties, texts, settings.tz)
+        else:
+            data = await asyncio.to_thread(build_csv, rows, texts, settings.tz)
+        suffix = f"-{scope.college_id}" if scope.college_id else ""
+        filename = f"applications-{year}{suffix}.{kind.value}"
+        await staff.audit(callback.from_user.id, f"export:{kind.value}", None, None, clock.now())
+        await bot.send_document(
+            callback.from_user.id,
+            BufferedInputFile(data, filename=filename),
+            caption=ngettext(
+                "Admission {year}: {count} application",
+                "Admission {year}: {count} applications",
+                len(rows),
+            ).format(year=year, count=len(rows)),
+        )
+
+    return export

@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.applications import DOCUMENTS_PAGE
 from bot.domain.reminders import ACTIVE, TOPIC_PREFERENCE
 from bot.services.catalog import CatalogService
 from db.applications import Application, ApplicationRepository
@@ -28,13 +29,13 @@ from db.users import UserRepository
 from handlers.application_texts import (
     document_label,
     documents_lines,
+    documents_of,
+    form_of,
     status_label,
     summary_lines,
 )
-from handlers.callbacks import MenuCb, MyAppAction, Section
-from handlers.my_application import MyAppCb, documents_of, form_of
-from handlers.questions import answer_message, asker_lines, relay_call
-from handlers.staff import DOCUMENTS_PAGE
+from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
+from handlers.texts.questions import answer_message, asker_lines, relay_call
 from handlers.ui import fmt_date, h
 
 
@@ -215,11 +216,22 @@ class NoticeRenderer:
         if topic in ("opening", "acceptance_end"):
             if await self.applications.id_for_user(message.chat_id) is not None:
                 return None
-            text = (
-                _("🔔 Admission opens {when}: you asked to be reminded.")
-                if topic == "opening"
-                else _("🔔 Admission ends {when}. Your application is not submitted yet.")
-            ).format(when=when)
+            if topic == "acceptance_end":
+                text = _("🔔 Admission ends {when}. Your application is not submitted yet.")
+            elif payload.get("exact"):
+                text = _("🔔 Admission opens {when}: you asked to be reminded.")
+            elif day == self.clock.today():
+                # The rules' latest day: by now it is open, or it opens today.
+                text = _(
+                    "🔔 Today is the latest day admission may open: it is open already or opens "
+                    "today. You asked to be reminded."
+                )
+            else:
+                text = _(
+                    "🔔 Admission opens no later than {date} (the college may open earlier): "
+                    "you asked to be reminded."
+                )
+            text = text.format(when=when, date=fmt_date(day))
             builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
         elif topic in ("originals", "medical", "enrollment", "correction"):
             if application is None or application.status not in ACTIVE:

@@ -1,8 +1,9 @@
-"""Staff add practicum periods: a CSV/XLSX file sent to the bot, or one line with a command.
+"""Administrators add practicum periods: a CSV/XLSX file sent to the bot, or one line with a
+command.
 
-A file with any bad row is refused whole, with every problem and its line number.
-Only administrators (``ADMIN_IDS``) may do it; the staff roles of the admission-tools issue
-will widen this.
+A file with any bad row is refused whole, with every problem and its line number. Only
+administrators (``ADMIN_IDS``) may do it; other staff, and anyone else (handlers/staff/
+denied.py), are told the commands are not for them.
 """
 
 from __future__ import annotations
@@ -15,18 +16,20 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.catalog import Catalog
 from bot.domain.practicum_import import HEADERS, PracticumRow, RowProblem, parse_practicum_file
 from bot.services.reminders import ReminderService
 from db.reminders import PracticumPeriod, ReminderRepository
+from handlers.access import administrator
 
 log = logging.getLogger(__name__)
 
 MAX_PROBLEMS_SHOWN = 30
 MAX_FILE_BYTES = 5 * 1024 * 1024
+COMMANDS = ("practicum", "practicum_add")  # administrators' only
 
 
 def _periods(rows: list[PracticumRow]) -> list[PracticumPeriod]:
@@ -50,15 +53,18 @@ def problems_text(problems: list[RowProblem]) -> str:
     lines = [_("<b>Nothing was imported.</b> Fix these rows and send the file again:")]
     lines += [escape(str(p), quote=False) for p in problems[:MAX_PROBLEMS_SHOWN]]
     if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(_("…and {count} more.").format(count=len(problems) - MAX_PROBLEMS_SHOWN))
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        lines.append(
+            ngettext("…and {count} more problem.", "…and {count} more problems.", more).format(
+                count=more
+            )
+        )
     return "\n".join(lines)
 
 
 def get_router() -> Router:
+    """Inside the staff tree (``scope`` is given); administrators only."""
     router = Router(name=__name__)
-
-    def is_admin(message: Message, settings: Settings) -> bool:
-        return message.from_user is not None and message.from_user.id in settings.admin_ids
 
     async def import_bytes(
         message: Message,
@@ -88,13 +94,16 @@ def get_router() -> Router:
         count = await reminders.save_periods(_periods(rows), message.from_user.id, clock.now())
         log.info("user %s imported %d practicum period(s)", message.from_user.id, count)
         await reminder_service.plan_now()
-        await message.answer(_("✅ Imported practicum periods: {count}.").format(count=count))
+        await message.answer(
+            ngettext(
+                "✅ Imported practicum periods: {count}.",
+                "✅ Imported practicum periods: {count}.",
+                count,
+            ).format(count=count)
+        )
 
-    @router.message(Command("practicum"))
-    async def practicum_help(message: Message, settings: Settings) -> None:
-        if not is_admin(message, settings):
-            await message.answer(_("This command is for the admission staff."))
-            return
+    @router.message(Command("practicum"), administrator)
+    async def practicum_help(message: Message) -> None:
         await message.answer(
             _(
                 "<b>Practicum periods</b>\n\nSend a CSV or XLSX file with the columns:\n"
@@ -105,19 +114,15 @@ def get_router() -> Router:
             ).format(headers=", ".join(HEADERS))
         )
 
-    @router.message(Command("practicum_add"))
+    @router.message(Command("practicum_add"), administrator)
     async def practicum_add(
         message: Message,
         command: CommandObject,
-        settings: Settings,
         catalog: Catalog,
         reminders: ReminderRepository,
         reminder_service: ReminderService,
         clock: Clock,
     ) -> None:
-        if not is_admin(message, settings):
-            await message.answer(_("This command is for the admission staff."))
-            return
         line = (command.args or "").strip()
         if not line:
             await message.answer(_("Add the period after the command; see /practicum."))
@@ -127,14 +132,14 @@ def get_router() -> Router:
             message, "line.csv", content, catalog, reminders, reminder_service, clock
         )
 
-    async def admin_only(message: Message, settings: Settings) -> bool:
-        return is_admin(message, settings)
+    @router.message(Command(*COMMANDS))
+    async def not_administrator(message: Message) -> None:
+        await message.answer(_("This command is for the admission staff."))
 
-    @router.message(F.document.file_name.lower().endswith((".csv", ".xlsx")), admin_only)
+    @router.message(F.document.file_name.lower().endswith((".csv", ".xlsx")), administrator)
     async def practicum_file(
         message: Message,
         bot: Bot,
-        settings: Settings,
         catalog: Catalog,
         reminders: ReminderRepository,
         reminder_service: ReminderService,

@@ -1,0 +1,64 @@
+"""The admission staff's screens, as one router tree.
+
+The parent router's observers carry ``StaffFilter`` (handlers/access.py): every handler below
+runs for staff only, with their ``scope: Scope``, the role read afresh on every update.
+Whoever is not staff falls through to the router of ``denied.py``, which comes right after the
+tree and answers «No access.».
+
+    practicum  /practicum, /practicum_add, CSV/XLSX files (administrators)
+    panel      /staff and «⬅️ Panel»
+    queue      the queue with its filters, the search
+    card       an application's card, its documents, the review actions and their comments
+    reports    /reports: ranking lists, Excel and CSV, statistics
+    broadcast  a broadcast from its message to its delivery
+    roles      the staff list, invites, revoking (administrators)
+    questions  unanswered questions, a question's card, answers (the asker's side is
+               handlers/questions.py)
+
+Outside the tree: ``get_invite_router`` (someone not yet staff joins by an invite link, before
+/start), ``get_denied_router`` (after the tree) and ``get_group_router`` (replies to relayed
+questions in the admission chat).
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from handlers.access import StaffFilter
+from handlers.staff import (
+    broadcast,
+    card,
+    denied,
+    panel,
+    practicum,
+    questions,
+    queue,
+    reports,
+    roles,
+)
+
+get_invite_router = roles.get_invite_router
+get_denied_router = denied.get_router
+get_group_router = questions.get_group_router
+
+
+def get_router() -> Router:
+    """The tree, in the order its handlers are tried (a command before a dialogue state of a
+    later router, as the staff expect: /staff and /practicum work in the middle of a search).
+    Private messages only; callback queries also from the admission group (a button under a
+    relayed question)."""
+    router = Router(name=__name__)
+    # The chat first: a message in the admission group costs no look-up of the role.
+    router.message.filter(F.chat.type == "private", StaffFilter())
+    router.callback_query.filter(StaffFilter())
+    router.include_routers(
+        practicum.get_router(),
+        panel.get_router(),
+        queue.get_router(),
+        card.get_router(),
+        reports.get_router(),
+        broadcast.get_router(),
+        roles.get_router(),
+        questions.get_router(),
+    )
+    return router
