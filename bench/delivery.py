@@ -1,21 +1,31 @@
-"""Delivery benchmark: one message to each of N users under Telegram's flood limits.
+"""Delivery benchmark: a broadcast to N users under Telegram's flood limits, over a network
+with a round trip.
 
-Starts the fake Bot API (:mod:`bot.emulator`) with :class:`~bot.emulator.TelegramLimits`
-on 127.0.0.1 (30 messages a second per bot, 1 per chat, 20-50 ms latency) and compares, in one
-run, three ways of sending:
+Starts the Bot API emulator (:mod:`bot.emulator`) on 127.0.0.1 enforcing Telegram's limits
+(30 messages a second per bot, 1 per chat, edits counted, 429 beyond) and answering every call
+after ``--rtt`` seconds, as Telegram does from far away (150-300 ms is common), and compares,
+in one run, three ways of sending one message to each user:
 
-1. **ours** - the project's :class:`~bot.delivery.sender.OutboxSender` draining the SQLite outbox;
-2. **naive** - ``await bot.send_message(...)`` one after another; a 429 loses that user;
-3. **gather** - every send at once with :func:`asyncio.gather`; a 429 loses that user.
+1. **ours** - a broadcast as the staff make one: the preview (three messages at once to the
+   staff member's chat), the progress message, then the project's
+   :class:`~bot.delivery.sender.OutboxSender` draining the outbox while the
+   :class:`~bot.services.broadcasts.BroadcastMonitor` edits the progress and posts the final
+   report; replies and bulk share one :class:`~bot.delivery.pacing.LocalPacer`;
+2. **naive** - ``await bot.send_message(...)`` one after another (a 429 is waited out);
+3. **sleep 50 ms** - the same with ``asyncio.sleep(0.05)`` after each message, the pacing of
+   aiogram-broadcast (a 429 is waited out).
+
+The baselines are sequential, so their rate does not depend on the number of users: they send
+to the first ``--baseline-users`` only, to keep the run short.
 
 Then a **kill and restart** round: the sender runs in a child process (this script with the
 hidden ``--worker`` mode), is SIGKILLed at a random (seeded) moment while sending, and a new
-child finishes the outbox. Nobody may be lost; one duplicate per kill (the message in flight)
-is allowed by the design.
+child finishes the outbox. Nobody may be lost; at most the calls in flight (the window, never
+more than its bound) may be sent twice.
 
 Usage::
 
-    python bench/delivery.py --users 5000 [--rate 25] [--seed 1]
+    python bench/delivery.py [--users 1000] [--rtt 0.15] [--rate 25] [--seed 1]
 
 The last line of the output is ``key=value`` pairs for scripts.
 """
@@ -26,31 +36,31 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage, TelegramMethod
+from common import make_bot, network
 
 from bot.app import prepare_database
 from bot.clock import Clock
-from bot.delivery.sender import OutboxSender
-from bot.emulator import DEFAULT_TOKEN, FakeBotAPI, TelegramLimits
+from bot.delivery.pacing import LocalPacer, Pacer
+from bot.delivery.sender import MAX_IN_FLIGHT, OutboxSender
+from bot.emulator import FakeBotAPI, TelegramLimits
+from bot.services.broadcasts import BroadcastMonitor
+from db.broadcasts import Broadcast, BroadcastRepository, Progress
 from db.database import Database
-from db.outbox import OutboxMessage, OutboxRepository, enqueue
+from db.outbox import OutboxMessage, OutboxRepository
 from db.users import UserRepository
 
 log = logging.getLogger("bench.delivery")
@@ -58,15 +68,11 @@ log = logging.getLogger("bench.delivery")
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 FIRST_USER_ID = 700_000_001
 """Simulated users get ids ``FIRST_USER_ID ..`` (positive: private chats)."""
+STAFF = 600_000_001
+"""The staff member who makes the broadcast: the preview, progress and report go there."""
+TEXT = "Day of open doors on Saturday"
 SCRIPT = Path(__file__).resolve()
 """This script, re-invoked in ``--worker`` mode for the kill-and-restart round."""
-KIND = "bench"
-"""Outbox kind of the benchmark rows (not a reminder: quiet hours never apply)."""
-
-
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -79,8 +85,9 @@ class Result:
     n429: int
     lost: int
     duplicates: int
-    failures: int
     rate: float
+    staff_n429: int = 0
+    peak_in_flight: int = 1
 
     @property
     def throughput(self) -> float:
@@ -107,198 +114,142 @@ class KillResult:
     killed_while_running: bool
 
 
-def tally(fake: FakeBotAPI, user_ids: Sequence[int]) -> tuple[int, int]:
-    """Return ``(lost, duplicates)``: users who got nothing, users who got more than one."""
+def tally(fake: FakeBotAPI, user_ids: Sequence[int]) -> tuple[int, int, int]:
+    """``(delivered, lost, duplicates)`` over ``user_ids``: messages that reached them, users
+    who got nothing, users who got more than one."""
     counts = [fake.delivered_count(user_id) for user_id in user_ids]
-    return sum(1 for c in counts if c == 0), sum(1 for c in counts if c > 1)
-
-
-# --------------------------------------------------------------------------------------------
-# Building blocks
-# --------------------------------------------------------------------------------------------
-
-
-def make_bot(base_url: str) -> Bot:
-    """An aiogram bot talking to the fake at ``base_url``, configured like the project's."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
-    return Bot(
-        DEFAULT_TOKEN,
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
+    return sum(counts), sum(1 for c in counts if c == 0), sum(1 for c in counts if c > 1)
 
 
 @contextlib.asynccontextmanager
 async def fresh_fake(limits: TelegramLimits, user_ids: Sequence[int]) -> AsyncIterator[FakeBotAPI]:
-    """A new fake Bot API with Telegram's limits that knows every user's chat."""
+    """A new emulator with Telegram's limits that knows every user's chat and the staff's."""
     async with FakeBotAPI(limits=limits) as fake:
-        fake.add_users(user_ids, started=True)
+        fake.add_users([*user_ids, STAFF], started=True)
         yield fake
 
 
 async def render(message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
-    """The benchmark's renderer: one short text message per outbox row."""
-    return [SendMessage(chat_id=message.chat_id, text=f"Reminder #{message.id}")]
+    """The benchmark's renderer: the broadcast's text, one message per outbox row."""
+    return [SendMessage(chat_id=message.chat_id, text=TEXT)]
 
 
-def make_sender(db: Database, rate: float) -> OutboxSender:
-    """The project's sender over ``db``, paced at ``rate`` messages a second."""
-    return OutboxSender(OutboxRepository(db), UserRepository(db), render, Clock(TZ), send_rate=rate)
+async def progress_text(broadcast: Broadcast, progress: Progress, finished: bool) -> str:
+    head = "finished" if finished else "being sent"
+    return f"Broadcast {broadcast.id} {head}: {progress.sent} delivered, {progress.pending} waiting"
 
 
-async def fill_outbox(db_path: Path, user_ids: Sequence[int]) -> None:
-    """Create and migrate the database at ``db_path``; enqueue one due row per user."""
-    db = await prepare_database(db_path)
-    try:
-        now = Clock(TZ).now()
-        due = now - timedelta(seconds=1)
-        async with db.transaction():
-            for user_id in user_ids:
-                await enqueue(
-                    db,
-                    dedup_key=f"bench:{user_id}",
-                    chat_id=user_id,
-                    kind=KIND,
-                    payload={},
-                    due_at=due,
-                    now=now,
-                )
-    finally:
-        await db.close()
+def make_sender(db: Database, pacer: Pacer) -> OutboxSender:
+    """The project's sender over ``db``, with its defaults, on ``pacer``."""
+    return OutboxSender(OutboxRepository(db), UserRepository(db), render, Clock(TZ), pacer=pacer)
 
 
-async def wait_outbox_empty(
-    outbox: OutboxRepository,
-    *,
-    all_delivered: Callable[[], bool] | None = None,
-    fake: FakeBotAPI | None = None,
-    deadline: float,
-) -> float:
-    """Wait until the outbox has nothing pending; return the loop time the work ended.
-
-    With ``fake`` and ``all_delivered``, the end is the moment the last message reached the
-    fake (exact, woken by the fake's own signalling) rather than the next poll of the outbox.
-    """
-    loop = asyncio.get_running_loop()
-    ended: float | None = None
-    while True:
-        if loop.time() > deadline:
-            raise TimeoutError(f"outbox still has {await outbox.backlog()} pending rows")
-        if fake is not None and all_delivered is not None and ended is None:
-            with contextlib.suppress(TimeoutError):
-                await fake.wait_for(all_delivered, timeout=1.0)
-                ended = loop.time()
-        else:
-            await asyncio.sleep(0.1)
-        if await outbox.backlog() == 0:
-            return ended if ended is not None else loop.time()
+async def queue_broadcast(db: Database, user_ids: Sequence[int]) -> int:
+    """A broadcast to every user, queued as the staff's «Send» queues it; its id."""
+    return await BroadcastRepository(db).create(
+        author_id=STAFF,
+        text=TEXT,
+        photo_file_id=None,
+        segment={"kind": "all", "value": ""},
+        recipients=list(user_ids),
+        now=Clock(TZ).now(),
+    )
 
 
-def run_deadline(users: int, rate: float) -> float:
-    """A generous loop-time deadline for draining ``users`` rows at ``rate``."""
-    return asyncio.get_running_loop().time() + users / rate * 4 + 60
+def deadline_for(users: int, rate: float) -> float:
+    """A generous timeout for delivering to ``users`` at ``rate``."""
+    return users / rate * 4 + 60
 
 
 # --------------------------------------------------------------------------------------------
-# The three ways of sending
+# The ways of sending
 # --------------------------------------------------------------------------------------------
 
 
 async def run_ours(
     limits: TelegramLimits, user_ids: Sequence[int], rate: float, workdir: Path
 ) -> Result:
-    """The outbox sender, in this process, from a freshly filled outbox."""
-    db_path = workdir / "ours.sqlite3"
-    await fill_outbox(db_path, user_ids)
-    db = await prepare_database(db_path)
+    """A broadcast as the staff make one, through the outbox, in this process."""
+    db = await prepare_database(workdir / "ours.sqlite3")
+    n = len(user_ids)
     try:
-        async with fresh_fake(limits, user_ids) as fake, make_bot(fake.base_url) as bot:
-            sender = make_sender(db, rate)
-            n = len(user_ids)
-            loop = asyncio.get_running_loop()
-            started = loop.time()
-            sender.start(bot)
-            try:
-                ended = await wait_outbox_empty(
-                    sender.outbox,
-                    fake=fake,
-                    all_delivered=lambda: fake.delivered_total >= n,
-                    deadline=run_deadline(n, rate),
-                )
-            finally:
-                await sender.stop()
-            lost, duplicates = tally(fake, user_ids)
-            failures = int(
-                await db.fetchval("SELECT count(*) FROM outbox WHERE status != 'sent'") or 0
+        async with fresh_fake(limits, user_ids) as fake:
+            pacer = LocalPacer(rate)
+            async with make_bot(fake.base_url, pacer) as bot:
+                staff = fake.user(STAFF)
+                for text in ("Preview:", TEXT, f"To: all users\nRecipients: {n}"):
+                    await bot.send_message(STAFF, text)  # a handler's burst to one chat
+                broadcast_id = await queue_broadcast(db, user_ids)
+                shown = await bot.send_message(STAFF, f"Broadcast {broadcast_id} queued")
+                repo = BroadcastRepository(db)
+                await repo.set_progress_message(broadcast_id, STAFF, shown.message_id)
+                sender = make_sender(db, pacer)
+                monitor = BroadcastMonitor(repo, progress_text, Clock(TZ))
+                loop = asyncio.get_running_loop()
+                started = loop.time()
+                sender.start(bot)
+                monitor.start(bot)
+                try:
+                    await fake.wait_for(
+                        lambda: fake.delivered_total - fake.delivered_count(STAFF) >= n,
+                        timeout=deadline_for(n, rate),
+                        what="every recipient's message",
+                    )
+                    ended = loop.time()
+                    await fake.wait_for(
+                        lambda: any("finished" in m.get("text", "") for m in staff.messages()),
+                        timeout=60,
+                        what="the final report in the staff's chat",
+                    )
+                finally:
+                    await sender.stop()
+                    await monitor.stop()
+            delivered, lost, duplicates = tally(fake, user_ids)
+            staff_429 = sum(
+                1 for r in fake.rejected if r.error_code == 429 and r.params.get("chat_id") == STAFF
             )
             return Result(
                 "ours (outbox sender)",
                 ended - started,
-                fake.delivered_total,
+                delivered,
                 fake.too_many_requests,
                 lost,
                 duplicates,
-                failures,
                 rate,
+                staff_n429=staff_429,
+                peak_in_flight=sender.window.peak,
             )
     finally:
         await db.close()
 
 
-async def run_naive(limits: TelegramLimits, user_ids: Sequence[int], rate: float) -> Result:
-    """A plain loop of awaited sends; a 429 skips (loses) that user."""
-    async with fresh_fake(limits, user_ids) as fake, make_bot(fake.base_url) as bot:
-        failures = 0
-        started = time.perf_counter()
-        for number, user_id in enumerate(user_ids, start=1):
-            try:
-                await bot.send_message(user_id, f"Reminder #{number}")
-            except TelegramRetryAfter:
-                pass  # counted by the fake; a naive loop just moves on
-            except Exception:
-                failures += 1
-        elapsed = time.perf_counter() - started
-        lost, duplicates = tally(fake, user_ids)
-        return Result(
-            "naive loop",
-            elapsed,
-            fake.delivered_total,
-            fake.too_many_requests,
-            lost,
-            duplicates,
-            failures,
-            rate,
-        )
+async def send_waiting_out_429(bot: Bot, user_id: int, text: str) -> None:
+    """Send; a 429 is waited out and the message sent again (nobody lost)."""
+    while True:
+        try:
+            await bot.send_message(user_id, text)
+            return
+        except TelegramRetryAfter as exc:
+            await asyncio.sleep(exc.retry_after)
 
 
-async def run_gather(limits: TelegramLimits, user_ids: Sequence[int], rate: float) -> Result:
-    """Every send at once with :func:`asyncio.gather`; a 429 loses that user."""
+async def run_sequential(
+    name: str,
+    limits: TelegramLimits,
+    user_ids: Sequence[int],
+    rate: float,
+    pause: Callable[[], Awaitable[None]] | None,
+) -> Result:
+    """One message after another (and ``pause`` after each)."""
     async with fresh_fake(limits, user_ids) as fake, make_bot(fake.base_url) as bot:
         started = time.perf_counter()
-        results = await asyncio.gather(
-            *(
-                bot.send_message(user_id, f"Reminder #{number}")
-                for number, user_id in enumerate(user_ids, start=1)
-            ),
-            return_exceptions=True,
-        )
+        for user_id in user_ids:
+            await send_waiting_out_429(bot, user_id, TEXT)
+            if pause is not None:
+                await pause()
         elapsed = time.perf_counter() - started
-        failures = sum(
-            1
-            for r in results
-            if isinstance(r, BaseException) and not isinstance(r, TelegramRetryAfter)
-        )
-        lost, duplicates = tally(fake, user_ids)
-        return Result(
-            "asyncio.gather",
-            elapsed,
-            fake.delivered_total,
-            fake.too_many_requests,
-            lost,
-            duplicates,
-            failures,
-            rate,
-        )
+        delivered, lost, duplicates = tally(fake, user_ids)
+        return Result(name, elapsed, delivered, fake.too_many_requests, lost, duplicates, rate)
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,7 +258,7 @@ async def run_gather(limits: TelegramLimits, user_ids: Sequence[int], rate: floa
 
 
 async def spawn_worker(db_path: Path, base_url: str, rate: float) -> asyncio.subprocess.Process:
-    """Start this script in ``--worker`` mode on ``db_path`` against the fake at ``base_url``."""
+    """Start this script in ``--worker`` mode on ``db_path`` against the emulator."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         str(SCRIPT),
@@ -329,11 +280,15 @@ async def run_kill_restart(
 ) -> KillResult:
     """SIGKILL a sending worker at a random moment; a second worker finishes the outbox."""
     db_path = workdir / "kill.sqlite3"
-    await fill_outbox(db_path, user_ids)
+    db = await prepare_database(db_path)
+    try:
+        await queue_broadcast(db, user_ids)
+    finally:
+        await db.close()
     n = len(user_ids)
     kill_after = rng.randint(max(1, n // 5), max(1, 4 * n // 5))
-    extra_delay = rng.uniform(0, limits.latency[1])  # land anywhere within a request
-    timeout = n / rate * 4 + 60
+    extra_delay = rng.uniform(0, limits.latency[1])  # land anywhere within a round trip
+    timeout = deadline_for(n, rate)
     async with fresh_fake(limits, user_ids) as fake:
         started = time.perf_counter()
         first = await spawn_worker(db_path, fake.base_url, rate)
@@ -363,15 +318,9 @@ async def run_kill_restart(
         if code != 0:
             raise RuntimeError(f"the restarted worker exited with {code}")
         elapsed = time.perf_counter() - started
-        lost, duplicates = tally(fake, user_ids)
+        delivered, lost, duplicates = tally(fake, user_ids)
         return KillResult(
-            killed_after,
-            elapsed,
-            fake.delivered_total,
-            fake.too_many_requests,
-            lost,
-            duplicates,
-            running,
+            killed_after, elapsed, delivered, fake.too_many_requests, lost, duplicates, running
         )
 
 
@@ -380,11 +329,14 @@ async def worker(db_path: Path, base_url: str, rate: float) -> None:
     db = await prepare_database(db_path)
     try:
         async with make_bot(base_url) as bot:
-            sender = make_sender(db, rate)
+            sender = make_sender(db, LocalPacer(rate))
             sender.start(bot)
             try:
-                deadline = run_deadline(await sender.outbox.backlog(), rate)
-                await wait_outbox_empty(sender.outbox, deadline=deadline)
+                deadline = time.monotonic() + deadline_for(await sender.outbox.backlog(), rate)
+                while await sender.outbox.backlog() > 0:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("the outbox is not empty")
+                    await asyncio.sleep(0.2)
             finally:
                 await sender.stop()
     finally:
@@ -396,71 +348,101 @@ async def worker(db_path: Path, base_url: str, rate: float) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def expected_window(rate: float, rtt: float) -> int:
+    """The window the sender settles at for this round trip (see InFlightWindow.size)."""
+    return min(MAX_IN_FLIGHT, math.ceil(rate * rtt) + 2)
+
+
 def report(
     users: int,
+    rtt: float,
     rate: float,
-    limits: TelegramLimits,
     results: Sequence[Result],
-    kill: KillResult,
+    kill: KillResult | None,
 ) -> str:
     """The human-readable table followed by the machine-readable last line."""
-    ours, naive, gather = results
+    ours, naive, sleeper = results
     lines = [
-        f"One message to each of {users} users; fake Telegram limits: "
-        f"{limits.per_bot_per_second:g}/s per bot, {limits.per_chat_per_second:g}/s per chat, "
-        f"latency {limits.latency[0] * 1000:g}-{limits.latency[1] * 1000:g} ms; "
-        f"configured rate {rate:g}/s.",
+        f"A broadcast to {users} users (baselines: {naive.delivered} users); emulator: 30/s per "
+        f"bot, 1/s per chat, edits counted, every call answered after {rtt * 1000:g} ms; "
+        f"SEND_RATE {rate:g}/s.",
         "",
         f"{'method':<22}{'elapsed s':>10}{'delivered':>11}{'msg/s':>8}{'of rate':>9}"
-        f"{'429s':>7}{'lost':>7}{'dups':>6}{'errors':>8}",
+        f"{'429s':>7}{'lost':>6}{'dups':>6}{'in flight':>11}",
     ]
     for r in results:
         lines.append(
             f"{r.name:<22}{r.elapsed:>10.2f}{r.delivered:>11}{r.throughput:>8.1f}"
-            f"{r.rate_fraction:>9.2f}{r.n429:>7}{r.lost:>7}{r.duplicates:>6}{r.failures:>8}"
+            f"{r.rate_fraction:>9.2f}{r.n429:>7}{r.lost:>6}{r.duplicates:>6}"
+            f"{r.peak_in_flight:>11}"
         )
-    state = "while sending" if kill.killed_while_running else "AFTER IT HAD FINISHED (no kill)"
     lines += [
         "",
-        f"ours, kill -9 and restart: worker killed {state} after {kill.killed_after} "
-        f"deliveries; the restarted worker finished in {kill.elapsed:.2f} s total; "
-        f"delivered {kill.delivered}, 429s {kill.n429}, lost {kill.lost}, "
-        f"duplicates {kill.duplicates} (at most 1 allowed).",
-        "",
-        f"rate_fraction={ours.rate_fraction:.2f} n429={ours.n429} lost={ours.lost} "
-        f"duplicates={ours.duplicates} throughput={ours.throughput:.1f} "
-        f"kill_lost={kill.lost} kill_duplicates={kill.duplicates} "
-        f"naive_throughput={naive.throughput:.1f} naive_n429={naive.n429} "
-        f"naive_lost={naive.lost} "
-        f"gather_throughput={gather.throughput:.1f} gather_n429={gather.n429} "
-        f"gather_lost={gather.lost}",
+        f"ours: 429s in the staff member's chat (preview, progress edits, report): "
+        f"{ours.staff_n429}; at most {ours.peak_in_flight} calls in flight "
+        f"(expected about {expected_window(rate, rtt)}, bound {MAX_IN_FLIGHT}).",
     ]
-    return "\n".join(lines)
+    figures = (
+        f"rtt={rtt:g} users={users} throughput={ours.throughput:.1f} "
+        f"rate_fraction={ours.rate_fraction:.2f} n429={ours.n429} staff_n429={ours.staff_n429} "
+        f"lost={ours.lost} duplicates={ours.duplicates} peak_in_flight={ours.peak_in_flight} "
+        f"window_bound={MAX_IN_FLIGHT} naive_throughput={naive.throughput:.1f} "
+        f"naive_n429={naive.n429} sleep50_throughput={sleeper.throughput:.1f} "
+        f"sleep50_n429={sleeper.n429} ours_vs_naive={ours.throughput / naive.throughput:.2f} "
+        f"ours_vs_sleep50={ours.throughput / sleeper.throughput:.2f}"
+    )
+    if kill is not None:
+        state = "while sending" if kill.killed_while_running else "AFTER IT HAD FINISHED (no kill)"
+        lines += [
+            "",
+            f"ours, kill -9 and restart: worker killed {state} after {kill.killed_after} "
+            f"deliveries; the restarted worker finished in {kill.elapsed:.2f} s total; "
+            f"delivered {kill.delivered}, 429s {kill.n429}, lost {kill.lost}, "
+            f"duplicates {kill.duplicates} (at most the calls in flight: about "
+            f"{expected_window(rate, rtt)}, never more than {MAX_IN_FLIGHT}).",
+        ]
+        figures += f" kill_lost={kill.lost} kill_duplicates={kill.duplicates}"
+    return "\n".join([*lines, "", figures])
 
 
-async def bench(users: int, rate: float, seed: int) -> str:
+async def bench(args: argparse.Namespace) -> str:
     """Run every round and return the report."""
-    rng = random.Random(seed)
-    limits = TelegramLimits(seed=seed)
-    user_ids = list(range(FIRST_USER_ID, FIRST_USER_ID + users))
+    rng = random.Random(args.seed)
+    limits = network(args.rtt, args.seed)
+    user_ids = list(range(FIRST_USER_ID, FIRST_USER_ID + args.users))
+    few = user_ids[: min(args.users, args.baseline_users)]
+
+    async def sleep_50ms() -> None:
+        await asyncio.sleep(0.05)
+
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
         workdir = Path(tmp)
-        ours = await run_ours(limits, user_ids, rate, workdir)
-        naive = await run_naive(limits, user_ids, rate)
-        gather = await run_gather(limits, user_ids, rate)
-        kill = await run_kill_restart(limits, user_ids, rate, workdir, rng)
-    return report(users, rate, limits, [ours, naive, gather], kill)
+        ours = await run_ours(limits, user_ids, args.rate, workdir)
+        print(f"ours: {ours.throughput:.1f} msg/s", flush=True)
+        naive = await run_sequential("naive loop", limits, few, args.rate, None)
+        print(f"naive: {naive.throughput:.1f} msg/s", flush=True)
+        sleeper = await run_sequential("sleep 50 ms", limits, few, args.rate, sleep_50ms)
+        print(f"sleep 50 ms: {sleeper.throughput:.1f} msg/s", flush=True)
+        kill = None
+        if not args.no_kill:
+            kill = await run_kill_restart(limits, user_ids, args.rate, workdir, rng)
+    return report(args.users, args.rtt, args.rate, [ours, naive, sleeper], kill)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=200, help="number of users (default 200)")
-    parser.add_argument("--rate", type=float, default=25, help="sender's rate, msg/s (25)")
+    parser.add_argument("--users", type=int, default=1000, help="number of users (1000)")
+    parser.add_argument("--rtt", type=float, default=0.15, help="round trip, seconds (0.15)")
+    parser.add_argument("--rate", type=float, default=25, help="SEND_RATE, msg/s (25)")
+    parser.add_argument(
+        "--baseline-users", type=int, default=300, help="users of the sequential baselines (300)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument("--no-kill", action="store_true", help="leave out the kill -9 round")
     parser.add_argument("--worker", nargs=2, metavar=("DB_PATH", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.users < 1 or args.rate <= 0:
-        parser.error("--users and --rate must be positive")
+    if args.users < 1 or args.rate <= 0 or args.rtt < 0 or args.baseline_users < 1:
+        parser.error("--users, --rate and --baseline-users must be positive, --rtt at least 0")
     return args
 
 
@@ -471,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db_path, base_url = args.worker
         asyncio.run(worker(Path(db_path), base_url, args.rate))
         return 0
-    print(asyncio.run(bench(args.users, args.rate, args.seed)), flush=True)
+    print(asyncio.run(bench(args)), flush=True)
     return 0
 
 

@@ -16,7 +16,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
@@ -26,7 +25,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.delivery.leader import LeaderElection, LeaderLock, process_owner
-from bot.delivery.pacing import Pacer, PacingMiddleware, RedisPacer
+from bot.delivery.pacing import (
+    GROUP_CHAT_INTERVAL,
+    PRIVATE_CHAT_INTERVAL,
+    LocalPacer,
+    Pacer,
+    PacingMiddleware,
+    RedisPacer,
+)
+from bot.delivery.response_types import KeepResponseTypes
 from bot.delivery.retry import RetryMiddleware
 from bot.delivery.sender import OutboxSender, QuietHours
 from bot.domain.reminders import Planner
@@ -37,6 +44,7 @@ from bot.middlewares import (
     RememberAnswers,
     StoredLocaleMiddleware,
     TrackAnswers,
+    UserIsolation,
     UserMiddleware,
 )
 from bot.services.broadcasts import BroadcastMonitor
@@ -80,12 +88,14 @@ def build_bot(
         api=TelegramAPIServer.from_base(settings.telegram_api_url),
         timeout=settings.telegram_timeout,
     )
+    session.middleware(KeepResponseTypes())
     session.middleware(RetryMiddleware())
     session.middleware(RememberAnswers())
     if metrics is not None:
         session.middleware(RetryAfterCounter(metrics))
     if pacer is not None:
-        # After the retries: each attempt takes its own slot of the shared budget.
+        # After the retries: each attempt takes its own slot of the shared budget, as a reply
+        # (before bulk), within its chat's interval.
         session.middleware(PacingMiddleware(pacer))
     return Bot(
         token=settings.bot_token.get_secret_value(),
@@ -138,7 +148,7 @@ def build_dispatcher(
         clock,
         send_rate=settings.send_rate,
         quiet_hours=quiet_hours,
-        concurrency=settings.send_concurrency,
+        max_in_flight=settings.send_max_in_flight,
         pacer=pacer,
         on_delivered=StaffPosts(StaffPostRepository(db), clock).delivered,
     )
@@ -166,7 +176,7 @@ def build_dispatcher(
     dp = Dispatcher(
         storage=storage,
         # Two quick clicks of one user run one after the other, never at once.
-        events_isolation=events_isolation or SimpleEventIsolation(),
+        events_isolation=events_isolation or UserIsolation(),
         settings=settings,
         db=db,
         users=users,
@@ -194,7 +204,7 @@ def build_dispatcher(
     dp["metrics"] = metrics = metrics or Metrics()
     dp.update.outer_middleware(TrackAnswers())
     dp.update.outer_middleware(UpdateMetricsMiddleware(metrics))
-    dp.update.outer_middleware(UserMiddleware(users, applications, clock, settings.default_locale))
+    dp.update.outer_middleware(UserMiddleware(users, clock, settings.default_locale))
     dp.update.outer_middleware(CatalogMiddleware(catalogs))
     StoredLocaleMiddleware(i18n).setup(dp)
     # Every button press is answered once, after its handler: a handler sets the text or the
@@ -372,7 +382,8 @@ async def run(settings: Settings) -> None:
         try:
             metrics = Metrics()
             clock = Clock(settings.tz)
-            shared: dict[str, Any] = {}
+            # One pacer for the replies (the bot's middleware) and the sender: one budget.
+            shared: dict[str, Any] = {"pacer": build_pacer(settings)}
             if settings.redis_url:
                 from redis.asyncio import Redis
 
@@ -414,12 +425,22 @@ def redis_parts(settings: Settings, redis: Any) -> dict[str, Any]:
 
     from bot.fsm_redis import DraftRedisStorage
 
-    bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
     return {
         "storage": DraftRedisStorage(redis, ttl=timedelta(days=settings.retention_days)),
         "events_isolation": RedisEventIsolation(redis),
-        "pacer": RedisPacer(redis, f"bot:{bot_id}:pace", settings.send_rate),
+        "pacer": build_pacer(settings, redis),
     }
+
+
+def build_pacer(settings: Settings, redis: Any = None) -> Pacer:
+    """The budget of SEND_RATE messages a second and SEND_CHAT_INTERVAL per person (three
+    times that per group), kept in this process, or in Redis for every process of the bot."""
+    interval = settings.send_chat_interval
+    intervals = (interval, interval * GROUP_CHAT_INTERVAL / PRIVATE_CHAT_INTERVAL)
+    if redis is None:
+        return LocalPacer(settings.send_rate, *intervals)
+    bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
+    return RedisPacer(redis, f"bot:{bot_id}:pace", settings.send_rate, *intervals)
 
 
 def _workers_state(dp: Dispatcher, what: str) -> bool | None:

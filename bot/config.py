@@ -76,7 +76,11 @@ class Settings(CommonSettings):
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 90
     enrolled_retention_days: Annotated[int, Field(ge=0, le=36500)] | None = None
     send_rate: Annotated[float, Field(gt=0, le=30)] = 25
-    send_concurrency: Annotated[int, Field(ge=1, le=30)] = 1
+    # Seconds between two messages to one person (Telegram: about 1); a group gets 3 times it.
+    send_chat_interval: Annotated[float, Field(ge=0, le=60)] = 1.0
+    # Upper bound of the calls the sender keeps in flight (it keeps about SEND_RATE × round
+    # trip); a crash may send those again.
+    send_max_in_flight: Annotated[int, Field(ge=1, le=30)] = 20
     reminder_hour: Annotated[int, Field(ge=8, le=21)] = 10
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

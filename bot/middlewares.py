@@ -3,8 +3,11 @@ routers still answer button presses by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -12,6 +15,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, User
@@ -20,7 +24,6 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.clock import Clock
 from bot.services.catalog import CatalogService
-from db.applications import ApplicationRepository
 from db.users import UserRepository
 
 # Whether the user of the update being handled has an application (set by UserMiddleware): the
@@ -42,26 +45,36 @@ def language_from_telegram(language_code: str | None, default: str) -> str:
 
 
 class UserMiddleware(BaseMiddleware):
-    """Records every user the bot hears from and puts their row in ``data["user_record"]``."""
+    """Records every user the bot hears from and puts their row in ``data["user_record"]``.
+
+    Most updates come from someone seen a moment ago: their row is read, and written only when
+    that changes something (a newcomer, someone marked unreachable who writes again) or when
+    ``last_seen`` is older than ``SEEN_EVERY`` (it is kept to that precision). Browsing costs
+    no write, so it goes on while another process holds the database's write lock.
+    """
+
+    SEEN_EVERY = timedelta(hours=1)
 
     def __init__(
         self,
         users: UserRepository,
-        applications: ApplicationRepository,
         clock: Clock,
         default_locale: str,
     ) -> None:
         self.users = users
-        self.applications = applications
         self.clock = clock
         self.default_locale = default_locale
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
-            language = language_from_telegram(user.language_code, self.default_locale)
-            data["user_record"] = await self.users.touch(user.id, language, self.clock.now())
-            token = has_application.set(await self.applications.id_for_user(user.id) is not None)
+            now = self.clock.now()
+            record, applied = await self.users.get_with_application(user.id)
+            if record is None or record.unreachable or now - record.last_seen >= self.SEEN_EVERY:
+                language = language_from_telegram(user.language_code, self.default_locale)
+                record = await self.users.touch(user.id, language, now)
+            data["user_record"] = record
+            token = has_application.set(applied)
             try:
                 return await handler(event, data)
             finally:
@@ -91,6 +104,38 @@ class StoredLocaleMiddleware(I18nMiddleware):
         if record is not None and record.language in self.i18n.available_locales:
             return record.language
         return self.i18n.default_locale
+
+
+class UserIsolation(BaseEventIsolation):
+    """One update of a person at a time (two quick clicks run one after the other), like
+    aiogram's ``SimpleEventIsolation``, whose lock per key is kept for ever (a lock for each of
+    the campaign's tens of thousands of people): here a key's lock goes once nobody holds it or
+    waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    @property
+    def held(self) -> int:
+        """Keys with a lock (held or waited for), for tests."""
+        return len(self._locks)
+
+    async def close(self) -> None:
+        self._locks.clear()
 
 
 class AnswersByHand(BaseMiddleware):

@@ -45,6 +45,8 @@ class SQLiteStorage(BaseStorage):
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
+        if value is None and not await self._stored(key):
+            return  # nothing to clear: no write (``clear()`` on every /start of a newcomer)
         now = utc(self.now())
         async with self.db.transaction():
             await self.db.execute(
@@ -55,7 +57,7 @@ class SQLiteStorage(BaseStorage):
                 """,
                 (storage_key_id(key), key.user_id, value, now),
             )
-            await self.db.execute("DELETE FROM fsm WHERE state IS NULL AND data = '{}'")
+            await self._drop_if_empty(key)
 
     async def get_state(self, key: StorageKey) -> str | None:
         return await self.db.fetchval("SELECT state FROM fsm WHERE key = ?", (storage_key_id(key),))
@@ -63,6 +65,8 @@ class SQLiteStorage(BaseStorage):
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         if not isinstance(data, Mapping):
             raise TypeError(f"FSM data must be a mapping, not {type(data).__name__}")
+        if not data and not await self._stored(key):
+            return  # nothing to clear: no write
         encoded = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
         now = utc(self.now())
         async with self.db.transaction():
@@ -74,7 +78,19 @@ class SQLiteStorage(BaseStorage):
                 """,
                 (storage_key_id(key), key.user_id, encoded, now),
             )
-            await self.db.execute("DELETE FROM fsm WHERE state IS NULL AND data = '{}'")
+            await self._drop_if_empty(key)
+
+    async def _stored(self, key: StorageKey) -> bool:
+        """Whether the key has a record (a read: no write lock taken)."""
+        row = await self.db.fetchval("SELECT 1 FROM fsm WHERE key = ?", (storage_key_id(key),))
+        return row is not None
+
+    async def _drop_if_empty(self, key: StorageKey) -> None:
+        """A record with neither state nor data is not kept (by its key: no table scan)."""
+        await self.db.execute(
+            "DELETE FROM fsm WHERE key = ? AND state IS NULL AND data = '{}'",
+            (storage_key_id(key),),
+        )
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         raw = await self.db.fetchval("SELECT data FROM fsm WHERE key = ?", (storage_key_id(key),))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -110,11 +111,16 @@ class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def due(self, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+    async def due(
+        self, now: datetime, limit: int = 50, *, last_kinds: Collection[str] = ()
+    ) -> list[OutboxMessage]:
+        """Pending messages due by ``now``, oldest first; those of ``last_kinds`` (bulk) after
+        all the others, so that a notice queued during a broadcast is not behind it."""
+        kinds = sorted(last_kinds)
         rows = await self.db.fetchall(
             "SELECT * FROM outbox WHERE status = 'pending' AND due_at <= ? "
-            "ORDER BY due_at, id LIMIT ?",
-            (utc(now), limit),
+            f"ORDER BY kind IN ({', '.join('?' * len(kinds))}), due_at, id LIMIT ?",
+            (utc(now), *kinds, limit),
         )
         return _message.all(rows)
 

@@ -48,6 +48,19 @@ class UserRepository:
     async def get(self, user_id: int) -> UserRecord | None:
         return _user.one(await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,)))
 
+    async def get_with_application(self, user_id: int) -> tuple[UserRecord | None, bool]:
+        """The user's row and whether they have an application (of any campaign), in one
+        query: both are needed for every update."""
+        row = await self.db.fetchone(
+            """
+            SELECT users.*, EXISTS (SELECT 1 FROM applications WHERE user_id = ?) AS applied
+            FROM (SELECT ? AS wanted) LEFT JOIN users ON users.id = wanted
+            """,
+            (user_id, user_id),
+        )
+        assert row is not None  # the one row of the subquery
+        return (None if row["id"] is None else _user(row)), bool(row["applied"])
+
     async def set_language(self, user_id: int, language: str) -> None:
         await self.db.execute(
             "UPDATE users SET language = ?, language_chosen = 1 WHERE id = ?", (language, user_id)

@@ -39,7 +39,16 @@ from handlers.catalog_texts import (
 )
 from handlers.event_texts import fmt_moment
 from handlers.states import SearchForm
-from handlers.ui import alert, current_language, fmt_date, h, home_button_row, show, unknown
+from handlers.ui import (
+    alert,
+    current_language,
+    fmt_date,
+    h,
+    home_button_row,
+    screens,
+    show,
+    unknown,
+)
 
 PAGE_SIZE = 8
 SEARCH_RESULTS_LIMIT = 10
@@ -213,6 +222,14 @@ def found_line(count: int) -> str:
 
 
 def specialty_list(
+    catalog: Catalog, page: int, college: str, base: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the list: the same for everyone reading this language (built once)."""
+    key = ("specialty list", current_language(), page, college, base)
+    return screens.get(key, catalog, lambda: _specialty_list(catalog, page, college, base))
+
+
+def _specialty_list(
     catalog: Catalog, page: int, college: str, base: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     lang = current_language()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Hashable
 from datetime import date
 from decimal import Decimal
 from html import escape
+from typing import Any, TypeVar, cast
 
 import phonenumbers
 from aiogram import Bot
@@ -22,6 +24,8 @@ from bot.middlewares import has_application
 from handlers.callbacks import MenuCb, QuestionAction, QuestionCb, Section
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def h(text: str) -> str:
@@ -75,12 +79,48 @@ def ask_button(builder: InlineKeyboardBuilder) -> None:
     )
 
 
+class Screens:
+    """Screens that are the same for everyone who sees them in a language (the main menu, a
+    page of the specialty list): built once and handed out as they are (nobody changes a
+    keyboard once built). aiogram's keyboard builder copies every button it is given, which
+    made building these the largest part of handling a press.
+
+    An entry is kept with what it was built from (``source``, e.g. the catalogue): a new
+    catalogue builds it again.
+    """
+
+    LIMIT = 512  # entries; all are dropped when there are more (languages × pages × filters)
+
+    def __init__(self) -> None:
+        self._built: dict[Hashable, tuple[object, Any]] = {}
+
+    def get(self, key: Hashable, source: object, build: Callable[[], T]) -> T:
+        entry = self._built.get(key)
+        if entry is not None and entry[0] is source:
+            return cast(T, entry[1])
+        if len(self._built) >= self.LIMIT:
+            self._built.clear()
+        value = build()
+        self._built[key] = (source, value)
+        return value
+
+
+screens = Screens()
+
+
 def main_menu_keyboard() -> InlineKeyboardMarkup:
+    applied = has_application.get()
+    return screens.get(
+        ("main menu", current_language(), applied), None, lambda: _main_menu_keyboard(applied)
+    )
+
+
+def _main_menu_keyboard(applied: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🎓 Specialties"), callback_data=MenuCb(to=Section.specialties))
     builder.button(text=_("🏫 Colleges"), callback_data=MenuCb(to=Section.colleges))
     builder.button(text=_("📋 How to apply"), callback_data=MenuCb(to=Section.howto))
-    if has_application.get():
+    if applied:
         builder.button(text=_("📄 My application"), callback_data=MenuCb(to=Section.apply))
     else:
         builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))

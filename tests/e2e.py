@@ -28,6 +28,9 @@ class BotProcess:
             "DATABASE_PATH": str(workdir / "bot.sqlite3"),
             "LOG_LEVEL": "DEBUG",
             "WEBHOOK_PORT": "0",  # any free port: /healthz and /metrics, see http_port()
+            # The fake enforces no flood limits here, and a test answers at once: a person's
+            # interval of 1 s would only make every step wait (tests/test_pacing.py checks it).
+            "SEND_CHAT_INTERVAL": "0.05",
             "PYTHONPATH": str(ROOT),
             **env,
         }

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 
+from bot.delivery.pacing import Reservation
 from bot.delivery.sender import OutboxSender
 from bot.domain.catalog import Catalog, default_catalog_bytes, parse_catalog
 from bot.emulator import parse_html, utf16_len
@@ -39,6 +40,16 @@ def sender_of(dp: Dispatcher) -> OutboxSender:
     sender: OutboxSender = dp["sender"]
     sender.private_interval = sender.group_interval = 0
     return sender
+
+
+def daytime_zone() -> str:
+    """A time zone where it is day now (for a bot process's TIMEZONE): reminders and
+    broadcasts wait for the morning between 22:00 and 08:00 local time, and a test or a
+    benchmark that sends them should not wait with them (or depend on the hour it runs)."""
+    now = datetime.now(UTC)
+    # The Etc zones count the other way: Etc/GMT-7 is UTC+7. The one nearest to 13:00.
+    zones = [f"Etc/GMT{-hours:+d}" for hours in range(-12, 15)]
+    return min(zones, key=lambda zone: abs(now.astimezone(ZoneInfo(zone)).hour - 13))
 
 
 # --- applying ---------------------------------------------------------------------------------
@@ -206,12 +217,17 @@ class FakePacer:
     """Records what it is told; hands out slots at once."""
 
     def __init__(self) -> None:
+        self.rate = 25.0
         self.private_interval = 0.0
         self.group_interval = 0.0
         self.events: list[tuple[str, Any]] = []
 
-    async def acquire(self, chat_id: int | None = None) -> float:
-        self.events.append(("acquire", chat_id))
+    async def reserve(self, chat_id: int | None = None, *, bulk: bool = False) -> Reservation:
+        self.events.append(("reserve" if not bulk else "reserve bulk", chat_id))
+        return Reservation(True, 0.0, 0.0)
+
+    async def acquire(self, chat_id: int | None = None, *, bulk: bool = False) -> float:
+        self.events.append(("acquire" if not bulk else "acquire bulk", chat_id))
         return 0.0
 
     async def finished(self, chat_id: int) -> None:

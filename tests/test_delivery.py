@@ -85,14 +85,14 @@ async def test_with_several_chats_at_once_a_pass_ends_only_when_every_call_has(
     dp: Dispatcher, bot: Bot, user: UserClient, impatient: Database, settings: Settings,
     clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    """SEND_CONCURRENCY above 1: one chat's failed write must not end the pass while another
+    """With several calls in flight: one chat's failed write must not end the pass while another
     chat's call is in flight, or the next pass reads that row as pending and sends it again."""
     await dp["questions"].ask(
         user.user["id"], "text", "Общежитие есть?", None, clock.now(), [STAFF_CHAT, 2],
         max_open=5,
     )  # fmt: skip
     sender = sender_of(dp)
-    sender.concurrency = 2
+    sender.window.limit = 2
     first_write_failed, go_on = asyncio.Event(), asyncio.Event()
     real_mark_sent, real_request = sender.outbox.mark_sent, user.session.make_request
 

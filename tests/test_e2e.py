@@ -97,7 +97,7 @@ async def test_browse_to_a_card_switch_language_and_survive_a_restart_mid_dialog
             "SELECT language, first_seen, last_seen FROM users WHERE id = 501"
         ).fetchone()
     assert language == "en"
-    assert first_seen < last_seen
+    assert first_seen <= last_seen  # last seen is kept to the hour: browsing writes nothing
 
 
 async def test_sigterm_shuts_down_cleanly(fake: FakeBotAPI, bot_process: BotProcess) -> None:

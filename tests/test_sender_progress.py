@@ -21,32 +21,22 @@ from db.outbox import OutboxMessage, OutboxRepository, enqueue
 from db.users import UserRepository
 from tests.client import UserClient
 from tests.conftest import FixedClock
-from tests.helpers import fill_form, submit
+from tests.helpers import FakePacer, fill_form, submit
 from tests.recording import RecordingSession
 
 CHAT = 501
 
 
-class InstantPacer:
+class InstantPacer(FakePacer):
     """Hands out slots at once and records the pauses it is told of (a real pacer would sleep
     through them; the test moves the clock instead)."""
 
     def __init__(self) -> None:
-        self.private_interval = 0.0
-        self.group_interval = 0.0
+        super().__init__()
         self.pauses: list[float] = []
-
-    async def acquire(self, chat_id: int | None = None) -> float:
-        return 0.0
-
-    async def finished(self, chat_id: int) -> None:
-        return None
 
     async def pause(self, seconds: float) -> None:
         self.pauses.append(seconds)
-
-    async def aclose(self) -> None:
-        return None
 
 
 async def render_post(message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
@@ -349,9 +339,9 @@ async def test_a_row_that_cannot_be_rendered_fails_and_one_whose_subject_is_gone
     assert (gone["status"], gone["last_error"]) == ("dropped", None)
 
 
-@pytest.mark.parametrize("concurrency", [1, 3])
+@pytest.mark.parametrize("in_flight", [1, 3])
 async def test_every_due_row_is_sent_in_order_per_chat_over_several_batches(
-    db: Database, clock: FixedClock, bot: Bot, session: RecordingSession, concurrency: int
+    db: Database, clock: FixedClock, bot: Bot, session: RecordingSession, in_flight: int
 ) -> None:
     async def render(message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
         return [SendMessage(chat_id=message.chat_id, text=message.dedup_key)]
@@ -361,7 +351,7 @@ async def test_every_due_row_is_sent_in_order_per_chat_over_several_batches(
         for chat in chats:
             await queue_kind(db, clock, f"{chat}:{n:03d}", "status", {}, chat=chat)
     sender = new_sender(db, clock, render)
-    sender.concurrency = concurrency
+    sender.window.limit = in_flight
     assert await sender.drain(bot) == 210
     for chat in chats:
         texts = [c.params["text"] for c in session.calls if c.params["chat_id"] == chat]
@@ -375,12 +365,12 @@ def test_a_sender_without_a_pacer_paces_by_telegrams_limits(
     from bot.delivery.pacing import GROUP_CHAT_INTERVAL, PRIVATE_CHAT_INTERVAL, LocalPacer
 
     sender = OutboxSender(
-        OutboxRepository(db), UserRepository(db), render_one, clock, send_rate=20, concurrency=0
+        OutboxRepository(db), UserRepository(db), render_one, clock, send_rate=20, max_in_flight=0
     )
     assert isinstance(sender.pacer, LocalPacer) and sender.pacer.rate == 20
     assert (sender.private_interval, sender.group_interval) == (
         PRIVATE_CHAT_INTERVAL,
         GROUP_CHAT_INTERVAL,
     )
-    assert sender.concurrency == 1  # at least one request in flight
+    assert sender.window.limit == 1  # at least one request in flight
     assert sender.quiet_hours is None and not sender.running

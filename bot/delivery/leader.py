@@ -20,8 +20,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
-from redis.exceptions import RedisError
-
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -29,8 +27,14 @@ log = logging.getLogger(__name__)
 
 Callback = Callable[[], Awaitable[None]]
 
-# Errors that leave the lock's state unknown (Redis unreachable, a timeout).
-UNREACHABLE = (RedisError, OSError)
+
+def unreachable_errors() -> tuple[type[Exception], ...]:
+    """Errors that leave the lock's state unknown (Redis unreachable, a timeout). redis is
+    imported here, by an election: without REDIS_URL the bot never loads it (some 20 MB)."""
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError)
+
 
 # Extends the expiry only if the key still holds our id.
 _RENEW_LUA = """
@@ -118,6 +122,7 @@ class LeaderElection:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.lock = lock
+        self._unreachable = unreachable_errors()
         self.renew_seconds = renew_seconds or lock.ttl_seconds / 3
         self.retry_seconds = retry_seconds or lock.ttl_seconds / 3
         self._now = monotonic
@@ -141,7 +146,7 @@ class LeaderElection:
         (the health check's view: with Redis down nobody can lead)."""
         try:
             holder = await self.lock.holder()
-        except UNREACHABLE as exc:
+        except self._unreachable as exc:
             log.warning("cannot reach Redis: %r", exc)
             return False
         if holder is not None:
@@ -172,7 +177,7 @@ class LeaderElection:
                 try:
                     await on_loss()
                 finally:
-                    with contextlib.suppress(*UNREACHABLE):
+                    with contextlib.suppress(*self._unreachable):
                         await self.lock.release()
                     log.info("leader lock %s released by %s", self.lock.key, self.lock.owner)
 
@@ -180,7 +185,7 @@ class LeaderElection:
         sent_at = self._now()
         try:
             taken = await self.lock.acquire()
-        except UNREACHABLE as exc:
+        except self._unreachable as exc:
             log.warning("cannot reach Redis for the leader lock: %r", exc)
             return False
         self._led_at = sent_at  # taken now, or held by another process
@@ -192,7 +197,7 @@ class LeaderElection:
         sent_at = self._now()
         try:
             renewed = await self.lock.renew()
-        except UNREACHABLE as exc:
+        except self._unreachable as exc:
             # The lock holds for the ttl after the last good renewal: keep working through a
             # short outage, and stop with a third of the ttl to spare.
             if self._now() - self._renewed_at < self.lock.ttl_seconds * 2 / 3:

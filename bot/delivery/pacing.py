@@ -1,20 +1,33 @@
 """Pacing of outgoing messages under Telegram's flood limits, in one process or in several.
 
-Telegram counts messages per bot (about 30 a second) and per chat (about one a second in a
-private chat, 20 a minute in a group), whatever the number of processes sending them. A
-:class:`Pacer` hands out send slots: evenly spaced ``1 / rate`` seconds apart for the whole bot
-(never a burst), the chat's interval apart for one chat, and none at all during a pause that a
-429 answer imposed.
+Telegram counts every message of a bot against about 30 a second, whatever sends it and from
+which process, and every chat against about one a second (20 a minute in a group). A
+:class:`Pacer` hands out send slots from one budget of ``rate`` messages a second, in which
+**replies go first** and **bulk takes what is left**:
+
+* a *reply* (what a handler sends or edits in answer to what someone just did, a staff screen,
+  a progress message, a notice about an application) takes the next free slot at once when
+  the budget has room, even a few (:func:`reply_burst`) ahead of the even spacing, and queues
+  (holding its place) when replies alone use the whole budget;
+* *bulk* (reminders, broadcasts) never queues ahead: it takes a slot only when the even
+  spacing of ``1 / rate`` has come round, so a reply arriving at any moment is served before
+  the next bulk message, and bulk gets what replies leave, up to ``rate``.
+
+Either way one chat gets a message at most every ``private_interval`` (``group_interval`` for
+a group), counted from the slot and again from the end of the call (:meth:`Pacer.finished`);
+and nobody gets one during a pause a 429 answer imposed.
+
+The arithmetic is the generic cell rate algorithm: one "theoretical arrival time" ``tat`` for
+the whole bot; a message may go at ``t >= tat - tolerance``, and then ``tat = max(tat, t) +
+1 / rate``. Replies have a tolerance of ``reply_burst`` spacings, bulk of one (so that a late
+wake-up does not cost bulk its slot, while it never bursts). In any second that lets through
+at most ``rate + reply_burst + 1`` messages.
 
 * :class:`LocalPacer` keeps the schedule in the process (one worker, or no Redis);
 * :class:`RedisPacer` keeps it in Redis, so every process shares one budget. One Lua script
   reserves a slot atomically, with Redis ``TIME`` as the common clock;
-* :class:`PacingMiddleware` paces the bot's own calls (replies in handlers) with the same pacer.
-
-Both pacers use the same arithmetic: a "next free instant" for the bot, one per chat and a
-"pause until" instant. A slot is ``max(now, next free, pause until)``; taking it moves the next
-free instant ``1 / rate`` further. A chat that is not free at that slot reserves nothing (its
-wait would otherwise hold up every other chat) and tries again when it is.
+* :class:`PacingMiddleware` paces the bot's own calls (replies) with the same pacer, the global
+  budget and each chat's interval alike.
 """
 
 from __future__ import annotations
@@ -24,7 +37,8 @@ import contextlib
 import contextvars
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiogram import Bot
@@ -43,19 +57,46 @@ log = logging.getLogger(__name__)
 
 PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one person
 GROUP_CHAT_INTERVAL = 3.0  # 20 messages a minute in a group
+TELEGRAM_BOT_RATE = 30  # messages a second Telegram lets a bot send, all chats together
 # Bot API methods that Telegram counts against the flood limits (sending and editing messages).
 PACED_PREFIXES = ("send", "copy", "forward", "edit")
 UNPACED_METHODS = frozenset({"sendChatAction"})  # a "typing…" status is not a message
 
 
-class Pacer(Protocol):
-    """Hands out send slots under the bot's global rate and each chat's interval."""
+def reply_burst(rate: float) -> int:
+    """How many replies may go ahead of the even spacing: what Telegram's ~30 a second leaves
+    above ``rate``, less a margin for network jitter (2 at the default 25), at least 1."""
+    return max(1, min(3, math.floor(TELEGRAM_BOT_RATE - rate) - 3))
 
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """The answer of one attempt to take a slot.
+
+    ``reserved``: the slot is taken, at ``wait`` seconds from now (0 for bulk: bulk never takes
+    a slot ahead). Not reserved: try again in ``wait`` seconds; ``chat_busy`` tells whether the
+    chat's interval is what holds it (other chats may go meanwhile) or the budget (nobody may).
+    """
+
+    reserved: bool
+    wait: float
+    instant: float  # the slot, or when to try again, on the pacer's clock (seconds)
+    chat_busy: bool = False
+
+
+class Pacer(Protocol):
+    """Hands out send slots under the bot's budget and each chat's interval."""
+
+    rate: float
     private_interval: float
     group_interval: float
 
-    async def acquire(self, chat_id: int | None = None) -> float:
-        """Wait for a slot under the global rate and, with ``chat_id``, the chat's interval.
+    async def reserve(self, chat_id: int | None = None, *, bulk: bool = False) -> Reservation:
+        """One attempt to take a slot (see :class:`Reservation`); never waits."""
+        ...
+
+    async def acquire(self, chat_id: int | None = None, *, bulk: bool = False) -> float:
+        """Wait for a slot under the budget and, with ``chat_id``, the chat's interval.
 
         Returns the slot's instant on the pacer's clock (seconds), for tests and logs.
         """
@@ -76,6 +117,16 @@ class Pacer(Protocol):
     async def aclose(self) -> None:
         """Release what the pacer holds (connections it owns)."""
         ...
+
+
+async def acquire_from(pacer: Pacer, chat_id: int | None, bulk: bool) -> float:
+    """Try ``pacer`` until it reserves a slot, sleeping in between; the slot's instant."""
+    while True:
+        reservation = await pacer.reserve(chat_id, bulk=bulk)
+        if reservation.wait > 0:
+            await asyncio.sleep(reservation.wait)
+        if reservation.reserved:
+            return reservation.instant
 
 
 def chat_interval(chat_id: int, private_interval: float, group_interval: float) -> float:
@@ -100,39 +151,41 @@ class LocalPacer:
         self.rate = rate
         self.private_interval = private_interval
         self.group_interval = group_interval
-        self._next_free = 0.0
+        self._tat = 0.0
         self._pause_until = 0.0
         self._chat_free: dict[int, float] = {}
+        self._prune_at = self.PRUNE_AT
 
     @staticmethod
     def _now() -> float:
         return asyncio.get_running_loop().time()
 
-    def _reserve(self, chat_id: int | None) -> tuple[bool, float, float]:
-        """``(reserved, instant, now)``; when not reserved, ``instant`` is when to try again."""
+    async def reserve(self, chat_id: int | None = None, *, bulk: bool = False) -> Reservation:
         now = self._now()
-        slot = max(now, self._next_free, self._pause_until)
+        spacing = 1 / self.rate
+        tolerance = spacing * (1 if bulk else reply_burst(self.rate))
+        slot = max(now, self._pause_until, self._tat - tolerance)
         if chat_id is not None:
             chat_free = self._chat_free.get(chat_id, 0.0)
             if chat_free > slot:
-                return False, chat_free, now
+                return Reservation(False, chat_free - now, chat_free, chat_busy=True)
+        if bulk and slot > now:  # bulk never holds a slot ahead: a reply may come first
+            return Reservation(False, slot - now, slot)
+        if chat_id is not None:
             interval = chat_interval(chat_id, self.private_interval, self.group_interval)
             self._chat_free[chat_id] = slot + interval
-            if len(self._chat_free) > self.PRUNE_AT:
+            if len(self._chat_free) > self._prune_at:
                 self._prune(now)
-        self._next_free = slot + 1 / self.rate
-        return True, slot, now
+        self._tat = max(self._tat, slot) + spacing
+        return Reservation(True, slot - now, slot)
 
     def _prune(self, now: float) -> None:
         self._chat_free = {chat: free for chat, free in self._chat_free.items() if free > now}
+        # Chats still waiting are kept; prune again when as many more have come.
+        self._prune_at = len(self._chat_free) + self.PRUNE_AT
 
-    async def acquire(self, chat_id: int | None = None) -> float:
-        while True:
-            reserved, instant, now = self._reserve(chat_id)
-            if instant > now:
-                await asyncio.sleep(instant - now)
-            if reserved:
-                return instant
+    async def acquire(self, chat_id: int | None = None, *, bulk: bool = False) -> float:
+        return await acquire_from(self, chat_id, bulk)
 
     async def finished(self, chat_id: int) -> None:
         interval = chat_interval(chat_id, self.private_interval, self.group_interval)
@@ -163,22 +216,30 @@ local function get_instant(key)
 end
 """
 
-# KEYS: the bot's next free instant, the pause end[, the chat's next free instant].
-# ARGV: spacing (µs)[, the chat's interval (µs)], keep_ms.
-# Returns {1, slot, now} for a reserved slot, {0, retry_at, now} when the chat is not free.
-_ACQUIRE_LUA = (
+# The same arithmetic as LocalPacer.reserve.
+# KEYS: the bot's theoretical arrival time, the pause end[, the chat's next free instant].
+# ARGV: spacing (µs), tolerance (µs), bulk (0/1)[, the chat's interval (µs)], keep_ms.
+# Returns {reserved, instant, now, chat_busy}.
+_RESERVE_LUA = (
     _TIME_LUA
     + """
-local slot = math.max(now, get_instant(KEYS[1]), get_instant(KEYS[2]))
+local spacing = tonumber(ARGV[1])
+local tat = get_instant(KEYS[1])
+local slot = math.max(now, get_instant(KEYS[2]), tat - tonumber(ARGV[2]))
 if #KEYS == 3 then
   local chat_free = get_instant(KEYS[3])
   if chat_free > slot then
-    return {0, chat_free, now}
+    return {0, chat_free, now, 1}
   end
-  set_instant(KEYS[3], slot + tonumber(ARGV[2]))
 end
-set_instant(KEYS[1], slot + tonumber(ARGV[1]))
-return {1, slot, now}
+if ARGV[3] == '1' and slot > now then
+  return {0, slot, now, 0}
+end
+if #KEYS == 3 then
+  set_instant(KEYS[3], slot + tonumber(ARGV[4]))
+end
+set_instant(KEYS[1], math.max(tat, slot) + spacing)
+return {1, slot, now, 0}
 """
 )
 
@@ -221,31 +282,32 @@ class RedisPacer:
         self.group_interval = group_interval
         self.next_key = f"{prefix}:next"
         self.pause_key = f"{prefix}:pause"
-        self._acquire = redis.register_script(_ACQUIRE_LUA)
+        self._reserve = redis.register_script(_RESERVE_LUA)
         self._push = redis.register_script(_PUSH_LUA)
 
     def chat_key(self, chat_id: int) -> str:
         return f"{self.prefix}:chat:{chat_id}"
 
-    async def _reserve(self, chat_id: int | None) -> tuple[bool, int, int]:
-        """``(reserved, instant, now)`` in µs of Redis time (see :meth:`LocalPacer._reserve`)."""
+    async def reserve(self, chat_id: int | None = None, *, bulk: bool = False) -> Reservation:
+        spacing = 1 / self.rate
+        tolerance = spacing * (1 if bulk else reply_burst(self.rate))
         keys = [self.next_key, self.pause_key]
-        args: list[int] = [_micros(1 / self.rate)]
+        args: list[int] = [_micros(spacing), _micros(tolerance), int(bulk)]
         if chat_id is not None:
             keys.append(self.chat_key(chat_id))
             interval = chat_interval(chat_id, self.private_interval, self.group_interval)
             args.append(_micros(interval))
         args.append(self.KEEP_MS)
-        reserved, instant, now = await self._acquire(keys=keys, args=args)
-        return bool(reserved), int(instant), int(now)
+        reserved, instant, now, chat_busy = await self._reserve(keys=keys, args=args)
+        return Reservation(
+            bool(reserved),
+            (int(instant) - int(now)) / 1_000_000,
+            int(instant) / 1_000_000,
+            chat_busy=bool(chat_busy),
+        )
 
-    async def acquire(self, chat_id: int | None = None) -> float:
-        while True:
-            reserved, instant, now = await self._reserve(chat_id)
-            if instant > now:
-                await asyncio.sleep((instant - now) / 1_000_000)
-            if reserved:
-                return instant / 1_000_000
+    async def acquire(self, chat_id: int | None = None, *, bulk: bool = False) -> float:
+        return await acquire_from(self, chat_id, bulk)
 
     async def finished(self, chat_id: int) -> None:
         interval = chat_interval(chat_id, self.private_interval, self.group_interval)
@@ -285,12 +347,21 @@ def is_paced_method(method: TelegramMethod[Any]) -> bool:
     return name.startswith(PACED_PREFIXES) and name not in UNPACED_METHODS
 
 
+def paced_chat(method: TelegramMethod[Any]) -> int | None:
+    """The chat a sending or editing call goes to (None: a message of an inline query, or a
+    channel named by its @username, which only the budget paces)."""
+    chat_id = getattr(method, "chat_id", None)
+    return chat_id if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
+
+
 class PacingMiddleware(BaseRequestMiddleware):
-    """Paces the bot's calls that send or edit messages with a shared :class:`Pacer`.
+    """Paces the bot's calls that send or edit messages with a shared :class:`Pacer`, as
+    replies: before any bulk message, within the chat's interval (a handler sending several
+    messages to one person sends them a second apart, as Telegram allows).
 
     Register it after :class:`~bot.delivery.retry.RetryMiddleware` (so it is the inner one and
-    every retry takes a slot again). Only the global rate applies here: the per-chat interval
-    is the sender's business. A 429 pauses every sender in every process, then goes on up.
+    every retry takes a slot again). A 429 pauses every sender in every process, then goes on
+    up. Calls the sender makes took their slot already (:func:`already_paced`).
     """
 
     def __init__(self, pacer: Pacer) -> None:
@@ -302,17 +373,26 @@ class PacingMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if not is_paced_method(method):
+        if not is_paced_method(method) or _already_paced.get():
             return await make_request(bot, method)
-        if not _already_paced.get():
-            await self.pacer.acquire()
+        chat_id = paced_chat(method)
+        await self.pacer.acquire(chat_id)
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as exc:
             name = type(method).__name__
             log.warning("429 from Telegram on %s: every sender waits %s s", name, exc.retry_after)
-            try:
-                await self.pacer.pause(exc.retry_after)
-            except Exception:  # the 429 is the error to report, not the pacer's
-                log.exception("cannot share the pause of %s s", exc.retry_after)
+            await tell_pacer(self.pacer.pause(exc.retry_after))  # the 429 is the error to report
             raise
+        finally:
+            if chat_id is not None:
+                await tell_pacer(self.pacer.finished(chat_id))
+
+
+async def tell_pacer(news: Awaitable[None]) -> None:
+    """Report a pause or a finished call. A pacer that fails (Redis down) must not cost a call
+    Telegram accepted its outcome (the sender would send it again, a handler apologise)."""
+    try:
+        await news
+    except Exception:
+        log.exception("cannot update the pacer")

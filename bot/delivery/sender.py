@@ -1,8 +1,18 @@
 """The sender: delivers what the outbox holds, paced, retried, and never silently lost.
 
 Each outbox row renders to one or more Bot API calls (e.g. an application's summary and its
-documents for the staff). Delivery is at least once: a row is marked sent after Telegram
-accepted it, so a crash in between may send that one row again, and never loses it.
+documents for the staff). Delivery is at least once: a row (or part of it) is marked sent after
+Telegram accepted it, so a crash in between may send it again, and never loses it.
+
+Over a real network a call takes a round trip (150-300 ms to Telegram is common), so one call
+at a time would send a few messages a second whatever the rate. The sender keeps about
+``rate × round trip`` calls in flight (:class:`InFlightWindow`: measured, smoothed, bounded),
+each in its own slot of the pacer and its chat's interval; one chat's rows go one after the
+other, in order. A crash may therefore send again at most the calls in flight: the window,
+never more than its bound.
+
+Notices (answers to what someone did) go before bulk (reminders, broadcasts): they are read
+first and take their slots as replies; bulk takes what is left of the budget.
 
 A call Telegram accepted is never made again by the same process: when the database cannot
 record it (locked by another connection, disk full), the fact stays in memory and only the
@@ -14,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from datetime import time as day_time
@@ -36,7 +47,9 @@ from bot.delivery.pacing import (
     PRIVATE_CHAT_INTERVAL,
     LocalPacer,
     Pacer,
+    Reservation,
     already_paced,
+    tell_pacer,
 )
 from db.outbox import OutboxMessage, OutboxRepository
 from db.reminders import STUDENT_NEWS
@@ -54,10 +67,82 @@ Delivered = Callable[[OutboxMessage, Any], Awaitable[None]]
 # (48 hours) or that the staff already deleted.
 REFUSAL_IS_FINAL = frozenset({DELETE_POST})
 
-# Messages nobody is waiting for at night: they wait for the morning (a student's news of
-# the staff's load too). Answers to what the user did (status changes, answers to questions)
-# go out at once.
-QUIET_KINDS = frozenset({"reminder", "event_reminder", "broadcast", *STUDENT_NEWS})
+# Bulk: messages nobody is waiting for (a student's news of the staff's load too). At night
+# they wait for the morning, and by day they take what the answers to what someone did (status
+# changes, answers to questions, the staff's posts) leave of the budget; those go out at once,
+# before them.
+BULK_KINDS = QUIET_KINDS = frozenset({"reminder", "event_reminder", "broadcast", *STUDENT_NEWS})
+
+# Calls in flight at most (SEND_MAX_IN_FLIGHT): at the default 25 a second, enough for a round
+# trip of 0.7 s.
+MAX_IN_FLIGHT = 20
+
+
+class InFlightWindow:
+    """How many calls the sender keeps in flight: about ``rate × round trip``.
+
+    A call holds its place from its slot until Telegram answered and the database recorded it.
+    The round trip is that busy time, smoothed (a new sample moves the estimate by 1/8, as TCP
+    does, so one slow answer does not swing it; a sample counts at most ``MAX_SAMPLE``). The
+    size is ``ceil(rate × rtt) + 2``: one more for the call waiting for its slot, one for
+    jitter; at least 1, at most ``limit``. Waiting notices go before waiting bulk.
+    """
+
+    MAX_SAMPLE = 2.0
+    INITIAL_RTT = 0.1
+
+    def __init__(self, rate: float, limit: int) -> None:
+        self.rate = rate
+        self.limit = max(1, limit)
+        self.rtt = self.INITIAL_RTT
+        self.in_flight = 0
+        self.peak = 0  # the most calls in flight at once, for the benchmark and tests
+        self._waiters: list[tuple[bool, asyncio.Future[None]]] = []
+
+    @property
+    def size(self) -> int:
+        return max(1, min(self.limit, math.ceil(self.rate * self.rtt) + 2))
+
+    def observe(self, seconds: float) -> None:
+        """A call ended after ``seconds`` of busy time."""
+        sample = min(max(seconds, 0.0), self.MAX_SAMPLE)
+        self.rtt += (sample - self.rtt) / 8
+
+    async def acquire(self, *, bulk: bool) -> None:
+        if self.in_flight < self.size and not self._waiters:
+            self._take()
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        entry = (bulk, waiter)
+        self._waiters.append(entry)
+        self._wake()
+        try:
+            await waiter
+        except BaseException:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
+            elif not waiter.cancelled():  # woken, then cancelled: pass the place on
+                self.release()
+            raise
+
+    def release(self, busy_seconds: float | None = None) -> None:
+        if busy_seconds is not None:
+            self.observe(busy_seconds)
+        self.in_flight -= 1
+        self._wake()
+
+    def _take(self) -> None:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self.size:
+            # Notices first, then bulk; each in the order they came.
+            entry = next((w for w in self._waiters if not w[0]), self._waiters[0])
+            self._waiters.remove(entry)
+            if not entry[1].done():
+                self._take()
+                entry[1].set_result(None)
 
 
 class QuietHours:
@@ -91,7 +176,7 @@ class OutboxSender:
         group_interval: float = GROUP_CHAT_INTERVAL,
         send_rate: float = 25,
         quiet_hours: QuietHours | None = None,
-        concurrency: int = 1,
+        max_in_flight: int = MAX_IN_FLIGHT,
         pacer: Pacer | None = None,
         on_delivered: Delivered | None = None,
     ) -> None:
@@ -101,21 +186,21 @@ class OutboxSender:
         self.clock = clock
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
-        self.send_rate = send_rate
         # Telegram allows about 30 messages a second per bot: stay under it, for all chats,
-        # evenly spaced (one every 1/send_rate s), never in a burst; one message a second to a
-        # person, 20 a minute to a group; after a 429 every chat waits. A RedisPacer shares
-        # this budget with the other processes (their replies to users); a given pacer brings
-        # its own rate and intervals.
+        # evenly spaced; one message a second to a person, 20 a minute to a group; after a 429
+        # every chat waits. The pacer is shared with the bot's replies (PacingMiddleware), which
+        # go first; a RedisPacer shares it with the other processes. A given pacer brings its
+        # own rate and intervals.
         self.pacer: Pacer = pacer or LocalPacer(send_rate, private_interval, group_interval)
-        # Requests in flight at once. 1 keeps the crash guarantee at "the one message in
-        # flight may be sent twice"; more is faster on a slow link and may repeat that many.
-        self.concurrency = max(1, concurrency)
+        self.window = InFlightWindow(self.pacer.rate, max_in_flight)
         self.quiet_hours = quiet_hours
         self.on_delivered = on_delivered
         # Row id -> (calls Telegram accepted, calls of the row) whose record in the database
         # failed: kept until the write succeeds, so that no retry sends them again.
         self._unrecorded: dict[int, tuple[int, int]] = {}
+        # One bulk call at a time looks for its slot: the others queue here, not in the pacer.
+        self._bulk_turn = asyncio.Lock()
+        self._halt = False  # a lane failed: the others stop after the row in hand
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -166,46 +251,111 @@ class OutboxSender:
 
     # --- one pass --------------------------------------------------------------------
 
-    async def drain(self, bot: Bot) -> int:
-        """Deliver every row due now; return how many rows were handled."""
-        handled = 0
-        while not self._stopping.is_set():
-            batch = await self.outbox.due(self.clock.now(), limit=100)
-            if not batch:
-                return handled
-            if self.concurrency == 1:
-                for message in batch:
-                    if self._stopping.is_set():
-                        return handled
-                    await self.deliver(bot, message)
-                    handled += 1
-                continue
-            # One chat's messages stay in order; different chats go side by side.
-            by_chat: dict[int, list[OutboxMessage]] = {}
-            for message in batch:
-                by_chat.setdefault(message.chat_id, []).append(message)
-            slots = asyncio.Semaphore(self.concurrency)
-            runs = (self._deliver_in_order(bot, m, slots) for m in by_chat.values())
-            # Every run ends before the next pass reads the outbox again: a failed one must not
-            # leave the others sending while their rows are read as still pending.
-            results = await asyncio.gather(*runs, return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
-            handled += sum(r for r in results if isinstance(r, int))
-        return handled
+    # Rows read ahead: a chat's rows go to one task (its lane), in order; the outbox is read
+    # again when fewer than LANES_LOW lanes are left, READ_AHEAD rows beyond those in hand.
+    LANES_LOW = 24
+    READ_AHEAD = 96
 
-    async def _deliver_in_order(
-        self, bot: Bot, messages: list[OutboxMessage], slots: asyncio.Semaphore
-    ) -> int:
+    async def drain(self, bot: Bot) -> int:
+        """Deliver every row due now; return how many rows were handled.
+
+        A pass ends only when every lane has: a failed one (the database cannot record what
+        Telegram accepted) stops new work, lets the calls in flight finish, then raises, so the
+        next pass never reads a row as pending while it is being sent.
+        """
+        lanes: dict[asyncio.Task[int], tuple[int, set[int]]] = {}  # -> (chat, row ids)
+        self._halt = False
+        try:
+            return await self._drain(bot, lanes)
+        finally:
+            if lanes:  # cancelled (a stop that took too long): the lanes go with the pass
+                for task in lanes:
+                    task.cancel()
+                await asyncio.gather(*lanes, return_exceptions=True)
+
+    async def _drain(self, bot: Bot, lanes: dict[asyncio.Task[int], tuple[int, set[int]]]) -> int:
+        handled = 0
+        busy_chats: set[int] = set()
+        taken: set[int] = set()
+        failure: BaseException | None = None
+        while True:
+            if failure is None and not self._stopping.is_set() and len(lanes) < self.LANES_LOW:
+                try:
+                    batch = await self.outbox.due(
+                        self.clock.now(), limit=len(taken) + self.READ_AHEAD, last_kinds=BULK_KINDS
+                    )
+                except Exception as exc:
+                    failure, batch = exc, []
+                by_chat: dict[int, list[OutboxMessage]] = {}
+                for message in batch:
+                    if message.id not in taken and message.chat_id not in busy_chats:
+                        by_chat.setdefault(message.chat_id, []).append(message)
+                for chat_id, messages in by_chat.items():
+                    ids = {m.id for m in messages}
+                    task = asyncio.create_task(self._lane(bot, messages))
+                    lanes[task] = (chat_id, ids)
+                    busy_chats.add(chat_id)
+                    taken |= ids
+            if not lanes:
+                if failure is not None:
+                    raise failure
+                return handled
+            done, _pending = await asyncio.wait(lanes, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                chat_id, ids = lanes.pop(task)
+                busy_chats.discard(chat_id)
+                taken -= ids
+                error = task.exception()
+                if error is not None:
+                    failure = failure or error
+                    self._halt = True
+                else:
+                    handled += task.result()
+
+    async def _lane(self, bot: Bot, messages: list[OutboxMessage]) -> int:
+        """One chat's rows, in order; stops between rows when the sender stops or a pass fails."""
         done = 0
-        async with slots:
-            for message in messages:
-                if self._stopping.is_set():
-                    break
-                await self.deliver(bot, message)
-                done += 1
+        for message in messages:
+            if self._stopping.is_set() or self._halt:
+                break
+            await self.deliver(bot, message)
+            done += 1
         return done
+
+    async def _take_slot(self, chat_id: int, *, bulk: bool) -> None:
+        """Wait for a place in the window and a slot of the pacer for one call to ``chat_id``.
+
+        A notice takes the next slot as a reply would. Bulk looks for its slot one call at a
+        time (``_bulk_turn``) and takes one only when it is due now; a chat still in its
+        interval gives its turn and place away while it waits.
+        """
+        if not bulk:
+            await self.window.acquire(bulk=False)
+            try:
+                await self.pacer.acquire(chat_id)
+            except BaseException:
+                self.window.release()
+                raise
+            return
+        while True:
+            async with self._bulk_turn:
+                await self.window.acquire(bulk=True)
+                try:
+                    reservation = await self._bulk_slot(chat_id)
+                except BaseException:
+                    self.window.release()
+                    raise
+                if reservation.reserved:
+                    return
+                self.window.release()
+            await asyncio.sleep(reservation.wait)
+
+    async def _bulk_slot(self, chat_id: int) -> Reservation:
+        while True:
+            reservation = await self.pacer.reserve(chat_id, bulk=True)
+            if reservation.reserved or reservation.chat_busy:
+                return reservation
+            await asyncio.sleep(reservation.wait)
 
     async def deliver(self, bot: Bot, message: OutboxMessage) -> None:
         resume = 0
@@ -246,44 +396,59 @@ class OutboxSender:
         if part >= len(calls):  # nothing (left) to send
             await self._record(message, len(calls), len(calls))
             return
+        bulk = message.kind in BULK_KINDS
+        loop = asyncio.get_running_loop()
         for index in range(part, len(calls)):
-            await self.pacer.acquire(message.chat_id)
+            await self._take_slot(message.chat_id, bulk=bulk)
+            started = loop.time()
             try:
-                with already_paced():  # the bot's PacingMiddleware must not take a 2nd slot
-                    result = await bot(calls[index])
-            except TelegramRetryAfter as exc:
-                await self._tell_pacer(self.pacer.pause(exc.retry_after))
-                log.warning("429 from Telegram: every chat waits %s s", exc.retry_after)
-                await self.outbox.retry_later(
-                    message.id, self.clock.now() + timedelta(seconds=exc.retry_after), str(exc)
-                )
-                return
-            except TelegramForbiddenError as exc:
-                log.info("chat %s is unreachable: %s", message.chat_id, exc.message)
-                await self.users.mark_unreachable(message.chat_id)
-                await self.outbox.block_chat(message.chat_id, exc.message)
-                return
-            except TelegramBadRequest as exc:
-                if message.kind in REFUSAL_IS_FINAL:
-                    log.info("outbox row %s (%s): %s", message.id, message.kind, exc.message)
-                    await self.outbox.finish(message.id, "dropped", exc.message)
+                if not await self._call(bot, message, calls[index], index, len(calls)):
                     return
-                log.error(
-                    "outbox row %s (%s) to chat %s refused by Telegram: %s",
-                    message.id,
-                    message.kind,
-                    message.chat_id,
-                    exc.message,
-                )
-                await self.outbox.finish(message.id, "failed", exc.message)
-                return
-            except (TelegramServerError, TelegramNetworkError) as exc:
-                await self._failed_attempt(message, repr(exc))
-                return
             finally:
-                await self._tell_pacer(self.pacer.finished(message.chat_id))
-            await self._delivered(message, result)
-            await self._record(message, index + 1, len(calls))
+                self.window.release(loop.time() - started)
+
+    async def _call(
+        self, bot: Bot, message: OutboxMessage, call: TelegramMethod[Any], index: int, total: int
+    ) -> bool:
+        """Make one call of the row (its slot taken) and write down its outcome; whether the
+        row goes on with its next call."""
+        try:
+            with already_paced():  # the bot's PacingMiddleware must not take a 2nd slot
+                result = await bot(call)
+        except TelegramRetryAfter as exc:
+            await tell_pacer(self.pacer.pause(exc.retry_after))
+            log.warning("429 from Telegram: every chat waits %s s", exc.retry_after)
+            await self.outbox.retry_later(
+                message.id, self.clock.now() + timedelta(seconds=exc.retry_after), str(exc)
+            )
+            return False
+        except TelegramForbiddenError as exc:
+            log.info("chat %s is unreachable: %s", message.chat_id, exc.message)
+            await self.users.mark_unreachable(message.chat_id)
+            await self.outbox.block_chat(message.chat_id, exc.message)
+            return False
+        except TelegramBadRequest as exc:
+            if message.kind in REFUSAL_IS_FINAL:
+                log.info("outbox row %s (%s): %s", message.id, message.kind, exc.message)
+                await self.outbox.finish(message.id, "dropped", exc.message)
+                return False
+            log.error(
+                "outbox row %s (%s) to chat %s refused by Telegram: %s",
+                message.id,
+                message.kind,
+                message.chat_id,
+                exc.message,
+            )
+            await self.outbox.finish(message.id, "failed", exc.message)
+            return False
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            await self._failed_attempt(message, repr(exc))
+            return False
+        finally:
+            await tell_pacer(self.pacer.finished(message.chat_id))
+        await self._delivered(message, result)
+        await self._record(message, index + 1, total)
+        return True
 
     async def _record(self, message: OutboxMessage, accepted: int, total: int) -> bool:
         """Write down that Telegram accepted ``accepted`` of the row's ``total`` calls (the row
@@ -344,11 +509,3 @@ class OutboxSender:
             await self.on_delivered(message, result)
         except Exception:
             log.exception("cannot note the delivery of outbox row %s", message.id)
-
-    async def _tell_pacer(self, news: Awaitable[None]) -> None:
-        """Report a pause or a finished call; a pacer that fails (Redis down) must not cost the
-        row its outcome (a message Telegram accepted and then sent again)."""
-        try:
-            await news
-        except Exception:
-            log.exception("cannot update the pacer")

@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-import openpyxl
-
 # Guards against huge files and zip bombs. A real schedule or catalogue is well under 1 MB.
 MAX_XLSX_UNPACKED_BYTES = 30 * 1024 * 1024
 MAX_XLSX_MEMBERS = 1000
@@ -51,6 +49,10 @@ def open_xlsx(content: bytes) -> Iterator[Any]:
         or sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES
     ):
         raise Unreadable("the XLSX file is too large when unpacked")
+    # Imported here, with the first workbook: openpyxl is some 30 MB that most processes of
+    # the bot never need.
+    import openpyxl
+
     # openpyxl warns about things it drops (data validation, drawings, default styles):
     # irrelevant here, and the test-suite turns warnings into errors.
     with warnings.catch_warnings():

@@ -29,6 +29,9 @@ LIMITED_METHODS = frozenset(
     }
 )
 
+# Methods that edit a message: counted too with ``TelegramLimits(count_edits=True)``.
+EDIT_METHODS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
+
 
 @dataclass(frozen=True)
 class TelegramLimits:
@@ -46,7 +49,11 @@ class TelegramLimits:
     * ``retry_after`` - the ``parameters.retry_after`` of the other 429 answers;
     * ``latency`` - every limited request is answered after a uniformly random delay in this
       range (seconds), whether it was delivered or refused;
-    * ``seed`` - seeds the latency's random generator (``None``: unpredictable).
+    * ``seed`` - seeds the latency's random generator (``None``: unpredictable);
+    * ``count_edits`` - editing a message counts like sending one (Telegram answers frequent
+      edits in one chat with 429 too);
+    * ``every_call`` - every call, of any method, waits the latency (a real round trip), not
+      only the limited ones.
     """
 
     per_bot_per_second: float = 30
@@ -55,6 +62,8 @@ class TelegramLimits:
     retry_after: int = 1
     latency: tuple[float, float] = (0.02, 0.05)
     seed: int | None = None
+    count_edits: bool = False
+    every_call: bool = False
 
     def __post_init__(self) -> None:
         if min(self.per_bot_per_second, self.per_chat_per_second, self.per_group_per_minute) <= 0:

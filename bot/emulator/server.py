@@ -28,7 +28,7 @@ from aiohttp import web
 from bot.emulator import rules
 from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.faults import FaultMethods
-from bot.emulator.limits import LIMITED_METHODS, FloodControl, TelegramLimits
+from bot.emulator.limits import EDIT_METHODS, LIMITED_METHODS, FloodControl, TelegramLimits
 from bot.emulator.messages import MessageMethods
 from bot.emulator.protocol import (
     API_PATH_RE,
@@ -498,7 +498,10 @@ class FakeBotAPI(MessageMethods, ServiceMethods, FaultMethods):
         record = RecordedRequest(method=method, params=params, time=time.time(), files=files)
         self.requests.append(record)
         self._signal()
-        limited = self.limits is not None and method in LIMITED_METHODS
+        limited = self.limits is not None and (
+            method in LIMITED_METHODS or (self.limits.count_edits and method in EDIT_METHODS)
+        )
+        slow = limited or (self.limits is not None and self.limits.every_call)
         try:
             if match["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
@@ -532,12 +535,12 @@ class FakeBotAPI(MessageMethods, ServiceMethods, FaultMethods):
                     Rejection(method, params, exc.error_code, exc.description, record.time)
                 )
             self._signal()
-            if limited:
+            if slow:
                 await self._latency()
             return error_response(exc)
         record.result = result
         self._signal()
-        if limited:
+        if slow:
             await self._latency()
         return web.json_response({"ok": True, "result": result})
 

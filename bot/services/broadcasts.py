@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,11 +115,16 @@ class BroadcastMonitor:
         clock: Clock,
         *,
         every_seconds: float = 3.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.repo = repo
         self.render = render
         self.clock = clock
+        # The progress message is edited at most this often (a reply in the author's chat, paced
+        # within its interval like any other); the final report is always shown.
         self.every_seconds = every_seconds
+        self.monotonic = monotonic
+        self._edited_at: dict[int, float] = {}
         # Broadcast id -> the progress text Telegram last accepted, for as long as the database
         # has not recorded it: a failed write never makes the same edit again.
         self._shown: dict[int, str] = {}
@@ -154,12 +160,16 @@ class BroadcastMonitor:
             text = await self.render(broadcast, progress, done)
             shown = self._shown.get(broadcast.id, broadcast.reported)
             if text != shown and broadcast.progress_message_id is not None:
+                if not done and self._edited_recently(broadcast.id):
+                    continue
+                self._edited_at[broadcast.id] = self.monotonic()
                 await self._edit(bot, broadcast, text)
                 self._shown[broadcast.id] = text
             await self.repo.set_reported(broadcast.id, text)
             self._shown.pop(broadcast.id, None)
             if done:
                 await self.repo.finish(broadcast.id, self.clock.now())
+                self._edited_at.pop(broadcast.id, None)
                 if broadcast.progress_chat_id is not None:
                     # A new message, so the author is notified; the edit alone is silent.
                     with contextlib.suppress(TelegramAPIError):
@@ -173,6 +183,10 @@ class BroadcastMonitor:
                 )
                 finished += 1
         return finished
+
+    def _edited_recently(self, broadcast_id: int) -> bool:
+        edited_at = self._edited_at.get(broadcast_id)
+        return edited_at is not None and self.monotonic() - edited_at < self.every_seconds
 
     async def _edit(self, bot: Bot, broadcast: Broadcast, text: str) -> None:
         assert broadcast.progress_chat_id is not None

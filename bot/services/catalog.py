@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -103,11 +104,13 @@ def has_faq_question(catalog: Catalog, question: str) -> bool:
 class CatalogService:
     """Hands out the current :class:`Catalog`, and makes new versions.
 
-    ``python -m bot catalog load`` may replace the catalogue while the bot runs: every call
-    to :meth:`current` compares the newest version id (one indexed query) and re-reads the
-    document only when it changed. With ``reminders`` and ``clock`` a new version tells the
-    followers of a specialty what became known (without them, as when the database is
-    prepared, nobody is told).
+    ``python -m bot catalog load`` may replace the catalogue while the bot runs: :meth:`current`
+    compares the newest version id (one indexed query), at most once every ``check_every``
+    seconds (every update asks for the catalogue), and re-reads the document only when it
+    changed; a version made through this service counts at once, and every new version is
+    made from :meth:`current_version`, which always checks. With ``reminders`` and ``clock`` a
+    new version tells the followers of a specialty what became known (without them, as when
+    the database is prepared, nobody is told).
     """
 
     def __init__(
@@ -116,12 +119,17 @@ class CatalogService:
         *,
         reminders: ReminderRepository | None = None,
         clock: Clock | None = None,
+        check_every: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.repo = repo
         self.reminders = reminders
         self.clock = clock
+        self.check_every = check_every
+        self.monotonic = monotonic
         self._cached: Catalog | None = None
         self._cached_id: int | None = None
+        self._checked_at: float | None = None
         self._index: SearchIndex | None = None
         self._index_of: Catalog | None = None
         self._index_lock = asyncio.Lock()
@@ -184,10 +192,18 @@ class CatalogService:
         raise RuntimeError(f"the catalogue kept changing: the edit ({source}) was not saved")
 
     async def current(self) -> Catalog:
+        now = self.monotonic()
+        if (
+            self._cached is not None
+            and self._checked_at is not None
+            and now - self._checked_at < self.check_every
+        ):
+            return self._cached
         return (await self.current_version())[1]
 
     async def current_version(self) -> tuple[int, Catalog]:
-        """The current catalogue and its version."""
+        """The current catalogue and its version, checked in the database now."""
+        self._checked_at = self.monotonic()
         current_id = await self.repo.current_id()
         if current_id is None:
             await self.ensure_loaded()
@@ -238,6 +254,7 @@ class CatalogService:
             news_due=now + NEWS_DELAY,
         )
         if version is not None:
+            self._checked_at = None  # the next call reads the new version
             log.info(
                 "catalogue version %s made by %s from %s; %d follower(s) to tell",
                 version,

@@ -26,11 +26,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.catalog import (
     Catalog,
@@ -50,6 +46,9 @@ from bot.domain.spreadsheet import (
     quote,
     sheet_rows,
 )
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 __all__ = [
     "SHEETS",
@@ -207,6 +206,11 @@ def _cell(item: Any, column: Column, labels: dict[str, str]) -> str | int | date
 
 
 def catalog_workbook(catalog: Catalog) -> Workbook:
+    # openpyxl (some 20 MB) loads with the first download, not with every process.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in SHEETS:
@@ -381,6 +385,8 @@ def _read_sheet(
 
     def problem(row: int, column: str, message: str) -> None:
         problems.append(WorkbookProblem(sheet.title, row, column, message))
+
+    from openpyxl.utils import get_column_letter
 
     before = len(problems)
     header = next(rows, ())

@@ -17,8 +17,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
 from bot.clock import Clock
 from bot.delivery.sender import QuietHours
 from bot.domain.catalog import Catalog, Event, Problem
@@ -209,6 +207,8 @@ def registrations_xlsx(
 
     def local(moment: datetime | None) -> datetime | None:
         return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
+
+    from openpyxl import Workbook  # loaded with the first export, not with every process
 
     workbook = Workbook()
     ws = workbook.active

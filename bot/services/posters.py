@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import segno
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 A4_INCHES = (8.27, 11.69)
 POSTER_DPI = 150  # 1240 × 1754 pixels: sharp on paper, small enough to send
@@ -50,6 +48,10 @@ def _modules(data: str) -> list[list[int]]:
 def poster(url: str, texts: PosterTexts, kind: Literal["png", "pdf"]) -> bytes:
     """An A4 portrait page: the title, the QR code of ``url`` in the middle, the text, the
     link under it."""
+    # matplotlib (some 50 MB) loads with the first poster, not with every process.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=A4_INCHES, dpi=POSTER_DPI)
     FigureCanvasAgg(figure)
     figure.patch.set_facecolor("white")

@@ -15,16 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-from openpyxl import Workbook
-from openpyxl.styles import Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from bot.domain.applications import CHANNELS, STATUSES
 from bot.domain.spreadsheet import as_text as _as_text
@@ -32,6 +23,12 @@ from bot.domain.spreadsheet import looks_like_formula
 from bot.domain.telegram_text import MESSAGE_LIMIT, plain_text, telegram_length, truncate_utf16
 from db.applications import RANKED_STATUSES
 from db.reports import ReportRow, Statistics
+
+# openpyxl and matplotlib (some 60 MB and a second to import) are imported by the functions
+# that use them, with the first export or chart: most processes of the bot never make one.
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # Columns of the "all applications" sheet and of the CSV, and of a specialty's ranking sheet.
 ALL_COLUMNS = (
@@ -47,8 +44,8 @@ SHEET_TITLE_MAX = 31
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 DATE_FORMAT = "DD.MM.YYYY"
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
-WITHIN_BUDGET = PatternFill("solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
-CUT_LINE = Side(style="thick", color="FFC00000")
+WITHIN_BUDGET = "FFC6EFCE"  # the fill of the rows within the budget places
+CUT_LINE = "FFC00000"  # the line under the last of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +185,9 @@ def write_table(
 ) -> None:
     """A sheet of ``records`` under a bold header row: text cells stay text (never a
     formula), dates and times in the local notation, columns as wide as their values."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     ws.append([headers[key] for key in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -222,6 +222,11 @@ def build_xlsx(
 ) -> bytes:
     """An .xlsx workbook: every application on the first sheet, then a ranking sheet per
     specialty whose rows within the budget places are green, with a red line under the last."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Border, Font, PatternFill, Side
+
+    within_budget = PatternFill("solid", start_color=WITHIN_BUDGET, end_color=WITHIN_BUDGET)
+    cut_line = Side(style="thick", color=CUT_LINE)
     workbook = Workbook()
     taken: set[str] = set()
     everything = workbook.active
@@ -252,12 +257,12 @@ def build_xlsx(
             continue
         for row in ws.iter_rows(min_row=2, max_row=min(places, len(ranked)) + 1):
             for cell in row:
-                cell.fill = WITHIN_BUDGET
+                cell.fill = within_budget
         if places <= len(ranked):
             # The cut: a thick line under the last place within the budget (under the header
             # when there are no budget places at all).
             for cell in ws[places + 1][: len(RANK_COLUMNS)]:
-                cell.border = Border(bottom=CUT_LINE)
+                cell.border = Border(bottom=cut_line)
 
     out = io.BytesIO()
     workbook.save(out)
@@ -309,6 +314,11 @@ def render_chart(
 ) -> bytes:
     """A PNG of four panels: per specialty against the budget places, per day, per status,
     per channel. Uses its own Figure with the Agg canvas, never pyplot's global state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(12, 9), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     (by_specialty, by_day), (by_status, by_channel) = figure.subplots(2, 2)
@@ -375,6 +385,8 @@ def render_chart(
 def _counts(
     ax: Axes, title: str, keys: Sequence[str], counts: Mapping[str, int], names: Mapping[str, str]
 ) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     keys = [*keys, *sorted(set(counts) - set(keys))]
     ax.set_title(title)
     y = list(range(len(keys)))

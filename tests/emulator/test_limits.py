@@ -135,6 +135,19 @@ async def test_sending_methods_are_answered_after_the_latency(limited_api: Api) 
     assert loop.time() - started >= 0.09
 
 
+@pytest.mark.parametrize(
+    "limited_api", [TelegramLimits(latency=NO_LATENCY, count_edits=True)], indirect=True
+)
+async def test_with_count_edits_an_edit_counts_like_a_message(limited_api: Api) -> None:
+    fake = limited_api.fake
+    fake.add_users([CHAT], started=True)
+    sent = await limited_api.send("first")
+    await limited_api.error(
+        "editMessageText", 429, chat_id=CHAT, message_id=sent["message_id"], text="too soon"
+    )
+    assert fake.too_many_requests == 1 and fake.chats[CHAT][0]["text"] == "first"
+
+
 async def test_a_real_bot_gets_telegram_retry_after(limited_api: Api) -> None:
     fake = limited_api.fake
     fake.add_users([CHAT], started=True)
