@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -100,8 +101,10 @@ class ApplicationData:
 class StatusChange:
     status: str
     changed_at: datetime
-    actor_id: int | None
+    actor_id: int | None  # None: the applicant; else a staff member
     comment: str | None
+    id: int | None = None
+    undoes: int | None = None  # the change an administrator cancelled with this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ class Application:
     updated_at: datetime
     documents: tuple[DocumentRef, ...] = field(default=())
     history: tuple[StatusChange, ...] = field(default=())
+    enrolled_code: str | None = None  # the specialty an enrolled applicant is enrolled to
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +257,68 @@ async def _put_notices(
         )
 
 
+async def write_status(
+    conn: aiosqlite.Connection,
+    application_id: int,
+    status: str,
+    now: datetime,
+    *,
+    actor_id: int | None = None,
+    comment: str | None = None,
+    notices: Sequence[Notice] = (),
+    expected: str | None = None,
+    enrolled_code: str | None = None,
+    undoes: int | None = None,
+) -> int | None:
+    """``ApplicationRepository.set_status`` inside the caller's transaction (an enrolment order
+    changes many at once). ``enrolled_code`` is kept only with the status «enrolled»."""
+    cursor = await conn.execute(
+        "UPDATE applications SET status = ?, enrolled_code = ?, updated_at = ? "
+        "WHERE id = ? AND status = coalesce(?, status)",
+        (status, enrolled_code if status == "enrolled" else None, now.isoformat(),
+         application_id, expected),
+    )  # fmt: skip
+    if cursor.rowcount != 1:
+        return None
+    cursor = await conn.execute(
+        "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment, "
+        "undoes) VALUES (?, ?, ?, ?, ?, ?)",
+        (application_id, status, now.isoformat(), actor_id, comment, undoes),
+    )
+    history_id = int(cursor.lastrowid or 0)
+    for notice in notices:
+        key = notice.key.format(application_id=application_id, history_id=history_id)
+        payload = {
+            "application_id": application_id,
+            "history_id": history_id,
+            **notice.payload,
+        }
+        due_at = now + notice.delay
+        if notice.merge:
+            await enqueue_or_merge(
+                conn,
+                dedup_key=key,
+                chat_id=notice.chat_id,
+                kind=notice.kind,
+                payload={**payload, "events": [notice.payload.get("event")]},
+                due_at=due_at,
+                now=now,
+                merge_on="application_id",
+                append="events",
+            )
+        else:
+            await enqueue(
+                conn,
+                dedup_key=key,
+                chat_id=notice.chat_id,
+                kind=notice.kind,
+                payload=payload,
+                due_at=due_at,
+                now=now,
+            )
+    return history_id
+
+
 class ApplicationRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -342,53 +408,22 @@ class ApplicationRepository:
         actor_id: int | None = None,
         comment: str | None = None,
         notices: list[Notice] = (),  # type: ignore[assignment]
-    ) -> int:
+        expected: str | None = None,
+        enrolled_code: str | None = None,
+        undoes: int | None = None,
+    ) -> int | None:
         """Change the status, keep it in the history, queue the notices; return the history id.
 
-        ``notices`` keys may use ``{history_id}`` so that each change is announced once.
+        ``notices`` keys may use ``{history_id}`` so that each change is announced once. With
+        ``expected``, the change is made only from that status (None is returned otherwise,
+        and nothing is written): a decision taken on a card another member has just changed
+        does not overwrite theirs.
         """
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE applications SET status = ?, updated_at = ? WHERE id = ?",
-                (status, now.isoformat(), application_id),
-            )
-            cursor = await conn.execute(
-                "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (application_id, status, now.isoformat(), actor_id, comment),
-            )
-            history_id = int(cursor.lastrowid or 0)
-            for notice in notices:
-                key = notice.key.format(application_id=application_id, history_id=history_id)
-                payload = {
-                    "application_id": application_id,
-                    "history_id": history_id,
-                    **notice.payload,
-                }
-                due_at = now + notice.delay
-                if notice.merge:
-                    await enqueue_or_merge(
-                        conn,
-                        dedup_key=key,
-                        chat_id=notice.chat_id,
-                        kind=notice.kind,
-                        payload={**payload, "events": [notice.payload.get("event")]},
-                        due_at=due_at,
-                        now=now,
-                        merge_on="application_id",
-                        append="events",
-                    )
-                else:
-                    await enqueue(
-                        conn,
-                        dedup_key=key,
-                        chat_id=notice.chat_id,
-                        kind=notice.kind,
-                        payload=payload,
-                        due_at=due_at,
-                        now=now,
-                    )
-            return history_id
+            return await write_status(
+                conn, application_id, status, now, actor_id=actor_id, comment=comment,
+                notices=notices, expected=expected, enrolled_code=enrolled_code, undoes=undoes,
+            )  # fmt: skip
 
     async def mark_received(
         self, application_id: int, flag: str, now: datetime, notices: list[Notice]
@@ -398,9 +433,10 @@ class ApplicationRepository:
         if flag not in ("original_received", "medical_received"):
             raise ValueError(f"unknown flag {flag!r}")
         async with self.db.transaction() as conn:
+            stamp = ", original_received_at = :now" if flag == "original_received" else ""
             await conn.execute(
-                f"UPDATE applications SET {flag} = 1, updated_at = ? WHERE id = ?",
-                (now.isoformat(), application_id),
+                f"UPDATE applications SET {flag} = 1, updated_at = :now{stamp} WHERE id = :id",
+                {"now": now.isoformat(), "id": application_id},
             )
             await _put_notices(conn, notices, application_id, now)
 
@@ -529,9 +565,12 @@ class ApplicationRepository:
                     changed_at=datetime.fromisoformat(h["changed_at"]),
                     actor_id=h["actor_id"],
                     comment=h["comment"],
+                    id=h["id"],
+                    undoes=h["undoes"],
                 )
                 for h in history
             ),
+            enrolled_code=row["enrolled_code"],
         )
 
     async def latest_history_id(self, application_id: int) -> int | None:

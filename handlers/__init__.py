@@ -47,6 +47,8 @@ def get_routers() -> list[Router]:
         errors.get_router(),
         # Before start: /start staff_<token> is an invite, not the menu.
         staff.get_invite_router(),
+        # Before start too: a staff member's /cancel returns to the staff panel.
+        staff.get_cancel_router(),
         start.get_router(),
         specialties.get_router(),
         colleges.get_router(),

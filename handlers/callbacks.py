@@ -101,15 +101,28 @@ class QueueAction(StrEnum):
     search = "search"
 
 
+class QueueSort(StrEnum):
+    """The queue's order (one letter: the queue's callback data is near Telegram's 64 bytes)."""
+
+    date = "d"  # the oldest submission first
+    score = "s"  # the highest average score first
+
+
 class CardAction(StrEnum):
+    """The card's buttons: the decisions of bot/domain/review.py (same values) and the steps
+    around them."""
+
     card = "card"
     docs = "docs"
     accept = "accept"
     correct = "correct"
     reject = "reject"
-    enroll = "enroll"
+    enroll = "enroll"  # which specialty (or straight to the confirmation with one choice)
+    enroll_to = "enroll_to"  # the confirmation, naming the specialty
+    enroll_yes = "enroll_yes"  # confirmed
     original = "original"
     medical = "medical"
+    undo = "undo"  # an administrator cancels the latest decision (a reason is asked)
 
 
 class ReportAction(StrEnum):
@@ -235,6 +248,7 @@ class QueueCb(CallbackData, prefix="sq"):
     spec: str = ""
     college: str = ""
     page: int = 0
+    sort: QueueSort = QueueSort.date
 
 
 class CardCb(CallbackData, prefix="sa"):
@@ -243,6 +257,7 @@ class CardCb(CallbackData, prefix="sa"):
     action: CardAction
     id: int  # the application
     page: int = 0  # «📎 Documents»: the page of files
+    code: str = ""  # enrolment: the specialty, one of the applicant's choices
 
 
 class ReportCb(CallbackData, prefix="sr"):

@@ -55,3 +55,8 @@ class StaffForm(StatesGroup):
 # student
 class StudentForm(StatesGroup):
     group = State()
+
+
+# The dialogues of the staff screens: /cancel in any of them (or in none) brings a staff member
+# back to the staff panel (handlers/staff/panel.py), not to the applicants' menu.
+STAFF_DIALOGUES = (StaffForm, BroadcastForm, QuestionForm.answer)

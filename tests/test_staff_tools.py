@@ -45,6 +45,11 @@ async def join(admin: UserClient, member: UserClient, college_label: str) -> Non
     assert "You are now a member of the admission staff" in welcome["text"]
 
 
+def numbers(queue: dict[str, Any]) -> list[str]:
+    """The application numbers a queue's buttons open, in order."""
+    return [label.split(" · ")[0] for label in labels(queue) if label.startswith("М-")]
+
+
 async def apply(user: UserClient, name: str, specialty: str = "22.02.08 · Metallurgy") -> None:
     await submit(user, await fill_form(user, name=name, specialties=(specialty,)))
 
@@ -141,7 +146,7 @@ async def test_staff_of_one_college_see_only_its_applications(
     [panel] = await ntpts.send("/staff")
     assert "Total: 1" in panel["text"]
     [queue] = await ntpts.click("📥 All applications", panel)
-    assert labels(queue)[:1] == ["М-2027-0001"] and "М-2027-0002" not in labels(queue)
+    assert numbers(queue) == ["М-2027-0001"]
     [panel] = await taimyr.send("/staff")
     assert "Total: 0" in panel["text"]
 
@@ -173,11 +178,11 @@ async def test_the_queue_filters_by_specialty_college_and_status(
     assert "Found: 2" in queue["text"]
     [chooser] = await admin.click("🎓 Specialty", queue)
     [queue] = await admin.click("21.02.18 Mineral processing", chooser)
-    assert "Found: 1" in queue["text"] and "М-2027-0002" in labels(queue)
+    assert "Found: 1" in queue["text"] and numbers(queue) == ["М-2027-0002"]
     [chooser] = await admin.click("🏫 College", queue)
     [queue] = await admin.click("Norilsk Technical School", chooser)
     # A college resets the specialty: 21.02.18 is not taught there (yet).
-    assert "Found: 1" in queue["text"] and "М-2027-0001" in labels(queue)
+    assert "Found: 1" in queue["text"] and numbers(queue) == ["М-2027-0001"]
     [chooser] = await admin.click("📌 Status", queue)
     [queue] = await admin.click("documents accepted", chooser)
     assert "Found: 0" in queue["text"] and "College: Norilsk Technical School" in queue["text"]
@@ -190,10 +195,10 @@ async def test_the_queue_pages_through_many_applications(
         await apply(person(dp, bot, 3100 + i), "Сидоров Иван")
     [panel] = await admin.send("/staff")
     [queue] = await admin.click("📥 All applications", panel)
-    assert "page 1 of 2" in queue["text"] and "М-2027-0001" in labels(queue)
+    assert "page 1 of 2" in queue["text"] and numbers(queue)[0] == "М-2027-0001"
     [page2] = await admin.click("▶️", queue)
     assert "page 2 of 2" in page2["text"]
-    assert [x for x in labels(page2) if x.startswith("М-")] == ["М-2027-0011", "М-2027-0012"]
+    assert numbers(page2) == ["М-2027-0011", "М-2027-0012"]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ tree and answers «No access.».
                handlers/questions.py)
 
 Outside the tree: ``get_invite_router`` (someone not yet staff joins by an invite link, before
-/start), ``get_denied_router`` (after the tree) and ``get_group_router`` (replies to relayed
+/start), ``get_cancel_router`` (a staff member's /cancel returns to the panel, before the
+menu's /cancel), ``get_denied_router`` (after the tree) and ``get_group_router`` (replies to relayed
 questions in the admission chat).
 """
 
@@ -38,6 +39,7 @@ from handlers.staff import (
 )
 
 get_invite_router = roles.get_invite_router
+get_cancel_router = panel.get_cancel_router
 get_denied_router = denied.get_router
 get_group_router = questions.get_group_router
 
