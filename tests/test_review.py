@@ -274,9 +274,7 @@ async def test_enrolment_to_a_specialty_not_chosen_is_refused(
     card = await card_of(admin)
     [card] = await admin.click("✅ Accept documents", card)
     for action in (CardAction.enroll_to, CardAction.enroll_yes):
-        replies = await admin.click_data(
-            CardCb(action=action, id=1, code="13.02.07").pack(), card
-        )
+        replies = await admin.click_data(CardCb(action=action, id=1, code="13.02.07").pack(), card)
         assert replies == []
         assert admin.answers()[-1]["text"] == "The applicant has not chosen this specialty."
     assert await db.fetchval("SELECT status FROM applications") == "accepted"
@@ -310,8 +308,7 @@ async def test_an_administrator_cancels_a_decision_with_a_reason_audited_and_tol
     await drain_fast(dp).drain(bot)
     texts = [c["text"] for c in english_user.session.of("sendMessage") if c["chat_id"] == 1002]
     assert any(
-        "the status is now «documents accepted»" in t and "не та специальность" in t
-        for t in texts
+        "the status is now «documents accepted»" in t and "не та специальность" in t for t in texts
     )
 
 
