@@ -18,6 +18,11 @@ from db.staff_posts import posts_about_person, queue_deletion
 
 # Statuses an application competes in the ranking with.
 RANKED_STATUSES = ("submitted", "needs_correction", "accepted", "enrolled")
+# An application ``a`` competes for its choice ``c``: an enrolled one only for the specialty it
+# is enrolled to (any, for one enrolled before that was recorded). With RANKED_STATUSES.
+COMPETES_FOR_CHOICE = (
+    "(a.status <> 'enrolled' OR a.enrolled_code IS NULL OR a.enrolled_code = c.specialty_code)"
+)
 
 # What erasing one person (``:user``) means, statement by statement, in an order where each
 # finds what it needs. Shared by «delete my data» and by restore, which erases again from a
@@ -584,13 +589,15 @@ class ApplicationRepository:
 
     async def ranking(self, specialty_code: str, campaign_year: int) -> list[RankingEntry]:
         """Applicants of a specialty, best first: average score, then the original
-        certificate received, then the earlier submission."""
+        certificate received, then the earlier submission. An enrolled applicant competes only
+        where enrolled."""
         placeholders = ",".join("?" * len(RANKED_STATUSES))
         rows = await self.db.fetchall(
             f"""
             SELECT a.id, a.number, a.average_score, a.original_received, a.submitted_at
             FROM applications a JOIN application_choices c ON c.application_id = a.id
             WHERE c.specialty_code = ? AND a.campaign_year = ? AND a.status IN ({placeholders})
+              AND {COMPETES_FOR_CHOICE}
             ORDER BY a.score_rank DESC, a.original_received DESC, a.submitted_at ASC, a.id ASC
             """,
             (specialty_code, campaign_year, *RANKED_STATUSES),

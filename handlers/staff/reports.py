@@ -54,7 +54,7 @@ def visible_specialties(catalog: Catalog, scope: Scope) -> list[SpecialtyInfo]:
     codes = scope.specialty_codes(catalog)
     language = current_language()
     return [
-        SpecialtyInfo(s.code, s.short_name.get(language), s.budget_places)
+        SpecialtyInfo(s.code, s.short_name.get(language), s.budget_places, s.name.get(language))
         for s in catalog.specialties
         if codes is None or s.code in codes
     ]
@@ -99,8 +99,9 @@ def report_texts() -> ReportTexts:
         all_sheet=_("All applications"),
         statuses={s: status_label(s) for s in STATUSES},
         channels={c: channel_name(c) for c in CHANNELS},
-        yes=_("yes"),
-        no=_("no"),
+        # Its own words: «yes» elsewhere reads «есть» (entrance tests: есть).
+        yes=_("Yes"),
+        no=_("No"),
         budget_places=_("Budget places: {places}"),
         unknown=_("to be confirmed"),
         decimal_separator="," if current_language() == "ru" else ".",
@@ -109,6 +110,7 @@ def report_texts() -> ReportTexts:
 
 def chart_labels() -> ChartLabels:
     return ChartLabels(
+        locale=current_language(),
         specialties=_("Applications per specialty"),
         days=_("Applications per day"),
         statuses=_("Applications per status"),
