@@ -176,12 +176,24 @@ async def test_the_pure_ranking_agrees_with_the_sql_ranking(db: Database) -> Non
     await add(db, 303, "4.10", at=T0 + timedelta(minutes=5), original=True)
     await add(db, 304, "4.10", at=T0)
     await add(db, 305, "4.95", status="withdrawn")
-    await add(db, 306, "3.00", codes=(ORE, METALLURGY), status="enrolled")
+    await add(db, 306, "3.00", codes=(ORE, METALLURGY), status="enrolled")  # enrolled before 0012
+    # Enrolled to its first choice: it no longer competes for its second.
+    enrolled = await add(db, 307, "4.99", codes=(ORE, METALLURGY))
+    await db.execute(
+        "UPDATE applications SET status = 'enrolled', enrolled_code = ? WHERE id = ?",
+        (ORE, enrolled),
+    )
     rows = await ReportRepository(db).applications(YEAR)
-    sql = await ApplicationRepository(db).ranking(METALLURGY, YEAR)
+    repo = ApplicationRepository(db)
+    sql = await repo.ranking(METALLURGY, YEAR)
     expected = ["М-2027-0002", "М-2027-0003", "М-2027-0004", "М-2027-0001", "М-2027-0006"]
     assert [e.number for e in sql] == expected
     assert [r.number for r in rank(rows, METALLURGY)] == expected
+    ore = ["М-2027-0007", "М-2027-0006"]
+    assert [e.number for e in await repo.ranking(ORE, YEAR)] == ore
+    assert [r.number for r in rank(rows, ORE)] == ore
+    stats = await ReportRepository(db).statistics(YEAR, TZ)
+    assert (stats.by_specialty[METALLURGY], stats.by_specialty[ORE]) == (5, 2)
 
 
 async def test_the_ranking_list_shows_places_originals_and_the_budget_line(
