@@ -78,6 +78,8 @@ class Settings(CommonSettings):
     send_rate: Annotated[float, Field(gt=0, le=30)] = 25
     send_concurrency: Annotated[int, Field(ge=1, le=30)] = 1
     reminder_hour: Annotated[int, Field(ge=8, le=21)] = 10
+    # The staff's daily digest, local time: within the day (outside the quiet hours 22–08).
+    digest_hour: Annotated[int, Field(ge=8, le=21)] = 9
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"

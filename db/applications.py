@@ -136,6 +136,10 @@ class RankingEntry:
     average_score: Decimal
     original_received: bool
     submitted_at: datetime
+    user_id: int = 0
+    status: str = "submitted"
+    full_name: str = ""
+    medical_received: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,7 +598,8 @@ class ApplicationRepository:
         placeholders = ",".join("?" * len(RANKED_STATUSES))
         rows = await self.db.fetchall(
             f"""
-            SELECT a.id, a.number, a.average_score, a.original_received, a.submitted_at
+            SELECT a.id, a.number, a.average_score, a.original_received, a.submitted_at,
+                   a.user_id, a.status, a.full_name, a.medical_received
             FROM applications a JOIN application_choices c ON c.application_id = a.id
             WHERE c.specialty_code = ? AND a.campaign_year = ? AND a.status IN ({placeholders})
               AND {COMPETES_FOR_CHOICE}
@@ -609,6 +614,10 @@ class ApplicationRepository:
                 average_score=Decimal(r["average_score"]),
                 original_received=bool(r["original_received"]),
                 submitted_at=datetime.fromisoformat(r["submitted_at"]),
+                user_id=r["user_id"],
+                status=r["status"],
+                full_name=r["full_name"],
+                medical_received=bool(r["medical_received"]),
             )
             for r in rows
         ]

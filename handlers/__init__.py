@@ -14,6 +14,7 @@ from handlers import (
     fallback,
     howto,
     questions,
+    ranking,
     reminder_settings,
     specialties,
     staff,
@@ -58,6 +59,7 @@ def get_routers() -> list[Router]:
         answers_by_hand(application_form.get_router()),
         answers_by_hand(my_application.get_router()),
         student.get_router(),
+        ranking.get_router(),
         reminder_settings.get_router(),
         staff_tree,
         # Right after the tree: whoever it turned away is told «No access.».

@@ -132,6 +132,19 @@ class ReportAction(StrEnum):
     xlsx = "xlsx"
     csv = "csv"
     stats = "stats"
+    publish = "publish"  # the ranking list of a specialty to its applicants: asked to confirm
+    publish_yes = "publish_yes"
+
+
+class OrderAction(StrEnum):
+    """The enrolment order of a specialty: its screen, a page, an applicant selected or not,
+    the confirmation, the order issued."""
+
+    open = "open"
+    page = "page"
+    toggle = "toggle"
+    confirm = "confirm"
+    issue = "issue"
 
 
 class RolesAction(StrEnum):
@@ -263,6 +276,21 @@ class CardCb(CallbackData, prefix="sa"):
 class ReportCb(CallbackData, prefix="sr"):
     action: ReportAction
     code: str = ""
+
+
+class OrderCb(CallbackData, prefix="eo"):
+    """The enrolment order of a specialty (the selection itself is kept in the dialogue)."""
+
+    action: OrderAction
+    code: str
+    id: int = 0  # toggle: the application
+    page: int = 0
+
+
+class RankingCb(CallbackData, prefix="rk"):
+    """A ranking list as published to the applicants (numbers only)."""
+
+    code: str
 
 
 class RolesCb(CallbackData, prefix="rl"):

@@ -35,10 +35,10 @@ async def ranking_positions(
     return positions
 
 
-def status_notice(application: Application, status: str, comment: str | None) -> Notice:
+def status_notice(user_id: int, status: str, comment: str | None) -> Notice:
     """The applicant's notice of a new status (rendered in their language when sent)."""
     return Notice(
-        chat_id=application.user_id,
+        chat_id=user_id,
         kind="status",
         key="status:{application_id}:{history_id}",
         payload={"status": status, "comment": comment},
@@ -67,6 +67,6 @@ async def change_status(
         raise ValueError(f"unknown status {status!r}")
     return await repo.set_status(
         application.id, status, now, actor_id=actor_id, comment=comment,
-        notices=[status_notice(application, status, comment)], expected=expected,
+        notices=[status_notice(application.user_id, status, comment)], expected=expected,
         enrolled_code=enrolled_code, undoes=undoes,
     )  # fmt: skip

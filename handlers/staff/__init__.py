@@ -9,6 +9,7 @@ tree and answers «No access.».
     panel      /staff and «⬅️ Panel»
     queue      the queue with its filters, the search
     card       an application's card, its documents, the review actions and their comments
+    closing    a specialty's ranking list published to its applicants, its enrolment order
     reports    /reports: ranking lists, Excel and CSV, statistics
     broadcast  a broadcast from its message to its delivery
     roles      the staff list, invites, revoking (administrators)
@@ -29,6 +30,7 @@ from handlers.access import StaffFilter
 from handlers.staff import (
     broadcast,
     card,
+    closing,
     denied,
     panel,
     practicum,
@@ -58,6 +60,9 @@ def get_router() -> Router:
         panel.get_router(),
         queue.get_router(),
         card.get_router(),
+        # Before reports: a closing step on a specialty the member does not see falls through
+        # to the reports' «No access.».
+        closing.get_router(),
         reports.get_router(),
         broadcast.get_router(),
         roles.get_router(),

@@ -16,7 +16,15 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from handlers.callbacks import BroadcastCb, CardCb, QuestionCb, QueueCb, ReportCb, RolesCb
+from handlers.callbacks import (
+    BroadcastCb,
+    CardCb,
+    OrderCb,
+    QuestionCb,
+    QueueCb,
+    ReportCb,
+    RolesCb,
+)
 from handlers.questions import leave
 from handlers.staff.practicum import COMMANDS as PRACTICUM_COMMANDS
 from handlers.staff.questions import STAFF_ACTIONS, relayed_question
@@ -27,6 +35,7 @@ STAFF_BUTTONS = or_f(
     QueueCb.filter(),
     CardCb.filter(),
     ReportCb.filter(),
+    OrderCb.filter(),
     RolesCb.filter(),
     BroadcastCb.filter(),
     QuestionCb.filter(F.action.in_(STAFF_ACTIONS)),

@@ -1,0 +1,94 @@
+"""What the staff's daily digest counts, and its queueing once a day."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from db.applications import Notice
+from db.database import Database
+from db.outbox import enqueue
+from db.questions import visible_clause as visible_questions
+from db.staff import visible_clause as visible_applications
+
+DAY_KEY = "digest_day"  # meta: the local day whose digest is queued
+
+
+@dataclass(frozen=True, slots=True)
+class DigestCounts:
+    new: int  # applications submitted since
+    corrections: int  # waiting for the applicant's correction since before a moment
+    questions: int  # unanswered, asked before a moment
+    originals: int  # original certificates received since
+
+    def __bool__(self) -> bool:
+        return any((self.new, self.corrections, self.questions, self.originals))
+
+
+class DigestRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def counts(
+        self,
+        since: datetime,
+        corrections_before: datetime,
+        questions_before: datetime,
+        codes: Collection[str] | None = None,
+    ) -> DigestCounts:
+        """The digest's numbers; ``codes`` limits them to what a college's staff see."""
+        where, params = visible_applications(codes)
+        new = await self.db.fetchval(
+            f"SELECT count(*) FROM applications a WHERE a.submitted_at >= ? {where}",
+            (since.isoformat(), *params),
+        )
+        corrections = await self.db.fetchval(
+            f"SELECT count(*) FROM applications a WHERE a.status = 'needs_correction' {where} "
+            "AND (SELECT max(h.changed_at) FROM status_history h "
+            "     WHERE h.application_id = a.id) < ?",
+            (*params, corrections_before.isoformat()),
+        )
+        originals = await self.db.fetchval(
+            f"SELECT count(*) FROM applications a WHERE a.original_received_at >= ? {where}",
+            (since.isoformat(), *params),
+        )
+        where, params = visible_questions(codes)
+        questions = await self.db.fetchval(
+            f"SELECT count(*) FROM questions q WHERE q.answered_at IS NULL AND q.asked_at < ? "
+            f"{where}",
+            (questions_before.isoformat(), *params),
+        )
+        return DigestCounts(int(new), int(corrections), int(questions), int(originals))
+
+    async def queued(self, day: date) -> bool:
+        """Whether the digest of the local ``day`` is queued already."""
+        return await self.db.fetchval("SELECT value FROM meta WHERE key = ?", (DAY_KEY,)) == str(
+            day
+        )
+
+    async def queue(self, day: date, notices: Sequence[Notice], now: datetime) -> int:
+        """Queue the digest of ``day`` once (a second run that day queues nothing); how many
+        messages were queued."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("SELECT value FROM meta WHERE key = ?", (DAY_KEY,))
+            row = await cursor.fetchone()
+            if row is not None and row[0] == str(day):
+                return 0
+            await conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (DAY_KEY, str(day)),
+            )
+            added = 0
+            for notice in notices:
+                added += await enqueue(
+                    conn,
+                    dedup_key=notice.key,
+                    chat_id=notice.chat_id,
+                    kind=notice.kind,
+                    payload=notice.payload,
+                    due_at=now,
+                    now=now,
+                )
+            return added
