@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-
+from db.counters import bump
+from db.counters import value as counter_value
 from db.database import Database
 from db.ledger import DeletionLedger, write_erasures
 from db.outbox import enqueue, enqueue_or_merge
+from db.rows import RowMapper
 from db.staff_posts import posts_about_person, queue_deletion
 
 # Statuses an application competes in the ranking with.
@@ -172,6 +173,16 @@ class Consent:
     minor: bool | None
 
 
+_consent = RowMapper(Consent)
+_document = RowMapper(DocumentRef)
+_change = RowMapper(StatusChange)
+# What the applicant filled in, from a row of ``applications`` (specialties given: they are
+# rows of another table). The reports read it too.
+data_mapper = RowMapper(ApplicationData)
+_application = RowMapper(Application)
+_ranked = RowMapper(RankingEntry, application_id="id")
+
+
 def _score_rank(score: Decimal) -> int:
     return int(score * 100)
 
@@ -197,12 +208,10 @@ class ConsentRepository:
         self.db = db
 
     async def give(self, user_id: int, version: str, now: datetime) -> int:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO consents (user_id, version, given_at) VALUES (?, ?, ?)",
-                (user_id, version, now.isoformat()),
-            )
-            return int(cursor.lastrowid or 0)
+        return await self.db.insert(
+            "INSERT INTO consents (user_id, version, given_at) VALUES (?, ?, ?)",
+            (user_id, version, now.isoformat()),
+        )
 
     async def set_minor(self, user_id: int, minor: bool) -> None:
         await self.db.execute(
@@ -217,46 +226,18 @@ class ConsentRepository:
             "ORDER BY id DESC LIMIT 1",
             (user_id,),
         )
-        if row is None:
-            return None
-        return Consent(
-            id=row["id"],
-            user_id=row["user_id"],
-            version=row["version"],
-            given_at=datetime.fromisoformat(row["given_at"]),
-            minor=None if row["minor"] is None else bool(row["minor"]),
-        )
+        return _consent.one(row)
 
     async def count_declined(self) -> None:
-        await _bump(self.db, "consent_declined")
-
-
-async def _bump(db: Database, name: str, by: int = 1) -> None:
-    await db.execute(
-        "INSERT INTO counters (name, value) VALUES (?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-        (name, by),
-    )
-
-
-async def _bump_in(conn: aiosqlite.Connection, name: str, by: int = 1) -> int:
-    await conn.execute(
-        "INSERT INTO counters (name, value) VALUES (?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-        (name, by),
-    )
-    cursor = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))
-    row = await cursor.fetchone()
-    assert row is not None  # the row was just written
-    return int(row[0])
+        await bump(self.db, "consent_declined")
 
 
 async def _put_notices(
-    conn: aiosqlite.Connection, notices: list[Notice], application_id: int, now: datetime
+    db: Database, notices: list[Notice], application_id: int, now: datetime
 ) -> None:
     for notice in notices:
         await enqueue(
-            conn,
+            db,
             dedup_key=notice.key.format(application_id=application_id),
             chat_id=notice.chat_id,
             kind=notice.kind,
@@ -267,7 +248,7 @@ async def _put_notices(
 
 
 async def write_status(
-    conn: aiosqlite.Connection,
+    db: Database,
     application_id: int,
     status: str,
     now: datetime,
@@ -281,20 +262,19 @@ async def write_status(
 ) -> int | None:
     """``ApplicationRepository.set_status`` inside the caller's transaction (an enrolment order
     changes many at once). ``enrolled_code`` is kept only with the status «enrolled»."""
-    cursor = await conn.execute(
+    changed = await db.execute(
         "UPDATE applications SET status = ?, enrolled_code = ?, updated_at = ? "
         "WHERE id = ? AND status = coalesce(?, status)",
         (status, enrolled_code if status == "enrolled" else None, now.isoformat(),
          application_id, expected),
     )  # fmt: skip
-    if cursor.rowcount != 1:
+    if changed != 1:
         return None
-    cursor = await conn.execute(
+    history_id = await db.insert(
         "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment, "
         "undoes) VALUES (?, ?, ?, ?, ?, ?)",
         (application_id, status, now.isoformat(), actor_id, comment, undoes),
     )
-    history_id = int(cursor.lastrowid or 0)
     for notice in notices:
         key = notice.key.format(application_id=application_id, history_id=history_id)
         payload = {
@@ -305,7 +285,7 @@ async def write_status(
         due_at = now + notice.delay
         if notice.merge:
             await enqueue_or_merge(
-                conn,
+                db,
                 dedup_key=key,
                 chat_id=notice.chat_id,
                 kind=notice.kind,
@@ -317,7 +297,7 @@ async def write_status(
             )
         else:
             await enqueue(
-                conn,
+                db,
                 dedup_key=key,
                 chat_id=notice.chat_id,
                 kind=notice.kind,
@@ -350,17 +330,16 @@ class ApplicationRepository:
         creates nothing. Notices (e.g. the post to the admission staff) go into the outbox in
         the same transaction, so a crash can lose neither the application nor its notices.
         """
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            existing = await self.db.fetchval(
                 "SELECT id FROM applications WHERE user_id = ? AND campaign_year = ?",
                 (user_id, campaign_year),
             )
-            existing = await cursor.fetchone()
             if existing is not None:
-                return int(existing[0]), False
-            sequence = await _bump_in(conn, f"application_number:{campaign_year}")
+                return int(existing), False
+            sequence = await bump(self.db, f"application_number:{campaign_year}")
             number = f"М-{campaign_year}-{sequence:04d}"
-            cursor = await conn.execute(
+            application_id = await self.db.insert(
                 """
                 INSERT INTO applications (
                     number, user_id, campaign_year, status, full_name, birth_date, phone, email,
@@ -370,20 +349,19 @@ class ApplicationRepository:
                 """,
                 (number, user_id, campaign_year, *_columns(data), now.isoformat(), now.isoformat()),
             )
-            application_id = int(cursor.lastrowid or 0)
-            await self._write_choices(conn, application_id, data.specialties)
-            await self._write_documents(conn, application_id, documents, now)
-            await conn.execute(
+            await self._write_choices(application_id, data.specialties)
+            await self._write_documents(application_id, documents, now)
+            await self.db.execute(
                 "INSERT INTO status_history (application_id, status, changed_at) "
                 "VALUES (?, 'submitted', ?)",
                 (application_id, now.isoformat()),
             )
-            await _put_notices(conn, notices, application_id, now)
+            await _put_notices(self.db, notices, application_id, now)
             return application_id, True
 
     async def update_data(self, application_id: int, data: ApplicationData, now: datetime) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 """
                 UPDATE applications SET full_name = ?, birth_date = ?, phone = ?, email = ?,
                     education_base = ?, average_score = ?, score_rank = ?, dormitory = ?,
@@ -392,18 +370,18 @@ class ApplicationRepository:
                 """,
                 (*_columns(data), now.isoformat(), application_id),
             )
-            await conn.execute(
+            await self.db.execute(
                 "DELETE FROM application_choices WHERE application_id = ?", (application_id,)
             )
-            await self._write_choices(conn, application_id, data.specialties)
+            await self._write_choices(application_id, data.specialties)
 
     async def add_documents(
         self, application_id: int, documents: list[DocumentRef], now: datetime
     ) -> None:
         """Add files to an application, all or none: ``DocumentLimitError`` past a cap."""
-        async with self.db.transaction() as conn:
-            await self._write_documents(conn, application_id, documents, now)  # may refuse
-            await conn.execute(
+        async with self.db.transaction():
+            await self._write_documents(application_id, documents, now)  # may refuse
+            await self.db.execute(
                 "UPDATE applications SET updated_at = ? WHERE id = ?",
                 (now.isoformat(), application_id),
             )
@@ -428,9 +406,9 @@ class ApplicationRepository:
         and nothing is written): a decision taken on a card another member has just changed
         does not overwrite theirs.
         """
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             return await write_status(
-                conn, application_id, status, now, actor_id=actor_id, comment=comment,
+                self.db, application_id, status, now, actor_id=actor_id, comment=comment,
                 notices=notices, expected=expected, enrolled_code=enrolled_code, undoes=undoes,
             )  # fmt: skip
 
@@ -441,39 +419,31 @@ class ApplicationRepository:
         applicant's notice in the same transaction."""
         if flag not in ("original_received", "medical_received"):
             raise ValueError(f"unknown flag {flag!r}")
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             stamp = ", original_received_at = :now" if flag == "original_received" else ""
-            await conn.execute(
+            await self.db.execute(
                 f"UPDATE applications SET {flag} = 1, updated_at = :now{stamp} WHERE id = :id",
                 {"now": now.isoformat(), "id": application_id},
             )
-            await _put_notices(conn, notices, application_id, now)
+            await _put_notices(self.db, notices, application_id, now)
 
-    @staticmethod
-    async def _write_choices(
-        conn: aiosqlite.Connection, application_id: int, codes: tuple[str, ...]
-    ) -> None:
+    async def _write_choices(self, application_id: int, codes: tuple[str, ...]) -> None:
         for priority, code in enumerate(codes, start=1):
-            await conn.execute(
+            await self.db.execute(
                 "INSERT INTO application_choices (application_id, priority, specialty_code) "
                 "VALUES (?, ?, ?)",
                 (application_id, priority, code),
             )
 
-    @staticmethod
     async def _write_documents(
-        conn: aiosqlite.Connection,
-        application_id: int,
-        documents: list[DocumentRef],
-        now: datetime,
+        self, application_id: int, documents: list[DocumentRef], now: datetime
     ) -> None:
         """Add files (a file already there is skipped); raise ``DocumentLimitError`` and add
-        nothing when a cap would be passed."""
-        cursor = await conn.execute(
+        nothing when a cap would be passed. Inside the caller's transaction."""
+        rows = await self.db.fetchall(
             "SELECT kind, file_unique_id FROM documents WHERE application_id = ?",
             (application_id,),
         )
-        rows = list(await cursor.fetchall())
         seen = {row[1] for row in rows}
         per_kind: dict[str, int] = {}
         for row in rows:
@@ -492,7 +462,7 @@ class ApplicationRepository:
                 raise DocumentLimitError(None, MAX_FILES_PER_APPLICATION)
             fresh.append(doc)
         for doc in fresh:
-            await conn.execute(
+            await self.db.execute(
                 """
                 INSERT INTO documents (application_id, kind, file_id, file_unique_id,
                                        content_type, file_size, added_at)
@@ -519,67 +489,31 @@ class ApplicationRepository:
         )
 
     async def get(self, application_id: int) -> Application | None:
-        row = await self.db.fetchone("SELECT * FROM applications WHERE id = ?", (application_id,))
-        if row is None:
-            return None
-        choices = await self.db.fetchall(
-            "SELECT specialty_code FROM application_choices WHERE application_id = ? "
-            "ORDER BY priority",
-            (application_id,),
-        )
-        docs = await self.db.fetchall(
-            "SELECT * FROM documents WHERE application_id = ? ORDER BY id", (application_id,)
-        )
-        history = await self.db.fetchall(
-            "SELECT * FROM status_history WHERE application_id = ? ORDER BY id",
-            (application_id,),
-        )
-        return Application(
-            id=row["id"],
-            number=row["number"],
-            user_id=row["user_id"],
-            campaign_year=row["campaign_year"],
-            status=row["status"],
-            data=ApplicationData(
-                full_name=row["full_name"],
-                birth_date=date.fromisoformat(row["birth_date"]),
-                phone=row["phone"],
-                email=row["email"],
-                education_base=row["education_base"],
-                average_score=Decimal(row["average_score"]),
-                specialties=tuple(r["specialty_code"] for r in choices),
-                dormitory=bool(row["dormitory"]),
-                channel=row["channel"],
-                minor=bool(row["minor"]),
-            ),
-            original_received=bool(row["original_received"]),
-            medical_received=bool(row["medical_received"]),
-            submitted_at=datetime.fromisoformat(row["submitted_at"]),
-            updated_at=datetime.fromisoformat(row["updated_at"]),
-            documents=tuple(
-                DocumentRef(
-                    id=d["id"],
-                    kind=d["kind"],
-                    file_id=d["file_id"],
-                    file_unique_id=d["file_unique_id"],
-                    content_type=d["content_type"],
-                    file_size=d["file_size"],
-                    added_at=datetime.fromisoformat(d["added_at"]),
-                )
-                for d in docs
-            ),
-            history=tuple(
-                StatusChange(
-                    status=h["status"],
-                    changed_at=datetime.fromisoformat(h["changed_at"]),
-                    actor_id=h["actor_id"],
-                    comment=h["comment"],
-                    id=h["id"],
-                    undoes=h["undoes"],
-                )
-                for h in history
-            ),
-            enrolled_code=row["enrolled_code"],
+        """The application with its choices, documents and history, all of one moment (one
+        read transaction: a change committed meanwhile is seen whole or not at all)."""
+        async with self.db.snapshot():
+            row = await self.db.fetchone(
+                "SELECT * FROM applications WHERE id = ?", (application_id,)
+            )
+            if row is None:
+                return None
+            choices = await self.db.fetchall(
+                "SELECT specialty_code FROM application_choices WHERE application_id = ? "
+                "ORDER BY priority",
+                (application_id,),
+            )
+            docs = await self.db.fetchall(
+                "SELECT * FROM documents WHERE application_id = ? ORDER BY id", (application_id,)
+            )
+            history = await self.db.fetchall(
+                "SELECT * FROM status_history WHERE application_id = ? ORDER BY id",
+                (application_id,),
+            )
+        return _application(
+            row,
+            data=data_mapper(row, specialties=tuple(r["specialty_code"] for r in choices)),
+            documents=tuple(_document.all(docs)),
+            history=tuple(_change.all(history)),
         )
 
     async def latest_history_id(self, application_id: int) -> int | None:
@@ -588,8 +522,10 @@ class ApplicationRepository:
         )
 
     async def for_user(self, user_id: int) -> Application | None:
-        application_id = await self.id_for_user(user_id)
-        return None if application_id is None else await self.get(application_id)
+        """The user's latest application (as :meth:`get`, in one read transaction)."""
+        async with self.db.snapshot():
+            application_id = await self.id_for_user(user_id)
+            return None if application_id is None else await self.get(application_id)
 
     async def ranking(self, specialty_code: str, campaign_year: int) -> list[RankingEntry]:
         """Applicants of a specialty, best first: average score, then the original
@@ -607,20 +543,7 @@ class ApplicationRepository:
             """,
             (specialty_code, campaign_year, *RANKED_STATUSES),
         )
-        return [
-            RankingEntry(
-                application_id=r["id"],
-                number=r["number"],
-                average_score=Decimal(r["average_score"]),
-                original_received=bool(r["original_received"]),
-                submitted_at=datetime.fromisoformat(r["submitted_at"]),
-                user_id=r["user_id"],
-                status=r["status"],
-                full_name=r["full_name"],
-                medical_received=bool(r["medical_received"]),
-            )
-            for r in rows
-        ]
+        return _ranked.all(rows)
 
     # --- deleting ---------------------------------------------------------------------
 
@@ -641,24 +564,24 @@ class ApplicationRepository:
         entries = (
             [] if ledger is None else await asyncio.to_thread(ledger.record, user_id, numbers, now)
         )
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("SELECT id FROM applications WHERE user_id = ?", (user_id,))
-            ids = [int(r[0]) for r in await cursor.fetchall()]
-            posts = await posts_about_person(conn, user_id)
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "SELECT id FROM applications WHERE user_id = ?", (user_id,)
+            )
+            ids = [int(r[0]) for r in rows]
+            posts = await posts_about_person(self.db, user_id)
             for statement in ERASE_PERSON:
-                await conn.execute(statement, {"user": user_id})
-            await write_erasures(conn, entries)
+                await self.db.execute(statement, {"user": user_id})
+            await write_erasures(self.db, entries)
             # Telegram refuses what it no longer allows (posts older than 48 hours, unless the
             # bot is an administrator there): the sender takes a refusal as final.
             for post in posts:
-                await queue_deletion(conn, post, now)
-            await _bump_in(conn, "personal_data_deleted")
+                await queue_deletion(self.db, post, now)
+            await bump(self.db, "personal_data_deleted")
             if ids:
-                await _bump_in(conn, "applications_deleted", len(ids))
+                await bump(self.db, "applications_deleted", len(ids))
         await self.db.erased()
         return PersonErased(applications=len(ids), staff_posts=len(posts))
 
     async def counter(self, name: str) -> int:
-        return int(
-            await self.db.fetchval("SELECT value FROM counters WHERE name = ?", (name,)) or 0
-        )
+        return await counter_value(self.db, name)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from db.applications import Notice, RankingEntry, write_status
 from db.database import Database
 from db.outbox import enqueue
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,10 @@ class Published:
     told: int
 
 
+_place = RowMapper(PublishedPlace, original_received="original")
+_publication = RowMapper(Publication)  # its places given: rows of another table
+
+
 class ClosingRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -59,21 +64,20 @@ class ClosingRepository:
         """Publish ``ranking`` as the list of ``code``: its places replace the last ones, and
         ``notices(previous, version)`` are queued (``previous``: the places last published, by
         application id), all in one transaction."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
                 "SELECT application_id, place FROM published_places "
                 "WHERE campaign_year = ? AND specialty_code = ?",
                 (campaign_year, code),
             )
-            previous = {int(r[0]): int(r[1]) for r in await cursor.fetchall()}
-            cursor = await conn.execute(
+            previous = {int(r["application_id"]): int(r["place"]) for r in rows}
+            last = await self.db.fetchval(
                 "SELECT version FROM ranking_publications "
                 "WHERE campaign_year = ? AND specialty_code = ?",
                 (campaign_year, code),
             )
-            row = await cursor.fetchone()
-            version = (int(row[0]) if row else 0) + 1
-            await conn.execute(
+            version = (int(last) if last is not None else 0) + 1
+            await self.db.execute(
                 "INSERT INTO ranking_publications (campaign_year, specialty_code, published_at, "
                 "published_by, version) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (campaign_year, specialty_code) DO UPDATE SET "
@@ -81,12 +85,12 @@ class ClosingRepository:
                 "version = excluded.version",
                 (campaign_year, code, now.isoformat(), actor_id, version),
             )
-            await conn.execute(
+            await self.db.execute(
                 "DELETE FROM published_places WHERE campaign_year = ? AND specialty_code = ?",
                 (campaign_year, code),
             )
             for place, entry in enumerate(ranking, start=1):
-                await conn.execute(
+                await self.db.execute(
                     "INSERT INTO published_places (campaign_year, specialty_code, "
                     "application_id, place, average_score, original) VALUES (?, ?, ?, ?, ?, ?)",
                     (
@@ -101,7 +105,7 @@ class ClosingRepository:
             told = notices(previous, version)
             for notice in told:
                 await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=notice.key,
                     chat_id=notice.chat_id,
                     kind=notice.kind,
@@ -113,35 +117,20 @@ class ClosingRepository:
 
     async def publication(self, campaign_year: int, code: str) -> Publication | None:
         """The list of ``code`` as last published (those erased since are gone from it)."""
-        head = await self.db.fetchone(
-            "SELECT * FROM ranking_publications WHERE campaign_year = ? AND specialty_code = ?",
-            (campaign_year, code),
-        )
-        if head is None:
-            return None
-        rows = await self.db.fetchall(
-            "SELECT p.*, a.number FROM published_places p "
-            "JOIN applications a ON a.id = p.application_id "
-            "WHERE p.campaign_year = ? AND p.specialty_code = ? ORDER BY p.place",
-            (campaign_year, code),
-        )
-        return Publication(
-            campaign_year=campaign_year,
-            specialty_code=code,
-            published_at=datetime.fromisoformat(head["published_at"]),
-            published_by=head["published_by"],
-            version=head["version"],
-            places=tuple(
-                PublishedPlace(
-                    application_id=r["application_id"],
-                    number=r["number"],
-                    place=r["place"],
-                    average_score=Decimal(r["average_score"]),
-                    original_received=bool(r["original"]),
-                )
-                for r in rows
-            ),
-        )
+        async with self.db.snapshot():  # the head and its places of one moment
+            head = await self.db.fetchone(
+                "SELECT * FROM ranking_publications WHERE campaign_year = ? AND specialty_code = ?",
+                (campaign_year, code),
+            )
+            if head is None:
+                return None
+            rows = await self.db.fetchall(
+                "SELECT p.*, a.number FROM published_places p "
+                "JOIN applications a ON a.id = p.application_id "
+                "WHERE p.campaign_year = ? AND p.specialty_code = ? ORDER BY p.place",
+                (campaign_year, code),
+            )
+        return _publication(head, places=tuple(_place.all(rows)))
 
     # --- enrolment orders ----------------------------------------------------------------
 
@@ -169,27 +158,26 @@ class ClosingRepository:
         still accepted becomes «enrolled» to ``code`` (its notices queued with it); ``others``
         are queued (their keys may use ``{order_id}``). Returns the order's number and the
         applications enrolled."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            order_id = await self.db.insert(
                 "INSERT INTO enrolment_orders (campaign_year, specialty_code, issued_by, "
                 "issued_at, enrolled) VALUES (?, ?, ?, ?, 0)",
                 (campaign_year, code, actor_id, now.isoformat()),
             )
-            order_id = int(cursor.lastrowid or 0)
             enrolled = []
             for application_id, notices in enrol:
                 written = await write_status(
-                    conn, application_id, "enrolled", now, actor_id=actor_id, notices=notices,
+                    self.db, application_id, "enrolled", now, actor_id=actor_id, notices=notices,
                     expected="accepted", enrolled_code=code,
                 )  # fmt: skip
                 if written is not None:
                     enrolled.append(application_id)
-            await conn.execute(
+            await self.db.execute(
                 "UPDATE enrolment_orders SET enrolled = ? WHERE id = ?", (len(enrolled), order_id)
             )
             for notice in others:
                 await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=notice.key.format(order_id=order_id),
                     chat_id=notice.chat_id,
                     kind=notice.kind,

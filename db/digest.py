@@ -38,27 +38,28 @@ class DigestRepository:
         codes: Collection[str] | None = None,
     ) -> DigestCounts:
         """The digest's numbers; ``codes`` limits them to what a college's staff see."""
-        where, params = visible_applications(codes)
-        new = await self.db.fetchval(
-            f"SELECT count(*) FROM applications a WHERE a.submitted_at >= ? {where}",
-            (since.isoformat(), *params),
-        )
-        corrections = await self.db.fetchval(
-            f"SELECT count(*) FROM applications a WHERE a.status = 'needs_correction' {where} "
-            "AND (SELECT max(h.changed_at) FROM status_history h "
-            "     WHERE h.application_id = a.id) < ?",
-            (*params, corrections_before.isoformat()),
-        )
-        originals = await self.db.fetchval(
-            f"SELECT count(*) FROM applications a WHERE a.original_received_at >= ? {where}",
-            (since.isoformat(), *params),
-        )
-        where, params = visible_questions(codes)
-        questions = await self.db.fetchval(
-            f"SELECT count(*) FROM questions q WHERE q.answered_at IS NULL AND q.asked_at < ? "
-            f"{where}",
-            (questions_before.isoformat(), *params),
-        )
+        async with self.db.snapshot():  # every number of the same moment
+            where, params = visible_applications(codes)
+            new = await self.db.fetchval(
+                f"SELECT count(*) FROM applications a WHERE a.submitted_at >= ? {where}",
+                (since.isoformat(), *params),
+            )
+            corrections = await self.db.fetchval(
+                f"SELECT count(*) FROM applications a WHERE a.status = 'needs_correction' {where} "
+                "AND (SELECT max(h.changed_at) FROM status_history h "
+                "     WHERE h.application_id = a.id) < ?",
+                (*params, corrections_before.isoformat()),
+            )
+            originals = await self.db.fetchval(
+                f"SELECT count(*) FROM applications a WHERE a.original_received_at >= ? {where}",
+                (since.isoformat(), *params),
+            )
+            where, params = visible_questions(codes)
+            questions = await self.db.fetchval(
+                f"SELECT count(*) FROM questions q WHERE q.answered_at IS NULL AND q.asked_at < ? "
+                f"{where}",
+                (questions_before.isoformat(), *params),
+            )
         return DigestCounts(int(new), int(corrections), int(questions), int(originals))
 
     async def queued(self, day: date) -> bool:
@@ -70,12 +71,10 @@ class DigestRepository:
     async def queue(self, day: date, notices: Sequence[Notice], now: datetime) -> int:
         """Queue the digest of ``day`` once (a second run that day queues nothing); how many
         messages were queued."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("SELECT value FROM meta WHERE key = ?", (DAY_KEY,))
-            row = await cursor.fetchone()
-            if row is not None and row[0] == str(day):
+        async with self.db.transaction():
+            if await self.queued(day):
                 return 0
-            await conn.execute(
+            await self.db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (DAY_KEY, str(day)),
@@ -83,7 +82,7 @@ class DigestRepository:
             added = 0
             for notice in notices:
                 added += await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=notice.key,
                     chat_id=notice.chat_id,
                     kind=notice.kind,

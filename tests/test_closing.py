@@ -18,10 +18,9 @@ from db.applications import ApplicationRepository, RankingEntry
 from db.database import Database
 from db.staff import StaffRepository
 from handlers.callbacks import OrderAction, OrderCb, ReportAction, ReportCb
-from tests.client import UserClient
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.test_reports import METALLURGY, ORE, T0, YEAR, add, grant, set_budget
-from tests.test_staff import drain_fast, labels
+from tests.helpers import METALLURGY, ORE, T0, YEAR, add, grant, sender_of, set_budget
 
 POWER = "13.02.07"  # needs a medical certificate
 
@@ -57,11 +56,6 @@ def test_an_order_starts_with_the_best_who_may_be_enrolled_within_the_places_lef
 
 
 # --- through the bot --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")
 
 
 async def english(dp: Dispatcher, bot: Bot, *user_ids: int) -> None:
@@ -101,7 +95,7 @@ async def test_a_published_ranking_tells_each_their_place_and_the_list_shows_num
     await add(db, 301, "4.10", name="Иванова Анна")
     await add(db, 302, "4.80", name="Петров Пётр")
     await add(db, 303, "3.90", original=True, name="Сидорова Вера")
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     question, done = await publish(admin)
     assert "3 applicants are in it now; budget places: 2" in question["text"]
     assert "Not published yet." in question["text"]
@@ -109,7 +103,7 @@ async def test_a_published_ranking_tells_each_their_place_and_the_list_shows_num
     assert "Told their place: 3 applicants" in done["text"]
 
     admin.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     [first] = sent_to(admin, 302)
     assert "the ranking list of 22.02.08 · Metallurgy is published" in first["text"]
     assert "Your place: 1 of 3. Budget places: 2." in first["text"]
@@ -146,7 +140,7 @@ async def test_publishing_again_tells_only_those_whose_place_changed(
     for user_id, score in ((301, "4.10"), (302, "4.80"), (303, "3.90"), (304, "3.50")):
         await add(db, user_id, score)
     await publish(admin)
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     # 0001 withdraws: 0003 and 0004 move up; 0002 keeps the first place; 0005 is new.
     await ApplicationRepository(db).set_status(1, "withdrawn", T0)
     await add(db, 305, "3.00")
@@ -155,7 +149,7 @@ async def test_publishing_again_tells_only_those_whose_place_changed(
     assert "Last published:" in question["text"]
     assert "Told their place: 3 applicants" in done["text"]
     admin.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     told = {c["chat_id"] for c in admin.session.of("sendMessage")}
     assert told == {303, 304, 305}
     [notice] = sent_to(admin, 303)
@@ -204,7 +198,7 @@ async def test_an_enrolment_order_from_preselection_to_the_applicants_notices(
     await accepted(db, 303, "4.50", codes=(METALLURGY, POWER), name="Волкова Вера")  # no original
     await accepted(db, 304, "4.30", original=True, name="Григорьев Глеб")
     await accepted(db, 305, "4.00", original=True, name="Дмитриева Дарья")
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
 
     [order] = await admin.click("🎓 Enrolment order", await ranking_screen(admin))
     assert "Budget places: 2 · enrolled: 0 · left: 2" in order["text"]
@@ -251,7 +245,7 @@ async def test_an_enrolment_order_from_preselection_to_the_applicants_notices(
     assert admin.answers()[-1]["text"].startswith("This order is issued already")
     assert await db.fetchval("SELECT count(*) FROM enrolment_orders") == 1
 
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     [congratulated] = sent_to(admin, 301)
     assert "🎉 Congratulations! You are enrolled in 22.02.08 · Metallurgy." in congratulated["text"]
     assert "Bring the original" not in congratulated["text"]
@@ -278,14 +272,14 @@ async def test_an_applicant_enrolled_meanwhile_by_the_card_is_not_told_they_are_
     await set_budget(dp, METALLURGY, 1)
     await accepted(db, 301, "4.90", original=True)
     await accepted(db, 302, "4.10", codes=(ORE, METALLURGY), original=True)
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     [order] = await admin.click("🎓 Enrolment order", await ranking_screen(admin))
     [question] = await admin.click("✅ Issue the order: 1", order)
     await admin.click("✅ Yes, issue the order", question)
     # Before the notices go out, 0002 is enrolled to its first choice from the card.
     await ApplicationRepository(db).set_status(2, "enrolled", T0, enrolled_code=ORE)
     admin.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     assert sent_to(admin, 302) == []
 
 
@@ -314,7 +308,7 @@ async def busy_day(dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock) ->
         "INSERT INTO questions (user_id, asked_at, content_type, text) VALUES (?, ?, 'text', ?)",
         (9001, (now - timedelta(days=2)).isoformat(), "Есть ли общежитие?"),
     )
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
 
 
 async def test_the_daily_digest_at_nine_for_everyone_and_by_college(
@@ -330,7 +324,7 @@ async def test_the_daily_digest_at_nine_for_everyone_and_by_college(
     assert await digest.run() == 3
     assert await digest.run() == 0  # once a day
     admin.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     [everything] = sent_to(admin, 1)
     assert everything["text"].splitlines()[:5] == [
         "☀️ <b>Digest for 26 November 2026</b> (all colleges)",

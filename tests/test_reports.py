@@ -30,85 +30,17 @@ from bot.services.reports import (
     render_chart,
     sheet_title,
 )
-from db.applications import ApplicationData, ApplicationRepository, DocumentRef
+from db.applications import ApplicationData, ApplicationRepository
 from db.database import Database
 from db.reports import ReportRepository, ReportRow
 from db.staff import StaffRepository
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
+from tests.helpers import METALLURGY, ORE, T0, YEAR, add, grant, set_budget
 
-YEAR = 2027  # the campaign the test clock (26 Nov 2026) points at
-T0 = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Krasnoyarsk")
-METALLURGY = "22.02.08"  # taught at the college "ntpts"
-ORE = "21.02.18"  # no college yet in the default catalogue
-
 
 CATALOG, _problems = parse_catalog(default_catalog_bytes())
 assert CATALOG is not None
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
-
-
-async def add(
-    db: Database,
-    user_id: int,
-    score: str,
-    *,
-    codes: tuple[str, ...] = (METALLURGY,),
-    at: datetime = T0,
-    original: bool = False,
-    status: str = "submitted",
-    channel: str = "bot",
-    name: str = "",
-) -> int:
-    """An application straight into the database (the form itself is tested elsewhere)."""
-    repo = ApplicationRepository(db)
-    data = ApplicationData(
-        full_name=name or f"Тестова Анна {user_id}",
-        birth_date=date(2008, 3, 5),
-        phone="+79131234567",
-        email=None,
-        education_base=9,
-        average_score=Decimal(score),
-        specialties=codes,
-        dormitory=False,
-        channel=channel,
-        minor=True,
-    )
-    docs = [DocumentRef("passport", f"f{user_id}", f"u{user_id}", "photo")]
-    application_id, created = await repo.submit(
-        user_id=user_id, campaign_year=YEAR, data=data, documents=docs, now=at, notices=[]
-    )
-    assert created
-    if original:
-        await repo.mark_received(application_id, "original_received", at, [])
-    if status != "submitted":
-        await repo.set_status(application_id, status, at)
-    return application_id
-
-
-async def set_budget(dp: Dispatcher, code: str, places: int) -> None:
-    raw = default_catalog_bytes().decode()
-    line = f'code = "{code}"\n'
-    assert line in raw
-    version, problems = await dp["catalogs"].load(
-        raw.replace(line, f"{line}budget_places = {places}\n", 1).encode(), "test"
-    )
-    assert version is not None and not problems
-
-
-async def grant(db: Database, user_id: int, college_id: str | None) -> None:
-    await db.execute(
-        "INSERT INTO staff (user_id, college_id, granted_by, granted_at) VALUES (?, ?, 1, ?)",
-        (user_id, college_id, T0.isoformat()),
-    )
-
-
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
 
 
 async def open_reports(client: UserClient) -> dict[str, Any]:
@@ -141,17 +73,25 @@ def values(ws: Any) -> list[list[Any]]:
 # --- ranking ----------------------------------------------------------------------------------
 
 
-def row(id: int, score: str, *, original: bool = False, minutes: int = 0, **kw: Any) -> ReportRow:
-    fields: dict[str, Any] = {
-        "id": id, "number": f"М-{YEAR}-{id:04d}", "user_id": 100 + id, "status": "submitted",
-        "full_name": "Тестова Анна", "birth_date": date(2008, 1, 1), "phone": "+79131234567",
-        "email": None, "education_base": 9, "average_score": Decimal(score),
-        "specialties": (METALLURGY,), "dormitory": False, "channel": "bot", "minor": False,
-        "original_received": original, "medical_received": False,
-        "submitted_at": T0 + timedelta(minutes=minutes), "updated_at": T0, "documents": 3,
-    }  # fmt: skip
-    fields.update(kw)
-    return ReportRow(**fields)
+def row(
+    id: int,
+    score: str,
+    *,
+    original: bool = False,
+    minutes: int = 0,
+    status: str = "submitted",
+    specialties: tuple[str, ...] = (METALLURGY,),
+) -> ReportRow:
+    data = ApplicationData(
+        full_name="Тестова Анна", birth_date=date(2008, 1, 1), phone="+79131234567", email=None,
+        education_base=9, average_score=Decimal(score), specialties=specialties,
+        dormitory=False, channel="bot", minor=False,
+    )  # fmt: skip
+    return ReportRow(
+        id=id, number=f"М-{YEAR}-{id:04d}", user_id=100 + id, status=status, data=data,
+        original_received=original, medical_received=False,
+        submitted_at=T0 + timedelta(minutes=minutes), updated_at=T0, documents=3,
+    )  # fmt: skip
 
 
 def test_rank_orders_by_score_then_original_then_submission_then_id() -> None:

@@ -19,11 +19,9 @@ from db.applications import Application, ApplicationData, StatusChange
 from db.database import Database
 from db.staff import StaffRepository
 from handlers.callbacks import CardAction, CardCb
-from tests.client import UserClient
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
-from tests.test_staff import drain_fast, labels
-from tests.test_staff_tools import join, person
+from tests.helpers import fill_form, join, person, sender_of, submit
 
 T0 = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
 STAFF = 77  # a staff member's id in the history
@@ -178,11 +176,6 @@ def test_the_card_offers_a_paper_once_the_medical_one_where_needed_undo_to_admin
 # --- through the bot --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=ADMIN, language_code="en")
-
-
 async def applied_to(user: UserClient, *specialties: str) -> None:
     await submit(user, await fill_form(user, specialties=specialties))
 
@@ -305,7 +298,7 @@ async def test_an_administrator_cancels_a_decision_with_a_reason_audited_and_tol
         (ADMIN, "undo:enrolled->accepted", "Зачислен по ошибке: не та специальность")
     ]
     english_user.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     texts = [c["text"] for c in english_user.session.of("sendMessage") if c["chat_id"] == 1002]
     assert any(
         "the status is now «documents accepted»" in t and "не та специальность" in t for t in texts

@@ -10,10 +10,8 @@ from aiogram import Bot, Dispatcher
 
 from bot.domain.applications import surname_initials
 from db.database import Database
-from tests.client import UserClient
-from tests.test_reports import ORE, T0, add
-from tests.test_staff import labels
-from tests.test_staff_tools import numbers
+from tests.client import UserClient, labels
+from tests.helpers import ORE, T0, add, numbers
 
 
 def lines_of(queue: dict[str, object]) -> list[str]:
