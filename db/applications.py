@@ -232,6 +232,23 @@ class ConsentRepository:
         await bump(self.db, "consent_declined")
 
 
+async def queue_notices(db: Database, notices: Sequence[Notice], now: datetime) -> int:
+    """Queue notices whose keys are complete (no placeholders), inside the caller's transaction
+    if any; a repeated key adds nothing. How many were added."""
+    added = 0
+    for notice in notices:
+        added += await enqueue(
+            db,
+            dedup_key=notice.key,
+            chat_id=notice.chat_id,
+            kind=notice.kind,
+            payload=notice.payload,
+            due_at=now,
+            now=now,
+        )
+    return added
+
+
 async def _put_notices(
     db: Database, notices: list[Notice], application_id: int, now: datetime
 ) -> None:

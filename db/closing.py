@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from db.applications import Notice, RankingEntry, write_status
+from db.applications import Notice, RankingEntry, queue_notices, write_status
 from db.database import Database
 from db.outbox import enqueue
 from db.rows import RowMapper
@@ -103,16 +103,7 @@ class ClosingRepository:
                     ),
                 )
             told = notices(previous, version)
-            for notice in told:
-                await enqueue(
-                    self.db,
-                    dedup_key=notice.key,
-                    chat_id=notice.chat_id,
-                    kind=notice.kind,
-                    payload=notice.payload,
-                    due_at=now,
-                    now=now,
-                )
+            await queue_notices(self.db, told, now)
         return Published(version, len(told))
 
     async def publication(self, campaign_year: int, code: str) -> Publication | None:

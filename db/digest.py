@@ -6,9 +6,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from db.applications import Notice
+from db.applications import Notice, queue_notices
 from db.database import Database
-from db.outbox import enqueue
 from db.questions import visible_clause as visible_questions
 from db.staff import visible_clause as visible_applications
 
@@ -79,15 +78,4 @@ class DigestRepository:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (DAY_KEY, str(day)),
             )
-            added = 0
-            for notice in notices:
-                added += await enqueue(
-                    self.db,
-                    dedup_key=notice.key,
-                    chat_id=notice.chat_id,
-                    kind=notice.kind,
-                    payload=notice.payload,
-                    due_at=now,
-                    now=now,
-                )
-            return added
+            return await queue_notices(self.db, notices, now)
