@@ -49,6 +49,7 @@ from bot.middlewares import (
 )
 from bot.services.broadcasts import BroadcastMonitor
 from bot.services.catalog import CatalogService
+from bot.services.digest import DigestService
 from bot.services.erasure import PersonEraser, StaffPosts
 from bot.services.events import EventService
 from bot.services.reminders import ReminderService
@@ -58,7 +59,9 @@ from db.applications import ApplicationRepository, ConsentRepository
 from db.backup import make_backup, running_lock
 from db.broadcasts import BroadcastRepository
 from db.catalog import CatalogRepository
+from db.closing import ClosingRepository
 from db.database import Database
+from db.digest import DigestRepository
 from db.events import EventRepository
 from db.fsm_storage import SQLiteStorage
 from db.meta import MetaRepository
@@ -173,6 +176,16 @@ def build_dispatcher(
         staff_chats=settings.staff_chats,
         users_with_drafts=getattr(storage, "users_with_drafts", None),
     )
+    staff = StaffRepository(db)
+    digest = DigestService(
+        DigestRepository(db),
+        staff,
+        catalogs,
+        clock,
+        hour=settings.digest_hour,
+        staff_chats=settings.staff_chats,
+        admission_chat=settings.admission_chat_id is not None,
+    )
     dp = Dispatcher(
         storage=storage,
         # Two quick clicks of one user run one after the other, never at once.
@@ -192,7 +205,9 @@ def build_dispatcher(
         events=events,
         registrations=registrations,
         retention=retention,
-        staff=StaffRepository(db),
+        staff=staff,
+        digest=digest,
+        closing=ClosingRepository(db),
         questions=QuestionRepository(db),
         unanswered=UnansweredRepository(db),
         broadcasts=broadcasts,
@@ -236,11 +251,13 @@ def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
 
 PLAN_EVERY_MINUTES = 10
 EVENTS_EVERY_MINUTES = 5  # also how late an offer from the waiting list may end
+DIGEST_EVERY_MINUTES = 5
 RETENTION_EVERY_HOURS = 6
 
 
 class Workers:
-    """The background work of the bot: the scheduler (reminder planning, retention, backups),
+    """The background work of the bot: the scheduler (reminder planning, retention, the staff's
+    digest, backups),
     the sender and the broadcast monitor. With Redis, only the leader process runs them;
     leadership may come and go, so they can be started again after a stop."""
 
@@ -269,6 +286,10 @@ class Workers:
                           id="events", next_run_time=now, **every)  # fmt: skip
         scheduler.add_job(dp["retention"].scheduled, "interval", hours=RETENTION_EVERY_HOURS,
                           id="retention", next_run_time=now, **every)  # fmt: skip
+        # The staff's digest is due at DIGEST_HOUR: checked every few minutes, queued once a day
+        # (a bot down at that hour sends it when it is back).
+        scheduler.add_job(dp["digest"].scheduled, "interval", minutes=DIGEST_EVERY_MINUTES,
+                          id="digest", next_run_time=now, **every)  # fmt: skip
         if settings.backup_dir is not None:
             scheduler.add_job(daily_backup, "cron", hour=settings.backup_hour, args=[settings],
                               id="backup", coalesce=True, max_instances=1,

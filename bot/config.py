@@ -82,6 +82,8 @@ class Settings(CommonSettings):
     # trip); a crash may send those again.
     send_max_in_flight: Annotated[int, Field(ge=1, le=30)] = 20
     reminder_hour: Annotated[int, Field(ge=8, le=21)] = 10
+    # The staff's daily digest, local time: within the day (outside the quiet hours 22–08).
+    digest_hour: Annotated[int, Field(ge=8, le=21)] = 9
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,11 @@ from db.staff_posts import posts_about_person, queue_deletion
 
 # Statuses an application competes in the ranking with.
 RANKED_STATUSES = ("submitted", "needs_correction", "accepted", "enrolled")
+# An application ``a`` competes for its choice ``c``: an enrolled one only for the specialty it
+# is enrolled to (any, for one enrolled before that was recorded). With RANKED_STATUSES.
+COMPETES_FOR_CHOICE = (
+    "(a.status <> 'enrolled' OR a.enrolled_code IS NULL OR a.enrolled_code = c.specialty_code)"
+)
 
 # What erasing one person (``:user``) means, statement by statement, in an order where each
 # finds what it needs. Shared by «delete my data» and by restore, which erases again from a
@@ -106,8 +112,10 @@ class ApplicationData:
 class StatusChange:
     status: str
     changed_at: datetime
-    actor_id: int | None
+    actor_id: int | None  # None: the applicant; else a staff member
     comment: str | None
+    id: int | None = None
+    undoes: int | None = None  # the change an administrator cancelled with this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +132,7 @@ class Application:
     updated_at: datetime
     documents: tuple[DocumentRef, ...] = field(default=())
     history: tuple[StatusChange, ...] = field(default=())
+    enrolled_code: str | None = None  # the specialty an enrolled applicant is enrolled to
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,10 @@ class RankingEntry:
     average_score: Decimal
     original_received: bool
     submitted_at: datetime
+    user_id: int = 0
+    status: str = "submitted"
+    full_name: str = ""
+    medical_received: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +237,23 @@ class ConsentRepository:
         await bump(self.db, "consent_declined")
 
 
+async def queue_notices(db: Database, notices: Sequence[Notice], now: datetime) -> int:
+    """Queue notices whose keys are complete (no placeholders), inside the caller's transaction
+    if any; a repeated key adds nothing. How many were added."""
+    added = 0
+    for notice in notices:
+        added += await enqueue(
+            db,
+            dedup_key=notice.key,
+            chat_id=notice.chat_id,
+            kind=notice.kind,
+            payload=notice.payload,
+            due_at=now,
+            now=now,
+        )
+    return added
+
+
 async def _put_notices(
     db: Database, notices: list[Notice], application_id: int, now: datetime
 ) -> None:
@@ -237,6 +267,67 @@ async def _put_notices(
             due_at=now,
             now=now,
         )
+
+
+async def write_status(
+    db: Database,
+    application_id: int,
+    status: str,
+    now: datetime,
+    *,
+    actor_id: int | None = None,
+    comment: str | None = None,
+    notices: Sequence[Notice] = (),
+    expected: str | None = None,
+    enrolled_code: str | None = None,
+    undoes: int | None = None,
+) -> int | None:
+    """``ApplicationRepository.set_status`` inside the caller's transaction (an enrolment order
+    changes many at once). ``enrolled_code`` is kept only with the status «enrolled»."""
+    changed = await db.execute(
+        "UPDATE applications SET status = ?, enrolled_code = ?, updated_at = ? "
+        "WHERE id = ? AND status = coalesce(?, status)",
+        (status, enrolled_code if status == "enrolled" else None, now.isoformat(),
+         application_id, expected),
+    )  # fmt: skip
+    if changed != 1:
+        return None
+    history_id = await db.insert(
+        "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment, "
+        "undoes) VALUES (?, ?, ?, ?, ?, ?)",
+        (application_id, status, now.isoformat(), actor_id, comment, undoes),
+    )
+    for notice in notices:
+        key = notice.key.format(application_id=application_id, history_id=history_id)
+        payload = {
+            "application_id": application_id,
+            "history_id": history_id,
+            **notice.payload,
+        }
+        due_at = now + notice.delay
+        if notice.merge:
+            await enqueue_or_merge(
+                db,
+                dedup_key=key,
+                chat_id=notice.chat_id,
+                kind=notice.kind,
+                payload={**payload, "events": [notice.payload.get("event")]},
+                due_at=due_at,
+                now=now,
+                merge_on="application_id",
+                append="events",
+            )
+        else:
+            await enqueue(
+                db,
+                dedup_key=key,
+                chat_id=notice.chat_id,
+                kind=notice.kind,
+                payload=payload,
+                due_at=due_at,
+                now=now,
+            )
+    return history_id
 
 
 class ApplicationRepository:
@@ -326,52 +417,22 @@ class ApplicationRepository:
         actor_id: int | None = None,
         comment: str | None = None,
         notices: list[Notice] = (),  # type: ignore[assignment]
-    ) -> int:
+        expected: str | None = None,
+        enrolled_code: str | None = None,
+        undoes: int | None = None,
+    ) -> int | None:
         """Change the status, keep it in the history, queue the notices; return the history id.
 
-        ``notices`` keys may use ``{history_id}`` so that each change is announced once.
+        ``notices`` keys may use ``{history_id}`` so that each change is announced once. With
+        ``expected``, the change is made only from that status (None is returned otherwise,
+        and nothing is written): a decision taken on a card another member has just changed
+        does not overwrite theirs.
         """
         async with self.db.transaction():
-            await self.db.execute(
-                "UPDATE applications SET status = ?, updated_at = ? WHERE id = ?",
-                (status, now.isoformat(), application_id),
-            )
-            history_id = await self.db.insert(
-                "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (application_id, status, now.isoformat(), actor_id, comment),
-            )
-            for notice in notices:
-                key = notice.key.format(application_id=application_id, history_id=history_id)
-                payload = {
-                    "application_id": application_id,
-                    "history_id": history_id,
-                    **notice.payload,
-                }
-                due_at = now + notice.delay
-                if notice.merge:
-                    await enqueue_or_merge(
-                        self.db,
-                        dedup_key=key,
-                        chat_id=notice.chat_id,
-                        kind=notice.kind,
-                        payload={**payload, "events": [notice.payload.get("event")]},
-                        due_at=due_at,
-                        now=now,
-                        merge_on="application_id",
-                        append="events",
-                    )
-                else:
-                    await enqueue(
-                        self.db,
-                        dedup_key=key,
-                        chat_id=notice.chat_id,
-                        kind=notice.kind,
-                        payload=payload,
-                        due_at=due_at,
-                        now=now,
-                    )
-            return history_id
+            return await write_status(
+                self.db, application_id, status, now, actor_id=actor_id, comment=comment,
+                notices=notices, expected=expected, enrolled_code=enrolled_code, undoes=undoes,
+            )  # fmt: skip
 
     async def mark_received(
         self, application_id: int, flag: str, now: datetime, notices: list[Notice]
@@ -381,9 +442,10 @@ class ApplicationRepository:
         if flag not in ("original_received", "medical_received"):
             raise ValueError(f"unknown flag {flag!r}")
         async with self.db.transaction():
+            stamp = ", original_received_at = :now" if flag == "original_received" else ""
             await self.db.execute(
-                f"UPDATE applications SET {flag} = 1, updated_at = ? WHERE id = ?",
-                (now.isoformat(), application_id),
+                f"UPDATE applications SET {flag} = 1, updated_at = :now{stamp} WHERE id = :id",
+                {"now": now.isoformat(), "id": application_id},
             )
             await _put_notices(self.db, notices, application_id, now)
 
@@ -489,13 +551,16 @@ class ApplicationRepository:
 
     async def ranking(self, specialty_code: str, campaign_year: int) -> list[RankingEntry]:
         """Applicants of a specialty, best first: average score, then the original
-        certificate received, then the earlier submission."""
+        certificate received, then the earlier submission. An enrolled applicant competes only
+        where enrolled."""
         placeholders = ",".join("?" * len(RANKED_STATUSES))
         rows = await self.db.fetchall(
             f"""
-            SELECT a.id, a.number, a.average_score, a.original_received, a.submitted_at
+            SELECT a.id, a.number, a.average_score, a.original_received, a.submitted_at,
+                   a.user_id, a.status, a.full_name, a.medical_received
             FROM applications a JOIN application_choices c ON c.application_id = a.id
             WHERE c.specialty_code = ? AND a.campaign_year = ? AND a.status IN ({placeholders})
+              AND {COMPETES_FOR_CHOICE}
             ORDER BY a.score_rank DESC, a.original_received DESC, a.submitted_at ASC, a.id ASC
             """,
             (specialty_code, campaign_year, *RANKED_STATUSES),

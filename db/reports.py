@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
-from db.applications import RANKED_STATUSES, ApplicationData, data_mapper
+from db.applications import COMPETES_FOR_CHOICE, RANKED_STATUSES, ApplicationData, data_mapper
 from db.database import Database
 from db.rows import RowMapper
 from db.staff import visible_clause
@@ -28,6 +28,7 @@ class ReportRow:
     submitted_at: datetime
     updated_at: datetime
     documents: int
+    enrolled_code: str | None = None  # the specialty an enrolled applicant is enrolled to
 
     def priority_of(self, code: str) -> int | None:
         """1, 2 or 3 for a chosen specialty; None if not chosen."""
@@ -125,7 +126,8 @@ class ReportRepository:
                 f"""
                 SELECT c.specialty_code AS k, count(*) AS n, sum(c.priority = 1) AS first
                 FROM application_choices c JOIN applications a ON a.id = c.application_id
-                WHERE a.campaign_year = ? AND a.status IN ({ranked}) {only}
+                WHERE a.campaign_year = ? AND a.status IN ({ranked}) AND {COMPETES_FOR_CHOICE}
+                  {only}
                 GROUP BY c.specialty_code
                 """,
                 (campaign_year, *RANKED_STATUSES, *only_params),

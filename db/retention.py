@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from db.applications import Notice
+from db.applications import Notice, queue_notices
 from db.counters import bump
 from db.database import Database
 from db.outbox import enqueue, utc
@@ -251,16 +251,5 @@ class RetentionRepository:
 
     async def notify(self, notices: list[Notice], now: datetime) -> int:
         """Queue notices (keys without placeholders); a repeated key adds nothing."""
-        added = 0
         async with self.db.transaction():
-            for notice in notices:
-                added += await enqueue(
-                    self.db,
-                    dedup_key=notice.key,
-                    chat_id=notice.chat_id,
-                    kind=notice.kind,
-                    payload=notice.payload,
-                    due_at=now,
-                    now=now,
-                )
-        return added
+            return await queue_notices(self.db, notices, now)

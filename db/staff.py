@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from db.database import Database
 from db.outbox import utc
@@ -21,6 +22,28 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueRow:
+    """An application as a line of the queue."""
+
+    id: int
+    number: str
+    full_name: str
+    status: str
+    specialties: tuple[str, ...]  # in order of priority
+    average_score: Decimal
+    submitted_at: datetime
+    minor: bool
+    kinds: frozenset[str]  # the kinds of its uploaded files
+
+
+# The queue's orders: the oldest submission first, or the highest score first (as ranked).
+QUEUE_ORDERS = {
+    "date": "a.submitted_at, a.id",
+    "score": "a.score_rank DESC, a.original_received DESC, a.submitted_at, a.id",
+}
+
+
+@dataclass(frozen=True, slots=True)
 class StaffMember:
     user_id: int
     college_id: str | None  # None: every college
@@ -31,6 +54,8 @@ class StaffMember:
 
 _member = RowMapper(StaffMember)
 _audit = RowMapper(AuditEntry)
+# specialties and kinds are read by other queries: given at the call.
+_queue_row = RowMapper(QueueRow)
 
 
 class StaffRepository:
@@ -64,24 +89,49 @@ class StaffRepository:
         *,
         codes: Collection[str] | None = None,
         offset: int = 0,
-    ) -> tuple[list[tuple[int, str]], int]:
-        """Applications with a status (``""``: any), oldest submission first, as
-        ``(id, number)``, and how many match in all."""
+        order: str = "date",
+    ) -> tuple[list[QueueRow], int]:
+        """Applications with a status (``""``: any) in the ``order`` of ``QUEUE_ORDERS``, a
+        page of them, and how many match in all."""
         where, params = visible_clause(codes)
         if status:
             where += " AND status = ?"
             params = (*params, status)
-        async with self.db.snapshot():  # the page and the count of the same moment
+        async with self.db.snapshot():  # the page, its details and the count of one moment
             total = await self.db.fetchval(
                 f"SELECT count(*) FROM applications a WHERE campaign_year = ? {where}",
                 (campaign_year, *params),
             )
             rows = await self.db.fetchall(
-                f"SELECT id, number FROM applications a WHERE campaign_year = ? {where} "
-                "ORDER BY submitted_at, id LIMIT ? OFFSET ?",
+                f"SELECT a.id, a.number, a.full_name, a.status, a.average_score, a.submitted_at, "
+                f"a.minor FROM applications a WHERE campaign_year = ? {where} "
+                f"ORDER BY {QUEUE_ORDERS[order]} LIMIT ? OFFSET ?",
                 (campaign_year, *params, limit, offset),
             )
-        return [(r["id"], r["number"]) for r in rows], int(total)
+            ids = [r["id"] for r in rows]
+            marks = ",".join("?" * len(ids))
+            choices: dict[int, list[str]] = {}
+            for c in await self.db.fetchall(
+                f"SELECT application_id, specialty_code FROM application_choices "
+                f"WHERE application_id IN ({marks}) ORDER BY application_id, priority",
+                ids,
+            ):
+                choices.setdefault(c["application_id"], []).append(c["specialty_code"])
+            kinds: dict[int, set[str]] = {}
+            for d in await self.db.fetchall(
+                f"SELECT DISTINCT application_id, kind FROM documents "
+                f"WHERE application_id IN ({marks})",
+                ids,
+            ):
+                kinds.setdefault(d["application_id"], set()).add(d["kind"])
+        return [
+            _queue_row(
+                r,
+                specialties=tuple(choices.get(r["id"], ())),
+                kinds=frozenset(kinds.get(r["id"], ())),
+            )
+            for r in rows
+        ], int(total)
 
     async def search(
         self, query: str, campaign_year: int, codes: Collection[str] | None = None, limit: int = 20

@@ -16,6 +16,7 @@ from handlers import (
     howto,
     links,
     questions,
+    ranking,
     reminder_settings,
     specialties,
     staff,
@@ -51,6 +52,8 @@ def get_routers() -> list[Router]:
         staff.get_invite_router(),
         # Before start too: /start <payload> of a link or a QR code opens its card.
         links.get_router(),
+        # Before start too: a staff member's /cancel returns to the staff panel.
+        staff.get_cancel_router(),
         start.get_router(),
         specialties.get_router(),
         colleges.get_router(),
@@ -61,6 +64,7 @@ def get_routers() -> list[Router]:
         answers_by_hand(application_form.get_router()),
         answers_by_hand(my_application.get_router()),
         student.get_router(),
+        ranking.get_router(),
         reminder_settings.get_router(),
         staff_tree,
         # Right after the tree: whoever it turned away is told «No access.».

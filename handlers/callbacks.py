@@ -102,15 +102,28 @@ class QueueAction(StrEnum):
     search = "search"
 
 
+class QueueSort(StrEnum):
+    """The queue's order (one letter: the queue's callback data is near Telegram's 64 bytes)."""
+
+    date = "d"  # the oldest submission first
+    score = "s"  # the highest average score first
+
+
 class CardAction(StrEnum):
+    """The card's buttons: the decisions of bot/domain/review.py (same values) and the steps
+    around them."""
+
     card = "card"
     docs = "docs"
     accept = "accept"
     correct = "correct"
     reject = "reject"
-    enroll = "enroll"
+    enroll = "enroll"  # which specialty (or straight to the confirmation with one choice)
+    enroll_to = "enroll_to"  # the confirmation, naming the specialty
+    enroll_yes = "enroll_yes"  # confirmed
     original = "original"
     medical = "medical"
+    undo = "undo"  # an administrator cancels the latest decision (a reason is asked)
 
 
 class ReportAction(StrEnum):
@@ -120,6 +133,19 @@ class ReportAction(StrEnum):
     xlsx = "xlsx"
     csv = "csv"
     stats = "stats"
+    publish = "publish"  # the ranking list of a specialty to its applicants: asked to confirm
+    publish_yes = "publish_yes"
+
+
+class OrderAction(StrEnum):
+    """The enrolment order of a specialty: its screen, a page, an applicant selected or not,
+    the confirmation, the order issued."""
+
+    open = "open"
+    page = "page"
+    toggle = "toggle"
+    confirm = "confirm"
+    issue = "issue"
 
 
 class RolesAction(StrEnum):
@@ -305,6 +331,7 @@ class QueueCb(CallbackData, prefix="sq"):
     spec: str = ""
     college: str = ""
     page: int = 0
+    sort: QueueSort = QueueSort.date
 
 
 class CardCb(CallbackData, prefix="sa"):
@@ -313,11 +340,27 @@ class CardCb(CallbackData, prefix="sa"):
     action: CardAction
     id: int  # the application
     page: int = 0  # «📎 Documents»: the page of files
+    code: str = ""  # enrolment: the specialty, one of the applicant's choices
 
 
 class ReportCb(CallbackData, prefix="sr"):
     action: ReportAction
     code: str = ""
+
+
+class OrderCb(CallbackData, prefix="eo"):
+    """The enrolment order of a specialty (the selection itself is kept in the dialogue)."""
+
+    action: OrderAction
+    code: str
+    id: int = 0  # toggle: the application
+    page: int = 0
+
+
+class RankingCb(CallbackData, prefix="rk"):
+    """A ranking list as published to the applicants (numbers only)."""
+
+    code: str
 
 
 class RolesCb(CallbackData, prefix="rl"):

@@ -78,3 +78,15 @@ class EventForm(StatesGroup):
 class StaffEventForm(StatesGroup):
     field = State()  # a typed field of the event being edited
     poster_label = State()
+
+
+# The dialogues of the staff screens: /cancel in any of them (or in none) brings a staff member
+# back to the staff panel (handlers/staff/panel.py), not to the applicants' menu.
+STAFF_DIALOGUES = (
+    StaffForm,
+    BroadcastForm,
+    QuestionForm.answer,
+    StaffEventForm,
+    CatalogForm,
+    FaqForm,
+)

@@ -1,6 +1,7 @@
 """What several test files do the same way: the applicant's way through the form, a question,
 the staff's invites, a sender without pauses, another connection's write lock, the bytes of
-the database files. Fixtures built on these are in conftest.py."""
+the database files, applications written straight into the database. Fixtures built on these
+are in conftest.py."""
 
 from __future__ import annotations
 
@@ -240,6 +241,16 @@ class FakePacer:
         pass
 
 
+def numbers(queue: dict[str, Any]) -> list[str]:
+    """The application numbers a queue's buttons open, in order."""
+    return [label.split(" · ")[0] for label in labels(queue) if label.startswith("М-")]
+
+
+# --- applications straight into the database (reports, queues, closing steps) -----------------
+
+ORE = "21.02.18"  # no college yet in the default catalogue
+
+
 async def add(
     db: Database,
     user_id: int,
@@ -376,3 +387,20 @@ async def reply_to(
     if chat is not None:
         message["chat"] = chat
     return await client._act({"message": message})
+
+
+async def set_budget(dp: Dispatcher, code: str, places: int) -> None:
+    raw = default_catalog_bytes().decode()
+    line = f'code = "{code}"\n'
+    assert line in raw
+    version, problems = await dp["catalogs"].load(
+        raw.replace(line, f"{line}budget_places = {places}\n", 1).encode(), "test"
+    )
+    assert version is not None and not problems
+
+
+async def grant(db: Database, user_id: int, college_id: str | None) -> None:
+    await db.execute(
+        "INSERT INTO staff (user_id, college_id, granted_by, granted_at) VALUES (?, ?, 1, ?)",
+        (user_id, college_id, T0.isoformat()),
+    )

@@ -66,13 +66,14 @@ async def test_progress_counts_delivered_blocked_failed_and_waiting_until_the_en
     clock.current += timedelta(minutes=1)
     await sender.drain(bot)
     assert await monitor.tick(bot) == 1
-    final = session.of("editMessageText")[-1]["text"]
+    # The final report is a new message (the author is notified); the progress message goes.
+    [report] = [m for m in session.of("sendMessage") if m["chat_id"] == 1]
+    final = report["text"]
     assert "is finished" in final
     assert counts(final) == {
         "✅ Delivered": "2", "🚫 Blocked the bot": "1", "⚠️ Failed": "2", "⏳ Waiting": "0",
     }  # fmt: skip
-    [report] = [m for m in session.of("sendMessage") if m["chat_id"] == 1]
-    assert report["text"] == final
+    assert [d["message_id"] for d in session.of("deleteMessage")] == [progress["message_id"]]
     delivered = [
         c.params["chat_id"]
         for c in session.calls

@@ -458,14 +458,18 @@ async def test_progress_edits_are_rate_limited_and_the_report_is_spaced(
         await sender.deliver(bot, rows[2])
         now += 0.1
         assert await monitor.tick(bot) == 1  # the end is shown at once, however soon
-    # An edit; none 1 s later (too soon); one 4.5 s after the first; then the end.
+    # An edit; none 1 s later (too soon); one 4.5 s after the first; then the end: a new
+    # message (the author is notified; an edit is silent), and the progress message deleted.
     assert shown == [1, 1, 2]
     edits = admin.session.of("editMessageText")
-    assert len(edits) == 3 and "is finished" in edits[-1]["text"]
-    assert admin.session.of("sendMessage")[-1]["text"] == edits[-1]["text"]
-    # The final edit and the report to the same chat are a person's interval apart.
-    final_edit, report = log.slots[1][-2:]
-    assert micros(report) - micros(final_edit) >= 200_000
+    assert len(edits) == 2 and "is finished" not in edits[-1]["text"]
+    report = admin.session.of("sendMessage")[-1]
+    assert "is finished" in report["text"]
+    [deleted] = admin.session.of("deleteMessage")
+    assert deleted["message_id"] == edits[-1]["message_id"]
+    # The last progress edit and the report to the same chat are a person's interval apart.
+    last_edit, report_slot = log.slots[1][-2:]
+    assert micros(report_slot) - micros(last_edit) >= 200_000
 
 
 # --- the sender's window -------------------------------------------------------------------
@@ -598,7 +602,8 @@ async def test_a_staff_broadcast_earns_no_429_in_the_running_bot(
             preview = await staff.wait_replies(3)
             staff.click("✅ Send to 4", preview[-1])
             await fake.wait_for(
-                lambda: sum("is finished" in m.get("text", "") for m in staff.messages()) == 2,
+                # The report comes as a new message, the progress message is deleted.
+                lambda: sum("is finished" in m.get("text", "") for m in staff.messages()) == 1,
                 timeout=60,
                 what="the final report",
             )

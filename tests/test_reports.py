@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,7 +17,8 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import BufferedInputFile
 
-from bot.domain.catalog import default_catalog_bytes
+from bot.domain.applications import STATUSES
+from bot.domain.catalog import default_catalog_bytes, parse_catalog
 from bot.services.reports import (
     RANK_COLUMNS,
     SHEET_TITLE_MAX,
@@ -32,27 +35,12 @@ from db.database import Database
 from db.reports import ReportRepository, ReportRow
 from db.staff import StaffRepository
 from tests.client import UserClient, labels
-from tests.helpers import METALLURGY, T0, YEAR, add
+from tests.helpers import METALLURGY, ORE, T0, YEAR, add, grant, set_budget
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
-ORE = "21.02.18"  # no college yet in the default catalogue
 
-
-async def set_budget(dp: Dispatcher, code: str, places: int) -> None:
-    raw = default_catalog_bytes().decode()
-    line = f'code = "{code}"\n'
-    assert line in raw
-    version, problems = await dp["catalogs"].load(
-        raw.replace(line, f"{line}budget_places = {places}\n", 1).encode(), "test"
-    )
-    assert version is not None and not problems
-
-
-async def grant(db: Database, user_id: int, college_id: str | None) -> None:
-    await db.execute(
-        "INSERT INTO staff (user_id, college_id, granted_by, granted_at) VALUES (?, ?, 1, ?)",
-        (user_id, college_id, T0.isoformat()),
-    )
+CATALOG, _problems = parse_catalog(default_catalog_bytes())
+assert CATALOG is not None
 
 
 async def open_reports(client: UserClient) -> dict[str, Any]:
@@ -128,12 +116,24 @@ async def test_the_pure_ranking_agrees_with_the_sql_ranking(db: Database) -> Non
     await add(db, 303, "4.10", at=T0 + timedelta(minutes=5), original=True)
     await add(db, 304, "4.10", at=T0)
     await add(db, 305, "4.95", status="withdrawn")
-    await add(db, 306, "3.00", codes=(ORE, METALLURGY), status="enrolled")
+    await add(db, 306, "3.00", codes=(ORE, METALLURGY), status="enrolled")  # enrolled before 0012
+    # Enrolled to its first choice: it no longer competes for its second.
+    enrolled = await add(db, 307, "4.99", codes=(ORE, METALLURGY))
+    await db.execute(
+        "UPDATE applications SET status = 'enrolled', enrolled_code = ? WHERE id = ?",
+        (ORE, enrolled),
+    )
     rows = await ReportRepository(db).applications(YEAR)
-    sql = await ApplicationRepository(db).ranking(METALLURGY, YEAR)
+    repo = ApplicationRepository(db)
+    sql = await repo.ranking(METALLURGY, YEAR)
     expected = ["М-2027-0002", "М-2027-0003", "М-2027-0004", "М-2027-0001", "М-2027-0006"]
     assert [e.number for e in sql] == expected
     assert [r.number for r in rank(rows, METALLURGY)] == expected
+    ore = ["М-2027-0007", "М-2027-0006"]
+    assert [e.number for e in await repo.ranking(ORE, YEAR)] == ore
+    assert [r.number for r in rank(rows, ORE)] == ore
+    stats = await ReportRepository(db).statistics(YEAR, TZ)
+    assert (stats.by_specialty[METALLURGY], stats.by_specialty[ORE]) == (5, 2)
 
 
 async def test_the_ranking_list_shows_places_originals_and_the_budget_line(
@@ -222,7 +222,8 @@ async def test_the_excel_file_opens_back_with_every_sheet_and_the_budget_cut(
     assert all(len(title) <= SHEET_TITLE_MAX for title in book.sheetnames)
 
     everything = book["All applications"]
-    assert everything.freeze_panes == "A2"
+    assert everything.freeze_panes == "B2"  # the header and the number stay in view
+    assert everything.auto_filter.ref == "A1:T4"  # filters on every column and row
     header, *rows = values(everything)
     assert header[:4] == ["Application", "Status", "Full name", "Date of birth"]
     assert "Priority 1" in header and "Submitted" in header and "Original certificate" in header
@@ -238,36 +239,69 @@ async def test_the_excel_file_opens_back_with_every_sheet_and_the_budget_cut(
     assert first["Full name"] == "Тестова Анна 301"
     assert first["Date of birth"] == datetime(2008, 3, 5)
     assert first["Average score"] == pytest.approx(4.10)
-    assert first["Under 18"] == "yes" and first["Original certificate"] == "no"
+    assert first["Under 18"] == "Yes" and first["Original certificate"] == "No"
     assert first["Files"] == 1
     assert by_number["М-2027-0002"]["Submitted"] == datetime(2026, 11, 21, 8, 0)  # local time
     assert by_number["М-2027-0003"]["Status"] == "withdrawn"
     assert by_number["М-2027-0003"]["Channel"] == "bot + Gosuslugi"
 
     ranking = book["22.02.08 Metallurgy"]
-    assert ranking.freeze_panes == "A2"
-    header, *rows = values(ranking)
+    assert ranking["A1"].value == "22.02.08 Metallurgical Production (by type of production)"
+    assert ranking.freeze_panes == "B3"
+    assert ranking.auto_filter.ref == f"A2:G{2 + 2}"
+    title, header, *rows = values(ranking)
+    assert title[len(RANK_COLUMNS) + 1] == "Budget places: 1"
     assert header[: len(RANK_COLUMNS)] == [
         "Place", "Application", "Average score", "Original certificate", "Status", "Submitted",
         "Priority",
     ]  # fmt: skip
-    assert header[len(RANK_COLUMNS) + 1] == "Budget places: 1"
     assert [(r[0], r[1], r[6]) for r in rows] == [(1, "М-2027-0002", 1), (2, "М-2027-0001", 2)]
-    green = ranking.cell(row=2, column=1).fill.start_color.rgb
+    green = ranking.cell(row=3, column=1).fill.start_color.rgb
     assert green == "FFC6EFCE"
-    assert ranking.cell(row=3, column=1).fill.fill_type is None
-    assert ranking.cell(row=2, column=1).border.bottom.style == "thick"
-    assert ranking.cell(row=3, column=1).border.bottom.style is None
+    assert ranking.cell(row=4, column=1).fill.fill_type is None
+    assert ranking.cell(row=3, column=1).border.bottom.style == "thick"
+    assert ranking.cell(row=4, column=1).border.bottom.style is None
 
     [ore_title] = [t for t in book.sheetnames if t.startswith(f"{ORE} ")]
     ore = book[ore_title]  # budget places not known: no cut, no fill
-    header, *rows = values(ore)
-    assert header[len(RANK_COLUMNS) + 1] == "Budget places: to be confirmed"
+    title, header, *rows = values(ore)
+    assert title[len(RANK_COLUMNS) + 1] == "Budget places: to be confirmed"
     assert [(r[0], r[1], r[6]) for r in rows] == [(1, "М-2027-0001", 1)]
-    assert ore.cell(row=2, column=1).fill.fill_type is None
+    assert ore.cell(row=3, column=1).fill.fill_type is None
 
     [entry] = await StaffRepository(db).audit_log()
     assert (entry.actor_id, entry.action) == (1, "export:xlsx")
+
+
+async def test_excel_sheets_are_named_by_code_and_short_name_in_whole_words_and_typed(
+    dp: Dispatcher, bot: Bot, db: Database
+) -> None:
+    """In Russian: «15.02.17 Промышленное» (31 characters at most, never cut mid-word) with
+    the full name in the first row; «Да/Нет», not «есть»; numbers and dates as such."""
+    await add(db, 301, "4.10", codes=("15.02.17",))
+    await set_budget(dp, "15.02.17", 10)
+    book = await workbook_of(UserClient(dp, bot, 1, "ru"))
+    assert "15.02.17 Промышленное" in book.sheetnames
+    for title in book.sheetnames[1:]:
+        code, _, name = title.partition(" ")
+        assert len(title) <= SHEET_TITLE_MAX
+        specialty = next(s for s in CATALOG.specialties if s.code == code)
+        short = specialty.short_name.ru
+        assert short.startswith(name) and short[len(name) : len(name) + 1] in ("", " ")
+        assert book[title]["A1"].value == f"{code} {specialty.name.ru}"
+    sheet = book["Все заявления"]
+    cells = {str(h.value): c for h, c in zip(sheet[1], sheet[2], strict=True)}
+    assert cells["Младше 18"].value == "Да" and cells["Оригинал аттестата"].value == "Нет"
+    assert cells["Общежитие"].value == "Нет"
+    for column in ("Средний балл", "Классов", "Файлы", "ID в Telegram"):
+        assert cells[column].data_type == "n", column
+    for column in ("Дата рождения", "Подано", "Изменено"):
+        assert cells[column].is_date, column
+    for column in ("Заявление", "ФИО", "Телефон", "Статус", "Приоритет 1"):
+        assert cells[column].data_type == "s", column
+    ranking = book["15.02.17 Промышленное"]
+    place, score = ranking["A3"], ranking["C3"]
+    assert (place.value, place.data_type) == (1, "n") and score.data_type == "n"
 
 
 def test_sheet_titles_follow_excels_rules() -> None:
@@ -278,8 +312,12 @@ def test_sheet_titles_follow_excels_rules() -> None:
     long = "13.02.13 Эксплуатация и обслуживание электрооборудования"
     first = sheet_title(long, taken)
     second = sheet_title(long, taken)
-    assert len(first) == len(second) == SHEET_TITLE_MAX
-    assert first != second and second.endswith(" (2)")
+    assert first == "13.02.13 Эксплуатация и" and second == "13.02.13 Эксплуатация и (2)"
+    assert sheet_title("15.02.17 Промышленное оборудование", taken) == "15.02.17 Промышленное"
+    assert (
+        sheet_title("Электрооборудованиеэлектрооборудование", taken)
+        == ("Электрооборудованиеэлектрооборуд"[:SHEET_TITLE_MAX])
+    )
     assert sheet_title("'quoted'", taken) == "quoted"
     assert sheet_title("History", taken) == "History (2)"
     assert sheet_title("???", taken) == "Sheet"
@@ -301,7 +339,7 @@ async def test_the_csv_file_parses_back_for_a_russian_excel(
     assert table[0]["Average score"] == "4.50"  # an English reader: a decimal point
     assert table[0]["Submitted"] == "20.11.2026 12:00"  # 05:00 UTC is noon in Norilsk
     assert table[0]["Date of birth"] == "05.03.2008"
-    assert (table[1]["Priority 1"], table[1]["Original certificate"]) == (ORE, "yes")
+    assert (table[1]["Priority 1"], table[1]["Original certificate"]) == (ORE, "Yes")
 
 
 FORMULA = "=cmd|'/ccalc'!A1@x.ru"  # accepted as an e-mail before the check tightened
@@ -402,20 +440,22 @@ async def test_statistics_are_sent_as_numbers_and_a_chart(
     assert count_colour(pixels, "#c00000") > 50  # the budget of 22.02.08 (25) is marked
 
 
+RUSSIAN_LABELS = ChartLabels(
+    "ru", "По специальностям", "По дням", "По статусам", "По каналам", "заявления",
+    "первый приоритет", "бюджетные места", "Нет данных", {"submitted": "подано"}, {},
+)  # fmt: skip
+
+
 def test_the_chart_renders_with_and_without_data() -> None:
     from db.reports import Statistics
 
-    chart_labels = ChartLabels(
-        "По специальностям", "По дням", "По статусам", "По каналам", "заявления",
-        "первый приоритет", "бюджетные места", "Нет данных", {"submitted": "подано"}, {},
-    )  # fmt: skip
-    empty = render_chart(Statistics(total=0), chart_labels, [])
+    empty = render_chart(Statistics(total=0), RUSSIAN_LABELS, [])
     full = render_chart(
         Statistics(
             total=2, by_specialty={METALLURGY: 2}, first_priority={METALLURGY: 1},
             by_day={date(2026, 11, 20): 2}, by_status={"submitted": 2}, by_channel={"bot": 2},
         ),
-        chart_labels,
+        RUSSIAN_LABELS,
         [SpecialtyInfo(METALLURGY, "Металлургия", 25), SpecialtyInfo(ORE, "Обогащение", None)],
     )  # fmt: skip
     empty_pixels, full_pixels = png_pixels(empty), png_pixels(full)
@@ -443,6 +483,124 @@ def count_colour(pixels: Any, colour: str) -> int:
     rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return int(((pixels[:, :, 0] == rgb[0]) & (pixels[:, :, 1] == rgb[1])
                 & (pixels[:, :, 2] == rgb[2])).sum())  # fmt: skip
+
+
+def drawn_texts(figure: Any) -> list[tuple[Any, Any]]:
+    """Every text the chart shows, with the panel it belongs to: titles, the tick labels in
+    view, the numbers after the bars, the legend."""
+    figure.canvas.draw()
+    found = []
+    for ax in figure.axes:
+        found.append((ax.title, None))
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            found += [
+                (tick.label1, None)
+                for tick in axis.get_major_ticks()
+                if tick.label1.get_visible() and low - 1e-6 <= tick.get_loc() <= high + 1e-6
+            ]
+        found += [(text, ax) for text in ax.texts]  # the numbers after the bars
+        legend = ax.get_legend()
+        if legend is not None:
+            found += [(text, None) for text in legend.get_texts()]
+    return [(text, ax) for text, ax in found if text.get_text()]
+
+
+def assert_nothing_clipped_or_overlapping(figure: Any) -> None:
+    renderer = figure.canvas.get_renderer()
+    inside = figure.bbox.padded(-2)  # a glyph's ink may pass its box by a pixel
+    for text, ax in drawn_texts(figure):
+        box = text.get_window_extent(renderer)
+        assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), (
+            text.get_text(), box,
+        )  # fmt: skip
+        if ax is not None:  # a bar's number stays in its panel, off the neighbour's
+            assert ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1), (
+                text.get_text(), box, ax.bbox,
+            )  # fmt: skip
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            boxes = [
+                tick.label1.get_window_extent(renderer)
+                for tick in axis.get_major_ticks()
+                if tick.label1.get_text() and low - 1e-6 <= tick.get_loc() <= high + 1e-6
+            ]
+            for one, other in itertools.pairwise(boxes):
+                assert not one.overlaps(other), (one, other)
+
+
+ENGLISH_MONTHS = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.IGNORECASE)
+
+
+async def test_the_chart_in_the_staff_members_language_has_nothing_clipped_at_its_size(
+    dp: Dispatcher, db: Database, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered as the bot renders it for a Russian-speaking member, at its real size (the
+    PNG sent is 1200 × 900): month names and labels in Russian, no English word, every text
+    inside the picture, the bars' numbers inside their panels, no two dates overlapping."""
+    import handlers.staff.reports as screens
+    from bot.services.reports import chart_figure
+
+    await set_budget(dp, METALLURGY, 25)
+    for n in range(60):  # two months of applications, a long label of every status
+        status = STATUSES[n % len(STATUSES)]
+        await add(db, 500 + n, f"{3 + n % 20 / 10:.2f}", at=T0 + timedelta(days=n - 100),
+                  status=status, codes=(METALLURGY, ORE) if n % 3 else (ORE,),
+                  channel=("bot", "gosuslugi", "in_person")[n % 3])  # fmt: skip
+    drawn: list[tuple[Any, ...]] = []
+    real = screens.render_chart
+
+    def spy(*args: Any) -> bytes:
+        drawn.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(screens, "render_chart", spy)
+    member = UserClient(dp, bot, 1, "ru")
+    menu = await open_reports(member)
+    member.session.clear()
+    await member.click("📊 Статистика", menu)
+    [photo] = member.session.of("sendPhoto")
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(photo["photo"].data)).size == (1200, 900)
+    [(stats, chart_labels, specialties)] = drawn
+    assert chart_labels.locale == "ru"
+    figure = chart_figure(stats, chart_labels, specialties)
+    assert_nothing_clipped_or_overlapping(figure)
+    texts = [text.get_text() for text, _ax in drawn_texts(figure)]
+    assert "документы приняты" in texts and "Заявления по дням" in texts
+    assert any(re.fullmatch(r"\d{1,2} (авг|сент|июл)\.", t) for t in texts), texts
+    latin = [t for t in texts if re.search(r"[A-Za-z]", t)]
+    assert latin == [], latin
+
+    english = chart_figure(stats, screens_labels_in(dp, "en"), specialties)
+    assert_nothing_clipped_or_overlapping(english)
+    english_texts = [text.get_text() for text, _ax in drawn_texts(english)]
+    assert any(ENGLISH_MONTHS.search(t) for t in english_texts)
+    assert "documents accepted" in english_texts
+
+
+def screens_labels_in(dp: Dispatcher, locale: str) -> ChartLabels:
+    import handlers.staff.reports as screens
+
+    i18n = dp["i18n"]
+    with i18n.context(), i18n.use_locale(locale):
+        return screens.chart_labels()
+
+
+@pytest.mark.parametrize("days", [1, 5, 13, 40, 120])
+def test_the_days_never_crowd_whatever_the_span(days: int) -> None:
+    from bot.services.reports import chart_figure
+    from db.reports import Statistics
+
+    stats = Statistics(
+        total=days * 3, by_specialty={METALLURGY: 999}, first_priority={METALLURGY: 1},
+        by_day={date(2027, 6, 20) + timedelta(days=n): 3 for n in range(days)},
+        by_status={"needs_correction": 12345}, by_channel={"gosuslugi": 7},
+    )  # fmt: skip
+    figure = chart_figure(stats, RUSSIAN_LABELS, [SpecialtyInfo(METALLURGY, "Металлургия", 25)])
+    assert_nothing_clipped_or_overlapping(figure)
 
 
 # --- access -----------------------------------------------------------------------------------

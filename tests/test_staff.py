@@ -25,7 +25,7 @@ async def test_staff_panel_counts_and_the_queue_opens_the_card(
     card = await open_card(admin)
     assert "Application М-2027-0001" in card["text"]
     assert "Иванова Анна Сергеевна" in card["text"]
-    assert "Original certificate: not received" in card["text"]
+    assert "Original certificate: scan uploaded, original not received" in card["text"]
 
 
 @pytest.mark.parametrize("action", ACTIONS)

@@ -2,7 +2,8 @@
 
 «Medical received» marks the medical certificate and nothing else, «Original received» the
 original and nothing else; each status action sets its status with the staff member and the
-comment in the history; the applicant is told what happened (in their language), sees it in
+comment in the history (enrolment after the documents are accepted, to one of the applicant's
+specialties, confirmed); the applicant is told what happened (in their language), sees it in
 the history of «My application», and the audit log names the action.
 """
 
@@ -37,7 +38,7 @@ class Action:
 ACTIONS = [
     Action("✅ Accept documents", None, "accepted", 0, 0, "documents accepted",
            "the status is now «documents accepted»", "status:accepted"),
-    Action("🎓 Enrolled", None, "enrolled", 0, 0, "enrolled",
+    Action("🎓 Enrol…", None, "enrolled", 0, 0, "enrolled",
            "the status is now «enrolled»", "status:enrolled"),
     Action("✏️ Ask to correct", "Фото <нечёткое>", "needs_correction", 0, 0, "needs correction",
            "the status is now «needs correction»", "status:needs_correction"),
@@ -62,6 +63,10 @@ async def applicant(dp: Dispatcher, bot: Bot) -> UserClient:
 
 async def act(admin: UserClient, action: Action) -> dict[str, Any]:
     card = await open_card(admin)
+    if action.status == "enrolled":  # documents accepted first; the one specialty, confirmed
+        [card] = await admin.click("✅ Accept documents", card)
+        [confirm] = await admin.click(action.button, card)
+        return (await admin.click("✅ Yes, enrol to 13.02.07", confirm))[-1]
     replies = await admin.click(action.button, card)
     if action.comment is not None:
         assert "type the comment" in replies[-1]["text"]
@@ -82,22 +87,29 @@ async def test_each_card_action_changes_exactly_its_own_field(
         action.medical,
     )
     assert f"Status: <b>{action.card_status}</b>" in card["text"]
-    for line, flag in (("Original certificate", action.original),
-                       ("Medical certificate", action.medical)):  # fmt: skip
-        expected = "received" if flag else "not received"
-        assert f"{line}: {expected}\n" in card["text"], card["text"]
+    # The applicant uploaded a scan of the certificate only; the card tells a scan from the
+    # paper received.
+    original = "received" if action.original else "scan uploaded, original not received"
+    medical = "received" if action.medical else "not received"
+    assert f"Original certificate: {original}\n" in card["text"], card["text"]
+    assert f"Medical certificate: {medical}\n" in card["text"], card["text"]
 
     applicant.session.clear()
     await sender_of(dp).drain(bot)
-    [notice] = [c for c in applicant.session.of("sendMessage") if c["chat_id"] == 3001]
+    # The last notice is the action's (an enrolment follows the acceptance of the documents).
+    notice = [c for c in applicant.session.of("sendMessage") if c["chat_id"] == 3001][-1]
     assert action.notice in notice["text"], notice["text"]
     assert "М-2027-0001" in notice["text"]
     if action.comment:
         assert action.comment.replace("<", "&lt;").replace(">", "&gt;") in notice["text"]
     assert labels(notice) == ["📄 My application"]
 
-    [entry] = await StaffRepository(db).audit_log("М-2027-0001")
-    assert (entry.actor_id, entry.action, entry.comment) == (1, action.audit, action.comment)
+    entry = (await StaffRepository(db).audit_log("М-2027-0001"))[-1]  # the action's, last
+    assert (entry.actor_id, entry.action) == (1, action.audit)
+    if action.status == "enrolled":
+        assert entry.comment == "13.02.07"  # the specialty enrolled to
+    else:
+        assert entry.comment == action.comment
 
 
 @pytest.mark.parametrize(
@@ -109,29 +121,32 @@ async def test_a_status_change_is_kept_in_the_history_with_who_and_why(
     admin = UserClient(dp, bot, user_id=1, language_code="en")
     await act(admin, action)
     history = await db.fetchall("SELECT status, actor_id, comment FROM status_history ORDER BY id")
+    accepted = [("accepted", 1, None)] if action.status == "enrolled" else []
     assert [tuple(h) for h in history] == [
         ("submitted", None, None),
+        *accepted,
         (action.status, 1, action.comment),
     ]
     [menu] = await applicant.send("/start")
     [mine] = await applicant.click("📄 My application", menu)
     lines = mine["text"].split("<b>History</b>\n", 1)[1].splitlines()
-    assert len(lines) == 2 and lines[0].endswith("— submitted")
+    assert len(lines) == 2 + len(accepted) and lines[0].endswith("— submitted")
     expected = f"— {action.card_status}"
     if action.comment:
         expected += ": " + action.comment.replace("<", "&lt;").replace(">", "&gt;")
-    assert lines[1].endswith(expected), lines
+    assert lines[-1].endswith(expected), lines
 
 
 async def test_marks_are_told_once_even_if_pressed_twice(
     dp: Dispatcher, bot: Bot, db: Database, applicant: UserClient, clock: FixedClock
 ) -> None:
     admin = UserClient(dp, bot, user_id=1, language_code="en")
-    card = await open_card(admin)
-    [card] = await admin.click("🩺 Medical received", card)
+    first = await open_card(admin)
+    [card] = await admin.click("🩺 Medical received", first)
+    assert "🩺 Medical received" not in labels(card)  # marked: the button goes
     clock.current += timedelta(minutes=1)
-    [card] = await admin.click("🩺 Medical received", card)
-    [card] = await admin.click("📜 Original received", card)
+    await admin.click("🩺 Medical received", first)  # the old card's button pressed again
+    [card] = await admin.click("📜 Original received", await open_card(admin))
     applicant.session.clear()
     await sender_of(dp).drain(bot)
     texts = [c["text"] for c in applicant.session.of("sendMessage") if c["chat_id"] == 3001]

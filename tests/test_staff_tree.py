@@ -59,7 +59,7 @@ async def test_a_member_revoked_while_typing_a_comment_is_refused(
     await apply(person(dp, bot, 3001), "Иванова Анна Сергеевна")
     [panel] = await member.send("/staff")
     [queue] = await member.click("📥 All applications", panel)
-    [card] = await member.click("М-2027-0001", queue)
+    [card] = await member.click("М-2027-0001 · Иванова А. С.", queue)
     await member.click("✏️ Ask to correct", card)
     await dp["staff"].revoke(2001)
     [refusal] = await member.send("Пересняйте паспорт")

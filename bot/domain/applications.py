@@ -101,9 +101,24 @@ def document_steps(catalog: Catalog, codes: list[str] | tuple[str, ...], minor: 
 
 
 def missing_documents(catalog: Catalog, application: Application) -> list[str]:
-    have = {d.kind for d in application.documents}
-    wanted = document_steps(catalog, application.data.specialties, application.data.minor)
-    return [kind for kind in wanted if kind not in have]
+    data = application.data
+    return missing_kinds(
+        catalog, data.specialties, data.minor, {d.kind for d in application.documents}
+    )
+
+
+def missing_kinds(
+    catalog: Catalog, codes: tuple[str, ...], minor: bool, have: Iterable[str]
+) -> list[str]:
+    """The documents the form asks for that no file is uploaded of, in the form's order."""
+    present = set(have)
+    return [kind for kind in document_steps(catalog, codes, minor) if kind not in present]
+
+
+def surname_initials(full_name: str) -> str:
+    """«Иванова А. С.» for «Иванова Анна Сергеевна»: enough to tell people apart in a list."""
+    words = full_name.split()
+    return " ".join(words[:1] + [f"{name[0]}." for name in words[1:]])
 
 
 @dataclass(frozen=True, slots=True)

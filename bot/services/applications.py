@@ -35,6 +35,16 @@ async def ranking_positions(
     return positions
 
 
+def status_notice(user_id: int, status: str, comment: str | None) -> Notice:
+    """The applicant's notice of a new status (rendered in their language when sent)."""
+    return Notice(
+        chat_id=user_id,
+        kind="status",
+        key="status:{application_id}:{history_id}",
+        payload={"status": status, "comment": comment},
+    )
+
+
 async def change_status(
     repo: ApplicationRepository,
     application: Application,
@@ -43,20 +53,20 @@ async def change_status(
     *,
     actor_id: int | None = None,
     comment: str | None = None,
-) -> int:
-    """Change an application's status and queue the applicant's notice with it, atomically.
+    expected: str | None = None,
+    enrolled_code: str | None = None,
+    undoes: int | None = None,
+) -> int | None:
+    """Change an application's status and queue the applicant's notice with it, atomically;
+    the history id, or None when ``expected`` is given and the status is no longer that.
 
     The notice goes through the outbox: retried until Telegram accepts it, recorded if it
     finally fails, never dropped silently.
     """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
-    notice = Notice(
-        chat_id=application.user_id,
-        kind="status",
-        key="status:{application_id}:{history_id}",
-        payload={"status": status, "comment": comment},
-    )
     return await repo.set_status(
-        application.id, status, now, actor_id=actor_id, comment=comment, notices=[notice]
-    )
+        application.id, status, now, actor_id=actor_id, comment=comment,
+        notices=[status_notice(application.user_id, status, comment)], expected=expected,
+        enrolled_code=enrolled_code, undoes=undoes,
+    )  # fmt: skip

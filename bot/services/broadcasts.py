@@ -2,7 +2,9 @@
 
 A broadcast is one outbox row per recipient ('broadcast:<id>:<chat>'), so it is delivered by
 the same paced, retried sender as reminders and survives a restart. The monitor edits the
-author's progress message while rows are pending, then posts the final report.
+author's progress message while rows are pending, then posts the final report as a new message
+(the author is notified; an edit is silent) in its place: the progress message goes, so the
+report is read once.
 """
 
 from __future__ import annotations
@@ -128,6 +130,9 @@ class BroadcastMonitor:
         # Broadcast id -> the progress text Telegram last accepted, for as long as the database
         # has not recorded it: a failed write never makes the same edit again.
         self._shown: dict[int, str] = {}
+        # Broadcasts whose final report went out while the database has not recorded them
+        # finished: the report is not sent again.
+        self._final: set[int] = set()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -159,8 +164,12 @@ class BroadcastMonitor:
             done = progress.pending == 0
             text = await self.render(broadcast, progress, done)
             shown = self._shown.get(broadcast.id, broadcast.reported)
-            if text != shown and broadcast.progress_message_id is not None:
-                if not done and self._edited_recently(broadcast.id):
+            if done:
+                if broadcast.id not in self._final:
+                    await self._report(bot, broadcast, text)
+                    self._final.add(broadcast.id)
+            elif text != shown and broadcast.progress_message_id is not None:
+                if self._edited_recently(broadcast.id):
                     continue
                 self._edited_at[broadcast.id] = self.monotonic()
                 await self._edit(bot, broadcast, text)
@@ -170,10 +179,7 @@ class BroadcastMonitor:
             if done:
                 await self.repo.finish(broadcast.id, self.clock.now())
                 self._edited_at.pop(broadcast.id, None)
-                if broadcast.progress_chat_id is not None:
-                    # A new message, so the author is notified; the edit alone is silent.
-                    with contextlib.suppress(TelegramAPIError):
-                        await bot.send_message(broadcast.progress_chat_id, text)
+                self._final.discard(broadcast.id)
                 log.info(
                     "broadcast %s finished: %s sent, %s blocked, %s failed",
                     broadcast.id,
@@ -187,6 +193,27 @@ class BroadcastMonitor:
     def _edited_recently(self, broadcast_id: int) -> bool:
         edited_at = self._edited_at.get(broadcast_id)
         return edited_at is not None and self.monotonic() - edited_at < self.every_seconds
+
+    async def _report(self, bot: Bot, broadcast: Broadcast, text: str) -> None:
+        """The final report: a new message, then the progress message is deleted. Where
+        Telegram refuses either (a message older than 48 hours cannot be deleted), the
+        progress message shows the report instead."""
+        if broadcast.progress_chat_id is None:
+            return
+        try:
+            await bot.send_message(broadcast.progress_chat_id, text)
+        except TelegramAPIError as exc:
+            log.info("cannot send the report of broadcast %s: %s", broadcast.id, exc)
+            if broadcast.progress_message_id is not None:
+                await self._edit(bot, broadcast, text)
+            return
+        if broadcast.progress_message_id is None:
+            return
+        try:
+            await bot.delete_message(broadcast.progress_chat_id, broadcast.progress_message_id)
+        except TelegramAPIError as exc:
+            log.info("cannot delete the progress of broadcast %s: %s", broadcast.id, exc)
+            await self._edit(bot, broadcast, text)
 
     async def _edit(self, bot: Bot, broadcast: Broadcast, text: str) -> None:
         assert broadcast.progress_chat_id is not None

@@ -13,9 +13,11 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from babel.dates import format_date
 
 from bot.domain.applications import CHANNELS, STATUSES
 from bot.domain.spreadsheet import as_text as _as_text
@@ -25,9 +27,10 @@ from db.applications import RANKED_STATUSES
 from db.reports import ReportRow, Statistics
 
 # openpyxl and matplotlib (some 60 MB and a second to import) are imported by the functions
-# that use them, with the first export or chart: most processes of the bot never make one.
+# that use them: a process that never exports loads neither.
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from openpyxl.worksheet.worksheet import Worksheet
 
 # Columns of the "all applications" sheet and of the CSV, and of a specialty's ranking sheet.
@@ -50,11 +53,13 @@ CUT_LINE = "FFC00000"  # the line under the last of them
 
 @dataclass(frozen=True, slots=True)
 class SpecialtyInfo:
-    """A specialty as a report shows it; ``budget_places`` None: not known yet."""
+    """A specialty as a report shows it: ``name`` the short one (a button, a sheet's tab),
+    ``full_name`` the official one; ``budget_places`` None: not known yet."""
 
     code: str
     name: str
     budget_places: int | None
+    full_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +80,10 @@ class ReportTexts:
 
 @dataclass(frozen=True, slots=True)
 class ChartLabels:
-    """Translated texts of the statistics chart."""
+    """Translated texts of the statistics chart; ``locale`` names the days in the reader's
+    language («20 нояб.», «20 Nov»)."""
 
+    locale: str
     specialties: str
     days: str
     statuses: str
@@ -99,11 +106,17 @@ def ranking_key(row: ReportRow) -> tuple[Decimal, bool, datetime, int]:
 
 
 def rank(rows: Iterable[ReportRow], code: str) -> list[ReportRow]:
-    """The applications competing for a specialty (any priority), best first."""
-    return sorted(
-        (r for r in rows if code in r.data.specialties and r.status in RANKED_STATUSES),
-        key=ranking_key,
-    )
+    """The applications competing for a specialty (any priority), best first; an enrolled
+    applicant only where enrolled (``competes``)."""
+    return sorted((r for r in rows if competes(r, code)), key=ranking_key)
+
+
+def competes(row: ReportRow, code: str) -> bool:
+    """The rule of ``ApplicationRepository.ranking``: a chosen specialty, a ranked status, and
+    for an enrolled applicant the specialty of the enrolment (or any, when it is not known)."""
+    if code not in row.data.specialties or row.status not in RANKED_STATUSES:
+        return False
+    return row.status != "enrolled" or row.enrolled_code in (None, code)
 
 
 def chunk_lines(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -129,17 +142,26 @@ def chunk_lines(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
-    """A valid, unique Excel sheet title: no ``[]:*?/\\``, at most 31 characters, no
-    apostrophe at either end; ``taken`` (lower-cased titles) is updated."""
+    """A valid, unique Excel sheet title: no ``[]:*?/\\``, at most 31 characters (cut after a
+    whole word), no apostrophe at either end; ``taken`` (lower-cased titles) is updated."""
     title = _SHEET_FORBIDDEN.sub(" ", text).strip().strip("'").strip() or "Sheet"
-    title = title[:SHEET_TITLE_MAX].rstrip("' ")
+    title = _whole_words(title, SHEET_TITLE_MAX)
     unique, n = title, 1
     while unique.casefold() in taken or unique.casefold() == "history":
         n += 1
         suffix = f" ({n})"
-        unique = title[: SHEET_TITLE_MAX - len(suffix)].rstrip("' ") + suffix
+        unique = _whole_words(title, SHEET_TITLE_MAX - len(suffix)) + suffix
     taken.add(unique.casefold())
     return unique
+
+
+def _whole_words(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters after its last whole word that fits (a first word
+    longer than that is cut), without an apostrophe or a space at the end."""
+    if len(text) > limit:
+        cut = text[: limit + 1].rsplit(" ", 1)[0]
+        text = cut if cut and len(cut) <= limit else text[:limit]
+    return text.rstrip("' ")
 
 
 def _local(moment: datetime, tz: tzinfo) -> datetime:
@@ -183,19 +205,20 @@ def write_table(
     headers: Mapping[str, str],
     records: Iterable[Mapping[str, object]],
 ) -> None:
-    """A sheet of ``records`` under a bold header row: text cells stay text (never a
-    formula), dates and times in the local notation, columns as wide as their values."""
+    """A header row (after whatever rows the sheet has) and a row per record, each cell of its
+    type: text (never a formula), a number, a date; the header frozen, with filters."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     ws.append([headers[key] for key in columns])
-    for cell in ws[1]:
+    header = ws.max_row
+    for cell in ws[header][: len(columns)]:
         cell.font = Font(bold=True)
         _as_text(cell)
     widths = [len(headers[key]) for key in columns]
     for record in records:
         ws.append([record[key] for key in columns])
-        for i, cell in enumerate(ws[ws.max_row]):
+        for i, cell in enumerate(ws[ws.max_row][: len(columns)]):
             _as_text(cell)
             if isinstance(cell.value, datetime):
                 cell.number_format = DATETIME_FORMAT
@@ -211,7 +234,9 @@ def write_table(
             widths[i] = max(widths[i], width)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
-    ws.freeze_panes = "A2"
+    # The header stays in view, and so does the application's number (the first column).
+    ws.freeze_panes = f"B{header + 1}"
+    ws.auto_filter.ref = f"A{header}:{get_column_letter(len(columns))}{ws.max_row}"
 
 
 def build_xlsx(
@@ -221,7 +246,9 @@ def build_xlsx(
     tz: tzinfo,
 ) -> bytes:
     """An .xlsx workbook: every application on the first sheet, then a ranking sheet per
-    specialty whose rows within the budget places are green, with a red line under the last."""
+    specialty (its tab: the code and the short name; its first row: the full name and the
+    budget places) whose rows within the budget places are green, with a red line under the
+    last."""
     from openpyxl import Workbook
     from openpyxl.styles import Border, Font, PatternFill, Side
 
@@ -233,10 +260,14 @@ def build_xlsx(
     assert everything is not None
     everything.title = sheet_title(texts.all_sheet, taken)
     write_table(everything, ALL_COLUMNS, texts.headers, (_values(r, texts, tz) for r in rows))
-    everything.auto_filter.ref = everything.dimensions
 
     for specialty in specialties:
         ws = workbook.create_sheet(sheet_title(f"{specialty.code} {specialty.name}", taken))
+        places = specialty.budget_places
+        ws.append([f"{specialty.code} {specialty.full_name or specialty.name}"])
+        title = ws.cell(row=1, column=1)
+        title.font = Font(bold=True, size=12)
+        _as_text(title)
         ranked = rank(rows, specialty.code)
         records = [
             {
@@ -247,7 +278,6 @@ def build_xlsx(
             for place, r in enumerate(ranked, start=1)
         ]
         write_table(ws, RANK_COLUMNS, texts.headers, records)
-        places = specialty.budget_places
         note = ws.cell(row=1, column=len(RANK_COLUMNS) + 2)
         note.value = texts.budget_places.format(places=texts.unknown if places is None else places)
         note.font = Font(italic=True)
@@ -255,13 +285,14 @@ def build_xlsx(
         ws.column_dimensions[note.column_letter].width = len(str(note.value)) + 2
         if places is None:
             continue
-        for row in ws.iter_rows(min_row=2, max_row=min(places, len(ranked)) + 1):
+        header = 2
+        for row in ws.iter_rows(min_row=header + 1, max_row=min(places, len(ranked)) + header):
             for cell in row:
                 cell.fill = within_budget
         if places <= len(ranked):
             # The cut: a thick line under the last place within the budget (under the header
             # when there are no budget places at all).
-            for cell in ws[places + 1][: len(RANK_COLUMNS)]:
+            for cell in ws[places + header][: len(RANK_COLUMNS)]:
                 cell.border = Border(bottom=cut_line)
 
     out = io.BytesIO()
@@ -309,17 +340,33 @@ def _csv_safe(text: str) -> str:
 # --- the chart --------------------------------------------------------------------------------
 
 
+CHART_SIZE = (12, 9)  # inches, at CHART_DPI: the PNG is 1200 × 900, as Telegram shows it
+CHART_DPI = 100
+DAY_TICKS = 7  # at most this many dates under the per-day panel, so that none overlap
+LABEL_ROOM = 1.18  # the x axis goes this far past the longest bar: its number stays inside
+
+
 def render_chart(
     stats: Statistics, labels: ChartLabels, specialties: Sequence[SpecialtyInfo]
 ) -> bytes:
-    """A PNG of four panels: per specialty against the budget places, per day, per status,
-    per channel. Uses its own Figure with the Agg canvas, never pyplot's global state."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    """A PNG of ``chart_figure`` at its size."""
+    out = io.BytesIO()
+    chart_figure(stats, labels, specialties).savefig(out, format="png")
+    return out.getvalue()
 
-    figure = Figure(figsize=(12, 9), dpi=100, layout="constrained")
+
+def chart_figure(
+    stats: Statistics, labels: ChartLabels, specialties: Sequence[SpecialtyInfo]
+) -> Figure:
+    """Four panels: per specialty against the budget places, per day, per status, per channel;
+    every text in the reader's language (``labels``) and inside the picture. Its own Figure
+    with the Agg canvas, never pyplot's global state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import date2num, num2date
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+    figure = Figure(figsize=CHART_SIZE, dpi=CHART_DPI, layout="constrained")
     FigureCanvasAgg(figure)
     (by_specialty, by_day), (by_status, by_channel) = figure.subplots(2, 2)
 
@@ -330,11 +377,9 @@ def render_chart(
     if codes:
         y = list(range(len(codes)))
         height = 0.4
+        counts = [stats.by_specialty.get(c, 0) for c in codes]
         bars = by_specialty.barh(
-            [i - height / 2 for i in y],
-            [stats.by_specialty.get(c, 0) for c in codes],
-            height=height,
-            label=labels.applications,
+            [i - height / 2 for i in y], counts, height=height, label=labels.applications
         )
         by_specialty.bar_label(bars, padding=2)
         by_specialty.barh(
@@ -344,9 +389,10 @@ def render_chart(
             label=labels.first_priority,
         )
         known = [(i, budget[c]) for i, c in zip(y, codes, strict=True) if budget.get(c) is not None]
+        places = [p for _, p in known if p is not None]
         if known:
             by_specialty.scatter(
-                [places for _, places in known],
+                places,
                 [i for i, _ in known],
                 marker="|",
                 s=600,
@@ -357,8 +403,8 @@ def render_chart(
             )
         by_specialty.set_yticks(y, labels=codes)
         by_specialty.invert_yaxis()
-        by_specialty.legend(loc="lower right", fontsize="small")
-        by_specialty.xaxis.set_major_locator(MaxNLocator(integer=True))
+        by_specialty.legend(loc="best", fontsize="small")
+        _room_for_labels(by_specialty, max([*counts, *places, 1]))
     else:
         _no_data(by_specialty, labels.no_data)
 
@@ -366,35 +412,52 @@ def render_chart(
     if stats.by_day:
         days = list(stats.by_day)
         by_day.bar(days, list(stats.by_day.values()), width=0.8)
-        short = (days[-1] - days[0]).days < 14
-        locator = DayLocator() if short else AutoDateLocator()
-        by_day.xaxis.set_major_locator(locator)
-        by_day.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        by_day.xaxis.set_major_locator(FixedLocator(date2num(_day_ticks(days[0], days[-1]))))
+        by_day.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: _day_name(num2date(x).date(), labels.locale))
+        )
+        by_day.set_xlim(date2num(days[0]) - 0.7, date2num(days[-1]) + 0.7)
         by_day.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         _no_data(by_day, labels.no_data)
 
     _counts(by_status, labels.statuses, STATUSES, stats.by_status, labels.status_names)
     _counts(by_channel, labels.channels, CHANNELS, stats.by_channel, labels.channel_names)
+    return figure
 
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+
+def _day_ticks(first: date, last: date) -> list[date]:
+    """At most ``DAY_TICKS`` evenly spaced days from the first to the last."""
+    span = (last - first).days
+    step = max(1, -(-span // (DAY_TICKS - 1))) if span else 1
+    return [first + timedelta(days=n) for n in range(0, span + 1, step)]
+
+
+def _day_name(day: date, locale: str) -> str:
+    """«20 нояб.» / «20 Nov»: the month as the reader's language abbreviates it."""
+    return format_date(day, format="d MMM", locale=locale)
+
+
+def _room_for_labels(ax: Axes, largest: float) -> None:
+    """The x axis long enough for the number after the longest bar, and whole numbers only."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlim(0, max(largest, 1) * LABEL_ROOM)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _counts(
     ax: Axes, title: str, keys: Sequence[str], counts: Mapping[str, int], names: Mapping[str, str]
 ) -> None:
-    from matplotlib.ticker import MaxNLocator
-
     keys = [*keys, *sorted(set(counts) - set(keys))]
     ax.set_title(title)
     y = list(range(len(keys)))
-    bars = ax.barh(y, [counts.get(k, 0) for k in keys], color="#4c72b0")
+    values = [counts.get(k, 0) for k in keys]
+    bars = ax.barh(y, values, color="#4c72b0")
     ax.bar_label(bars, padding=2)
     ax.set_yticks(y, labels=[names.get(k, k) for k in keys])
     ax.invert_yaxis()
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _room_for_labels(ax, max([*values, 1]))
 
 
 def _no_data(ax: Axes, text: str) -> None:

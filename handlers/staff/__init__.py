@@ -11,6 +11,7 @@ tree and answers «No access.».
     panel      /staff and «⬅️ Panel»
     queue      the queue with its filters, the search
     card       an application's card, its documents, the review actions and their comments
+    closing    a specialty's ranking list published to its applicants, its enrolment order
     reports    /reports: ranking lists, Excel and CSV, statistics
     broadcast  a broadcast from its message to its delivery
     event_editor  creating and editing an event
@@ -24,7 +25,8 @@ tree and answers «No access.».
     faq        a staff answer made an FAQ entry (last: its steps take whatever is sent)
 
 Outside the tree: ``get_invite_router`` (someone not yet staff joins by an invite link, before
-/start), ``get_denied_router`` (after the tree) and ``get_group_router`` (replies to relayed
+/start), ``get_cancel_router`` (a staff member's /cancel returns to the panel, before the
+menu's /cancel), ``get_denied_router`` (after the tree) and ``get_group_router`` (replies to relayed
 questions in the admission chat).
 """
 
@@ -37,6 +39,7 @@ from handlers.staff import (
     broadcast,
     card,
     catalog,
+    closing,
     denied,
     event_editor,
     events,
@@ -52,6 +55,7 @@ from handlers.staff import (
 )
 
 get_invite_router = roles.get_invite_router
+get_cancel_router = panel.get_cancel_router
 get_denied_router = denied.get_router
 get_group_router = questions.get_group_router
 
@@ -71,6 +75,9 @@ def get_router() -> Router:
         panel.get_router(),
         queue.get_router(),
         card.get_router(),
+        # Before reports: a closing step on a specialty the member does not see falls through
+        # to the reports' «No access.».
+        closing.get_router(),
         reports.get_router(),
         broadcast.get_router(),
         # The editor first: its «new» and «edit» before the events' catch-all of their buttons.

@@ -4,9 +4,11 @@ progress message that is kept current (bot/services/broadcasts.py)."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
@@ -160,6 +162,10 @@ def get_router() -> Router:
         )  # fmt: skip
         # Queued, not sent: the progress message below reports each delivery as it happens.
         callback_answer.text = _("Queued for delivery.")
+        # The preview's buttons go: nothing there may be pressed again.
+        if isinstance(callback.message, Message):
+            with suppress(TelegramBadRequest):
+                await callback.message.edit_reply_markup(reply_markup=None)
         broadcast = await broadcasts.get(broadcast_id)
         assert broadcast is not None
         progress = await broadcasts.progress(broadcast_id)

@@ -1,7 +1,10 @@
-"""An application's card for the staff, its documents, and the review actions: accept
-documents, ask to correct or reject (each with a comment for the applicant), enrolled, the
-original and the medical certificate received. The applicant is told of each (through the
-outbox, bot/services/review.py); every action is audited."""
+"""An application's card for the staff, its documents, and the decisions on it: accept
+documents, ask to correct or reject (each with a comment for the applicant), enrol (to one of
+the applicant's specialties, confirmed, with a warning of missing papers), the original and
+the medical certificate received, and an administrator's cancellation of the latest decision
+(with a reason). The card offers only what the state machine (bot/domain/review.py) allows
+from the application's status; a press on an older card is checked again. The applicant is
+told of each (through the outbox, bot/services/review.py); every decision is audited."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import StateFilter
+from aiogram.filters import StateFilter, invert_f
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -20,37 +23,72 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.applications import DOCUMENTS_PAGE
+from bot.domain.applications import DOCUMENTS_PAGE, needs_medical
 from bot.domain.catalog import Catalog
+from bot.domain.review import NEEDS_COMMENT, Decision, available, enrolment_warnings, new_status
 from bot.domain.roles import Scope
 from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length, utf16_length
-from bot.services.review import mark_received, set_status
+from bot.services.review import decide
 from db.applications import Application, ApplicationRepository
 from db.staff import StaffRepository
+from handlers.access import administrator
 from handlers.application_texts import (
     document_label,
     documents_lines,
     documents_of,
     form_of,
     history_lines,
+    specialty_line,
     status_label,
     summary_lines,
 )
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
 from handlers.states import StaffForm
-from handlers.ui import alert, h, show
+from handlers.ui import alert, current_language, fmt_score, h, show
 
 COMMENT_MAX = 500  # UTF-16 units, as Telegram counts them (an emoji is two)
-# The status each review action sets, and those that need a comment for the applicant.
-STATUS_OF = {
-    CardAction.accept: "accepted",
-    CardAction.correct: "needs_correction",
-    CardAction.reject: "rejected",
-    CardAction.enroll: "enrolled",
-}
 Handler = Callable[..., Awaitable[None]]
-NEEDS_COMMENT = (CardAction.correct, CardAction.reject)
-RECEIVED_BY = {CardAction.original: "original_received", CardAction.medical: "medical_received"}
+# The decisions taken at the first press (the others ask for a comment, or, enrolment, for
+# the specialty and a confirmation).
+AT_ONCE = (Decision.accept, Decision.original, Decision.medical)
+ENROLMENT = (CardAction.enroll_to, CardAction.enroll_yes)
+# The buttons that ask for a decision: each decision's own, and the steps of an enrolment.
+DECISION_ACTIONS = frozenset({CardAction(d.value) for d in Decision} | set(ENROLMENT))
+
+
+def decision_label(decision: Decision, application: Application) -> str:
+    """The button of a decision on the card."""
+    if decision == Decision.undo:
+        return _("↩️ Cancel «{status}»").format(status=status_label(application.status))
+    return {
+        Decision.accept: _("✅ Accept documents"),
+        Decision.correct: _("✏️ Ask to correct"),
+        Decision.reject: _("❌ Reject"),
+        Decision.enroll: _("🎓 Enrol…"),
+        Decision.original: _("📜 Original received"),
+        Decision.medical: _("🩺 Medical received"),
+    }[decision]
+
+
+def papers_lines(application: Application, catalog: Catalog) -> list[str]:
+    """Where the original certificate and the medical certificate are: a scan uploaded to the
+    bot is not the paper the college must receive, so both facts are told."""
+    scans = {d.kind for d in application.documents}
+    if application.original_received:
+        original = _("Original certificate: received")
+    elif "certificate" in scans:
+        original = _("Original certificate: scan uploaded, original not received")
+    else:
+        original = _("Original certificate: not received")
+    if application.medical_received:
+        medical = _("Medical certificate: received")
+    elif "medical" in scans:
+        medical = _("Medical certificate: scan uploaded, original not received")
+    elif not needs_medical(catalog, application.data.specialties):
+        medical = _("Medical certificate: not needed for the chosen specialties")
+    else:
+        medical = _("Medical certificate: not received")
+    return [original, medical]
 
 
 def card_text(
@@ -62,12 +100,15 @@ def card_text(
     head = [
         _("<b>Application {number}</b>").format(number=application.number),
         _("Status: <b>{status}</b>").format(status=status_label(application.status)),
-        _("Original certificate: {value}").format(
-            value=_("received") if application.original_received else _("not received")
-        ),
-        _("Medical certificate: {value}").format(
-            value=_("received") if application.medical_received else _("not received")
-        ),
+    ]
+    if application.status == "enrolled" and application.enrolled_code:
+        head.append(
+            _("Enrolled to: {specialty}").format(
+                specialty=specialty_line(catalog, application.enrolled_code)
+            )
+        )
+    head += [
+        *papers_lines(application, catalog),
         "",
         *summary_lines(form_of(application), catalog),
         *documents_lines(documents_of(application)),
@@ -80,30 +121,87 @@ def card_text(
     return "\n".join([*head, *history_lines(application.history, settings.tz, room)])
 
 
-def card_keyboard(application: Application) -> InlineKeyboardMarkup:
+def card_keyboard(application: Application, catalog: Catalog, scope: Scope) -> InlineKeyboardMarkup:
+    """The documents, the decisions the application's status allows, the way back."""
     builder = InlineKeyboardBuilder()
     a = application.id
     builder.button(text=_("📎 Documents"), callback_data=CardCb(action=CardAction.docs, id=a))
-    builder.button(
-        text=_("✅ Accept documents"), callback_data=CardCb(action=CardAction.accept, id=a)
-    )
-    builder.button(
-        text=_("✏️ Ask to correct"), callback_data=CardCb(action=CardAction.correct, id=a)
-    )
-    builder.button(text=_("❌ Reject"), callback_data=CardCb(action=CardAction.reject, id=a))
-    builder.button(
-        text=_("📜 Original received"), callback_data=CardCb(action=CardAction.original, id=a)
-    )
-    builder.button(
-        text=_("🩺 Medical received"), callback_data=CardCb(action=CardAction.medical, id=a)
-    )
-    builder.button(text=_("🎓 Enrolled"), callback_data=CardCb(action=CardAction.enroll, id=a))
+    decisions = available(application, catalog, admin=scope.admin)
+    for decision in decisions:
+        builder.button(
+            text=decision_label(decision, application),
+            callback_data=CardCb(action=CardAction(decision.value), id=a),
+        )
     builder.button(
         text=_("⬅️ Queue"),
         callback_data=QueueCb(action=QueueAction.queue, status=application.status),
     )
-    builder.adjust(1, 2, 2, 2, 1, 1)
+    builder.adjust(1, *([2] * (len(decisions) // 2)), *([1] * (len(decisions) % 2)), 1)
     return builder.as_markup()
+
+
+def enrol_choice(application: Application, catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
+    """Which of the applicant's specialties to enrol to."""
+    builder = InlineKeyboardBuilder()
+    for priority, code in enumerate(application.data.specialties, start=1):
+        builder.button(
+            text=f"{priority}. {specialty_button(catalog, code)}",
+            callback_data=CardCb(action=CardAction.enroll_to, id=application.id, code=code),
+        )
+    builder.button(
+        text=_("⬅️ Back"), callback_data=CardCb(action=CardAction.card, id=application.id)
+    )
+    builder.adjust(1)
+    text = _("<b>Enrol application {number}</b>: to which of the applicant's specialties?").format(
+        number=application.number
+    )
+    return text, builder.as_markup()
+
+
+def specialty_button(catalog: Catalog, code: str) -> str:
+    specialty = catalog.specialty(code)
+    return code if specialty is None else f"{code} · {specialty.short_name.get(current_language())}"
+
+
+def enrol_confirmation(
+    application: Application, code: str, catalog: Catalog
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The enrolment as it will be: who, to which specialty, and what is missing."""
+    lines = [
+        _("<b>Enrol application {number}?</b>").format(number=application.number),
+        h(application.data.full_name),
+        _("Specialty: {specialty} (priority {priority})").format(
+            specialty=specialty_line(catalog, code),
+            priority=application.data.specialties.index(code) + 1,
+        ),
+        _("Average score: {score}").format(score=fmt_score(application.data.average_score)),
+    ]
+    warnings = enrolment_warnings(application, code, catalog)
+    if "original" in warnings:
+        lines.append(_("⚠️ The original certificate is not received."))
+    if "medical" in warnings:
+        lines.append(_("⚠️ This specialty needs a medical certificate, and it is not received."))
+    lines.append(_("The applicant is told at once."))
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Yes, enrol to {code}").format(code=code),
+        callback_data=CardCb(action=CardAction.enroll_yes, id=application.id, code=code),
+    )
+    builder.button(
+        text=_("⬅️ Back"), callback_data=CardCb(action=CardAction.card, id=application.id)
+    )
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
+
+
+def card_cb(application: Application) -> CardCb:
+    return CardCb(action=CardAction.card, id=application.id)
+
+
+def not_now(application: Application) -> str:
+    return _("Not possible now: the application is «{status}».").format(
+        status=status_label(application.status)
+    )
 
 
 async def send_documents(bot: Bot, chat_id: int, application: Application, page: int = 0) -> None:
@@ -163,9 +261,13 @@ def get_router() -> Router:
 
     @router.callback_query(action(CardAction.card), visible_application)
     async def card(
-        callback: CallbackQuery, application: Application, catalog: Catalog, settings: Settings
+        callback: CallbackQuery,
+        application: Application,
+        scope: Scope,
+        catalog: Catalog,
+        settings: Settings,
     ) -> None:
-        await show(callback, card_text(application, catalog, settings), card_keyboard(application))
+        await show_card(callback, application, scope, catalog, settings)
 
     # Answered at once: the files may take a while.
     @router.callback_query(
@@ -176,10 +278,76 @@ def get_router() -> Router:
     ) -> None:
         await send_documents(bot, callback.from_user.id, application, callback_data.page)
 
-    # One handler for each action; those that differ only in what they set are made alike.
-    for what in (*STATUS_OF, *RECEIVED_BY):
-        make = ask_comment if what in NEEDS_COMMENT else at_once
-        router.callback_query.register(make(what), action(what), visible_application)
+    @router.callback_query(action(CardAction.undo), invert_f(administrator))
+    async def undo_not_admin(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+        alert(callback_answer, _("Only administrators can cancel a decision."))
+
+    # A decision the application's status no longer allows (a card left open, a second
+    # press): said, and the card shown as it is now.
+    @router.callback_query(
+        CardCb.filter(F.action.in_(DECISION_ACTIONS)), visible_application, refused
+    )
+    async def not_allowed(
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        application: Application,
+        scope: Scope,
+        catalog: Catalog,
+        settings: Settings,
+    ) -> None:
+        alert(callback_answer, not_now(application))
+        await show_card(callback, application, scope, catalog, settings)
+
+    for decision in AT_ONCE:
+        router.callback_query.register(at_once(decision), action(CardAction(decision.value)),
+                                       visible_application)  # fmt: skip
+    for decision in NEEDS_COMMENT:
+        router.callback_query.register(ask_comment(decision), action(CardAction(decision.value)),
+                                       visible_application)  # fmt: skip
+
+    @router.callback_query(action(CardAction.enroll), visible_application)
+    async def enroll(callback: CallbackQuery, application: Application, catalog: Catalog) -> None:
+        choices = application.data.specialties
+        if len(choices) == 1:
+            await show(callback, *enrol_confirmation(application, choices[0], catalog))
+        else:
+            await show(callback, *enrol_choice(application, catalog))
+
+    @router.callback_query(action(CardAction.enroll_to), visible_application, chosen_specialty)
+    async def enroll_to(
+        callback: CallbackQuery, callback_data: CardCb, application: Application, catalog: Catalog
+    ) -> None:
+        await show(callback, *enrol_confirmation(application, callback_data.code, catalog))
+
+    @router.callback_query(action(CardAction.enroll_yes), visible_application, chosen_specialty)
+    async def enroll_yes(
+        callback: CallbackQuery,
+        callback_data: CardCb,
+        callback_answer: CallbackAnswer,
+        application: Application,
+        scope: Scope,
+        applications: ApplicationRepository,
+        staff: StaffRepository,
+        catalog: Catalog,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        status = await decide(
+            applications, staff, application, Decision.enroll, callback.from_user.id, clock.now(),
+            code=callback_data.code,
+        )  # fmt: skip
+        fresh = await applications.get(application.id)
+        assert fresh is not None
+        if status is None:
+            alert(callback_answer, not_now(fresh))
+        else:
+            callback_answer.text = _("Done: {status}.").format(status=status_label(status))
+        await show_card(callback, fresh, scope, catalog, settings)
+
+    @router.callback_query(CardCb.filter(F.action.in_(ENROLMENT)), visible_application)
+    async def not_a_choice(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+        """An enrolment to a specialty the applicant has not chosen (any more)."""
+        alert(callback_answer, _("The applicant has not chosen this specialty."))
 
     @router.callback_query(CardCb.filter())
     async def unavailable(
@@ -226,21 +394,28 @@ def get_router() -> Router:
         application = await applications.get(int(data.get("application_id") or 0))
         await state.clear()
         what = data.get("staff_action")
-        if application is None or what not in NEEDS_COMMENT:
+        if application is None or what not in {d.value for d in NEEDS_COMMENT}:
             await message.answer(_("This application no longer exists."))
             return
         if not scope.sees(catalog, application.data.specialties):
             await message.answer(_("No access."))
             return
-        status = STATUS_OF[CardAction(what)]
-        await set_status(applications, staff, application, status, message.chat.id, clock.now(),
-                         text)  # fmt: skip
+        decision = Decision(what)
+        if decision == Decision.undo and not scope.admin:
+            await message.answer(_("Only administrators can cancel a decision."))
+            return
+        status = await decide(
+            applications, staff, application, decision, message.chat.id, clock.now(), comment=text
+        )
         fresh = await applications.get(application.id)
         assert fresh is not None
-        done = _("Done: {status}.").format(status=status_label(status)) + "\n\n"
+        if status is None:
+            done = not_now(fresh) + " " + _("Nothing was changed.") + "\n\n"
+        else:
+            done = _("Done: {status}.").format(status=status_label(status)) + "\n\n"
         await message.answer(
             done + card_text(fresh, catalog, settings, telegram_length(done)),
-            reply_markup=card_keyboard(fresh),
+            reply_markup=card_keyboard(fresh, catalog, scope),
         )
 
     @router.message(StateFilter(StaffForm.comment))
@@ -250,50 +425,90 @@ def get_router() -> Router:
     return router
 
 
-def at_once(what: CardAction) -> Handler:
-    """The handler of an action done at once: a status (accept, enrolled) or a paper received
-    (the original, the medical certificate); then the card as the action left it."""
+async def show_card(
+    callback: CallbackQuery,
+    application: Application,
+    scope: Scope,
+    catalog: Catalog,
+    settings: Settings,
+) -> None:
+    await show(
+        callback,
+        card_text(application, catalog, settings),
+        card_keyboard(application, catalog, scope),
+    )
+
+
+def refused(callback: CallbackQuery, callback_data: CardCb, application: Application) -> bool:
+    """A filter after ``visible_application``: the press asks for a decision the status of the
+    application does not allow now."""
+    action = callback_data.action
+    decision = Decision.enroll if action in ENROLMENT else Decision(action.value)
+    return new_status(application, decision) is None
+
+
+def chosen_specialty(
+    callback: CallbackQuery, callback_data: CardCb, application: Application
+) -> bool:
+    """A filter: the specialty of an enrolment is one of the applicant's choices."""
+    return callback_data.code in application.data.specialties
+
+
+def at_once(decision: Decision) -> Handler:
+    """The handler of a decision taken at the first press (documents accepted, a paper
+    received); then the card as the decision left it."""
 
     async def handler(
         callback: CallbackQuery,
         callback_answer: CallbackAnswer,
         application: Application,
+        scope: Scope,
         applications: ApplicationRepository,
         staff: StaffRepository,
         catalog: Catalog,
         clock: Clock,
         settings: Settings,
     ) -> None:
-        actor = callback.from_user.id
-        if what in RECEIVED_BY:
-            await mark_received(
-                applications, staff, application, RECEIVED_BY[what], actor, clock.now()
-            )
-            callback_answer.text = _("Done.")
-        else:
-            status = STATUS_OF[what]
-            await set_status(applications, staff, application, status, actor, clock.now())
-            callback_answer.text = _("Done: {status}.").format(status=status_label(status))
+        status = await decide(
+            applications, staff, application, decision, callback.from_user.id, clock.now()
+        )
         fresh = await applications.get(application.id)
         assert fresh is not None
-        await show(callback, card_text(fresh, catalog, settings), card_keyboard(fresh))
+        if status is None:
+            alert(callback_answer, not_now(fresh))
+        elif decision == Decision.accept:
+            callback_answer.text = _("Done: {status}.").format(status=status_label(status))
+        else:
+            callback_answer.text = _("Done.")
+        await show_card(callback, fresh, scope, catalog, settings)
 
     return handler
 
 
-def ask_comment(what: CardAction) -> Handler:
-    """The handler of an action whose status needs a comment for the applicant (ask to
-    correct, reject): the comment is asked for, and typed next (``comment_typed``)."""
+def ask_comment(decision: Decision) -> Handler:
+    """The handler of a decision the applicant is told the reason of (ask to correct, reject,
+    cancel the latest decision): the comment is asked for, and typed next
+    (``comment_typed``)."""
 
     async def handler(
         callback: CallbackQuery, state: FSMContext, bot: Bot, application: Application
     ) -> None:
         await state.set_state(StaffForm.comment)
-        await state.set_data({"staff_action": what.value, "application_id": application.id})
-        await bot.send_message(
-            callback.from_user.id,
-            _("Application {number}: type the comment for the applicant (what to fix, or "
-              "the reason), or /cancel.").format(number=application.number),
-        )  # fmt: skip
+        await state.set_data({"staff_action": decision.value, "application_id": application.id})
+        if decision == Decision.undo:
+            text = _(
+                "Application {number}: type the reason for cancelling «{status}» (the applicant "
+                "will read it), or /cancel. The status goes back to «{previous}»."
+            ).format(
+                number=application.number,
+                status=status_label(application.status),
+                previous=status_label(new_status(application, decision) or application.status),
+            )
+        else:
+            text = _(
+                "Application {number}: type the comment for the applicant (what to fix, or "
+                "the reason), or /cancel."
+            ).format(number=application.number)
+        await bot.send_message(callback.from_user.id, text)
 
     return handler

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -15,6 +17,7 @@ from bot.domain.catalog import Catalog
 from bot.domain.roles import Scope
 from db.questions import QuestionRepository
 from db.staff import StaffRepository
+from handlers.access import StaffFilter
 from handlers.application_texts import status_label
 from handlers.callbacks import (
     BroadcastAction,
@@ -33,6 +36,7 @@ from handlers.callbacks import (
     StaffEventCb,
     UnansweredCb,
 )
+from handlers.states import STAFF_DIALOGUES
 from handlers.ui import current_language, h, show
 
 
@@ -71,33 +75,65 @@ async def panel(
         ),
     ]
     statuses = len(list(builder.buttons))
-    rows = [2] * (statuses // 2) + [1] * (statuses % 2)
-    builder.button(text=_("📥 All applications"), callback_data=QueueCb(action=QueueAction.queue))
-    builder.button(text=_("🔎 Search"), callback_data=QueueCb(action=QueueAction.search))
-    builder.button(
-        text=ngettext("❓ Question ({count})", "❓ Questions ({count})", unanswered).format(
-            count=unanswered
-        ),
-        callback_data=QuestionCb(action=QuestionAction.list),
-    )
-    builder.button(text=_("📊 Reports"), callback_data=ReportCb(action=ReportAction.menu))
-    builder.button(text=_("📣 Broadcast"), callback_data=BroadcastCb(action=BroadcastAction.new))
-    builder.button(text=_("📅 Events"), callback_data=StaffEventCb(action=StaffEventAction.list))
-    if scope.admin:
-        builder.button(text=_("👥 Staff"), callback_data=RolesCb(action=RolesAction.list))
-    builder.adjust(*rows, 2, 2, 2)
-    builder.row(*content_buttons())
+    tools = tool_buttons(scope, unanswered)
+    for text, data in tools:
+        builder.button(text=text, callback_data=data)
+    builder.adjust(*two_a_row(statuses), *two_a_row(len(tools)))
     return "\n".join(lines), builder.as_markup()
 
 
-def content_buttons() -> list[InlineKeyboardButton]:
-    """The catalogue (/catalog) and what the bot could not answer."""
-    return [
-        InlineKeyboardButton(
-            text=_("📚 Catalogue"), callback_data=CatalogCb(action=CatalogAction.menu).pack()
+def tool_buttons(scope: Scope, unanswered: int) -> list[tuple[str, CallbackData]]:
+    """The staff's tools under the queues, two a row, in this order: a new tool is a line
+    here."""
+    tools: list[tuple[str, CallbackData]] = [
+        (_("📥 All applications"), QueueCb(action=QueueAction.queue)),
+        (_("🔎 Search"), QueueCb(action=QueueAction.search)),
+        (
+            ngettext("❓ Question ({count})", "❓ Questions ({count})", unanswered).format(
+                count=unanswered
+            ),
+            QuestionCb(action=QuestionAction.list),
         ),
-        InlineKeyboardButton(text=_("❔ Not understood"), callback_data=UnansweredCb().pack()),
+        (_("📊 Reports"), ReportCb(action=ReportAction.menu)),
+        (_("📣 Broadcast"), BroadcastCb(action=BroadcastAction.new)),
+        (_("📅 Events"), StaffEventCb(action=StaffEventAction.list)),
+        (_("📚 Catalogue"), CatalogCb(action=CatalogAction.menu)),
+        (_("❔ Not understood"), UnansweredCb()),
     ]
+    if scope.admin:
+        tools.append((_("👥 Staff"), RolesCb(action=RolesAction.list)))
+    return tools
+
+
+def two_a_row(count: int) -> list[int]:
+    return [2] * (count // 2) + [1] * (count % 2)
+
+
+def get_cancel_router() -> Router:
+    """/cancel of a staff member, in a staff dialogue or in none: back to the staff panel. Tried
+    before the menu's /cancel (handlers/start.py), which the applicants' dialogues keep."""
+    router = Router(name=__name__ + ".cancel")
+    router.message.filter(F.chat.type == "private", StaffFilter())
+
+    @router.message(Command("cancel"), StateFilter(None, *STAFF_DIALOGUES))
+    async def cancel(
+        message: Message,
+        state: FSMContext,
+        scope: Scope,
+        staff: StaffRepository,
+        questions: QuestionRepository,
+        catalog: Catalog,
+        clock: Clock,
+    ) -> None:
+        if await state.get_state() is None:
+            done = _("There is nothing to cancel.")
+        else:
+            await state.clear()
+            done = _("Cancelled.")
+        text, markup = await panel(scope, staff, questions, catalog, clock)
+        await message.answer(done + "\n\n" + text, reply_markup=markup)
+
+    return router
 
 
 def get_router() -> Router:

@@ -1,10 +1,13 @@
-"""The review queue: applications oldest first, a page at a time, filtered by status, college
-and specialty; and the search by application number or surname."""
+"""The review queue: applications a page of 10 at a time, the oldest first or the highest score
+first, filtered by status, college and specialty; each line with the number, the surname and
+initials, the specialty, the score, the date and a mark for missing documents. And the search
+by application number or surname."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -14,22 +17,24 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_date
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.applications import STATUSES
+from bot.domain.applications import STATUSES, missing_kinds, surname_initials
 from bot.domain.catalog import Catalog
 from bot.domain.roles import Scope
 from db.applications import ApplicationRepository
-from db.staff import StaffRepository
+from db.staff import QueueRow, StaffRepository
 from handlers.application_texts import status_label
-from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
+from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb, QueueSort
 from handlers.staff.card import card_keyboard, card_text
 from handlers.states import StaffForm
-from handlers.ui import current_language, h, show
+from handlers.ui import current_language, fmt_score, h, show
 
 QUEUE_SIZE = 10
 SEARCH_LIMIT = 20
+MISSING_MARK = "⚠️"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,7 @@ class Filters:
     status: str = ""
     spec: str = ""
     college: str = ""
+    sort: QueueSort = QueueSort.date
 
     @classmethod
     def of(cls, data: QueueCb, scope: Scope, catalog: Catalog) -> Filters:
@@ -48,7 +54,7 @@ class Filters:
         spec = data.spec if specialty and scope.sees(catalog, [data.spec]) else ""
         if spec and college and specialty and college not in specialty.colleges:
             spec = ""
-        return cls(status, spec, college)
+        return cls(status, spec, college, data.sort)
 
     def codes(self, catalog: Catalog) -> list[str] | None:
         """The specialties an application must choose one of; None: any."""
@@ -59,14 +65,27 @@ class Filters:
         return None
 
     def cb(self, action: QueueAction, **changes: Any) -> QueueCb:
-        fields = {"status": self.status, "spec": self.spec, "college": self.college, "page": 0}
+        fields = {
+            "status": self.status,
+            "spec": self.spec,
+            "college": self.college,
+            "page": 0,
+            "sort": self.sort,
+        }
         return QueueCb(action=action, **{**fields, **changes})
 
 
 async def queue_screen(
-    filters: Filters, page: int, scope: Scope, staff: StaffRepository, catalog: Catalog, year: int
+    filters: Filters,
+    page: int,
+    scope: Scope,
+    staff: StaffRepository,
+    catalog: Catalog,
+    year: int,
+    tz: tzinfo,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Applications matching the filters, oldest first, a page at a time."""
+    """Applications matching the filters in the chosen order, a page at a time: a line each in
+    the text, a button each to its card."""  # fmt: skip
     codes = filters.codes(catalog)
     codes_or_scope: Collection[str] | None = (
         scope.specialty_codes(catalog)
@@ -74,14 +93,21 @@ async def queue_screen(
         else [c for c in codes if scope.sees(catalog, [c])]
     )
     page = max(page, 0)
+    by_score = filters.sort == QueueSort.score
     items, total = await staff.queue(
-        filters.status, year, QUEUE_SIZE, codes=codes_or_scope, offset=page * QUEUE_SIZE
-    )
+        filters.status, year, QUEUE_SIZE, codes=codes_or_scope, offset=page * QUEUE_SIZE,
+        order="score" if by_score else "date",
+    )  # fmt: skip
     pages = max(1, -(-total // QUEUE_SIZE))
     builder = InlineKeyboardBuilder()
-    for application_id, number in items:
-        builder.button(text=number, callback_data=CardCb(action=CardAction.card, id=application_id))
-    sizes = [2] * ((len(items) + 1) // 2)
+    rows = []
+    first = page * QUEUE_SIZE + 1
+    for place, item in enumerate(items, start=first):
+        rows.append(f"{place}. " + queue_line(item, filters.spec, catalog, tz))
+        builder.button(
+            text=f"{item.number} · {surname_initials(item.full_name)}",
+            callback_data=CardCb(action=CardAction.card, id=item.id),
+        )
     nav = []
     if page > 0:
         builder.button(text="◀️", callback_data=filters.cb(QueueAction.queue, page=page - 1))
@@ -89,26 +115,60 @@ async def queue_screen(
     if page + 1 < pages:
         builder.button(text="▶️", callback_data=filters.cb(QueueAction.queue, page=page + 1))
         nav.append(1)
+    builder.button(
+        text=_("⇅ By date") if by_score else _("⇅ By score"),
+        callback_data=filters.cb(
+            QueueAction.queue, sort=QueueSort.date if by_score else QueueSort.score
+        ),
+    )
     builder.button(text=_("📌 Status"), callback_data=filters.cb(QueueAction.f_status))
     if scope.college_id is None:
         builder.button(text=_("🏫 College"), callback_data=filters.cb(QueueAction.f_college))
     builder.button(text=_("🎓 Specialty"), callback_data=filters.cb(QueueAction.f_spec))
     builder.button(text=_("⬅️ Panel"), callback_data=QueueCb(action=QueueAction.panel))
-    builder.adjust(*sizes, *([len(nav)] if nav else []), 3 if scope.college_id is None else 2, 1)
+    filters_row = 3 if scope.college_id is None else 2
+    builder.adjust(*([1] * len(items)), *([len(nav)] if nav else []), 1, filters_row, 1)
+    counts = found_line(total)
+    if items:
+        counts += f" · {first}–{first + len(items) - 1}"
+    if pages > 1:
+        counts += " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
     lines = [
-        _("<b>Applications</b>, the oldest first"),
+        _("<b>Applications</b>, the highest score first")
+        if by_score
+        else _("<b>Applications</b>, the oldest first"),
         _("Status: {value}").format(
             value=status_label(filters.status) if filters.status else _("any")
         ),
         _("College: {value}").format(value=college_name(catalog, filters.college)),
         _("Specialty: {value}").format(value=specialty_name(catalog, filters.spec)),
-        found_line(total)
-        + (" · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
-           if pages > 1 else ""),
-    ]  # fmt: skip
+        counts,
+        "",
+        *rows,
+    ]
     if not items:
         lines.append(_("None."))
+    elif any(MISSING_MARK in row for row in rows):
+        lines += ["", _("{mark} documents missing").format(mark=MISSING_MARK)]
     return "\n".join(lines), builder.as_markup()
+
+
+def queue_line(item: QueueRow, spec: str, catalog: Catalog, tz: tzinfo) -> str:
+    """«М-2027-0001 Иванова А. С. · 22.02.08 Металлургия · 4,50 · 20 нояб. ⚠️»: the specialty
+    filtered on, else the first priority; the mark when a document the form asks for is
+    missing."""
+    code = spec if spec in item.specialties else (item.specialties[:1] or ("",))[0]
+    specialty = catalog.specialty(code)
+    name = f"{code} {h(specialty.short_name.get(current_language()))}" if specialty else code
+    day = format_date(item.submitted_at.astimezone(tz).date(), "d MMM", locale=current_language())
+    missing = missing_kinds(catalog, item.specialties, item.minor, item.kinds)
+    parts = [
+        f"<b>{item.number}</b> {h(surname_initials(item.full_name))}",
+        name,
+        fmt_score(item.average_score),
+        day,
+    ]
+    return " · ".join(parts) + (f" {MISSING_MARK}" if missing else "")
 
 
 def status_chooser(filters: Filters) -> tuple[str, InlineKeyboardMarkup]:
@@ -201,11 +261,14 @@ def get_router() -> Router:
         staff: StaffRepository,
         catalog: Catalog,
         clock: Clock,
+        settings: Settings,
     ) -> None:
         filters = Filters.of(callback_data, scope, catalog)
         year = catalog.recent_campaign(clock.today()).year
-        page = callback_data.page
-        await show(callback, *await queue_screen(filters, page, scope, staff, catalog, year))
+        screen = await queue_screen(
+            filters, callback_data.page, scope, staff, catalog, year, settings.tz
+        )
+        await show(callback, *screen)
 
     @router.callback_query(QueueCb.filter(F.action == QueueAction.f_status))
     async def choose_status(
@@ -263,7 +326,7 @@ def get_router() -> Router:
             if application is not None:
                 await message.answer(
                     card_text(application, catalog, settings),
-                    reply_markup=card_keyboard(application),
+                    reply_markup=card_keyboard(application, catalog, scope),
                 )
                 return
         text, markup = found_screen(found, query)

@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.domain.applications import CHANNELS, STATUSES
 from bot.domain.catalog import Catalog
 from bot.domain.roles import Scope
-from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length
+from bot.domain.telegram_text import MESSAGE_LIMIT
 from bot.services.reports import (
     ALL_COLUMNS,
     RANK_COLUMNS,
@@ -40,11 +40,11 @@ from db.events import EventRepository
 from db.reports import ReportRepository, Statistics
 from db.staff import StaffRepository
 from handlers.application_texts import status_label
-from handlers.callbacks import QueueAction, QueueCb, ReportAction, ReportCb
+from handlers.callbacks import OrderAction, OrderCb, QueueAction, QueueCb, ReportAction, ReportCb
 from handlers.staff.posters import source_lines
-from handlers.ui import alert, current_language, fmt_date, fmt_score, h, show
+from handlers.texts.ranking import places_text, ranking_messages
+from handlers.ui import alert, current_language, fmt_date, h, show
 
-RANKING_MESSAGES = 5  # a longer ranking list is cut: the whole one is in the Excel file
 STATS_DAYS = 14  # days listed in the statistics text; the chart shows every day
 
 
@@ -56,7 +56,7 @@ def visible_specialties(catalog: Catalog, scope: Scope) -> list[SpecialtyInfo]:
     codes = scope.specialty_codes(catalog)
     language = current_language()
     return [
-        SpecialtyInfo(s.code, s.short_name.get(language), s.budget_places)
+        SpecialtyInfo(s.code, s.short_name.get(language), s.budget_places, s.name.get(language))
         for s in catalog.specialties
         if codes is None or s.code in codes
     ]
@@ -101,8 +101,9 @@ def report_texts() -> ReportTexts:
         all_sheet=_("All applications"),
         statuses={s: status_label(s) for s in STATUSES},
         channels={c: channel_name(c) for c in CHANNELS},
-        yes=_("yes"),
-        no=_("no"),
+        # Its own words: «yes» elsewhere reads «есть» (entrance tests: есть).
+        yes=_("Yes"),
+        no=_("No"),
         budget_places=_("Budget places: {places}"),
         unknown=_("to be confirmed"),
         decimal_separator="," if current_language() == "ru" else ".",
@@ -111,6 +112,7 @@ def report_texts() -> ReportTexts:
 
 def chart_labels() -> ChartLabels:
     return ChartLabels(
+        locale=current_language(),
         specialties=_("Applications per specialty"),
         days=_("Applications per day"),
         statuses=_("Applications per status"),
@@ -141,6 +143,22 @@ def menu(catalog: Catalog, clock: Clock, scope: Scope) -> tuple[str, InlineKeybo
     return "\n".join(lines), builder.as_markup()
 
 
+def ranking_keyboard(code: str) -> InlineKeyboardMarkup:
+    """Under a ranking list: the campaign's closing steps for the specialty, and the way back."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📢 Publish to applicants"),
+        callback_data=ReportCb(action=ReportAction.publish, code=code),
+    )
+    builder.button(
+        text=_("🎓 Enrolment order"), callback_data=OrderCb(action=OrderAction.open, code=code)
+    )
+    builder.button(text=_("⬅️ Specialties"), callback_data=ReportCb(action=ReportAction.lists))
+    builder.button(text=_("⬅️ Reports"), callback_data=ReportCb(action=ReportAction.menu))
+    builder.adjust(2, 2)
+    return builder.as_markup()
+
+
 def back_keyboard(to_lists: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if to_lists:
@@ -164,40 +182,18 @@ def lists_screen(specialties: list[SpecialtyInfo]) -> tuple[str, InlineKeyboardM
     return _("<b>Ranking lists</b>: choose a specialty"), builder.as_markup()
 
 
-def places_text(places: int | None) -> str:
-    return _("to be confirmed") if places is None else str(places)
-
-
-def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingEntry]) -> list[str]:
-    """The ranking list as message texts under Telegram's limit: place, number, score, ✓ for
-    the original, and the budget places line after the last place within them."""
-    lines = [
+def staff_ranking(specialty: SpecialtyInfo, year: int, ranking: list[RankingEntry]) -> list[str]:
+    """The ranking list as the staff see it (the whole one is in the Excel file)."""
+    heading = [
         f"<b>{specialty.code} · {h(specialty.name)}</b>",
         ngettext(
             "Ranking, admission {year}: {count} competing; budget places: {places}",
             "Ranking, admission {year}: {count} competing; budget places: {places}",
             len(ranking),
         ).format(year=year, count=len(ranking), places=places_text(specialty.budget_places)),
-        "",
     ]
-    cut = specialty.budget_places
-    if cut == 0:
-        lines.append(_("— budget places: {places} —").format(places=cut))
-    for place, entry in enumerate(ranking, start=1):
-        mark = " ✓" if entry.original_received else ""
-        lines.append(f"{place}. {entry.number} — {fmt_score(entry.average_score)}{mark}")
-        if place == cut:
-            lines.append(_("— budget places: {places} —").format(places=cut))
-    if ranking:
-        lines += ["", _("✓ the original certificate is received")]
-    else:
-        lines.append(_("No applications yet."))
     note = _("… the list is cut here: the whole list is in the Excel file.")
-    chunks = chunk_lines(lines, MESSAGE_LIMIT - telegram_length(note) - 1)
-    if len(chunks) > RANKING_MESSAGES:
-        chunks = chunks[:RANKING_MESSAGES]
-        chunks[-1] += "\n" + note
-    return chunks
+    return ranking_messages(heading, ranking, specialty.budget_places, note)
 
 
 def stats_text(
@@ -246,10 +242,15 @@ def stats_text(
 # --- the router -------------------------------------------------------------------------------
 
 
+# The report buttons about one specialty (its ``code``).
+OF_A_SPECIALTY = frozenset({ReportAction.rank, ReportAction.publish, ReportAction.publish_yes})
+
+
 def visible_specialty(
-    callback: CallbackQuery, callback_data: ReportCb, scope: Scope, catalog: Catalog
+    callback: CallbackQuery, callback_data: ReportCb | OrderCb, scope: Scope, catalog: Catalog
 ) -> bool | dict[str, Any]:
-    """A filter after ``ReportCb.filter()``: the specialty pressed on, if the member sees it."""
+    """A filter after ``ReportCb.filter()`` or ``OrderCb.filter()``: the specialty pressed on,
+    if the member sees it."""
     specialty = next(
         (s for s in visible_specialties(catalog, scope) if s.code == callback_data.code), None
     )
@@ -293,10 +294,12 @@ def get_router() -> Router:
         year = catalog.recent_campaign(clock.today()).year
         ranking = await applications.ranking(specialty.code, year)
         await send_chunks(
-            callback, bot, ranking_messages(specialty, year, ranking), back_keyboard(True)
+            callback, bot, staff_ranking(specialty, year, ranking), ranking_keyboard(specialty.code)
         )
 
-    @router.callback_query(ReportCb.filter(F.action == ReportAction.rank))
+    # A specialty the member does not see (the closing steps of one are handled before this
+    # router, by handlers/staff/closing.py).
+    @router.callback_query(ReportCb.filter(F.action.in_(OF_A_SPECIALTY)))
     async def rank_not_visible(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
         alert(callback_answer, _("No access."))
 

@@ -16,12 +16,16 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.applications import DOCUMENTS_PAGE
+from bot.domain.applications import DOCUMENTS_PAGE, needs_medical
+from bot.domain.catalog import Catalog
 from bot.domain.reminders import ACTIVE, TOPIC_PREFERENCE
 from bot.services.catalog import CatalogService
+from bot.services.closing import NOT_IN_ORDER, RANKING_NOTICE
+from bot.services.digest import DIGEST
 from db.applications import Application, ApplicationRepository
 from db.broadcasts import BroadcastRepository
 from db.catalog import CATALOG_NEWS
+from db.closing import ClosingRepository
 from db.outbox import OutboxMessage
 from db.questions import QuestionRepository
 from db.reminders import STUDENT_NEWS, ReminderRepository
@@ -32,11 +36,13 @@ from handlers.application_texts import (
     documents_lines,
     documents_of,
     form_of,
+    specialty_line,
     status_label,
     summary_lines,
 )
 from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
 from handlers.texts.catalog_news import catalog_news
+from handlers.texts.closing import digest_text, order_notice, ranking_notice
 from handlers.texts.practicum import first_day_text, student_news
 from handlers.texts.questions import answer_message, asker_lines, relay_call
 from handlers.ui import fmt_date, h
@@ -88,7 +94,20 @@ class NoticeRenderer:
                     )
                 ]
             if message.kind == "status" and application:
-                return [self.status(message, application)]
+                return [self.status(message, application, await self.catalogs.current())]
+            if message.kind == RANKING_NOTICE and application:
+                notice = await ranking_notice(
+                    message, application, self.closing(), await self.catalogs.current()
+                )
+                return None if notice is None else [notice]
+            if message.kind == NOT_IN_ORDER and application:
+                notice = await order_notice(
+                    message, application, self.closing(), await self.catalogs.current()
+                )
+                return None if notice is None else [notice]
+            if message.kind == DIGEST:
+                text = digest_text(message, await self.catalogs.current())
+                return [SendMessage(chat_id=message.chat_id, text=text)]
             if message.kind == "received" and application:
                 return [self.received(message, application)]
             if message.kind == "reminder":
@@ -187,13 +206,17 @@ class NoticeRenderer:
             number=application.number, status=status_label(application.status)
         )
 
-    def status(self, message: OutboxMessage, application: Application) -> SendMessage:
+    def status(
+        self, message: OutboxMessage, application: Application, catalog: Catalog
+    ) -> SendMessage:
         status = str(message.payload.get("status") or application.status)
         lines = [
             _("📬 Your application {number}: the status is now «{status}».").format(
                 number=application.number, status=status_label(status)
             )
         ]
+        if status == "enrolled" and application.status == "enrolled":
+            lines += self.congratulation(application, catalog)
         comment = message.payload.get("comment")
         if comment:
             lines.append(
@@ -204,6 +227,32 @@ class NoticeRenderer:
         return SendMessage(
             chat_id=message.chat_id, text="\n".join(lines), reply_markup=builder.as_markup()
         )
+
+    def congratulation(self, application: Application, catalog: Catalog) -> list[str]:
+        """Enrolled (by a card or an order): the specialty, and the papers still to bring."""
+        code = application.enrolled_code
+        lines = [
+            _("🎉 Congratulations! You are enrolled in {specialty}.").format(
+                specialty=specialty_line(catalog, code)
+            )
+            if code
+            else _("🎉 Congratulations! You are enrolled."),
+            _("What next: the college will tell you when and where your studies begin."),
+        ]
+        if not application.original_received:
+            lines.append(
+                _("Bring the original of your education certificate to the college as soon as "
+                  "you can: the enrolment needs it.")
+            )  # fmt: skip
+        if code and needs_medical(catalog, [code]) and not application.medical_received:
+            lines.append(
+                _("Your specialty needs a medical certificate (form 086/у): bring it to the "
+                  "college.")
+            )  # fmt: skip
+        return lines
+
+    def closing(self) -> ClosingRepository:
+        return ClosingRepository(self.applications.db)  # stateless: one per call is free
 
     def received(self, message: OutboxMessage, application: Application) -> SendMessage:
         text = (
