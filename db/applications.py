@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -94,6 +95,17 @@ class ApplicationData:
     dormitory: bool
     channel: str
     minor: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One change an applicant made to a submitted application: a field's old and new value
+    as stored (ISO dates, codes, «1»/«0»; ``None``: none), or for ``document:<kind>`` the
+    number of files added as ``new``."""
+
+    field: str
+    old: str | None
+    new: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,8 +318,19 @@ class ApplicationRepository:
             await _put_notices(conn, notices, application_id, now)
             return application_id, True
 
-    async def update_data(self, application_id: int, data: ApplicationData, now: datetime) -> None:
+    async def update_data(
+        self,
+        application_id: int,
+        data: ApplicationData,
+        now: datetime,
+        *,
+        changes: Sequence[FieldChange] = (),
+        notices: Sequence[Notice] = (),
+    ) -> None:
+        """Store the new answers with what changed; ``notices`` (the staff's) report the
+        changes at once, else they wait unreported (a correction in progress)."""
         async with self.db.transaction() as conn:
+            await self._record_changes(conn, application_id, changes, now, notices)
             await conn.execute(
                 """
                 UPDATE applications SET full_name = ?, birth_date = ?, phone = ?, email = ?,
@@ -323,15 +346,118 @@ class ApplicationRepository:
             await self._write_choices(conn, application_id, data.specialties)
 
     async def add_documents(
-        self, application_id: int, documents: list[DocumentRef], now: datetime
+        self,
+        application_id: int,
+        documents: list[DocumentRef],
+        now: datetime,
+        *,
+        changes: Sequence[FieldChange] = (),
+        notices: Sequence[Notice] = (),
     ) -> None:
-        """Add files to an application, all or none: ``DocumentLimitError`` past a cap."""
+        """Add files to an application, all or none: ``DocumentLimitError`` past a cap. The
+        ``changes`` (the files added) are recorded and reported as by ``update_data``."""
         async with self.db.transaction() as conn:
             await self._write_documents(conn, application_id, documents, now)  # may refuse
+            await self._record_changes(conn, application_id, changes, now, notices)
             await conn.execute(
                 "UPDATE applications SET updated_at = ? WHERE id = ?",
                 (now.isoformat(), application_id),
             )
+
+    async def send_for_review(
+        self, application_id: int, now: datetime, notices: list[Notice]
+    ) -> int | None:
+        """A correction done: the application is submitted again, and ``notices`` report every
+        change not reported yet, in one message each. ``None`` (and nothing done) when there
+        is no such change. Returns the status change's history id."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT id FROM application_changes WHERE application_id = ? "
+                "AND reported_at IS NULL ORDER BY id",
+                (application_id,),
+            )
+            ids = [int(r[0]) for r in await cursor.fetchall()]
+            if not ids:
+                return None
+            history_id = await self._set_status(conn, application_id, "submitted", now, None, None)
+            await self._report(conn, application_id, ids, now, notices, history_id)
+            return history_id
+
+    async def unreported_changes(self, application_id: int) -> list[FieldChange]:
+        """The changes no staff notice has taken yet, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT field, old_value, new_value FROM application_changes "
+            "WHERE application_id = ? AND reported_at IS NULL ORDER BY id",
+            (application_id,),
+        )
+        return [FieldChange(r["field"], r["old_value"], r["new_value"]) for r in rows]
+
+    async def changes(self, application_id: int, ids: list[int]) -> list[FieldChange]:
+        """The changes of an application with these ids, oldest first."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            "SELECT field, old_value, new_value FROM application_changes "
+            f"WHERE application_id = ? AND id IN ({marks}) ORDER BY id",
+            (application_id, *ids),
+        )
+        return [FieldChange(r["field"], r["old_value"], r["new_value"]) for r in rows]
+
+    @classmethod
+    async def _record_changes(
+        cls,
+        conn: aiosqlite.Connection,
+        application_id: int,
+        changes: Sequence[FieldChange],
+        now: datetime,
+        notices: Sequence[Notice],
+    ) -> None:
+        ids = []
+        for change in changes:
+            cursor = await conn.execute(
+                "INSERT INTO application_changes "
+                "(application_id, field, old_value, new_value, changed_at) VALUES (?, ?, ?, ?, ?)",
+                (application_id, change.field, change.old, change.new, now.isoformat()),
+            )
+            ids.append(int(cursor.lastrowid or 0))
+        if ids and notices:
+            await cls._report(conn, application_id, ids, now, notices, None)
+
+    @staticmethod
+    async def _report(
+        conn: aiosqlite.Connection,
+        application_id: int,
+        ids: list[int],
+        now: datetime,
+        notices: Sequence[Notice],
+        history_id: int | None,
+    ) -> None:
+        """Queue ``notices`` about the changes ``ids`` (their payload lists them; a merged
+        notice still waiting takes them in) and mark the changes reported."""
+        marks = ",".join("?" * len(ids))
+        await conn.execute(
+            f"UPDATE application_changes SET reported_at = ? WHERE id IN ({marks})",
+            (now.isoformat(), *ids),
+        )
+        for notice in notices:
+            key = notice.key.format(
+                application_id=application_id, history_id=history_id, change_id=ids[0]
+            )
+            payload = {"application_id": application_id, **notice.payload, "changes": ids}
+            if history_id is not None:
+                payload["history_id"] = history_id
+            if notice.merge:
+                await enqueue_or_merge(
+                    conn, dedup_key=key, chat_id=notice.chat_id, kind=notice.kind,
+                    payload=payload, due_at=now + notice.delay, now=now,
+                    merge_on="application_id", append="changes",
+                )  # fmt: skip
+            else:
+                await enqueue(
+                    conn, dedup_key=key, chat_id=notice.chat_id, kind=notice.kind,
+                    payload=payload, due_at=now + notice.delay, now=now,
+                )  # fmt: skip
 
     async def set_status(
         self,
@@ -348,47 +474,61 @@ class ApplicationRepository:
         ``notices`` keys may use ``{history_id}`` so that each change is announced once.
         """
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE applications SET status = ?, updated_at = ? WHERE id = ?",
-                (status, now.isoformat(), application_id),
+            return await self._set_status(
+                conn, application_id, status, now, actor_id, comment, notices
             )
-            cursor = await conn.execute(
-                "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (application_id, status, now.isoformat(), actor_id, comment),
-            )
-            history_id = int(cursor.lastrowid or 0)
-            for notice in notices:
-                key = notice.key.format(application_id=application_id, history_id=history_id)
-                payload = {
-                    "application_id": application_id,
-                    "history_id": history_id,
-                    **notice.payload,
-                }
-                due_at = now + notice.delay
-                if notice.merge:
-                    await enqueue_or_merge(
-                        conn,
-                        dedup_key=key,
-                        chat_id=notice.chat_id,
-                        kind=notice.kind,
-                        payload={**payload, "events": [notice.payload.get("event")]},
-                        due_at=due_at,
-                        now=now,
-                        merge_on="application_id",
-                        append="events",
-                    )
-                else:
-                    await enqueue(
-                        conn,
-                        dedup_key=key,
-                        chat_id=notice.chat_id,
-                        kind=notice.kind,
-                        payload=payload,
-                        due_at=due_at,
-                        now=now,
-                    )
-            return history_id
+
+    @staticmethod
+    async def _set_status(
+        conn: aiosqlite.Connection,
+        application_id: int,
+        status: str,
+        now: datetime,
+        actor_id: int | None,
+        comment: str | None,
+        notices: Sequence[Notice] = (),
+    ) -> int:
+        await conn.execute(
+            "UPDATE applications SET status = ?, updated_at = ? WHERE id = ?",
+            (status, now.isoformat(), application_id),
+        )
+        cursor = await conn.execute(
+            "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (application_id, status, now.isoformat(), actor_id, comment),
+        )
+        history_id = int(cursor.lastrowid or 0)
+        for notice in notices:
+            key = notice.key.format(application_id=application_id, history_id=history_id)
+            payload = {
+                "application_id": application_id,
+                "history_id": history_id,
+                **notice.payload,
+            }
+            due_at = now + notice.delay
+            if notice.merge:
+                await enqueue_or_merge(
+                    conn,
+                    dedup_key=key,
+                    chat_id=notice.chat_id,
+                    kind=notice.kind,
+                    payload={**payload, "events": [notice.payload.get("event")]},
+                    due_at=due_at,
+                    now=now,
+                    merge_on="application_id",
+                    append="events",
+                )
+            else:
+                await enqueue(
+                    conn,
+                    dedup_key=key,
+                    chat_id=notice.chat_id,
+                    kind=notice.kind,
+                    payload=payload,
+                    due_at=due_at,
+                    now=now,
+                )
+        return history_id
 
     async def mark_received(
         self, application_id: int, flag: str, now: datetime, notices: list[Notice]

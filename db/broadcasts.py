@@ -28,6 +28,7 @@ class Broadcast:
     progress_message_id: int | None
     reported: str | None
     finished_at: datetime | None
+    text_en: str | None = None  # the English version, for users who read the bot in English
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ def _broadcast(row: aiosqlite.Row) -> Broadcast:
         finished_at=None
         if row["finished_at"] is None
         else datetime.fromisoformat(row["finished_at"]),
+        text_en=row["text_en"],
     )
 
 
@@ -133,13 +135,22 @@ class BroadcastRepository:
         segment: dict[str, str],
         recipients: list[int],
         now: datetime,
+        text_en: str | None = None,
     ) -> int:
         """Store the broadcast and one outbox row per recipient, in one transaction."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO broadcasts (author_id, created_at, text, photo_file_id, segment, "
-                "recipients) VALUES (?, ?, ?, ?, ?, ?)",
-                (author_id, utc(now), text, photo_file_id, json.dumps(segment), len(recipients)),
+                "recipients, text_en) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    author_id,
+                    utc(now),
+                    text,
+                    photo_file_id,
+                    json.dumps(segment),
+                    len(recipients),
+                    text_en,
+                ),
             )
             broadcast_id = int(cursor.lastrowid or 0)
             for chat_id in recipients:

@@ -44,6 +44,7 @@ class TypedAction(StrEnum):
 class MyAppAction(StrEnum):
     show = "show"
     edit = "edit"
+    send_review = "send_review"
     add_doc = "add_doc"
     kind = "kind"
     upload_more = "upload_more"
@@ -63,7 +64,6 @@ class FormAction(StrEnum):
     resume = "resume"
     restart = "restart"
     edit = "edit"
-    minor = "minor"
     representative = "representative"
     email_skip = "email_skip"
     base = "base"
@@ -75,11 +75,13 @@ class FormAction(StrEnum):
     channel = "channel"
     doc_done = "doc_done"
     doc_skip = "doc_skip"
+    doc_more = "doc_more"
     submit = "submit"
 
 
 class BroadcastAction(StrEnum):
     new = "new"
+    no_english = "no_en"
     segments = "segments"
     kind = "kind"
     pick = "pick"
@@ -90,6 +92,8 @@ class BroadcastAction(StrEnum):
 class ConsentAction(StrEnum):
     yes = "yes"
     no = "no"
+    full = "full"  # the full text
+    short = "short"  # the text in short
 
 
 class QueueAction(StrEnum):
@@ -134,6 +138,17 @@ class StudentAction(StrEnum):
     specialty = "specialty"
 
 
+class HowtoPage(StrEnum):
+    """The screens of «How to apply»."""
+
+    overview = "overview"
+    dates = "dates"
+    documents = "documents"
+    ranking = "ranking"
+    gosuslugi = "gosuslugi"
+    medical = "medical"
+
+
 class FilterKind(StrEnum):
     college = "college"
     base = "base"
@@ -170,6 +185,10 @@ class CollegeCb(CallbackData, prefix="c"):
 
 class FaqCb(CallbackData, prefix="f"):
     index: int
+
+
+class HowtoCb(CallbackData, prefix="ht"):
+    page: HowtoPage
 
 
 class LanguageCb(CallbackData, prefix="lang"):

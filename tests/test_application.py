@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 from bot.app import build_dispatcher
 from bot.config import Settings
 from bot.delivery.sender import OutboxSender
-from bot.domain.applications import STAFF_EVENT_DELAY
+from bot.domain.applications import CONSENT_VERSION, STAFF_EVENT_DELAY
 from bot.services.applications import change_status
 from db.applications import ApplicationRepository
 from db.database import Database
@@ -35,8 +35,7 @@ def sender_of(dp: Dispatcher) -> OutboxSender:
 async def start_applying(user: UserClient) -> dict[str, Any]:
     [menu] = await user.send("/start")
     [consent] = await user.click("📝 Apply", menu)
-    [minor] = await user.click("✅ I agree", consent)
-    [name] = await user.click("No, I am 18 or older", minor)
+    [name] = await user.click("✅ I agree", consent)
     return name
 
 
@@ -52,20 +51,18 @@ async def fill_form(
     await start_applying(user)
     await user.send(name)
     await user.send(birth)
-    await user.send("8 (913) 123-45-67")
-    [base] = await user.click("Skip")
+    [_saved, base] = await user.send("8 (913) 123-45-67")
     [_score_q] = await user.click("After 9 classes", base)
     [picker] = await user.send(score)
     for label in specialties:
         [picker] = await user.click(label, picker)
     [dorm] = await user.click("✅ Done", picker)
     [channel] = await user.click("No", dorm)
-    [_passport] = await user.click("Only here", channel)
+    [screen] = await user.click("Only here", channel)
     for kind in ("passport", "certificate", "photo"):
         [screen] = await user.send_photo(f"{kind}-{user.user['id']}")
-        [screen] = await user.click("✅ Done", screen)
-    while "Later" in labels(screen):
-        [screen] = await user.click("Later", screen)
+    while "⏭ Later" in labels(screen):
+        [screen] = await user.click("⏭ Later", screen)
     assert "Please check your application" in screen["text"], screen["text"]
     return screen
 
@@ -74,8 +71,7 @@ async def answer_until_the_documents(user: UserClient) -> dict[str, Any]:
     """From «Apply» to the first document (the passport) with valid answers."""
     await start_applying(user)
     for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await user.send(text)
-    [base] = await user.click("Skip")
+        *_, base = await user.send(text)
     await user.click("After 11 classes", base)
     [picker] = await user.send("4.5")
     [picker] = await user.click("22.02.08 · Metallurgy", picker)
@@ -99,8 +95,11 @@ async def test_consent_comes_first_and_nothing_is_stored_before_it(
     [menu] = await english_user.send("/start")
     [consent] = await english_user.click("📝 Apply", menu)
     assert "Consent to the processing of personal data" in consent["text"]
-    assert "Version" in consent["text"] and "152-ФЗ" in consent["text"]
-    assert labels(consent) == ["✅ I agree", "I do not agree"]
+    assert "Version" in consent["text"] and "In short" in consent["text"]
+    assert labels(consent) == ["✅ I agree", "📄 Full text", "I do not agree"]
+    [full] = await english_user.click("📄 Full text", consent)
+    assert "Operators" in full["text"] and "Federal Law No. 152-FZ" in full["text"]
+    assert labels(full) == ["✅ I agree", "⬅️ In short", "I do not agree"]
     assert await db.fetchval("SELECT count(*) FROM consents") == 0
     [_reply] = await english_user.send("Иванова Анна")  # typing a name now is not taken
     assert "Иванова" not in (await db.fetchval("SELECT group_concat(data) FROM fsm") or "")
@@ -123,28 +122,31 @@ async def test_consent_is_stored_with_user_time_and_version(
     await start_applying(english_user)
     row = await db.fetchone("SELECT user_id, version, given_at, minor FROM consents")
     assert row is not None
-    assert row["user_id"] == 1002 and row["version"] == "2026-11-27"
-    assert row["given_at"].startswith("2026-11-26") and row["minor"] == 0
+    assert row["user_id"] == 1002 and row["version"] == CONSENT_VERSION
+    assert row["given_at"].startswith("2026-11-26")
+    assert row["minor"] is None  # not known before the date of birth
 
 
-async def test_an_applicant_under_18_is_told_about_the_parents_consent(
+async def test_under_18_is_derived_from_the_birth_date_and_nothing_asks_it(
     english_user: UserClient, db: Database
 ) -> None:
-    [menu] = await english_user.send("/start")
-    [consent] = await english_user.click("📝 Apply", menu)
-    [minor] = await english_user.click("✅ I agree", consent)
-    [name] = await english_user.click("Yes, I am under 18", minor)
-    assert "parent or legal representative" in name["text"]
+    name = await start_applying(english_user)
+    assert "Your full name" in name["text"] and "under 18?" not in name["text"].lower()
+    await english_user.send("Иванова Анна")
+    [phone] = await english_user.send("05.03.2010")
+    assert "under 18" in phone["text"] and "parent or legal representative" in phone["text"]
+    assert "Your phone number" in phone["text"]
     assert await db.fetchval("SELECT minor FROM consents") == 1
 
 
-async def test_a_birth_date_under_18_marks_the_parents_consent_as_needed(
-    english_user: UserClient,
+async def test_an_adult_by_the_birth_date_needs_no_parents_consent(
+    english_user: UserClient, db: Database
 ) -> None:
     await start_applying(english_user)
     await english_user.send("Иванова Анна")
-    replies = await english_user.send("05.03.2010")
-    assert "under 18" in replies[0]["text"]
+    [phone] = await english_user.send("05.03.1990")  # a 36-year-old: no question, no contradiction
+    assert "under 18" not in phone["text"] and "Your phone number" in phone["text"]
+    assert await db.fetchval("SELECT minor FROM consents") == 0
 
 
 # --- validation: each wrong answer gets a specific hint and the question again ----------------
@@ -176,7 +178,8 @@ async def test_a_wrong_name_gets_a_specific_hint(
         ("5 марта", "DD.MM.YYYY"),
         ("31.02.2008", "no such date"),
         ("01.01.2030", "in the future"),
-        ("01.01.2020", "from 13 to 60 years old"),
+        ("01.01.2020", "Colleges admit after 9 classes"),
+        ("01.01.1950", "apply at the college in person"),
     ],
 )
 async def test_a_wrong_birth_date_gets_a_specific_hint(
@@ -219,34 +222,39 @@ async def test_a_shared_contact_must_be_the_users_own(english_user: UserClient) 
     await english_user.send("05.03.2000")
     [reply] = await english_user.send_contact("+79131234567", user_id=999)
     assert "someone else's contact" in reply["text"]
+    assert reply["text"].index("someone else's") < reply["text"].index("Your phone number")
     replies = await english_user.send_contact("79131234567")
-    assert replies[0]["text"] == "Phone saved: +7 913 123-45-67"
-    assert replies[0]["reply_markup"] == {"remove_keyboard": True}
-    assert "E-mail" in replies[1]["text"]
+    assert replies[0]["text"] == "Phone number: +7 913 123-45-67 ✅"
+    assert "Your education" in replies[1]["text"]
 
 
-async def test_email_is_validated_or_skipped(english_user: UserClient) -> None:
-    await start_applying(english_user)
-    await english_user.send("Иванова Анна")
-    await english_user.send("05.03.2000")
-    await english_user.send("+7 913 123 45 67")
-    [reply] = await english_user.send("anna@")
-    assert "does not look like an e-mail" in reply["text"]
-    [base] = await english_user.send("нет")
-    assert "Your education" in base["text"]
+async def test_the_email_is_not_asked_but_can_be_given_on_the_review(
+    english_user: UserClient,
+) -> None:
+    review = await fill_form(english_user)
+    assert "E-mail: not given" in review["text"]
+    [email] = await english_user.click("✏️ E-mail", review)
+    [again] = await english_user.send("anna@")
+    assert "does not look like an e-mail" in again["text"] and "E-mail" in again["text"]
+    [review] = await english_user.send("anna@mail.ru")
+    assert "E-mail: anna@mail.ru" in review["text"]
 
 
 @pytest.mark.parametrize(
     ("answer", "hint"),
-    [("отлично", "as a number"), ("5,5", "from 2.00 to 5.00"), ("1.99", "from 2.00 to 5.00")],
+    [
+        ("отлично", "as a number"),
+        ("5,5", "from 2.00 to 5.00"),
+        ("1.99", "from 2.00 to 5.00"),
+        ("4.567", "two decimals at most. Please type it rounded: 4.57"),
+    ],
 )
 async def test_a_wrong_score_gets_a_specific_hint(
     english_user: UserClient, answer: str, hint: str
 ) -> None:
     await start_applying(english_user)
     for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await english_user.send(text)
-    [base] = await english_user.click("Skip")
+        *_, base = await english_user.send(text)
     await english_user.click("After 11 classes", base)
     [reply] = await english_user.send(answer)
     assert hint in reply["text"]
@@ -255,8 +263,7 @@ async def test_a_wrong_score_gets_a_specific_hint(
 async def test_a_score_below_3_is_double_checked(english_user: UserClient) -> None:
     await start_applying(english_user)
     for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await english_user.send(text)
-    [base] = await english_user.click("Skip")
+        *_, base = await english_user.send(text)
     await english_user.click("After 11 classes", base)
     [check] = await english_user.send("2,8")
     assert "2.80" in check["text"] and "below 3" in check["text"]
@@ -285,8 +292,7 @@ async def test_stickers_and_files_where_text_is_expected_get_a_hint(
 async def test_at_most_three_specialties_in_order_of_priority(english_user: UserClient) -> None:
     await start_applying(english_user)
     for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await english_user.send(text)
-    [base] = await english_user.click("Skip")
+        *_, base = await english_user.send(text)
     await english_user.click("After 11 classes", base)
     [picker] = await english_user.send("4.5")
     for label in ("15.01.05 · Welder", "22.02.08 · Metallurgy", "13.02.07 · Power supply"):
@@ -308,19 +314,45 @@ async def test_documents_refuse_wrong_types_and_big_files_with_the_reason(
     english_user: UserClient,
 ) -> None:
     passport = await answer_until_the_documents(english_user)
+    assert "Document 1 of 3" in passport["text"] and "Step" not in passport["text"]
     [reply] = await english_user.send_document("photo.zip", "application/zip", unique="z")
     assert "(application/zip) is not accepted" in reply["text"]
     [reply] = await english_user.send_document("scan.pdf", size=25 * 1024 * 1024, unique="big")
     assert "25.0 MB, more than the 20 MB limit" in reply["text"]
     [reply] = await english_user.send("вот мой паспорт")
-    assert "photo or a PDF" in reply["text"]
-    await english_user.click_data("af:doc_done:", passport)  # an old «Done», nothing received
-    assert english_user.answers()[-1]["show_alert"] is True
-    [_page1] = await english_user.send_document("p1.pdf", unique="p1")
-    [page2] = await english_user.send_photo("p2")
-    assert "Received: 2 files." in page2["text"]
+    assert "photo or a PDF" in reply["text"] and "Document 1 of 3" in reply["text"]
+    assert reply["text"].index("photo or a PDF") < reply["text"].index("Document 1 of 3")
+
+
+async def test_a_one_page_document_moves_on_by_itself_and_one_more_page_comes_back(
+    english_user: UserClient,
+) -> None:
+    await answer_until_the_documents(english_user)
+    [certificate] = await english_user.send_document("p1.pdf", unique="p1")
+    assert "✅ Passport (main page): 1 file received." in certificate["text"]
+    assert "Document 2 of 3" in certificate["text"]
+    assert "➕ One more page: Passport (main page)" in labels(certificate)
+    [passport] = await english_user.click("➕ One more page: Passport (main page)", certificate)
+    assert "Document 1 of 3" in passport["text"] and "Received: 1 file" in passport["text"]
+    [certificate] = await english_user.send_photo("p2")
+    assert "✅ Passport (main page): 2 files received." in certificate["text"]
+    assert "Document 2 of 3" in certificate["text"]
     [duplicate] = await english_user.send_photo("p2")
     assert "already here" in duplicate["text"]
+
+
+async def test_every_document_can_be_sent_later(english_user: UserClient, db: Database) -> None:
+    screen = await answer_until_the_documents(english_user)
+    for n in (1, 2, 3):
+        assert f"Document {n} of 3" in screen["text"] and "⏭ Later" in labels(screen)
+        [screen] = await english_user.click("⏭ Later", screen)
+    assert "Please check your application" in screen["text"]
+    assert "⬜ Passport (main page): not sent yet" in screen["text"]
+    assert "You can send what is missing later" in screen["text"]
+    [mine] = await english_user.click("✅ Submit", screen)
+    assert "Your application is submitted" in mine["text"]
+    assert "⬜ Photo: not sent yet" in mine["text"]
+    assert await db.fetchval("SELECT count(*) FROM documents") == 0
 
 
 # --- back, cancel, edit, restart ----------------------------------------------------------------
@@ -333,9 +365,13 @@ async def test_back_shows_the_previous_question_with_its_answer(english_user: Us
     assert "Your full name" in name["text"] and "Now: Иванова Анна" in name["text"]
     [birth] = await english_user.send("Иванова Анна")
     [_phone] = await english_user.send("05.03.2000")
-    replies = await english_user.send("⬅️ Back")  # the phone question's reply keyboard
-    assert replies[0]["reply_markup"] == {"remove_keyboard": True}
-    assert "Date of birth" in replies[-1]["text"] and "Now: 05.03.2000" in replies[-1]["text"]
+    english_user.session.clear()
+    [birth] = await english_user.send("⬅️ Back")  # the phone question's reply keyboard
+    assert "Date of birth" in birth["text"] and "Now: 05.03.2000" in birth["text"]
+    # The reply keyboard went with its step, by a message deleted at once.
+    [removal] = [c for c in english_user.session.calls if c.method == "sendMessage"][1:]
+    assert removal.params["reply_markup"] == {"remove_keyboard": True}
+    assert english_user.session.of("deleteMessage")
 
 
 async def test_cancel_asks_first_and_then_deletes_the_answers(
@@ -383,10 +419,9 @@ async def test_a_restart_resumes_at_the_same_step_with_every_answer(
         build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock), bot, 77, "en"
     )
     replies = await second.send("+7 913 123 45 67")
-    assert replies[0]["text"] == "Phone saved: +7 913 123-45-67"
-    [base] = await second.click("Skip", replies[1])
-    [score] = await second.click("After 9 classes", base)
-    assert "Step 6 of 10" in score["text"]
+    assert replies[0]["text"] == "Phone number: +7 913 123-45-67 ✅"
+    [score] = await second.click("After 9 classes", replies[1])
+    assert "Step 5 of 8" in score["text"]
 
 
 async def test_start_in_the_middle_keeps_the_answers_and_apply_offers_to_continue(
@@ -411,7 +446,7 @@ async def test_submit_creates_one_numbered_application(
 ) -> None:
     review = await fill_form(english_user)
     mine = await submit(english_user, review)
-    assert "Application М-2027-0001" in mine["text"]
+    assert "Application M-2027-0001" in mine["text"]  # a Latin M for an English reader
     assert "Status: <b>submitted</b>" in mine["text"]
     assert "you are 1 of 1" in mine["text"]
     row = await db.fetchone("SELECT * FROM applications")
@@ -444,7 +479,7 @@ async def test_a_second_application_is_not_created_the_first_is_shown(
     [menu] = await english_user.send("/start")
     assert "📄 My application" in labels(menu)
     [mine] = await english_user.click("📄 My application", menu)
-    assert "Application М-2027-0001" in mine["text"]
+    assert "Application M-2027-0001" in mine["text"]
     assert await db.fetchval("SELECT count(*) FROM applications") == 1
 
 
@@ -541,13 +576,15 @@ async def test_a_missing_document_can_be_added_later(
 ) -> None:
     review = await fill_form(english_user, specialties=("13.02.07 · Power supply",))
     mine = await submit(english_user, review)
-    assert "Still missing: Medical certificate 086/у" in mine["text"]
+    assert "⬜ Medical certificate (form 086/u): not sent yet" in mine["text"]
     [kinds] = await english_user.click("📎 Add a document", mine)
-    [_prompt] = await english_user.click("Medical certificate 086/у", kinds)
+    assert labels(kinds)[0] == "⬜ Medical certificate (form 086/u)"
+    [_prompt] = await english_user.click("⬜ Medical certificate (form 086/u)", kinds)
     [received] = await english_user.send_document("086.pdf", unique="med")
     [mine] = await english_user.click("✅ Done", received)
     assert "Document added" in mine["text"]
-    assert "Still missing" not in mine["text"]
+    assert "✅ Medical certificate (form 086/u): 1 file" in mine["text"]
+    assert "⬜" not in mine["text"]
     assert await db.fetchval("SELECT count(*) FROM documents WHERE kind = 'medical'") == 1
 
 
@@ -589,8 +626,8 @@ async def test_a_status_change_reaches_the_applicant_in_their_language(
     english_user.session.clear()
     await sender_of(dp).drain(bot)
     [notice] = [c for c in english_user.session.of("sendMessage") if c["chat_id"] == 1002]
-    assert "the status is now «needs correction»" in notice["text"]
-    assert "Фото &lt;нечёткое&gt;" in notice["text"]
+    assert "the admission office asks you to correct it" in notice["text"]
+    assert "What to correct: Фото &lt;нечёткое&gt;" in notice["text"]
     assert labels(notice) == ["📄 My application"]
 
 
@@ -615,7 +652,7 @@ async def test_a_failed_notice_is_retried_and_recorded_not_lost(
     clock.current += timedelta(minutes=1)
     english_user.session.clear()
     assert await sender.drain(bot) == 1
-    assert "«documents accepted»" in english_user.session.of("sendMessage")[0]["text"]
+    assert "your documents are accepted" in english_user.session.of("sendMessage")[0]["text"]
     assert await db.fetchval("SELECT status FROM outbox WHERE kind = 'status'") == "sent"
 
 

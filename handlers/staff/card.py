@@ -38,7 +38,7 @@ from handlers.application_texts import (
 )
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
 from handlers.states import StaffForm
-from handlers.ui import alert, h, show
+from handlers.ui import alert, fmt_number, h, show
 
 COMMENT_MAX = 500  # UTF-16 units, as Telegram counts them (an emoji is two)
 # The status each review action sets, and those that need a comment for the applicant.
@@ -60,7 +60,7 @@ def card_text(
     oldest changes give way, so the card fits in one message with ``reserve`` units to
     spare for a line before it."""
     head = [
-        _("<b>Application {number}</b>").format(number=application.number),
+        _("<b>Application {number}</b>").format(number=fmt_number(application.number)),
         _("Status: <b>{status}</b>").format(status=status_label(application.status)),
         _("Original certificate: {value}").format(
             value=_("received") if application.original_received else _("not received")
@@ -118,7 +118,7 @@ async def send_documents(bot: Bot, chat_id: int, application: Application, page:
         return
     shown = documents[first : first + DOCUMENTS_PAGE]
     for doc in shown:
-        caption = f"{application.number} · {h(document_label(doc.kind))}"
+        caption = f"{fmt_number(application.number)} · {h(document_label(doc.kind))}"
         if doc.content_type == "photo":
             await bot.send_photo(chat_id, doc.file_id, caption=caption)
         else:
@@ -127,7 +127,10 @@ async def send_documents(bot: Bot, chat_id: int, application: Application, page:
     if first == 0 and not left:
         return
     text = _("Application {number}: files {first}–{last} of {total}.").format(
-        number=application.number, first=first + 1, last=first + len(shown), total=len(documents)
+        number=fmt_number(application.number),
+        first=first + 1,
+        last=first + len(shown),
+        total=len(documents),
     )
     builder = InlineKeyboardBuilder()
     if left:
@@ -293,7 +296,7 @@ def ask_comment(what: CardAction) -> Handler:
         await bot.send_message(
             callback.from_user.id,
             _("Application {number}: type the comment for the applicant (what to fix, or "
-              "the reason), or /cancel.").format(number=application.number),
+              "the reason), or /cancel.").format(number=fmt_number(application.number)),
         )  # fmt: skip
 
     return handler

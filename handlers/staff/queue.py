@@ -26,7 +26,7 @@ from handlers.application_texts import status_label
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
 from handlers.staff.card import card_keyboard, card_text
 from handlers.states import StaffForm
-from handlers.ui import current_language, h, show
+from handlers.ui import current_language, fmt_number, h, show
 
 QUEUE_SIZE = 10
 SEARCH_LIMIT = 20
@@ -80,7 +80,9 @@ async def queue_screen(
     pages = max(1, -(-total // QUEUE_SIZE))
     builder = InlineKeyboardBuilder()
     for application_id, number in items:
-        builder.button(text=number, callback_data=CardCb(action=CardAction.card, id=application_id))
+        builder.button(
+            text=fmt_number(number), callback_data=CardCb(action=CardAction.card, id=application_id)
+        )
     sizes = [2] * ((len(items) + 1) // 2)
     nav = []
     if page > 0:
@@ -101,7 +103,9 @@ async def queue_screen(
             value=status_label(filters.status) if filters.status else _("any")
         ),
         _("College: {value}").format(value=college_name(catalog, filters.college)),
-        _("Specialty: {value}").format(value=specialty_name(catalog, filters.spec)),
+        _("Specialty: {value}").format(value=specialty_name(catalog, filters.spec))
+        if filters.spec
+        else _("Specialty: any"),
         found_line(total)
         + (" · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
            if pages > 1 else ""),
@@ -168,7 +172,7 @@ def college_name(catalog: Catalog, college_id: str) -> str:
 def specialty_name(catalog: Catalog, code: str) -> str:
     specialty = catalog.specialty(code) if code else None
     if specialty is None:
-        return _("any")
+        return _("any specialty")  # Russian agrees in gender: «любая»
     return f"{specialty.code} {h(specialty.short_name.get(current_language()))}"
 
 
@@ -176,7 +180,7 @@ def found_screen(found: list[tuple[int, str, str]], query: str) -> tuple[str, In
     builder = InlineKeyboardBuilder()
     for application_id, number, status in found:
         builder.button(
-            text=f"{number} · {status_label(status)}",
+            text=f"{fmt_number(number)} · {status_label(status)}",
             callback_data=CardCb(action=CardAction.card, id=application_id),
         )
     builder.button(text=_("🔎 Search again"), callback_data=QueueCb(action=QueueAction.search))
@@ -236,7 +240,7 @@ def get_router() -> Router:
         await state.set_state(StaffForm.search)
         await bot.send_message(
             callback.from_user.id,
-            _("Type an application number (М-2027-0001, or just 1) or a surname, "
+            _("Type an application number (M-2027-0001, or just 1) or a surname, "
               "or /cancel."),
         )  # fmt: skip
 

@@ -40,7 +40,7 @@ from db.reports import ReportRepository, Statistics
 from db.staff import StaffRepository
 from handlers.application_texts import status_label
 from handlers.callbacks import QueueAction, QueueCb, ReportAction, ReportCb
-from handlers.ui import alert, current_language, fmt_date, fmt_score, h, show
+from handlers.ui import alert, current_language, fmt_date, fmt_number, fmt_score, h, show
 
 RANKING_MESSAGES = 5  # a longer ranking list is cut: the whole one is in the Excel file
 STATS_DAYS = 14  # days listed in the statistics text; the chart shows every day
@@ -183,7 +183,9 @@ def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingE
         lines.append(_("— budget places: {places} —").format(places=cut))
     for place, entry in enumerate(ranking, start=1):
         mark = " ✓" if entry.original_received else ""
-        lines.append(f"{place}. {entry.number} — {fmt_score(entry.average_score)}{mark}")
+        lines.append(
+            f"{place}. {fmt_number(entry.number)} — {fmt_score(entry.average_score)}{mark}"
+        )
         if place == cut:
             lines.append(_("— budget places: {places} —").format(places=cut))
     if ranking:
