@@ -525,19 +525,16 @@ ASKED: tuple[Step, ...] = tuple(s for s in ORDER if s.asked)
 
 
 def following(step: Step) -> Step:
-    """The row asked after ``step`` (a row only changed from the review goes back to it)."""
+    """The row asked after ``step`` in the order (a row not asked is skipped)."""
     step = ORIGIN.get(step, step)
-    if step not in ASKED:
-        return REVIEW
-    return ASKED[ASKED.index(step) + 1]
+    return next(s for s in ORDER[ORDER.index(step) + 1 :] if s.asked)
 
 
 def previous(step: Step) -> Step:
     if step in ORIGIN:
         return ORIGIN[step]  # back to the question it came from
-    if step not in ASKED:
-        return REVIEW
-    return ASKED[max(ASKED.index(step) - 1, 0)]
+    before = [s for s in ORDER[: ORDER.index(step)] if s.asked]
+    return before[-1] if before else ORDER[0]
 
 
 def missing_answer(draft: Draft, catalog: Catalog) -> Step | None:
