@@ -152,10 +152,10 @@ async def fill_outbox(db_path: Path, user_ids: Sequence[int]) -> None:
     try:
         now = Clock(TZ).now()
         due = now - timedelta(seconds=1)
-        async with db.transaction() as conn:
+        async with db.transaction():
             for user_id in user_ids:
                 await enqueue(
-                    conn,
+                    db,
                     dedup_key=f"bench:{user_id}",
                     chat_id=user_id,
                     kind=KIND,

@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-
+from db.counters import bump
+from db.counters import value as counter_value
 from db.database import Database
 from db.ledger import DeletionLedger, write_erasures
 from db.outbox import enqueue, enqueue_or_merge
+from db.rows import RowMapper
 from db.staff_posts import posts_about_person, queue_deletion
 
 # Statuses an application competes in the ranking with.
@@ -171,6 +172,17 @@ class Consent:
     minor: bool | None
 
 
+_consent = RowMapper(Consent)
+_document = RowMapper(DocumentRef)
+_change = RowMapper(StatusChange)
+_field_change = RowMapper(FieldChange)
+# What the applicant filled in, from a row of ``applications`` (specialties given: they are
+# rows of another table). The reports read it too.
+data_mapper = RowMapper(ApplicationData)
+_application = RowMapper(Application)
+_ranked = RowMapper(RankingEntry, application_id="id")
+
+
 def _score_rank(score: Decimal) -> int:
     return int(score * 100)
 
@@ -196,12 +208,10 @@ class ConsentRepository:
         self.db = db
 
     async def give(self, user_id: int, version: str, now: datetime) -> int:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO consents (user_id, version, given_at) VALUES (?, ?, ?)",
-                (user_id, version, now.isoformat()),
-            )
-            return int(cursor.lastrowid or 0)
+        return await self.db.insert(
+            "INSERT INTO consents (user_id, version, given_at) VALUES (?, ?, ?)",
+            (user_id, version, now.isoformat()),
+        )
 
     async def set_minor(self, user_id: int, minor: bool) -> None:
         await self.db.execute(
@@ -216,46 +226,18 @@ class ConsentRepository:
             "ORDER BY id DESC LIMIT 1",
             (user_id,),
         )
-        if row is None:
-            return None
-        return Consent(
-            id=row["id"],
-            user_id=row["user_id"],
-            version=row["version"],
-            given_at=datetime.fromisoformat(row["given_at"]),
-            minor=None if row["minor"] is None else bool(row["minor"]),
-        )
+        return _consent.one(row)
 
     async def count_declined(self) -> None:
-        await _bump(self.db, "consent_declined")
-
-
-async def _bump(db: Database, name: str, by: int = 1) -> None:
-    await db.execute(
-        "INSERT INTO counters (name, value) VALUES (?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-        (name, by),
-    )
-
-
-async def _bump_in(conn: aiosqlite.Connection, name: str, by: int = 1) -> int:
-    await conn.execute(
-        "INSERT INTO counters (name, value) VALUES (?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-        (name, by),
-    )
-    cursor = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))
-    row = await cursor.fetchone()
-    assert row is not None  # the row was just written
-    return int(row[0])
+        await bump(self.db, "consent_declined")
 
 
 async def _put_notices(
-    conn: aiosqlite.Connection, notices: list[Notice], application_id: int, now: datetime
+    db: Database, notices: list[Notice], application_id: int, now: datetime
 ) -> None:
     for notice in notices:
         await enqueue(
-            conn,
+            db,
             dedup_key=notice.key.format(application_id=application_id),
             chat_id=notice.chat_id,
             kind=notice.kind,
@@ -287,17 +269,16 @@ class ApplicationRepository:
         creates nothing. Notices (e.g. the post to the admission staff) go into the outbox in
         the same transaction, so a crash can lose neither the application nor its notices.
         """
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            existing = await self.db.fetchval(
                 "SELECT id FROM applications WHERE user_id = ? AND campaign_year = ?",
                 (user_id, campaign_year),
             )
-            existing = await cursor.fetchone()
             if existing is not None:
-                return int(existing[0]), False
-            sequence = await _bump_in(conn, f"application_number:{campaign_year}")
+                return int(existing), False
+            sequence = await bump(self.db, f"application_number:{campaign_year}")
             number = f"М-{campaign_year}-{sequence:04d}"
-            cursor = await conn.execute(
+            application_id = await self.db.insert(
                 """
                 INSERT INTO applications (
                     number, user_id, campaign_year, status, full_name, birth_date, phone, email,
@@ -307,15 +288,14 @@ class ApplicationRepository:
                 """,
                 (number, user_id, campaign_year, *_columns(data), now.isoformat(), now.isoformat()),
             )
-            application_id = int(cursor.lastrowid or 0)
-            await self._write_choices(conn, application_id, data.specialties)
-            await self._write_documents(conn, application_id, documents, now)
-            await conn.execute(
+            await self._write_choices(application_id, data.specialties)
+            await self._write_documents(application_id, documents, now)
+            await self.db.execute(
                 "INSERT INTO status_history (application_id, status, changed_at) "
                 "VALUES (?, 'submitted', ?)",
                 (application_id, now.isoformat()),
             )
-            await _put_notices(conn, notices, application_id, now)
+            await _put_notices(self.db, notices, application_id, now)
             return application_id, True
 
     async def update_data(
@@ -329,9 +309,9 @@ class ApplicationRepository:
     ) -> None:
         """Store the new answers with what changed; ``notices`` (the staff's) report the
         changes at once, else they wait unreported (a correction in progress)."""
-        async with self.db.transaction() as conn:
-            await self._record_changes(conn, application_id, changes, now, notices)
-            await conn.execute(
+        async with self.db.transaction():
+            await self._record_changes(application_id, changes, now, notices)
+            await self.db.execute(
                 """
                 UPDATE applications SET full_name = ?, birth_date = ?, phone = ?, email = ?,
                     education_base = ?, average_score = ?, score_rank = ?, dormitory = ?,
@@ -340,10 +320,10 @@ class ApplicationRepository:
                 """,
                 (*_columns(data), now.isoformat(), application_id),
             )
-            await conn.execute(
+            await self.db.execute(
                 "DELETE FROM application_choices WHERE application_id = ?", (application_id,)
             )
-            await self._write_choices(conn, application_id, data.specialties)
+            await self._write_choices(application_id, data.specialties)
 
     async def add_documents(
         self,
@@ -356,10 +336,10 @@ class ApplicationRepository:
     ) -> None:
         """Add files to an application, all or none: ``DocumentLimitError`` past a cap. The
         ``changes`` (the files added) are recorded and reported as by ``update_data``."""
-        async with self.db.transaction() as conn:
-            await self._write_documents(conn, application_id, documents, now)  # may refuse
-            await self._record_changes(conn, application_id, changes, now, notices)
-            await conn.execute(
+        async with self.db.transaction():
+            await self._write_documents(application_id, documents, now)  # may refuse
+            await self._record_changes(application_id, changes, now, notices)
+            await self.db.execute(
                 "UPDATE applications SET updated_at = ? WHERE id = ?",
                 (now.isoformat(), application_id),
             )
@@ -370,27 +350,27 @@ class ApplicationRepository:
         """A correction done: the application is submitted again, and ``notices`` report every
         change not reported yet, in one message each. ``None`` (and nothing done) when there
         is no such change. Returns the status change's history id."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
                 "SELECT id FROM application_changes WHERE application_id = ? "
                 "AND reported_at IS NULL ORDER BY id",
                 (application_id,),
             )
-            ids = [int(r[0]) for r in await cursor.fetchall()]
+            ids = [int(r["id"]) for r in rows]
             if not ids:
                 return None
-            history_id = await self._set_status(conn, application_id, "submitted", now, None, None)
-            await self._report(conn, application_id, ids, now, notices, history_id)
+            history_id = await self.set_status(application_id, "submitted", now)
+            await self._report(application_id, ids, now, notices, history_id)
             return history_id
 
     async def unreported_changes(self, application_id: int) -> list[FieldChange]:
         """The changes no staff notice has taken yet, oldest first."""
         rows = await self.db.fetchall(
-            "SELECT field, old_value, new_value FROM application_changes "
+            "SELECT field, old_value AS old, new_value AS new FROM application_changes "
             "WHERE application_id = ? AND reported_at IS NULL ORDER BY id",
             (application_id,),
         )
-        return [FieldChange(r["field"], r["old_value"], r["new_value"]) for r in rows]
+        return [_field_change(r) for r in rows]
 
     async def changes(self, application_id: int, ids: list[int]) -> list[FieldChange]:
         """The changes of an application with these ids, oldest first."""
@@ -398,35 +378,33 @@ class ApplicationRepository:
             return []
         marks = ",".join("?" * len(ids))
         rows = await self.db.fetchall(
-            "SELECT field, old_value, new_value FROM application_changes "
+            "SELECT field, old_value AS old, new_value AS new FROM application_changes "
             f"WHERE application_id = ? AND id IN ({marks}) ORDER BY id",
             (application_id, *ids),
         )
-        return [FieldChange(r["field"], r["old_value"], r["new_value"]) for r in rows]
+        return [_field_change(r) for r in rows]
 
-    @classmethod
     async def _record_changes(
-        cls,
-        conn: aiosqlite.Connection,
+        self,
         application_id: int,
         changes: Sequence[FieldChange],
         now: datetime,
         notices: Sequence[Notice],
     ) -> None:
-        ids = []
-        for change in changes:
-            cursor = await conn.execute(
+        """Inside the caller's transaction."""
+        ids = [
+            await self.db.insert(
                 "INSERT INTO application_changes "
                 "(application_id, field, old_value, new_value, changed_at) VALUES (?, ?, ?, ?, ?)",
                 (application_id, change.field, change.old, change.new, now.isoformat()),
             )
-            ids.append(int(cursor.lastrowid or 0))
+            for change in changes
+        ]
         if ids and notices:
-            await cls._report(conn, application_id, ids, now, notices, None)
+            await self._report(application_id, ids, now, notices, None)
 
-    @staticmethod
     async def _report(
-        conn: aiosqlite.Connection,
+        self,
         application_id: int,
         ids: list[int],
         now: datetime,
@@ -434,9 +412,10 @@ class ApplicationRepository:
         history_id: int | None,
     ) -> None:
         """Queue ``notices`` about the changes ``ids`` (their payload lists them; a merged
-        notice still waiting takes them in) and mark the changes reported."""
+        notice still waiting takes them in) and mark the changes reported. Inside the
+        caller's transaction."""
         marks = ",".join("?" * len(ids))
-        await conn.execute(
+        await self.db.execute(
             f"UPDATE application_changes SET reported_at = ? WHERE id IN ({marks})",
             (now.isoformat(), *ids),
         )
@@ -449,13 +428,13 @@ class ApplicationRepository:
                 payload["history_id"] = history_id
             if notice.merge:
                 await enqueue_or_merge(
-                    conn, dedup_key=key, chat_id=notice.chat_id, kind=notice.kind,
+                    self.db, dedup_key=key, chat_id=notice.chat_id, kind=notice.kind,
                     payload=payload, due_at=now + notice.delay, now=now,
                     merge_on="application_id", append="changes",
                 )  # fmt: skip
             else:
                 await enqueue(
-                    conn, dedup_key=key, chat_id=notice.chat_id, kind=notice.kind,
+                    self.db, dedup_key=key, chat_id=notice.chat_id, kind=notice.kind,
                     payload=payload, due_at=now + notice.delay, now=now,
                 )  # fmt: skip
 
@@ -473,62 +452,47 @@ class ApplicationRepository:
 
         ``notices`` keys may use ``{history_id}`` so that each change is announced once.
         """
-        async with self.db.transaction() as conn:
-            return await self._set_status(
-                conn, application_id, status, now, actor_id, comment, notices
+        async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE applications SET status = ?, updated_at = ? WHERE id = ?",
+                (status, now.isoformat(), application_id),
             )
-
-    @staticmethod
-    async def _set_status(
-        conn: aiosqlite.Connection,
-        application_id: int,
-        status: str,
-        now: datetime,
-        actor_id: int | None,
-        comment: str | None,
-        notices: Sequence[Notice] = (),
-    ) -> int:
-        await conn.execute(
-            "UPDATE applications SET status = ?, updated_at = ? WHERE id = ?",
-            (status, now.isoformat(), application_id),
-        )
-        cursor = await conn.execute(
-            "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (application_id, status, now.isoformat(), actor_id, comment),
-        )
-        history_id = int(cursor.lastrowid or 0)
-        for notice in notices:
-            key = notice.key.format(application_id=application_id, history_id=history_id)
-            payload = {
-                "application_id": application_id,
-                "history_id": history_id,
-                **notice.payload,
-            }
-            due_at = now + notice.delay
-            if notice.merge:
-                await enqueue_or_merge(
-                    conn,
-                    dedup_key=key,
-                    chat_id=notice.chat_id,
-                    kind=notice.kind,
-                    payload={**payload, "events": [notice.payload.get("event")]},
-                    due_at=due_at,
-                    now=now,
-                    merge_on="application_id",
-                    append="events",
-                )
-            else:
-                await enqueue(
-                    conn,
-                    dedup_key=key,
-                    chat_id=notice.chat_id,
-                    kind=notice.kind,
-                    payload=payload,
-                    due_at=due_at,
-                    now=now,
-                )
-        return history_id
+            history_id = await self.db.insert(
+                "INSERT INTO status_history (application_id, status, changed_at, actor_id, comment)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (application_id, status, now.isoformat(), actor_id, comment),
+            )
+            for notice in notices:
+                key = notice.key.format(application_id=application_id, history_id=history_id)
+                payload = {
+                    "application_id": application_id,
+                    "history_id": history_id,
+                    **notice.payload,
+                }
+                due_at = now + notice.delay
+                if notice.merge:
+                    await enqueue_or_merge(
+                        self.db,
+                        dedup_key=key,
+                        chat_id=notice.chat_id,
+                        kind=notice.kind,
+                        payload={**payload, "events": [notice.payload.get("event")]},
+                        due_at=due_at,
+                        now=now,
+                        merge_on="application_id",
+                        append="events",
+                    )
+                else:
+                    await enqueue(
+                        self.db,
+                        dedup_key=key,
+                        chat_id=notice.chat_id,
+                        kind=notice.kind,
+                        payload=payload,
+                        due_at=due_at,
+                        now=now,
+                    )
+            return history_id
 
     async def mark_received(
         self, application_id: int, flag: str, now: datetime, notices: list[Notice]
@@ -537,38 +501,30 @@ class ApplicationRepository:
         applicant's notice in the same transaction."""
         if flag not in ("original_received", "medical_received"):
             raise ValueError(f"unknown flag {flag!r}")
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 f"UPDATE applications SET {flag} = 1, updated_at = ? WHERE id = ?",
                 (now.isoformat(), application_id),
             )
-            await _put_notices(conn, notices, application_id, now)
+            await _put_notices(self.db, notices, application_id, now)
 
-    @staticmethod
-    async def _write_choices(
-        conn: aiosqlite.Connection, application_id: int, codes: tuple[str, ...]
-    ) -> None:
+    async def _write_choices(self, application_id: int, codes: tuple[str, ...]) -> None:
         for priority, code in enumerate(codes, start=1):
-            await conn.execute(
+            await self.db.execute(
                 "INSERT INTO application_choices (application_id, priority, specialty_code) "
                 "VALUES (?, ?, ?)",
                 (application_id, priority, code),
             )
 
-    @staticmethod
     async def _write_documents(
-        conn: aiosqlite.Connection,
-        application_id: int,
-        documents: list[DocumentRef],
-        now: datetime,
+        self, application_id: int, documents: list[DocumentRef], now: datetime
     ) -> None:
         """Add files (a file already there is skipped); raise ``DocumentLimitError`` and add
-        nothing when a cap would be passed."""
-        cursor = await conn.execute(
+        nothing when a cap would be passed. Inside the caller's transaction."""
+        rows = await self.db.fetchall(
             "SELECT kind, file_unique_id FROM documents WHERE application_id = ?",
             (application_id,),
         )
-        rows = list(await cursor.fetchall())
         seen = {row[1] for row in rows}
         per_kind: dict[str, int] = {}
         for row in rows:
@@ -587,7 +543,7 @@ class ApplicationRepository:
                 raise DocumentLimitError(None, MAX_FILES_PER_APPLICATION)
             fresh.append(doc)
         for doc in fresh:
-            await conn.execute(
+            await self.db.execute(
                 """
                 INSERT INTO documents (application_id, kind, file_id, file_unique_id,
                                        content_type, file_size, added_at)
@@ -614,64 +570,31 @@ class ApplicationRepository:
         )
 
     async def get(self, application_id: int) -> Application | None:
-        row = await self.db.fetchone("SELECT * FROM applications WHERE id = ?", (application_id,))
-        if row is None:
-            return None
-        choices = await self.db.fetchall(
-            "SELECT specialty_code FROM application_choices WHERE application_id = ? "
-            "ORDER BY priority",
-            (application_id,),
-        )
-        docs = await self.db.fetchall(
-            "SELECT * FROM documents WHERE application_id = ? ORDER BY id", (application_id,)
-        )
-        history = await self.db.fetchall(
-            "SELECT * FROM status_history WHERE application_id = ? ORDER BY id",
-            (application_id,),
-        )
-        return Application(
-            id=row["id"],
-            number=row["number"],
-            user_id=row["user_id"],
-            campaign_year=row["campaign_year"],
-            status=row["status"],
-            data=ApplicationData(
-                full_name=row["full_name"],
-                birth_date=date.fromisoformat(row["birth_date"]),
-                phone=row["phone"],
-                email=row["email"],
-                education_base=row["education_base"],
-                average_score=Decimal(row["average_score"]),
-                specialties=tuple(r["specialty_code"] for r in choices),
-                dormitory=bool(row["dormitory"]),
-                channel=row["channel"],
-                minor=bool(row["minor"]),
-            ),
-            original_received=bool(row["original_received"]),
-            medical_received=bool(row["medical_received"]),
-            submitted_at=datetime.fromisoformat(row["submitted_at"]),
-            updated_at=datetime.fromisoformat(row["updated_at"]),
-            documents=tuple(
-                DocumentRef(
-                    id=d["id"],
-                    kind=d["kind"],
-                    file_id=d["file_id"],
-                    file_unique_id=d["file_unique_id"],
-                    content_type=d["content_type"],
-                    file_size=d["file_size"],
-                    added_at=datetime.fromisoformat(d["added_at"]),
-                )
-                for d in docs
-            ),
-            history=tuple(
-                StatusChange(
-                    status=h["status"],
-                    changed_at=datetime.fromisoformat(h["changed_at"]),
-                    actor_id=h["actor_id"],
-                    comment=h["comment"],
-                )
-                for h in history
-            ),
+        """The application with its choices, documents and history, all of one moment (one
+        read transaction: a change committed meanwhile is seen whole or not at all)."""
+        async with self.db.snapshot():
+            row = await self.db.fetchone(
+                "SELECT * FROM applications WHERE id = ?", (application_id,)
+            )
+            if row is None:
+                return None
+            choices = await self.db.fetchall(
+                "SELECT specialty_code FROM application_choices WHERE application_id = ? "
+                "ORDER BY priority",
+                (application_id,),
+            )
+            docs = await self.db.fetchall(
+                "SELECT * FROM documents WHERE application_id = ? ORDER BY id", (application_id,)
+            )
+            history = await self.db.fetchall(
+                "SELECT * FROM status_history WHERE application_id = ? ORDER BY id",
+                (application_id,),
+            )
+        return _application(
+            row,
+            data=data_mapper(row, specialties=tuple(r["specialty_code"] for r in choices)),
+            documents=tuple(_document.all(docs)),
+            history=tuple(_change.all(history)),
         )
 
     async def latest_history_id(self, application_id: int) -> int | None:
@@ -680,8 +603,10 @@ class ApplicationRepository:
         )
 
     async def for_user(self, user_id: int) -> Application | None:
-        application_id = await self.id_for_user(user_id)
-        return None if application_id is None else await self.get(application_id)
+        """The user's latest application (as :meth:`get`, in one read transaction)."""
+        async with self.db.snapshot():
+            application_id = await self.id_for_user(user_id)
+            return None if application_id is None else await self.get(application_id)
 
     async def ranking(self, specialty_code: str, campaign_year: int) -> list[RankingEntry]:
         """Applicants of a specialty, best first: average score, then the original
@@ -696,16 +621,7 @@ class ApplicationRepository:
             """,
             (specialty_code, campaign_year, *RANKED_STATUSES),
         )
-        return [
-            RankingEntry(
-                application_id=r["id"],
-                number=r["number"],
-                average_score=Decimal(r["average_score"]),
-                original_received=bool(r["original_received"]),
-                submitted_at=datetime.fromisoformat(r["submitted_at"]),
-            )
-            for r in rows
-        ]
+        return _ranked.all(rows)
 
     # --- deleting ---------------------------------------------------------------------
 
@@ -726,24 +642,24 @@ class ApplicationRepository:
         entries = (
             [] if ledger is None else await asyncio.to_thread(ledger.record, user_id, numbers, now)
         )
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("SELECT id FROM applications WHERE user_id = ?", (user_id,))
-            ids = [int(r[0]) for r in await cursor.fetchall()]
-            posts = await posts_about_person(conn, user_id)
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "SELECT id FROM applications WHERE user_id = ?", (user_id,)
+            )
+            ids = [int(r[0]) for r in rows]
+            posts = await posts_about_person(self.db, user_id)
             for statement in ERASE_PERSON:
-                await conn.execute(statement, {"user": user_id})
-            await write_erasures(conn, entries)
+                await self.db.execute(statement, {"user": user_id})
+            await write_erasures(self.db, entries)
             # Telegram refuses what it no longer allows (posts older than 48 hours, unless the
             # bot is an administrator there): the sender takes a refusal as final.
             for post in posts:
-                await queue_deletion(conn, post, now)
-            await _bump_in(conn, "personal_data_deleted")
+                await queue_deletion(self.db, post, now)
+            await bump(self.db, "personal_data_deleted")
             if ids:
-                await _bump_in(conn, "applications_deleted", len(ids))
+                await bump(self.db, "applications_deleted", len(ids))
         await self.db.erased()
         return PersonErased(applications=len(ids), staff_posts=len(posts))
 
     async def counter(self, name: str) -> int:
-        return int(
-            await self.db.fetchval("SELECT value FROM counters WHERE name = ?", (name,)) or 0
-        )
+        return await counter_value(self.db, name)

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from db.applications import RANKED_STATUSES
 from db.database import Database
 from db.outbox import enqueue, utc
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +42,7 @@ class Progress:
         return self.sent + self.blocked + self.failed + self.pending
 
 
-def _broadcast(row: aiosqlite.Row) -> Broadcast:
-    return Broadcast(
-        id=row["id"],
-        author_id=row["author_id"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        text=row["text"],
-        photo_file_id=row["photo_file_id"],
-        segment=json.loads(row["segment"]),
-        recipients=row["recipients"],
-        progress_chat_id=row["progress_chat_id"],
-        progress_message_id=row["progress_message_id"],
-        reported=row["reported"],
-        finished_at=None
-        if row["finished_at"] is None
-        else datetime.fromisoformat(row["finished_at"]),
-        text_en=row["text_en"],
-    )
+_broadcast = RowMapper(Broadcast, segment=lambda row: json.loads(row["segment"]))
 
 
 def _in(values: Collection[str]) -> str:
@@ -138,8 +121,8 @@ class BroadcastRepository:
         text_en: str | None = None,
     ) -> int:
         """Store the broadcast and one outbox row per recipient, in one transaction."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            broadcast_id = await self.db.insert(
                 "INSERT INTO broadcasts (author_id, created_at, text, photo_file_id, segment, "
                 "recipients, text_en) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -152,10 +135,9 @@ class BroadcastRepository:
                     text_en,
                 ),
             )
-            broadcast_id = int(cursor.lastrowid or 0)
             for chat_id in recipients:
                 await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=f"broadcast:{broadcast_id}:{chat_id}",
                     chat_id=chat_id,
                     kind="broadcast",
@@ -172,14 +154,15 @@ class BroadcastRepository:
         )
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
-        row = await self.db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
-        return None if row is None else _broadcast(row)
+        return _broadcast.one(
+            await self.db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+        )
 
     async def running(self) -> list[Broadcast]:
         rows = await self.db.fetchall(
             "SELECT * FROM broadcasts WHERE finished_at IS NULL ORDER BY id"
         )
-        return [_broadcast(r) for r in rows]
+        return _broadcast.all(rows)
 
     async def progress(self, broadcast_id: int) -> Progress:
         rows = await self.db.fetchall(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from db.database import Database
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,9 @@ class StoredCatalog:
     document: str
 
 
+_catalog = RowMapper(StoredCatalog)
+
+
 class CatalogRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -25,15 +29,8 @@ class CatalogRepository:
         return await self.db.fetchval("SELECT max(id) FROM catalog_versions")
 
     async def current(self) -> StoredCatalog | None:
-        row = await self.db.fetchone("SELECT * FROM catalog_versions ORDER BY id DESC LIMIT 1")
-        if row is None:
-            return None
-        return StoredCatalog(
-            id=row["id"],
-            loaded_at=datetime.fromisoformat(row["loaded_at"]),
-            source=row["source"],
-            sha256=row["sha256"],
-            document=row["document"],
+        return _catalog.one(
+            await self.db.fetchone("SELECT * FROM catalog_versions ORDER BY id DESC LIMIT 1")
         )
 
     async def replace(
@@ -44,14 +41,11 @@ class CatalogRepository:
         With ``only_if_empty`` nothing happens when a catalogue is already stored
         (two processes starting at once load the default only once).
         """
-        async with self.db.transaction() as conn:
-            if only_if_empty:
-                cursor = await conn.execute("SELECT 1 FROM catalog_versions LIMIT 1")
-                if await cursor.fetchone() is not None:
-                    return None
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            if only_if_empty and await self.db.fetchone("SELECT 1 FROM catalog_versions LIMIT 1"):
+                return None
+            return await self.db.insert(
                 "INSERT INTO catalog_versions (loaded_at, source, sha256, document) "
                 "VALUES (?, ?, ?, ?)",
                 (datetime.now(UTC).isoformat(), source, sha256, document),
             )
-            return cursor.lastrowid

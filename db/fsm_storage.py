@@ -46,8 +46,8 @@ class SQLiteStorage(BaseStorage):
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         now = utc(self.now())
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 """
                 INSERT INTO fsm (key, user_id, state, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (key) DO UPDATE SET state = excluded.state,
@@ -55,7 +55,7 @@ class SQLiteStorage(BaseStorage):
                 """,
                 (storage_key_id(key), key.user_id, value, now),
             )
-            await conn.execute("DELETE FROM fsm WHERE state IS NULL AND data = '{}'")
+            await self.db.execute("DELETE FROM fsm WHERE state IS NULL AND data = '{}'")
 
     async def get_state(self, key: StorageKey) -> str | None:
         return await self.db.fetchval("SELECT state FROM fsm WHERE key = ?", (storage_key_id(key),))
@@ -65,8 +65,8 @@ class SQLiteStorage(BaseStorage):
             raise TypeError(f"FSM data must be a mapping, not {type(data).__name__}")
         encoded = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
         now = utc(self.now())
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 """
                 INSERT INTO fsm (key, user_id, data, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (key) DO UPDATE SET data = excluded.data,
@@ -74,7 +74,7 @@ class SQLiteStorage(BaseStorage):
                 """,
                 (storage_key_id(key), key.user_id, encoded, now),
             )
-            await conn.execute("DELETE FROM fsm WHERE state IS NULL AND data = '{}'")
+            await self.db.execute("DELETE FROM fsm WHERE state IS NULL AND data = '{}'")
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         raw = await self.db.fetchval("SELECT data FROM fsm WHERE key = ?", (storage_key_id(key),))

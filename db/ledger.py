@@ -27,8 +27,7 @@ from datetime import datetime
 from hashlib import sha256
 from pathlib import Path
 
-import aiosqlite
-
+from db.database import Database
 from db.files import open_private
 from db.outbox import utc
 
@@ -134,10 +133,10 @@ def _parse(text: str, path: Path) -> tuple[bytes | None, list[Erasure]]:
     return key, entries
 
 
-async def write_erasures(conn: aiosqlite.Connection, entries: Iterable[Erasure]) -> None:
+async def write_erasures(db: Database, entries: Iterable[Erasure]) -> None:
     """The entries into the database's ``erasures`` table, inside the caller's transaction."""
     for entry in entries:
-        await conn.execute(
+        await db.execute(
             "INSERT INTO erasures (kind, digest, erased_at) VALUES (?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             (entry.kind, entry.digest, entry.erased_at),

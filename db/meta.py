@@ -15,15 +15,12 @@ class MetaRepository:
 
     async def get_or_create(self, key: str, make: Callable[[], str]) -> str:
         """The stored value, or a new one from ``make`` stored now (the first one wins)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 (key, make()),
             )
-            cursor = await conn.execute("SELECT value FROM meta WHERE key = ?", (key,))
-            row = await cursor.fetchone()
-            assert row is not None
-            return str(row[0])
+            return str(await self.db.fetchval("SELECT value FROM meta WHERE key = ?", (key,)))
 
     async def processed(self, update_id: int) -> bool:
         return (

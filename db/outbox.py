@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from db.database import Database
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +23,7 @@ class OutboxMessage:
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    db: Database,
     *,
     dedup_key: str,
     chat_id: int,
@@ -33,19 +32,20 @@ async def enqueue(
     due_at: datetime,
     now: datetime,
 ) -> bool:
-    """Add a message inside the caller's transaction; a repeated ``dedup_key`` adds nothing."""
-    cursor = await conn.execute(
+    """Add a message (inside the caller's transaction, if any); a repeated ``dedup_key`` adds
+    nothing. Returns whether it was added."""
+    added = await db.execute(
         """
         INSERT INTO outbox (dedup_key, chat_id, kind, payload, due_at, created_at)
         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING
         """,
         (dedup_key, chat_id, kind, json.dumps(payload), utc(due_at), utc(now)),
     )
-    return cursor.rowcount == 1
+    return added == 1
 
 
 async def enqueue_or_merge(
-    conn: aiosqlite.Connection,
+    db: Database,
     *,
     dedup_key: str,
     chat_id: int,
@@ -66,32 +66,34 @@ async def enqueue_or_merge(
     """
     if not merge_on.isidentifier():
         raise ValueError(f"not a payload key: {merge_on!r}")
-    cursor = await conn.execute(
-        f"""
-        SELECT id, payload FROM outbox
-        WHERE status = 'pending' AND kind = ? AND chat_id = ? AND due_at > ?
-          AND json_extract(payload, '$.{merge_on}') = ?
-        ORDER BY id DESC LIMIT 1
-        """,
-        (kind, chat_id, utc(now), payload[merge_on]),
-    )
-    waiting = await cursor.fetchone()
-    if waiting is None:
-        return await enqueue(
-            conn,
-            dedup_key=dedup_key,
-            chat_id=chat_id,
-            kind=kind,
-            payload=payload,
-            due_at=due_at,
-            now=now,
+    # A read and then a write: one transaction (the caller's, if any), so that the message
+    # read is still waiting when it is joined.
+    async with db.transaction():
+        waiting = await db.fetchone(
+            f"""
+            SELECT id, payload FROM outbox
+            WHERE status = 'pending' AND kind = ? AND chat_id = ? AND due_at > ?
+              AND json_extract(payload, '$.{merge_on}') = ?
+            ORDER BY id DESC LIMIT 1
+            """,
+            (kind, chat_id, utc(now), payload[merge_on]),
         )
-    merged = json.loads(waiting[1])
-    merged[append] = [*merged.get(append, []), *payload[append]]
-    await conn.execute(
-        "UPDATE outbox SET payload = ? WHERE id = ?", (json.dumps(merged), waiting[0])
-    )
-    return False
+        if waiting is None:
+            return await enqueue(
+                db,
+                dedup_key=dedup_key,
+                chat_id=chat_id,
+                kind=kind,
+                payload=payload,
+                due_at=due_at,
+                now=now,
+            )
+        merged = json.loads(waiting[1])
+        merged[append] = [*merged.get(append, []), *payload[append]]
+        await db.execute(
+            "UPDATE outbox SET payload = ? WHERE id = ?", (json.dumps(merged), waiting[0])
+        )
+        return False
 
 
 def utc(moment: datetime) -> str:
@@ -101,16 +103,7 @@ def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _row(row: aiosqlite.Row) -> OutboxMessage:
-    return OutboxMessage(
-        id=row["id"],
-        dedup_key=row["dedup_key"],
-        chat_id=row["chat_id"],
-        kind=row["kind"],
-        payload=json.loads(row["payload"]),
-        due_at=datetime.fromisoformat(row["due_at"]),
-        attempts=row["attempts"],
-    )
+_message = RowMapper(OutboxMessage, payload=lambda row: json.loads(row["payload"]))
 
 
 class OutboxRepository:
@@ -123,7 +116,7 @@ class OutboxRepository:
             "ORDER BY due_at, id LIMIT ?",
             (utc(now), limit),
         )
-        return [_row(r) for r in rows]
+        return _message.all(rows)
 
     async def next_due_at(self) -> datetime | None:
         value = await self.db.fetchval("SELECT min(due_at) FROM outbox WHERE status = 'pending'")

@@ -11,10 +11,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from db.database import Database
 from db.outbox import enqueue, utc
+from db.rows import RowMapper
 
 CONTENT_TYPES = ("text", "photo", "document")
 
@@ -40,29 +39,8 @@ class Answer:
     text: str
 
 
-def _question(row: aiosqlite.Row) -> Question:
-    return Question(
-        id=row["id"],
-        user_id=row["user_id"],
-        asked_at=datetime.fromisoformat(row["asked_at"]),
-        content_type=row["content_type"],
-        text=row["text"],
-        file_id=row["file_id"],
-        answered_at=None
-        if row["answered_at"] is None
-        else datetime.fromisoformat(row["answered_at"]),
-        answered_by=row["answered_by"],
-    )
-
-
-def _answer(row: aiosqlite.Row) -> Answer:
-    return Answer(
-        id=row["id"],
-        question_id=row["question_id"],
-        answered_at=datetime.fromisoformat(row["answered_at"]),
-        answered_by=row["answered_by"],
-        text=row["text"],
-    )
+_question = RowMapper(Question)
+_answer = RowMapper(Answer)
 
 
 class QuestionRepository:
@@ -87,24 +65,17 @@ class QuestionRepository:
         """
         if content_type not in CONTENT_TYPES:
             raise ValueError(f"unknown content type {content_type!r}")
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT count(*) FROM questions WHERE user_id = ? AND answered_at IS NULL",
-                (user_id,),
-            )
-            row = await cursor.fetchone()
-            if row is not None and row[0] >= max_open:
+        async with self.db.transaction():
+            if await self.open_count(user_id) >= max_open:
                 return None
-            cursor = await conn.execute(
+            question_id = await self.db.insert(
                 "INSERT INTO questions (user_id, asked_at, content_type, text, file_id) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (user_id, utc(now), content_type, text, file_id),
             )
-            question_id = cursor.lastrowid
-            assert question_id is not None
             for chat_id in recipients:
                 await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=f"question:{question_id}:{chat_id}",
                     chat_id=chat_id,
                     kind="question",
@@ -119,30 +90,26 @@ class QuestionRepository:
     ) -> Answer | None:
         """Record an answer and queue its delivery to the asker; None if the question is
         gone. A follow-up answer is delivered too; the question keeps its first answer time."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            asker = await self.db.fetchval(
                 "SELECT user_id FROM questions WHERE id = ?", (question_id,)
             )
-            row = await cursor.fetchone()
-            if row is None:
+            if asker is None:
                 return None
-            asker = int(row["user_id"])
-            cursor = await conn.execute(
+            answer_id = await self.db.insert(
                 "INSERT INTO question_answers (question_id, answered_at, answered_by, text) "
                 "VALUES (?, ?, ?, ?)",
                 (question_id, utc(now), staff_id, text),
             )
-            answer_id = cursor.lastrowid
-            assert answer_id is not None
-            await conn.execute(
+            await self.db.execute(
                 "UPDATE questions SET answered_at = ?, answered_by = ? "
                 "WHERE id = ? AND answered_at IS NULL",
                 (utc(now), staff_id, question_id),
             )
             await enqueue(
-                conn,
+                self.db,
                 dedup_key=f"answer:{answer_id}",
-                chat_id=asker,
+                chat_id=int(asker),
                 kind="answer",
                 payload={"question_id": question_id, "answer_id": answer_id},
                 due_at=now,
@@ -151,18 +118,20 @@ class QuestionRepository:
         return Answer(answer_id, question_id, now, staff_id, text)
 
     async def get(self, question_id: int) -> Question | None:
-        row = await self.db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
-        return None if row is None else _question(row)
+        return _question.one(
+            await self.db.fetchone("SELECT * FROM questions WHERE id = ?", (question_id,))
+        )
 
     async def get_answer(self, answer_id: int) -> Answer | None:
-        row = await self.db.fetchone("SELECT * FROM question_answers WHERE id = ?", (answer_id,))
-        return None if row is None else _answer(row)
+        return _answer.one(
+            await self.db.fetchone("SELECT * FROM question_answers WHERE id = ?", (answer_id,))
+        )
 
     async def answers(self, question_id: int) -> list[Answer]:
         rows = await self.db.fetchall(
             "SELECT * FROM question_answers WHERE question_id = ? ORDER BY id", (question_id,)
         )
-        return [_answer(r) for r in rows]
+        return _answer.all(rows)
 
     async def unanswered(
         self, limit: int = 20, codes: Collection[str] | None = None
@@ -174,7 +143,7 @@ class QuestionRepository:
             f"SELECT * FROM questions q WHERE answered_at IS NULL {where} ORDER BY id LIMIT ?",
             (*params, limit),
         )
-        return [_question(r) for r in rows]
+        return _question.all(rows)
 
     async def count_unanswered(self, codes: Collection[str] | None = None) -> int:
         where, params = visible_clause(codes)
@@ -200,7 +169,7 @@ class QuestionRepository:
             """,
             (*params, limit),
         )
-        return [_question(r) for r in rows]
+        return _question.all(rows)
 
     async def deliveries(self, question_id: int) -> dict[int, str]:
         """The outbox status of each answer's delivery to the asker, by answer id:

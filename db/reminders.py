@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from db.applications import RANKED_STATUSES
 from db.database import Database
 from db.outbox import enqueue
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +57,15 @@ class PlannedMessage:
     due_at: datetime
 
 
-def _period(row: aiosqlite.Row) -> PracticumPeriod:
-    return PracticumPeriod(
-        id=row["id"],
-        college_id=row["college_id"],
-        group_name=row["group_name"],
-        specialty_code=row["specialty_code"],
-        start=date.fromisoformat(row["start_date"]),
-        end=date.fromisoformat(row["end_date"]),
-        place=row["place"],
-        supervisor=row["supervisor"],
-        report_deadline=date.fromisoformat(row["report_deadline"]),
-    )
+_student = RowMapper(Student)
+_period = RowMapper(PracticumPeriod, start="start_date", end="end_date")
+_applicant = RowMapper(
+    ApplicantState,
+    application_id="id",
+    has_medical_document="has_medical",
+    specialties=lambda row: tuple(row["codes"].split(",")) if row["codes"] else (),
+    status_changed_at="changed_at",
+)
 
 
 class ReminderRepository:
@@ -96,17 +92,12 @@ class ReminderRepository:
         )
 
     async def student(self, user_id: int) -> Student | None:
-        row = await self.db.fetchone("SELECT * FROM students WHERE user_id = ?", (user_id,))
-        if row is None:
-            return None
-        return Student(row["user_id"], row["college_id"], row["specialty_code"], row["group_name"])
+        return _student.one(
+            await self.db.fetchone("SELECT * FROM students WHERE user_id = ?", (user_id,))
+        )
 
     async def students(self) -> list[Student]:
-        rows = await self.db.fetchall("SELECT * FROM students")
-        return [
-            Student(r["user_id"], r["college_id"], r["specialty_code"], r["group_name"])
-            for r in rows
-        ]
+        return _student.all(await self.db.fetchall("SELECT * FROM students"))
 
     async def save_periods(
         self, periods: Iterable[PracticumPeriod], added_by: int | None, now: datetime
@@ -114,9 +105,9 @@ class ReminderRepository:
         """Add or correct periods, all in one transaction; a period is identified by its
         college, group and start date."""
         count = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for p in periods:
-                await conn.execute(
+                await self.db.execute(
                     """
                     INSERT INTO practicum_periods (college_id, group_name, specialty_code,
                         start_date, end_date, place, supervisor, report_deadline, added_at,
@@ -150,31 +141,31 @@ class ReminderRepository:
             "ORDER BY start_date",
             (college_id, group_name),
         )
-        return [_period(r) for r in rows]
+        return _period.all(rows)
 
     async def periods_after(self, day: date) -> list[PracticumPeriod]:
         rows = await self.db.fetchall(
             "SELECT * FROM practicum_periods WHERE report_deadline >= ? ORDER BY start_date",
             (day.isoformat(),),
         )
-        return [_period(r) for r in rows]
+        return _period.all(rows)
 
     async def period(self, period_id: int) -> PracticumPeriod | None:
-        row = await self.db.fetchone("SELECT * FROM practicum_periods WHERE id = ?", (period_id,))
-        return None if row is None else _period(row)
+        return _period.one(
+            await self.db.fetchone("SELECT * FROM practicum_periods WHERE id = ?", (period_id,))
+        )
 
     # --- subscriptions and opt-outs -----------------------------------------------------
 
     async def toggle_subscription(self, user_id: int, code: str, now: datetime) -> bool:
         """Subscribe or unsubscribe; return True if now subscribed."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            if await self.db.execute(
                 "DELETE FROM subscriptions WHERE user_id = ? AND specialty_code = ?",
                 (user_id, code),
-            )
-            if cursor.rowcount:
+            ):
                 return False
-            await conn.execute(
+            await self.db.execute(
                 "INSERT INTO subscriptions (user_id, specialty_code, created_at) VALUES (?, ?, ?)",
                 (user_id, code, now.isoformat()),
             )
@@ -257,29 +248,15 @@ class ReminderRepository:
             """,
             RANKED_STATUSES,
         )
-        return [
-            ApplicantState(
-                application_id=r["id"],
-                user_id=r["user_id"],
-                campaign_year=r["campaign_year"],
-                status=r["status"],
-                original_received=bool(r["original_received"]),
-                medical_received=bool(r["medical_received"]),
-                has_medical_document=bool(r["has_medical"]),
-                specialties=tuple((r["codes"] or "").split(",")) if r["codes"] else (),
-                status_changed_at=datetime.fromisoformat(r["changed_at"]),
-                history_id=r["history_id"],
-            )
-            for r in rows
-        ]
+        return _applicant.all(rows)
 
     async def enqueue_all(self, planned: Iterable[PlannedMessage], now: datetime) -> int:
         """Put planned reminders into the outbox; a key already there adds nothing."""
         added = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for item in planned:
                 if await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=item.key,
                     chat_id=item.chat_id,
                     kind=item.kind,

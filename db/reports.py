@@ -6,31 +6,23 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from decimal import Decimal
 
-from db.applications import RANKED_STATUSES
+from db.applications import RANKED_STATUSES, ApplicationData, data_mapper
 from db.database import Database
+from db.rows import RowMapper
 from db.staff import visible_clause
 
 
 @dataclass(frozen=True, slots=True)
 class ReportRow:
-    """One application as the exports show it; ``specialties`` in order of priority."""
+    """One application as the exports show it: what the applicant filled in (``data``, its
+    specialties in order of priority), where it stands, and how many files it has."""
 
     id: int
     number: str
     user_id: int
     status: str
-    full_name: str
-    birth_date: date
-    phone: str
-    email: str | None
-    education_base: int
-    average_score: Decimal
-    specialties: tuple[str, ...]
-    dormitory: bool
-    channel: str
-    minor: bool
+    data: ApplicationData
     original_received: bool
     medical_received: bool
     submitted_at: datetime
@@ -40,9 +32,12 @@ class ReportRow:
     def priority_of(self, code: str) -> int | None:
         """1, 2 or 3 for a chosen specialty; None if not chosen."""
         try:
-            return self.specialties.index(code) + 1
+            return self.data.specialties.index(code) + 1
         except ValueError:
             return None
+
+
+_report_row = RowMapper(ReportRow, documents="n_docs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,50 +66,31 @@ class ReportRepository:
         """Every application of the campaign, oldest submission first; ``codes`` keeps those
         choosing any of these specialties (a college-scoped staff member's view)."""
         where, params = visible_clause(codes)
-        rows = await self.db.fetchall(
-            f"""
-            SELECT a.*,
-                   (SELECT count(*) FROM documents d WHERE d.application_id = a.id) AS n_docs
-            FROM applications a
-            WHERE a.campaign_year = ? {where}
-            ORDER BY a.submitted_at, a.id
-            """,
-            (campaign_year, *params),
-        )
-        choices = await self.db.fetchall(
-            f"""
-            SELECT c.application_id, c.specialty_code
-            FROM application_choices c JOIN applications a ON a.id = c.application_id
-            WHERE a.campaign_year = ? {where}
-            ORDER BY c.application_id, c.priority
-            """,
-            (campaign_year, *params),
-        )
+        async with self.db.snapshot():  # the choices of these very applications
+            rows = await self.db.fetchall(
+                f"""
+                SELECT a.*,
+                       (SELECT count(*) FROM documents d WHERE d.application_id = a.id) AS n_docs
+                FROM applications a
+                WHERE a.campaign_year = ? {where}
+                ORDER BY a.submitted_at, a.id
+                """,
+                (campaign_year, *params),
+            )
+            choices = await self.db.fetchall(
+                f"""
+                SELECT c.application_id, c.specialty_code
+                FROM application_choices c JOIN applications a ON a.id = c.application_id
+                WHERE a.campaign_year = ? {where}
+                ORDER BY c.application_id, c.priority
+                """,
+                (campaign_year, *params),
+            )
         chosen: dict[int, list[str]] = {}
         for c in choices:
             chosen.setdefault(c["application_id"], []).append(c["specialty_code"])
         return [
-            ReportRow(
-                id=r["id"],
-                number=r["number"],
-                user_id=r["user_id"],
-                status=r["status"],
-                full_name=r["full_name"],
-                birth_date=date.fromisoformat(r["birth_date"]),
-                phone=r["phone"],
-                email=r["email"],
-                education_base=r["education_base"],
-                average_score=Decimal(r["average_score"]),
-                specialties=tuple(chosen.get(r["id"], ())),
-                dormitory=bool(r["dormitory"]),
-                channel=r["channel"],
-                minor=bool(r["minor"]),
-                original_received=bool(r["original_received"]),
-                medical_received=bool(r["medical_received"]),
-                submitted_at=datetime.fromisoformat(r["submitted_at"]),
-                updated_at=datetime.fromisoformat(r["updated_at"]),
-                documents=r["n_docs"],
-            )
+            _report_row(r, data=data_mapper(r, specialties=tuple(chosen.get(r["id"], ()))))
             for r in rows
         ]
 
@@ -128,35 +104,36 @@ class ReportRepository:
         """
         where, params = visible_clause(codes)
         base = (campaign_year, *params)
-        by_status = await self._grouped(
-            f"SELECT status AS k, count(*) AS n FROM applications a "
-            f"WHERE campaign_year = ? {where} GROUP BY status",
-            base,
-        )
-        by_channel = await self._grouped(
-            f"SELECT channel AS k, count(*) AS n FROM applications a "
-            f"WHERE campaign_year = ? {where} GROUP BY channel",
-            base,
-        )
         ranked = ",".join("?" * len(RANKED_STATUSES))
         only = ""
         only_params: tuple[object, ...] = ()
         if codes is not None:
             only = f" AND c.specialty_code IN ({','.join('?' * len(codes))})" if codes else " AND 0"
             only_params = tuple(sorted(codes))
-        per_specialty = await self.db.fetchall(
-            f"""
-            SELECT c.specialty_code AS k, count(*) AS n, sum(c.priority = 1) AS first
-            FROM application_choices c JOIN applications a ON a.id = c.application_id
-            WHERE a.campaign_year = ? AND a.status IN ({ranked}) {only}
-            GROUP BY c.specialty_code
-            """,
-            (campaign_year, *RANKED_STATUSES, *only_params),
-        )
-        # The day is the cluster's local day: the zone's rules live in Python, not SQLite.
-        submitted = await self.db.fetchall(
-            f"SELECT submitted_at FROM applications a WHERE campaign_year = ? {where}", base
-        )
+        async with self.db.snapshot():  # every count of the same moment
+            by_status = await self._grouped(
+                f"SELECT status AS k, count(*) AS n FROM applications a "
+                f"WHERE campaign_year = ? {where} GROUP BY status",
+                base,
+            )
+            by_channel = await self._grouped(
+                f"SELECT channel AS k, count(*) AS n FROM applications a "
+                f"WHERE campaign_year = ? {where} GROUP BY channel",
+                base,
+            )
+            per_specialty = await self.db.fetchall(
+                f"""
+                SELECT c.specialty_code AS k, count(*) AS n, sum(c.priority = 1) AS first
+                FROM application_choices c JOIN applications a ON a.id = c.application_id
+                WHERE a.campaign_year = ? AND a.status IN ({ranked}) {only}
+                GROUP BY c.specialty_code
+                """,
+                (campaign_year, *RANKED_STATUSES, *only_params),
+            )
+            # The day is the cluster's local day: the zone's rules live in Python, not SQLite.
+            submitted = await self.db.fetchall(
+                f"SELECT submitted_at FROM applications a WHERE campaign_year = ? {where}", base
+            )
         days = Counter(
             datetime.fromisoformat(r["submitted_at"]).astimezone(tz).date() for r in submitted
         )

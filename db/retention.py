@@ -5,21 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import aiosqlite
-
 from db.applications import Notice
+from db.counters import bump
 from db.database import Database
 from db.outbox import enqueue, utc
 
 
-async def _count(conn: aiosqlite.Connection, name: str, by: int) -> None:
+async def _count(db: Database, name: str, by: int) -> None:
     """Add to an anonymous total and to what the next report to the staff will say."""
     for counter in (name, name.replace("_erased", "_unreported")):
-        await conn.execute(
-            "INSERT INTO counters (name, value) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-            (counter, by),
-        )
+        await bump(db, counter, by)
 
 
 class RetentionRepository:
@@ -42,53 +37,48 @@ class RetentionRepository:
         queued about them, and the consents of people left without an application.
         Returns how many applications were erased."""
         op = "=" if enrolled else "<>"
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            found = await self.db.fetchall(
                 f"SELECT id, user_id FROM applications WHERE campaign_year = ? AND status {op} "
                 "'enrolled'",
                 (campaign_year,),
             )
-            rows = [(int(r[0]), int(r[1])) for r in await cursor.fetchall()]
+            rows = [(int(r[0]), int(r[1])) for r in found]
             for application_id, _user_id in rows:
-                await conn.execute(
+                await self.db.execute(
                     "DELETE FROM outbox WHERE json_extract(payload, '$.application_id') = ?",
                     (application_id,),
                 )
                 # Staff comments may quote the person: the audit row keeps who, when, what.
-                await conn.execute(
+                await self.db.execute(
                     "UPDATE audit_log SET comment = NULL WHERE application_no = "
                     "(SELECT number FROM applications WHERE id = ?)",
                     (application_id,),
                 )
-                await conn.execute("DELETE FROM applications WHERE id = ?", (application_id,))
+                await self.db.execute("DELETE FROM applications WHERE id = ?", (application_id,))
             for user_id in {user_id for _id, user_id in rows}:
-                await conn.execute(
+                await self.db.execute(
                     "DELETE FROM consents WHERE user_id = ? AND NOT EXISTS "
                     "(SELECT 1 FROM applications WHERE user_id = ?)",
                     (user_id, user_id),
                 )
             if rows:
-                await conn.execute(
-                    "INSERT INTO counters (name, value) VALUES ('retention_erased', ?) "
-                    "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-                    (len(rows),),
-                )
+                await bump(self.db, "retention_erased", len(rows))
         if rows:
             await self.db.erased()
         return len(rows)
 
     async def purge_questions(self, asked_before: datetime) -> int:
         """Questions (with their answers) asked before a moment, and their queued relays."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 "DELETE FROM outbox WHERE json_extract(payload, '$.question_id') IN "
                 "(SELECT id FROM questions WHERE asked_at < ?)",
                 (utc(asked_before),),
             )
-            cursor = await conn.execute(
+            erased = await self.db.execute(
                 "DELETE FROM questions WHERE asked_at < ?", (utc(asked_before),)
             )
-            erased = cursor.rowcount
         if erased:
             await self.db.erased()
         return erased
@@ -106,16 +96,17 @@ class RetentionRepository:
         """Dialogue states (drafts of unfinished forms, half-typed questions) nobody touched
         since ``untouched_since``; counted by person (a person's draft of the application and
         the state of their dialogue are records of their own)."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT count(DISTINCT user_id) FROM fsm WHERE updated_at < ?",
-                (utc(untouched_since),),
+        async with self.db.transaction():
+            erased = int(
+                await self.db.fetchval(
+                    "SELECT count(DISTINCT user_id) FROM fsm WHERE updated_at < ?",
+                    (utc(untouched_since),),
+                )
+                or 0
             )
-            row = await cursor.fetchone()
-            erased = int(row[0]) if row else 0
-            await conn.execute("DELETE FROM fsm WHERE updated_at < ?", (utc(untouched_since),))
+            await self.db.execute("DELETE FROM fsm WHERE updated_at < ?", (utc(untouched_since),))
             if erased:
-                await _count(conn, "drafts_erased", erased)
+                await _count(self.db, "drafts_erased", erased)
         if erased:
             await self.db.erased()
         return erased
@@ -140,16 +131,18 @@ class RetentionRepository:
         """Erase those people's consents given before a moment (unless they applied since);
         return how many people lost one."""
         erased = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for user_id in users:
-                cursor = await conn.execute(
-                    "DELETE FROM consents WHERE user_id = ? AND given_at < ? AND NOT EXISTS "
-                    "(SELECT 1 FROM applications WHERE user_id = ?)",
-                    (user_id, utc(given_before), user_id),
+                erased += (
+                    await self.db.execute(
+                        "DELETE FROM consents WHERE user_id = ? AND given_at < ? AND NOT EXISTS "
+                        "(SELECT 1 FROM applications WHERE user_id = ?)",
+                        (user_id, utc(given_before), user_id),
+                    )
+                    > 0
                 )
-                erased += cursor.rowcount > 0
             if erased:
-                await _count(conn, "consents_erased", erased)
+                await _count(self.db, "consents_erased", erased)
         if erased:
             await self.db.erased()
         return erased
@@ -157,12 +150,12 @@ class RetentionRepository:
     async def report_drafts(self, chats: list[int], days: int, today: date, now: datetime) -> bool:
         """Queue one report a day to each staff chat of the drafts and consents erased since
         the last report (counts only). Returns whether a report was queued."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
                 "SELECT name, value FROM counters WHERE name IN "
                 "('drafts_unreported', 'consents_unreported')"
             )
-            counts = {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
+            counts = {str(r[0]): int(r[1]) for r in rows}
             drafts = counts.get("drafts_unreported", 0)
             consents = counts.get("consents_unreported", 0)
             if not (drafts or consents) or not chats:
@@ -170,7 +163,7 @@ class RetentionRepository:
             queued = False
             for chat in chats:
                 queued |= await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=f"retention-drafts:{today.isoformat()}:{chat}",
                     chat_id=chat,
                     kind="retention_drafts",
@@ -179,7 +172,7 @@ class RetentionRepository:
                     now=now,
                 )
             if queued:  # else today's report is out: these wait for tomorrow's
-                await conn.execute(
+                await self.db.execute(
                     "UPDATE counters SET value = 0 WHERE name IN "
                     "('drafts_unreported', 'consents_unreported')"
                 )
@@ -198,10 +191,10 @@ class RetentionRepository:
     async def notify(self, notices: list[Notice], now: datetime) -> int:
         """Queue notices (keys without placeholders); a repeated key adds nothing."""
         added = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             for notice in notices:
                 added += await enqueue(
-                    conn,
+                    self.db,
                     dedup_key=notice.key,
                     chat_id=notice.chat_id,
                     kind=notice.kind,

@@ -6,10 +6,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from db.database import Database
 from db.outbox import utc
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +29,8 @@ class StaffMember:
     granted_at: datetime
 
 
-def _member(row: aiosqlite.Row) -> StaffMember:
-    return StaffMember(
-        user_id=row["user_id"],
-        college_id=row["college_id"],
-        name=row["name"],
-        granted_by=row["granted_by"],
-        granted_at=datetime.fromisoformat(row["granted_at"]),
-    )
+_member = RowMapper(StaffMember)
+_audit = RowMapper(AuditEntry)
 
 
 class StaffRepository:
@@ -78,15 +71,16 @@ class StaffRepository:
         if status:
             where += " AND status = ?"
             params = (*params, status)
-        total = await self.db.fetchval(
-            f"SELECT count(*) FROM applications a WHERE campaign_year = ? {where}",
-            (campaign_year, *params),
-        )
-        rows = await self.db.fetchall(
-            f"SELECT id, number FROM applications a WHERE campaign_year = ? {where} "
-            "ORDER BY submitted_at, id LIMIT ? OFFSET ?",
-            (campaign_year, *params, limit, offset),
-        )
+        async with self.db.snapshot():  # the page and the count of the same moment
+            total = await self.db.fetchval(
+                f"SELECT count(*) FROM applications a WHERE campaign_year = ? {where}",
+                (campaign_year, *params),
+            )
+            rows = await self.db.fetchall(
+                f"SELECT id, number FROM applications a WHERE campaign_year = ? {where} "
+                "ORDER BY submitted_at, id LIMIT ? OFFSET ?",
+                (campaign_year, *params, limit, offset),
+            )
         return [(r["id"], r["number"]) for r in rows], int(total)
 
     async def search(
@@ -128,11 +122,10 @@ class StaffRepository:
     ) -> StaffMember | None:
         """Use an invite once: grant its role and return it; None if the invite is unknown,
         used or expired. A repeated press by the one who used it returns the role again."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            invite = await self.db.fetchone(
                 "SELECT * FROM staff_invites WHERE token_hash = ?", (token_hash,)
             )
-            invite = await cursor.fetchone()
             if invite is None:
                 return None
             if invite["used_by"] is not None:
@@ -141,31 +134,31 @@ class StaffRepository:
             elif invite["expires_at"] <= utc(now):
                 return None
             else:
-                await conn.execute(
+                await self.db.execute(
                     "UPDATE staff_invites SET used_by = ?, used_at = ? WHERE token_hash = ?",
                     (user_id, utc(now), token_hash),
                 )
-                await conn.execute(
+                await self.db.execute(
                     "INSERT INTO staff (user_id, college_id, granted_by, granted_at, name) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
                     "college_id = excluded.college_id, granted_by = excluded.granted_by, "
                     "granted_at = excluded.granted_at, name = excluded.name",
                     (user_id, invite["college_id"], invite["created_by"], utc(now), name),
                 )
-            cursor = await conn.execute("SELECT * FROM staff WHERE user_id = ?", (user_id,))
-            row = await cursor.fetchone()
-            return None if row is None else _member(row)
+            return await self.member(user_id)
 
     async def revoke(self, user_id: int) -> bool:
         return await self.db.execute("DELETE FROM staff WHERE user_id = ?", (user_id,)) == 1
 
     async def members(self) -> list[StaffMember]:
-        rows = await self.db.fetchall("SELECT * FROM staff ORDER BY granted_at, user_id")
-        return [_member(r) for r in rows]
+        return _member.all(
+            await self.db.fetchall("SELECT * FROM staff ORDER BY granted_at, user_id")
+        )
 
     async def member(self, user_id: int) -> StaffMember | None:
-        row = await self.db.fetchone("SELECT * FROM staff WHERE user_id = ?", (user_id,))
-        return None if row is None else _member(row)
+        return _member.one(
+            await self.db.fetchone("SELECT * FROM staff WHERE user_id = ?", (user_id,))
+        )
 
     async def audit(
         self,
@@ -187,17 +180,7 @@ class StaffRepository:
         if application_no is not None:
             sql += " WHERE application_no = ?"
             params = (application_no,)
-        rows = await self.db.fetchall(sql + " ORDER BY id", params)
-        return [
-            AuditEntry(
-                at=datetime.fromisoformat(r["at"]),
-                actor_id=r["actor_id"],
-                action=r["action"],
-                application_no=r["application_no"],
-                comment=r["comment"],
-            )
-            for r in rows
-        ]
+        return _audit.all(await self.db.fetchall(sql + " ORDER BY id", params))
 
 
 def visible_clause(codes: Collection[str] | None) -> tuple[str, tuple[object, ...]]:

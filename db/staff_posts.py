@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from db.database import Database
 from db.outbox import enqueue, utc
 
@@ -21,10 +19,10 @@ class StaffPost:
     message_id: int
 
 
-async def queue_deletion(conn: aiosqlite.Connection, post: StaffPost, now: datetime) -> None:
-    """Queue the deletion of a post, inside the caller's transaction (once per post)."""
+async def queue_deletion(db: Database, post: StaffPost, now: datetime) -> None:
+    """Queue the deletion of a post (once per post), inside the caller's transaction if any."""
     await enqueue(
-        conn,
+        db,
         dedup_key=f"{DELETE_POST}:{post.chat_id}:{post.message_id}",
         chat_id=post.chat_id,
         kind=DELETE_POST,
@@ -34,9 +32,9 @@ async def queue_deletion(conn: aiosqlite.Connection, post: StaffPost, now: datet
     )
 
 
-async def posts_about_person(conn: aiosqlite.Connection, user_id: int) -> list[StaffPost]:
+async def posts_about_person(db: Database, user_id: int) -> list[StaffPost]:
     """The posts about a person's applications and questions (before they are deleted)."""
-    cursor = await conn.execute(
+    rows = await db.fetchall(
         """
         SELECT chat_id, message_id FROM staff_messages
         WHERE application_id IN (SELECT id FROM applications WHERE user_id = :user)
@@ -45,7 +43,7 @@ async def posts_about_person(conn: aiosqlite.Connection, user_id: int) -> list[S
         """,
         {"user": user_id},
     )
-    return [StaffPost(int(r[0]), int(r[1])) for r in await cursor.fetchall()]
+    return [StaffPost(int(r[0]), int(r[1])) for r in rows]
 
 
 class StaffPostRepository:
@@ -63,17 +61,16 @@ class StaffPostRepository:
         """Remember a post about an application or a question. If its subject was erased
         while the post was on its way, queue the post's deletion at once instead. Returns
         whether it was remembered."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            found = await self.db.fetchval(
                 "SELECT (SELECT count(*) FROM applications WHERE id = ?) + "
                 "(SELECT count(*) FROM questions WHERE id = ?)",
                 (application_id, question_id),
             )
-            row = await cursor.fetchone()
-            if row is None or not row[0]:
-                await queue_deletion(conn, post, now)
+            if not found:
+                await queue_deletion(self.db, post, now)
                 return False
-            await conn.execute(
+            await self.db.execute(
                 """
                 INSERT INTO staff_messages (chat_id, message_id, application_id, question_id,
                                             sent_at)

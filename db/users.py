@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from db.database import Database
+from db.rows import RowMapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,15 +19,7 @@ class UserRecord:
     unreachable: bool
 
 
-def _row_to_user(row: aiosqlite.Row) -> UserRecord:
-    return UserRecord(
-        id=row["id"],
-        language=row["language"],
-        language_chosen=bool(row["language_chosen"]),
-        first_seen=datetime.fromisoformat(row["first_seen"]),
-        last_seen=datetime.fromisoformat(row["last_seen"]),
-        unreachable=row["unreachable_at"] is not None,
-    )
+_user = RowMapper(UserRecord, unreachable=lambda row: row["unreachable_at"] is not None)
 
 
 class UserRepository:
@@ -41,8 +32,8 @@ class UserRepository:
         A user who writes again is reachable again, so ``unreachable_at`` is cleared.
         """
         stamp = (now or datetime.now(UTC)).isoformat()
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 """
                 INSERT INTO users (id, language, first_seen, last_seen) VALUES (?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen,
@@ -50,14 +41,12 @@ class UserRepository:
                 """,
                 (user_id, language, stamp, stamp),
             )
-            cursor = await conn.execute("SELECT * FROM users WHERE id = ?", (user_id,))
-            row = await cursor.fetchone()
-        assert row is not None  # just written
-        return _row_to_user(row)
+            record = await self.get(user_id)
+        assert record is not None  # just written
+        return record
 
     async def get(self, user_id: int) -> UserRecord | None:
-        row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
-        return None if row is None else _row_to_user(row)
+        return _user.one(await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,)))
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self.db.execute(

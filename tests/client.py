@@ -162,9 +162,13 @@ def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
     return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
+def labels(message: dict[str, Any]) -> list[str]:
+    """The texts of a message's inline buttons, in order."""
+    return [text for text, _ in buttons(message)]
+
+
 def find_button(message: dict[str, Any], label: str) -> str:
     for text, data in buttons(message):
         if text == label:
             return data
-    labels = [text for text, _ in buttons(message)]
-    raise AssertionError(f"no button {label!r}; the message has {labels}")
+    raise AssertionError(f"no button {label!r}; the message has {labels(message)}")

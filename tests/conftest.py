@@ -29,6 +29,7 @@ from bot.i18n import build_i18n
 from bot.middlewares import RememberAnswers
 from db.database import Database
 from tests.client import UserClient
+from tests.helpers import fill_form, submit
 from tests.recording import RecordingSession
 
 TOKEN = "123456:TEST-token"
@@ -152,6 +153,19 @@ def user(dp: Dispatcher, bot: Bot) -> UserClient:
 @pytest.fixture
 def english_user(dp: Dispatcher, bot: Bot) -> UserClient:
     return UserClient(dp, bot, user_id=1002, language_code="en-GB")
+
+
+@pytest.fixture
+def admin(dp: Dispatcher, bot: Bot) -> UserClient:
+    """An administrator (ADMIN_IDS=1 in ``settings``) who reads English."""
+    return UserClient(dp, bot, user_id=1, language_code="en")
+
+
+@pytest.fixture
+async def applied(english_user: UserClient) -> UserClient:
+    """The English applicant, with an application submitted (М-2027-0001)."""
+    await submit(english_user, await fill_form(english_user))
+    return english_user
 
 
 @pytest.fixture(scope="session")

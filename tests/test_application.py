@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -13,78 +12,13 @@ from aiogram.utils.i18n import I18n
 
 from bot.app import build_dispatcher
 from bot.config import Settings
-from bot.delivery.sender import OutboxSender
 from bot.domain.applications import CONSENT_VERSION, STAFF_EVENT_DELAY
 from bot.services.applications import change_status
 from db.applications import ApplicationRepository
 from db.database import Database
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
-
-
-def sender_of(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
-
-
-async def start_applying(user: UserClient) -> dict[str, Any]:
-    [menu] = await user.send("/start")
-    [consent] = await user.click("📝 Apply", menu)
-    [name] = await user.click("✅ I agree", consent)
-    return name
-
-
-async def fill_form(
-    user: UserClient,
-    *,
-    name: str = "Иванова Анна Сергеевна",
-    birth: str = "05.03.2000",
-    score: str = "4,5",
-    specialties: tuple[str, ...] = ("22.02.08 · Metallurgy",),
-) -> dict[str, Any]:
-    """From «Apply» to the review screen with valid answers; returns the review screen."""
-    await start_applying(user)
-    await user.send(name)
-    await user.send(birth)
-    [_saved, base] = await user.send("8 (913) 123-45-67")
-    [_score_q] = await user.click("After 9 classes", base)
-    [picker] = await user.send(score)
-    for label in specialties:
-        [picker] = await user.click(label, picker)
-    [dorm] = await user.click("✅ Done", picker)
-    [channel] = await user.click("No", dorm)
-    [screen] = await user.click("Only here", channel)
-    for kind in ("passport", "certificate", "photo"):
-        [screen] = await user.send_photo(f"{kind}-{user.user['id']}")
-    while "⏭ Later" in labels(screen):
-        [screen] = await user.click("⏭ Later", screen)
-    assert "Please check your application" in screen["text"], screen["text"]
-    return screen
-
-
-async def answer_until_the_documents(user: UserClient) -> dict[str, Any]:
-    """From «Apply» to the first document (the passport) with valid answers."""
-    await start_applying(user)
-    for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        *_, base = await user.send(text)
-    await user.click("After 11 classes", base)
-    [picker] = await user.send("4.5")
-    [picker] = await user.click("22.02.08 · Metallurgy", picker)
-    [dorm] = await user.click("✅ Done", picker)
-    [channel] = await user.click("No", dorm)
-    [passport] = await user.click("Only here", channel)
-    return passport
-
-
-async def submit(user: UserClient, review: dict[str, Any]) -> dict[str, Any]:
-    [mine] = await user.click("✅ Submit", review)
-    return mine
-
+from tests.helpers import answer_until_the_documents, fill_form, sender_of, start_applying, submit
 
 # --- consent ---------------------------------------------------------------------------------
 
@@ -233,7 +167,7 @@ async def test_the_email_is_not_asked_but_can_be_given_on_the_review(
 ) -> None:
     review = await fill_form(english_user)
     assert "E-mail: not given" in review["text"]
-    [email] = await english_user.click("✏️ E-mail", review)
+    [_email] = await english_user.click("✏️ E-mail", review)
     [again] = await english_user.send("anna@")
     assert "does not look like an e-mail" in again["text"] and "E-mail" in again["text"]
     [review] = await english_user.send("anna@mail.ru")

@@ -249,8 +249,9 @@ async def test_how_to_apply_says_acceptance_starts_no_later_than(
         ),
     )  # fmt: skip
     screen = await open_section(english_user, "📋 How to apply")
-    assert "Admission 2027: documents are accepted from 15 June 2027 to 15 August 2027." in (
-        screen["text"]
+    assert (
+        "Admission 2027: documents are accepted from 15 June 2027 to 15 August 2027."
+        in (screen["text"])
     )
 
 

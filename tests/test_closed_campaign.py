@@ -13,18 +13,14 @@ from bot.domain.reminders import Planner, Snapshot
 from db.applications import ApplicationRepository
 from db.database import Database
 from db.reminders import ApplicantState
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
+from tests.helpers import fill_form, submit
 
 # The shipped catalogue's last campaign (2027) ends on 25 November 2027 (extra acceptance).
 LAST_DAY = date(2027, 11, 25)
 AFTER = date(2027, 11, 26)
 ASK = "✍️ Ask the admission committee"
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
 
 
 async def test_with_every_campaign_over_apply_says_so_and_offers_a_question(

@@ -11,15 +11,11 @@ import pytest
 import bot.domain.applications
 from db.applications import ApplicationRepository
 from db.database import Database
-from tests.client import UserClient, buttons
-from tests.test_application import fill_form, start_applying, submit
+from tests.client import UserClient, labels
+from tests.helpers import fill_form, start_applying, submit
 
 OLD = bot.domain.applications.CONSENT_VERSION
 NEW = "2099-01-01"
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
 
 
 def new_text(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,36 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
 
 from bot.config import Settings
-from bot.delivery.sender import OutboxSender
 from bot.services.broadcasts import BroadcastMonitor
 from db.database import Database
 from tests.client import UserClient
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
+from tests.helpers import fill_form, sender_of, submit, write_lock
 
 STAFF_CHAT = 1  # ADMIN_IDS=1 in the tests' settings: the staff posts go there
-
-
-@contextmanager
-def write_lock(path: Path) -> Iterator[None]:
-    """Another connection holds the database's write lock (``BEGIN IMMEDIATE``), as a backup,
-    a migration or a second process may."""
-    other = sqlite3.connect(path, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        yield
-        other.execute("ROLLBACK")
-    finally:
-        other.close()
 
 
 @pytest.fixture
@@ -43,12 +26,6 @@ async def impatient(db: Database) -> Database:
     locked"): the same failure, sooner."""
     await db.fetchall("PRAGMA busy_timeout=50")
     return db
-
-
-def sender_of(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
 
 
 async def status_of(db: Database, kind: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.emulator import FakeBotAPI, FakeUser
 from tests.e2e import BotProcess
+from tests.helpers import database_bytes
 
 STAFF = 9000
 
@@ -177,16 +178,11 @@ async def test_rankings_for_several_applicants_and_deleting_leaves_no_trace(
     assert await bot_process.stop() == 0
     db = tmp_path / "bot.sqlite3"
     assert query(db, "SELECT count(*) FROM applications WHERE user_id = 702") == [(0,)]
-    raw = database_bytes(tmp_path)
+    raw = database_bytes(db)
     assert "Зюзюкина".encode() not in raw and "Снежана".encode() not in raw
     assert "Петрова".encode() in raw  # the others' data is still there: the scan is real
     assert query(db, "SELECT count(*) FROM consents WHERE user_id = 702") == [(0,)]
     assert query(db, "SELECT count(*) FROM users WHERE id = 702") == [(0,)]
-
-
-def database_bytes(folder: Path) -> bytes:
-    """The database file and its WAL, as bytes: where deleted rows could linger."""
-    return b"".join(p.read_bytes() for p in sorted(folder.glob("bot.sqlite3*")))
 
 
 async def test_messages_due_while_the_bot_was_down_are_sent_after_start_despite_errors(

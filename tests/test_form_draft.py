@@ -22,8 +22,7 @@ from handlers.application.steps import BY_STATE, ORDER, TYPED
 from handlers.states import AddDocument, Apply
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
-from tests.test_application import answer_until_the_documents, fill_form, start_applying
-from tests.test_practicum import register
+from tests.helpers import answer_until_the_documents, fill_form, register, start_applying
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,9 +23,8 @@ from db.fsm_storage import SQLiteStorage
 from db.meta import MetaRepository
 from tests.client import UserClient
 from tests.conftest import FixedClock
+from tests.helpers import fill_form, write_lock
 from tests.recording import RecordingSession
-from tests.test_application import fill_form
-from tests.test_delivery import write_lock
 
 PATH = "/telegram/webhook"
 SECRET = "s3cret-token-for-tests-0123456789"

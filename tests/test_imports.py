@@ -190,3 +190,15 @@ def test_bot_imports_handlers_only_in_the_composition_root() -> None:
         if t.startswith("handlers")
     }
     assert wrong == set()
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in tests/helpers.py, tests/client.py and tests/conftest.py; a
+    test module imported by another runs its tests twice and couples unrelated files."""
+    wrong = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests.test_"):
+                wrong.append(f"{path.relative_to(ROOT)}: {node.module}")
+    assert wrong == []

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.delivery.sender import OutboxSender
 from bot.domain.applications import MAX_WITHDRAWALS, STAFF_EVENT_DELAY
 from bot.domain.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.applications import (
@@ -24,10 +22,10 @@ from db.applications import (
 )
 from db.database import Database
 from handlers.callbacks import CardCb
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
+from tests.helpers import fill_form, sender_of, submit
 from tests.recording import Call
-from tests.test_application import fill_form, submit
 
 KINDS = ("passport", "certificate", "photo", "medical", "parent_consent")
 # The longest answers the form takes, and staff comments of the most characters (each emoji
@@ -35,16 +33,6 @@ KINDS = ("passport", "certificate", "photo", "medical", "parent_consent")
 LONGEST_NAME = " ".join(["Щ" * 24] * 4)
 LONGEST_EMAIL = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + ".ru"
 LONGEST_COMMENT = "🔥<" * 250
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
-
-
-def sender_of(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
 
 
 def assert_within_telegram_limits(calls: list[Call]) -> None:

@@ -5,11 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 
 from db.database import Database
-from tests.client import UserClient, buttons
-
-
-def labels(message: dict) -> list[str]:
-    return [text for text, _ in buttons(message)]
+from tests.client import UserClient, labels
 
 
 async def test_start_greets_in_russian_with_the_main_menu(user: UserClient) -> None:

@@ -259,9 +259,9 @@ async def render_two(message: OutboxMessage) -> list[TelegramMethod[Any]] | None
 
 
 async def queue_one(db: Database, clock: FixedClock, chat_id: int) -> None:
-    async with db.transaction() as conn:
+    async with db.transaction():
         await enqueue(
-            conn,
+            db,
             dedup_key=f"pace:{chat_id}",
             chat_id=chat_id,
             kind="notice",

@@ -26,20 +26,12 @@ from db.backup import BackupError, make_backup, restore, running_lock
 from db.database import Database
 from db.staff import StaffRepository
 from db.staff_posts import StaffPost, StaffPostRepository
-from tests.client import UserClient
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, start_applying, submit
-from tests.test_questions import ask
-from tests.test_staff import drain_fast, labels
+from tests.helpers import ask, database_bytes, fill_form, sender_of, start_applying, submit
 
 DAY = timedelta(days=1)
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-
-
-def database_bytes(path: Path) -> bytes:
-    """The database file and its WAL, as a forensic reader of the disk would see them."""
-    files = [path, Path(f"{path}-wal")]
-    return b"".join(p.read_bytes() for p in files if p.exists())
 
 
 def ledger_of(database: Path) -> Path:
@@ -90,7 +82,7 @@ async def test_an_abandoned_draft_and_its_consent_expire_with_the_retention_peri
 
     before = len(bot.session.calls)  # type: ignore[attr-defined]
     await dp["retention"].run()  # the same day: nothing new, no second report
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     [report] = [t for t in texts_to(bot, 1, before) if "without activity" in t]
     assert "Erased after 90 days without activity" in report
     assert "• 1 unfinished form or dialogue" in report
@@ -111,7 +103,7 @@ async def test_a_consent_is_erased_once_its_draft_is_gone_and_the_report_counts_
     await start_applying(UserClient(dp, bot, 3003, "en"))
     clock.current += 91 * DAY
     await dp["retention"].run()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     reports = [t for t in texts_to(bot, 1) if "without activity" in t]
     assert len(reports) == 2
     assert "• the consents of 2 people who never applied" in reports[0]
@@ -191,7 +183,7 @@ async def test_the_bots_posts_about_a_person_are_deleted_from_the_staff_chat(
     await ask(english_user, "Где мой оригинал?")
     session = bot.session
     before = len(session.calls)  # type: ignore[attr-defined]
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     posts = [
         (c.params["chat_id"], c.result["message_id"])
         for c in session.calls[before:]  # type: ignore[attr-defined]
@@ -206,7 +198,7 @@ async def test_the_bots_posts_about_a_person_are_deleted_from_the_staff_chat(
     # Telegram refuses one (e.g. a staff member deleted it already): that is final.
     session.fail_next("deleteMessage", 400, "Bad Request: message to delete not found")  # type: ignore[attr-defined]
     before = len(session.calls)  # type: ignore[attr-defined]
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     deleted = [
         (c.params["chat_id"], c.params["message_id"])
         for c in session.calls[before:]  # type: ignore[attr-defined]
@@ -217,7 +209,7 @@ async def test_the_bots_posts_about_a_person_are_deleted_from_the_staff_chat(
         "SELECT status, count(*) AS n FROM outbox WHERE kind = 'delete_message' GROUP BY status"
     )
     assert {r["status"]: r["n"] for r in statuses} == {"sent": 4, "dropped": 1}
-    assert await drain_fast(dp).drain(bot) == 0
+    assert await sender_of(dp).drain(bot) == 0
     assert await db.fetchval("SELECT count(*) FROM staff_messages") == 0
 
 

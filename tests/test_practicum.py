@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.delivery.sender import OutboxSender
 from bot.services.reminders import ReminderService
 from db.database import Database
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
+from tests.helpers import register, sender_of
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 LINE = (
@@ -24,28 +24,8 @@ LINE = (
 )
 
 
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
-
-
 def at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=TZ).astimezone(UTC)
-
-
-def sender_of(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
-
-
-async def register(user: UserClient, group: str = "МП-25-1") -> dict[str, Any]:
-    [menu] = await user.send("/start")
-    [colleges] = await user.click("👷 I am a student", menu)
-    [specialties] = await user.click("Norilsk Technical School", colleges)
-    [group_q] = await user.click("22.02.08 · Metallurgy", specialties)
-    assert "Type your group" in group_q["text"]
-    [screen] = await user.send(group)
-    return screen
 
 
 async def test_a_student_registers_and_sees_no_dates_yet(english_user: UserClient) -> None:

@@ -20,35 +20,21 @@ from db.questions import QuestionRepository
 from handlers.callbacks import QuestionCb
 from handlers.questions import QUESTION_MAX
 from handlers.staff.questions import ANSWER_MAX
-from tests.client import UserClient, buttons
+from tests.client import UserClient, buttons, labels
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
-from tests.test_staff import drain_fast, labels
+from tests.helpers import (
+    apply,
+    ask,
+    fill_form,
+    join,
+    person,
+    relayed,
+    sender_of,
+    start_applying,
+    submit,
+)
 
 GROUP_ID = -100_777
-
-
-async def ask(client: UserClient, text: str | None = None) -> dict[str, Any]:
-    """From the menu to the question prompt; with ``text``, send it and return the reply."""
-    [menu] = await client.send("/start")
-    [contacts] = await client.click(labels(menu)[4], menu)  # «❓ Questions and contacts»
-    [prompt] = await client.click(labels(contacts)[0], contacts)  # «✍️ Ask…»
-    if text is None:
-        return prompt
-    [sent] = await client.send(text)
-    return sent
-
-
-async def relayed(dp: Dispatcher, bot: Bot, chat_id: int) -> list[dict[str, Any]]:
-    """Deliver the outbox; return what the staff chat got, each with its message id."""
-    session = bot.session
-    before = len(session.calls)  # type: ignore[attr-defined]
-    await drain_fast(dp).drain(bot)
-    return [
-        {**c.params, "method": c.method, "message_id": c.result["message_id"]}
-        for c in session.calls[before:]  # type: ignore[attr-defined]
-        if c.params.get("chat_id") == chat_id and c.result is not None
-    ]
 
 
 async def reply_to(
@@ -69,11 +55,6 @@ async def reply_to(
     if chat is not None:
         message["chat"] = chat
     return await client._act({"message": message})
-
-
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
 
 
 @pytest.fixture
@@ -344,7 +325,7 @@ async def test_the_relay_names_the_askers_application_and_delete_my_data_removes
     pending = "SELECT DISTINCT kind FROM outbox WHERE status = 'pending'"
     assert [r["kind"] for r in await db.fetchall(pending)] == ["delete_message"]
     before = len(bot.session.calls)  # type: ignore[attr-defined]
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     calls = bot.session.calls[before:]  # type: ignore[attr-defined]
     # The second question is not relayed; the posts about the person are deleted.
     assert {c.method for c in calls if c.params.get("chat_id") == 1} == {"deleteMessage"}
@@ -359,7 +340,6 @@ async def test_the_relay_names_the_askers_application_and_delete_my_data_removes
 async def test_cancelling_a_question_keeps_an_unfinished_application(
     english_user: UserClient,
 ) -> None:
-    from tests.test_application import start_applying
 
     await start_applying(english_user)
     await english_user.send("Иванова Анна Сергеевна")  # the name is answered
@@ -506,7 +486,6 @@ async def three_askers(dp: Dispatcher, bot: Bot, db: Database) -> None:
     """#Q1 from an applicant of ntpts (22.02.08), #Q2 from an applicant of a specialty no
     college of the scope teaches (21.02.18), #Q3 from a student of taimyr without an
     application."""
-    from tests.test_staff_tools import apply, person
 
     ntpts_applicant, other_applicant = person(dp, bot, 3001), person(dp, bot, 3002)
     await apply(ntpts_applicant, "Иванова Анна Сергеевна")
@@ -523,7 +502,6 @@ async def three_askers(dp: Dispatcher, bot: Bot, db: Database) -> None:
 async def test_staff_of_one_college_see_only_questions_of_its_applicants_and_of_anyone(
     dp: Dispatcher, bot: Bot, admin: UserClient, three_askers: None
 ) -> None:
-    from tests.test_staff_tools import join, person
 
     ntpts = person(dp, bot, 2001)
     await join(admin, ntpts, "Norilsk Technical School")
@@ -553,7 +531,6 @@ async def test_staff_of_one_college_see_only_questions_of_its_applicants_and_of_
 async def test_a_question_of_another_colleges_applicant_is_refused(
     dp: Dispatcher, bot: Bot, admin: UserClient, three_askers: None, db: Database, action: str
 ) -> None:
-    from tests.test_staff_tools import join, person
 
     ntpts = person(dp, bot, 2001)
     await join(admin, ntpts, "Norilsk Technical School")
@@ -567,7 +544,6 @@ async def test_a_question_of_another_colleges_applicant_is_refused(
 async def test_an_answer_to_another_colleges_applicant_is_refused(
     dp: Dispatcher, bot: Bot, admin: UserClient, three_askers: None, db: Database
 ) -> None:
-    from tests.test_staff_tools import join, person
 
     ntpts = person(dp, bot, 2001)
     await join(admin, ntpts, "Norilsk Technical School")

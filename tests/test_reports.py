@@ -31,17 +31,13 @@ from db.applications import ApplicationData, ApplicationRepository, DocumentRef
 from db.database import Database
 from db.reports import ReportRepository, ReportRow
 from db.staff import StaffRepository
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 
 YEAR = 2027  # the campaign the test clock (26 Nov 2026) points at
 T0 = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 METALLURGY = "22.02.08"  # taught at the college "ntpts"
 ORE = "21.02.18"  # no college yet in the default catalogue
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
 
 
 async def add(
@@ -99,11 +95,6 @@ async def grant(db: Database, user_id: int, college_id: str | None) -> None:
     )
 
 
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
-
-
 async def open_reports(client: UserClient) -> dict[str, Any]:
     [menu] = await client.send("/reports")
     return menu
@@ -134,17 +125,25 @@ def values(ws: Any) -> list[list[Any]]:
 # --- ranking ----------------------------------------------------------------------------------
 
 
-def row(id: int, score: str, *, original: bool = False, minutes: int = 0, **kw: Any) -> ReportRow:
-    fields: dict[str, Any] = {
-        "id": id, "number": f"М-{YEAR}-{id:04d}", "user_id": 100 + id, "status": "submitted",
-        "full_name": "Тестова Анна", "birth_date": date(2008, 1, 1), "phone": "+79131234567",
-        "email": None, "education_base": 9, "average_score": Decimal(score),
-        "specialties": (METALLURGY,), "dormitory": False, "channel": "bot", "minor": False,
-        "original_received": original, "medical_received": False,
-        "submitted_at": T0 + timedelta(minutes=minutes), "updated_at": T0, "documents": 3,
-    }  # fmt: skip
-    fields.update(kw)
-    return ReportRow(**fields)
+def row(
+    id: int,
+    score: str,
+    *,
+    original: bool = False,
+    minutes: int = 0,
+    status: str = "submitted",
+    specialties: tuple[str, ...] = (METALLURGY,),
+) -> ReportRow:
+    data = ApplicationData(
+        full_name="Тестова Анна", birth_date=date(2008, 1, 1), phone="+79131234567", email=None,
+        education_base=9, average_score=Decimal(score), specialties=specialties,
+        dormitory=False, channel="bot", minor=False,
+    )  # fmt: skip
+    return ReportRow(
+        id=id, number=f"М-{YEAR}-{id:04d}", user_id=100 + id, status=status, data=data,
+        original_received=original, medical_received=False,
+        submitted_at=T0 + timedelta(minutes=minutes), updated_at=T0, documents=3,
+    )  # fmt: skip
 
 
 def test_rank_orders_by_score_then_original_then_submission_then_id() -> None:

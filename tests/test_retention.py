@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -18,17 +17,11 @@ from db.database import Database
 from db.retention import RetentionRepository
 from tests.client import UserClient
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
-from tests.test_staff import drain_fast
+from tests.helpers import database_bytes, fill_form, sender_of, submit
 
 # The 2027 campaign's last day is 25 November 2027; 90 days later is 23 February 2028.
 PURGE_DAY = date(2028, 2, 23)
 WARN_DAY = date(2028, 2, 16)
-
-
-def database_bytes(settings: Settings) -> bytes:
-    files = [settings.database_path, Path(f"{settings.database_path}-wal")]
-    return b"".join(p.read_bytes() for p in files if p.exists())
 
 
 @pytest.fixture
@@ -41,7 +34,7 @@ async def two_applicants(dp: Dispatcher, bot: Bot, db: Database, clock: FixedClo
     kuznetsov = UserClient(dp, bot, user_id=3002, language_code="en")
     await submit(kuznetsov, await fill_form(kuznetsov, name="Кузнецов Олег Ильич"))
     await db.execute("UPDATE applications SET status = 'enrolled' WHERE user_id = 3002")
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
 
 
 def service(dp: Dispatcher, db: Database, clock: FixedClock, enrolled_days: int | None):
@@ -66,7 +59,7 @@ async def test_staff_are_warned_a_week_before_once(
     await retention.run()
     await retention.run()
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'retention_warning'") == 1
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     [warning] = [c for c in bot.session.calls if "will be erased" in c.params.get("text", "")]
     assert warning.params["chat_id"] == 1
     assert "1 application of someone not enrolled of the admission 2027" in warning.params["text"]
@@ -82,7 +75,7 @@ async def test_applicants_not_enrolled_are_erased_on_the_day(
     two_applicants: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    assert "Зотова".encode() in database_bytes(settings)
+    assert "Зотова".encode() in database_bytes(settings.database_path)
     clock.set_local_date(PURGE_DAY)
     with caplog.at_level(logging.INFO):
         assert await dp["retention"].run() == 1
@@ -90,14 +83,14 @@ async def test_applicants_not_enrolled_are_erased_on_the_day(
     assert await db.fetchval("SELECT count(*) FROM consents WHERE user_id = 3001") == 0
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE chat_id = 1 AND kind <> "
                              "'retention_done' AND status = 'pending'") == 0  # fmt: skip
-    raw = database_bytes(settings)
+    raw = database_bytes(settings.database_path)
     assert "Зотова".encode() not in raw and "Вера Павловна".encode() not in raw
     assert "Кузнецов".encode() in raw
     assert "erased 1 not enrolled application" in caplog.text
     assert "Зотова" not in caplog.text
     # Running again erases nothing more and reports once.
     assert await dp["retention"].run() == 0
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     reports = [c for c in bot.session.calls if "Personal data erased" in c.params.get("text", "")]
     assert (
         len(reports) == 1 and "1 application of someone not enrolled" in (reports[0].params["text"])
@@ -117,7 +110,7 @@ async def test_enrolled_students_follow_the_colleges_rule(
     clock.set_local_date(date(2030, 11, 25))
     assert await keep_three_years.run() == 1
     assert await db.fetchval("SELECT count(*) FROM applications") == 0
-    assert "Кузнецов".encode() not in database_bytes(settings)
+    assert "Кузнецов".encode() not in database_bytes(settings.database_path)
 
 
 async def test_old_questions_are_erased(
@@ -135,4 +128,4 @@ async def test_old_questions_are_erased(
     clock.current = clock.current.replace(day=25)
     await dp["retention"].run()
     assert await db.fetchval("SELECT count(*) FROM questions") == 0
-    assert "Барсиком".encode() not in database_bytes(settings)
+    assert "Барсиком".encode() not in database_bytes(settings.database_path)

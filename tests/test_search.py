@@ -24,12 +24,10 @@ from bot.services.catalog import CatalogService
 from db.catalog import CatalogRepository
 from db.database import Database
 from db.unanswered import UnansweredRepository
-from tests.client import UserClient
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
 from tests.e2e import BotProcess
-from tests.test_application import labels, start_applying
-from tests.test_questions import relayed
-from tests.test_retention import database_bytes
+from tests.helpers import database_bytes, relayed, start_applying
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -336,7 +334,7 @@ async def test_unanswered_questions_are_erased_after_the_retention_period(
     clock.current = clock.current.replace(day=25)
     await dp["retention"].run()
     assert await db.fetchval("SELECT count(*) FROM unanswered") == 0
-    assert "Барсиком".encode() not in database_bytes(settings)
+    assert "Барсиком".encode() not in database_bytes(settings.database_path)
 
 
 # --- the real bot process against the Bot API emulator -------------------------------------

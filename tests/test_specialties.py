@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-
-
-def labels(message: dict) -> list[str]:
-    return [text for text, _ in buttons(message)]
 
 
 def specialty_buttons(message: dict) -> list[str]:

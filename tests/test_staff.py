@@ -8,37 +8,15 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.delivery.sender import OutboxSender
 from bot.domain.applications import STAFF_EVENT_DELAY
 from db.database import Database
 from db.staff import StaffRepository
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
-from tests.client import UserClient, buttons
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
+from tests.helpers import sender_of
 
 ACTIONS = (*QueueAction, *CardAction)  # every staff action: the queue's and the card's
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [text for text, _ in buttons(message)]
-
-
-def drain_fast(dp: Dispatcher) -> OutboxSender:
-    sender: OutboxSender = dp["sender"]
-    sender.private_interval = sender.group_interval = 0
-    return sender
-
-
-@pytest.fixture
-async def applied(english_user: UserClient) -> UserClient:
-    await submit(english_user, await fill_form(english_user))
-    return english_user
-
-
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
 
 
 async def open_card(admin: UserClient) -> dict[str, Any]:
@@ -91,7 +69,7 @@ async def test_accepting_documents_notifies_the_applicant_and_is_audited(
     [card] = await admin.click("✅ Accept documents", card)
     assert "Status: <b>documents accepted</b>" in card["text"]
     applied.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     notices = [c for c in applied.session.of("sendMessage") if c["chat_id"] == 1002]
     assert any("the status is now «documents accepted»" in n["text"] for n in notices)
     [entry] = await StaffRepository(db).audit_log("М-2027-0001")
@@ -114,7 +92,7 @@ async def test_a_correction_round_trip(
     assert "Фото паспорта &lt;размыто&gt;" in card["text"]
 
     applied.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     [call] = [
         c for c in applied.session.calls
         if c.method == "sendMessage" and c.params["chat_id"] == 1002
@@ -131,7 +109,7 @@ async def test_a_correction_round_trip(
 
     applied.session.clear()
     clock.current += STAFF_EVENT_DELAY
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     staff_texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1]
     assert any("corrected by the applicant" in t or "исправлено" in t for t in staff_texts)
 
@@ -148,7 +126,7 @@ async def test_reject_needs_a_reason_and_marks_are_notified(
     [card] = await admin.send("Поздно подано")
     assert "Status: <b>rejected</b>" in card["text"]
     applied.session.clear()
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1002]
     assert any("received your original certificate" in t for t in texts)
     assert any("«rejected»" in t and "Поздно подано" in t for t in texts)

@@ -12,41 +12,11 @@ from aiogram import Bot, Dispatcher
 from bot.services.broadcasts import BroadcastMonitor
 from db.database import Database
 from handlers.callbacks import BroadcastCb, CardCb, QueueCb, RolesCb
-from tests.client import UserClient, buttons
+from tests.client import UserClient, buttons, labels
 from tests.conftest import FixedClock
-from tests.test_application import fill_form, submit
-from tests.test_staff import drain_fast, labels
+from tests.helpers import apply, invite, join, person, sender_of
 
 CARD_ACTIONS = ("card", "docs", "accept", "correct", "reject", "enroll", "original", "medical")
-
-
-@pytest.fixture
-def admin(dp: Dispatcher, bot: Bot) -> UserClient:
-    return UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1
-
-
-def person(dp: Dispatcher, bot: Bot, user_id: int) -> UserClient:
-    return UserClient(dp, bot, user_id=user_id, language_code="en")
-
-
-async def invite(admin: UserClient, college_label: str) -> str:
-    """The admin creates an invite link from the staff screen; returns the /start command."""
-    [panel] = await admin.send("/staff")
-    [roles] = await admin.click("👥 Staff", panel)
-    [message] = await admin.click(f"➕ Invite: {college_label}", roles)
-    match = re.search(r"https://t\.me/\w+\?start=(staff_[\w-]+)", message["text"])
-    assert match, message["text"]
-    return f"/start {match.group(1)}"
-
-
-async def join(admin: UserClient, member: UserClient, college_label: str) -> None:
-    command = await invite(admin, college_label)
-    [welcome] = await member.send(command)
-    assert "You are now a member of the admission staff" in welcome["text"]
-
-
-async def apply(user: UserClient, name: str, specialty: str = "22.02.08 · Metallurgy") -> None:
-    await submit(user, await fill_form(user, name=name, specialties=(specialty,)))
 
 
 # --- roles ------------------------------------------------------------------------------
@@ -286,7 +256,7 @@ async def test_the_preview_counts_the_segment(
 async def test_a_broadcast_is_delivered_with_progress_and_a_final_report(
     dp: Dispatcher, bot: Bot, admin: UserClient, population: None, db: Database
 ) -> None:
-    await drain_fast(dp).drain(bot)  # the staff posts of the applications go first
+    await sender_of(dp).drain(bot)  # the staff posts of the applications go first
     kinds = await start_broadcast(admin)
     replies = await choose(admin, kinds, "📌 Applicants with a status", "submitted")
     preview_text = [r for r in replies if r.get("text", "").startswith("Day of open doors")]
@@ -299,7 +269,7 @@ async def test_a_broadcast_is_delivered_with_progress_and_a_final_report(
     assert await db.fetchval("SELECT count(*) FROM broadcasts") == 1
     session = admin.session
     session.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     delivered = [
         c.params["chat_id"]
         for c in session.calls
@@ -329,7 +299,7 @@ async def test_a_photo_broadcast_keeps_its_caption(
     kinds = admin.last_with_keyboard()
     replies = await choose(admin, kinds, "🎓 Applicants of a specialty", "22.02.08 Metallurgy")
     await admin.click("✅ Send to 1", replies[-1])
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     photos = [c.params for c in admin.session.calls if c.method == "sendPhoto"]
     assert photos[-1]["chat_id"] == 3001 and photos[-1]["photo"] == "photo-poster"
 
@@ -386,18 +356,18 @@ def test_buttons_carry_ids_only() -> None:
 async def test_a_broadcast_confirmed_at_night_waits_for_the_morning(
     dp: Dispatcher, bot: Bot, admin: UserClient, population: None, clock: FixedClock
 ) -> None:
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     clock.current = clock.current.replace(hour=16)  # 23:00 in Norilsk
     kinds = await start_broadcast(admin, "Tomorrow: open doors")
     replies = await choose(admin, kinds, "🎓 Applicants of a specialty", "22.02.08 Metallurgy")
     await admin.click("✅ Send to 1", replies[-1])
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     sent = [c for c in admin.session.calls if c.params.get("chat_id") == 3001]
     assert not [c for c in sent if "open doors" in c.params.get("text", "")]
     monitor: BroadcastMonitor = dp["broadcast_monitor"]
     assert await monitor.tick(bot) == 0  # still waiting, not reported as finished
     clock.current += timedelta(hours=9)  # 08:00 in Norilsk
-    await drain_fast(dp).drain(bot)
+    await sender_of(dp).drain(bot)
     sent = [c for c in admin.session.calls if c.params.get("chat_id") == 3001]
     assert [c for c in sent if "open doors" in c.params.get("text", "")]
     assert await monitor.tick(bot) == 1

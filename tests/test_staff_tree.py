@@ -12,11 +12,8 @@ from aiogram import Bot, Dispatcher
 
 from db.database import Database
 from handlers.callbacks import BroadcastCb
-from tests.client import UserClient, buttons
-from tests.test_questions import ask, relayed
-from tests.test_staff import labels
-from tests.test_staff_tools import apply, join, person
-from tests.test_walk import check_screen
+from tests.client import UserClient, buttons, labels
+from tests.helpers import apply, ask, check_screen, join, person, relayed, start_applying
 
 
 @pytest.fixture
@@ -108,8 +105,6 @@ async def test_a_stranger_pressing_a_forwarded_broadcast_button_keeps_their_own_
     dp: Dispatcher, bot: Bot
 ) -> None:
     """«No access.», and an unfinished application of theirs stays as it was."""
-    from tests.test_application import start_applying
-
     stranger = person(dp, bot, 5001)
     await start_applying(stranger)
     await stranger.send("Иванова Анна Сергеевна")

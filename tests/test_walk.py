@@ -8,18 +8,8 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.emulator import parse_html  # Telegram's HTML rules, shared with the fake server
 from tests.client import UserClient, buttons
-
-
-def check_screen(message: dict[str, Any]) -> None:
-    """What Telegram would refuse: bad HTML, text too long, callback data too long."""
-    text = message["text"]
-    plain = parse_html(text)[0] if message.get("parse_mode") == "HTML" else text
-    assert 0 < len(plain) <= 4096, text
-    for label, data in buttons(message):
-        assert label.strip(), message
-        assert 1 <= len(data.encode()) <= 64, (label, data)
+from tests.helpers import check_screen
 
 
 @pytest.mark.parametrize(("language_code", "user_id"), [("ru", 2001), ("en", 2002)])

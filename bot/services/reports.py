@@ -98,13 +98,13 @@ class ChartLabels:
 def ranking_key(row: ReportRow) -> tuple[Decimal, bool, datetime, int]:
     """The ranking order of ``ApplicationRepository.ranking``: higher score first, then the
     original certificate received, then the earlier submission, then the lower id."""
-    return (-row.average_score, not row.original_received, row.submitted_at, row.id)
+    return (-row.data.average_score, not row.original_received, row.submitted_at, row.id)
 
 
 def rank(rows: Iterable[ReportRow], code: str) -> list[ReportRow]:
     """The applications competing for a specialty (any priority), best first."""
     return sorted(
-        (r for r in rows if code in r.specialties and r.status in RANKED_STATUSES),
+        (r for r in rows if code in r.data.specialties and r.status in RANKED_STATUSES),
         key=ranking_key,
     )
 
@@ -154,22 +154,23 @@ def _values(row: ReportRow, texts: ReportTexts, tz: tzinfo) -> dict[str, object]
     def yes_no(flag: bool) -> str:
         return texts.yes if flag else texts.no
 
-    choices = [*row.specialties, "", "", ""]
+    data = row.data
+    choices = [*data.specialties, "", "", ""]
     return {
         "number": row.number,
         "status": texts.statuses.get(row.status, row.status),
-        "full_name": row.full_name,
-        "birth_date": row.birth_date,
-        "phone": row.phone,
-        "email": row.email or "",
-        "education_base": row.education_base,
-        "average_score": row.average_score,
+        "full_name": data.full_name,
+        "birth_date": data.birth_date,
+        "phone": data.phone,
+        "email": data.email or "",
+        "education_base": data.education_base,
+        "average_score": data.average_score,
         "priority_1": choices[0],
         "priority_2": choices[1],
         "priority_3": choices[2],
-        "dormitory": yes_no(row.dormitory),
-        "channel": texts.channels.get(row.channel, row.channel),
-        "minor": yes_no(row.minor),
+        "dormitory": yes_no(data.dormitory),
+        "channel": texts.channels.get(data.channel, data.channel),
+        "minor": yes_no(data.minor),
         "original": yes_no(row.original_received),
         "medical": yes_no(row.medical_received),
         "documents": row.documents,

@@ -13,3 +13,7 @@ CREATE TABLE application_changes (
     reported_at    TEXT                -- when a staff notice took it; NULL: not yet
 );
 CREATE INDEX application_changes_by_application ON application_changes (application_id, id);
+
+-- A broadcast may carry an English version of its text (or caption), for users who read the
+-- bot in English; without one they get the Russian text with a line in English saying so.
+ALTER TABLE broadcasts ADD COLUMN text_en TEXT;
