@@ -46,6 +46,10 @@ from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
 from handlers.texts.questions import answer_message, asker_lines, relay_call
 from handlers.ui import current_language, fmt_date, fmt_number, h, unknown
 
+# The reminders of something to do before a day («by 15 August»); the others name an event's
+# day («on 12 May»).
+DEADLINES = frozenset({"originals", "medical", "practicum_report"})
+
 
 def enrolled_text(application: Application, specialty_code: str | None, catalog: Catalog) -> str:
     """The congratulation on enrolment: the specialty and its college, and what comes next.
@@ -305,7 +309,7 @@ class NoticeRenderer:
         if TOPIC_PREFERENCE.get(topic) in await self.reminders.optouts(message.chat_id):
             return None
         day = date.fromisoformat(str(payload["event_day"]))
-        when = self.when(day)
+        when = self.when(day, deadline=topic in DEADLINES)
         builder = InlineKeyboardBuilder()
         if topic in ("opening", "acceptance_end"):
             if await self.applications.id_for_user(message.chat_id) is not None:
@@ -388,7 +392,7 @@ class NoticeRenderer:
             raise ValueError(f"unknown reminder topic {topic!r}")
         builder.button(text=_("🔕 Reminder settings"), callback_data=MenuCb(to=Section.reminders))
         builder.adjust(1)
-        return [SendMessage(chat_id=message.chat_id, text=text)]
+        return [SendMessage(chat_id=message.chat_id, text=text, reply_markup=builder.as_markup())]
 
     def retention(self, message: OutboxMessage) -> str:
         """The staff's summary before the erasure of a campaign's personal data, or the
@@ -488,13 +492,17 @@ class NoticeRenderer:
         latest = await self.applications.latest_history_id(application.id)
         return latest == history_id
 
-    def when(self, day: date) -> str:
+    def when(self, day: date, *, deadline: bool = False) -> str:
+        """«today», «tomorrow», or the date: «by 15 August 2027» for a deadline (something
+        to do before it), «on 12 May 2027» for an event on that day."""
         today = self.clock.today()
         if day == today:
             return _("today")
         if day == today + timedelta(days=1):
             return _("tomorrow")
-        return _("by {date}").format(date=fmt_date(day))
+        if deadline:
+            return _("by {date}").format(date=fmt_date(day))
+        return _("on {date}").format(date=fmt_date(day))
 
     async def question(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
         """A question relayed to a staff chat, or an answer delivered to the asker."""
