@@ -90,6 +90,11 @@ def get_router() -> Router:
         callback_answer.text = _("Cancelled.")
         await show(callback, _("The broadcast is cancelled."))
 
+    @router.callback_query(action(BroadcastAction.no_english), prepared)
+    async def no_english(callback: CallbackQuery, state: FSMContext, scope: Scope) -> None:
+        await state.set_state(BroadcastForm.segment)
+        await show(callback, _("Who should receive it?"), kinds_keyboard(scope))
+
     @router.callback_query(action(BroadcastAction.segments), prepared)
     async def segments(callback: CallbackQuery, scope: Scope) -> None:
         await show(callback, _("Who should receive it?"), kinds_keyboard(scope))
@@ -220,11 +225,6 @@ def get_router() -> Router:
         await message.answer(
             _("The English version is text only. Send it, or press «No English version».")
         )
-
-    @router.callback_query(action(BroadcastAction.no_english), prepared)
-    async def no_english(callback: CallbackQuery, state: FSMContext, scope: Scope) -> None:
-        await state.set_state(BroadcastForm.segment)
-        await show(callback, _("Who should receive it?"), kinds_keyboard(scope))
 
     return router
 
