@@ -524,7 +524,7 @@ async def test_staff_of_one_college_see_only_questions_of_its_applicants_and_of_
     [card] = await admin.click_data(QuestionCb(action="open", id=3).pack(), panel)
     assert "ЭС-25-1" in card["text"]
     [card] = await admin.click_data(QuestionCb(action="open", id=2).pack(), card)
-    assert "Application М-2027-0002: submitted" in card["text"]
+    assert "Application M-2027-0002: submitted" in card["text"]
 
 
 @pytest.mark.parametrize("action", ["open", "answer"])
@@ -538,7 +538,7 @@ async def test_a_question_of_another_colleges_applicant_is_refused(
     replies = await ntpts.click_data(QuestionCb(action=action, id=2).pack(), panel)
     assert replies == [] and ntpts.answers()[-1]["text"] == "No access."
     sent = [m for m in ntpts.session.of("sendMessage") if m["chat_id"] == 2001]
-    assert not any("М-2027-0002" in m["text"] or "Question №2" in m["text"] for m in sent)
+    assert not any("M-2027-0002" in m["text"] or "Question №2" in m["text"] for m in sent)
 
 
 async def test_an_answer_to_another_colleges_applicant_is_refused(
