@@ -372,6 +372,25 @@ async def test_start_in_the_middle_keeps_the_answers_and_apply_offers_to_continu
     assert "Now: Иванова Анна" in name["text"]
 
 
+async def test_side_dialogues_keep_the_unfinished_form(english_user: UserClient) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    [menu] = await english_user.send("/start")
+    [specialties] = await english_user.click("🎓 Specialties", menu)
+    [_card] = await english_user.click("22.02.08 · Metallurgy", specialties)
+    [menu] = await english_user.send("/start")
+    [colleges] = await english_user.click("👷 I am a student", menu)
+    [specs] = await english_user.click(labels(colleges)[0], colleges)
+    await english_user.click(labels(specs)[0], specs)
+    await english_user.send("МТ-24")
+    [menu] = await english_user.send("/start")
+    [offer] = await english_user.click("📝 Apply", menu)
+    assert "unfinished application" in offer["text"]
+    [birth] = await english_user.click("▶️ Continue", offer)
+    [name] = await english_user.click("⬅️ Back", birth)
+    assert "Now: Иванова Анна" in name["text"]
+
+
 # --- submit ----------------------------------------------------------------------------------
 
 
@@ -404,6 +423,33 @@ async def test_a_double_click_on_submit_creates_exactly_one_application(
     await english_user.click_data("af:submit:", review)
     assert english_user.answers()[-1]["text"] == "Your application has already been submitted."
     assert await db.fetchval("SELECT count(*) FROM applications") == 1
+
+
+async def test_after_submitting_the_applicant_is_told_what_happens_and_what_to_bring(
+    english_user: UserClient,
+) -> None:
+    mine = await submit(english_user, await fill_form(english_user))
+    text = mine["text"]
+    assert "<b>What happens now</b>" in text
+    assert "🏫 <b>Bring to the college by " in text
+    assert "the original of your education certificate" in text
+
+
+async def test_discarding_changes_to_a_submitted_application_keeps_it_as_it_was(
+    english_user: UserClient, db: Database
+) -> None:
+    mine = await submit(english_user, await fill_form(english_user))
+    [review] = await english_user.click("✏️ Change answers", mine)
+    assert "Passport (main page): 1 file" in review["text"]  # its documents, not «none yet»
+    [_birth] = await english_user.click("✏️ Date of birth", review)
+    [review] = await english_user.send("05.03.2001")
+    [question] = await english_user.click("✖️ Discard changes", review)
+    assert "Discard the changes?" in question["text"] and "deleted" not in question["text"]
+    [mine] = await english_user.click("Yes, discard", question)
+    assert "Changes discarded: your application is as it was." in mine["text"]
+    assert "Status: <b>submitted</b>" in mine["text"]
+    row = await db.fetchone("SELECT status, birth_date FROM applications")
+    assert row is not None and tuple(row) == ("submitted", "2000-03-05")
 
 
 async def test_a_second_application_is_not_created_the_first_is_shown(
@@ -563,6 +609,23 @@ async def test_a_status_change_reaches_the_applicant_in_their_language(
     assert "the admission office asks you to correct it" in notice["text"]
     assert "What to correct: Фото &lt;нечёткое&gt;" in notice["text"]
     assert labels(notice) == ["📄 My application"]
+
+
+async def test_enrolment_congratulates_and_names_the_specialty_college_and_next_steps(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    await submit(english_user, await fill_form(english_user))
+    repo = ApplicationRepository(db)
+    application = await repo.for_user(1002)
+    assert application is not None
+    await change_status(repo, application, "enrolled", clock.now(), actor_id=1)
+    english_user.session.clear()
+    await sender_of(dp).drain(bot)
+    [notice] = [c for c in english_user.session.of("sendMessage") if c["chat_id"] == 1002]
+    text = notice["text"]
+    assert text.startswith("🎉 <b>Congratulations! You are enrolled.</b>")
+    assert "Specialty: 22.02.08 Metallurgical Production" in text and "College: " in text
+    assert "What comes next" in text and "the status is now" not in text
 
 
 async def test_a_failed_notice_is_retried_and_recorded_not_lost(
