@@ -42,6 +42,7 @@ from bot.middlewares import (
 from bot.services.broadcasts import BroadcastMonitor
 from bot.services.catalog import CatalogService
 from bot.services.erasure import PersonEraser, StaffPosts
+from bot.services.events import EventService
 from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.web import Parts, build_web_app
@@ -50,6 +51,7 @@ from db.backup import make_backup, running_lock
 from db.broadcasts import BroadcastRepository
 from db.catalog import CatalogRepository
 from db.database import Database
+from db.events import EventRepository
 from db.fsm_storage import SQLiteStorage
 from db.meta import MetaRepository
 from db.outbox import OutboxRepository
@@ -64,6 +66,7 @@ from db.users import UserRepository
 from handlers import get_routers
 from handlers.application.keyboard import ReplyKeyboardGone
 from handlers.texts.broadcast import ProgressTexts
+from handlers.texts.events import EventNotices
 from handlers.texts.notices import NoticeRenderer
 
 log = logging.getLogger(__name__)
@@ -106,32 +109,51 @@ def build_dispatcher(
     """Wire everything a handler may ask for; tests swap parts through the same keywords."""
     storage = storage or SQLiteStorage(db, clock.now)
     users = UserRepository(db)
-    catalogs = CatalogService(CatalogRepository(db))
     applications = ApplicationRepository(db)
     reminders = ReminderRepository(db)
+    catalogs = CatalogService(CatalogRepository(db), reminders=reminders, clock=clock)
     broadcasts = BroadcastRepository(db)
+    registrations = EventRepository(db)
+    quiet_hours = QuietHours(settings.tz)
+    notices = NoticeRenderer(
+        i18n=i18n,
+        applications=applications,
+        users=users,
+        catalogs=catalogs,
+        settings=settings,
+        reminders=reminders,
+        clock=clock,
+        broadcasts=broadcasts,
+    )
     sender = OutboxSender(
         OutboxRepository(db),
         users,
-        NoticeRenderer(
+        EventNotices(
             i18n=i18n,
-            applications=applications,
             users=users,
             catalogs=catalogs,
+            registrations=registrations,
             settings=settings,
-            reminders=reminders,
-            clock=clock,
-            broadcasts=broadcasts,
+            other=notices,
         ),
         clock,
         send_rate=settings.send_rate,
-        quiet_hours=QuietHours(settings.tz),
+        quiet_hours=quiet_hours,
         concurrency=settings.send_concurrency,
         pacer=pacer,
         on_delivered=StaffPosts(StaffPostRepository(db), clock).delivered,
     )
     reminder_service = ReminderService(
         reminders, catalogs, clock, Planner(settings.tz, settings.reminder_hour)
+    )
+    events = EventService(
+        registrations,
+        catalogs,
+        reminders,
+        clock,
+        tz=settings.tz,
+        reminder_hour=settings.reminder_hour,
+        quiet_hours=quiet_hours,
     )
     retention = RetentionService(
         RetentionRepository(db),
@@ -158,6 +180,8 @@ def build_dispatcher(
         i18n=i18n,
         reminders=reminders,
         reminder_service=reminder_service,
+        events=events,
+        registrations=registrations,
         retention=retention,
         staff=StaffRepository(db),
         questions=QuestionRepository(db),
@@ -192,6 +216,7 @@ def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
             BotCommand(command="start", description=i18n.gettext("Main menu")),
             BotCommand(command="menu", description=i18n.gettext("Main menu")),
             BotCommand(command="help", description=i18n.gettext("What the bot can do")),
+            BotCommand(command="events", description=i18n.gettext("Open days and events")),
             BotCommand(
                 command="language", description=i18n.gettext("Language: Russian or English")
             ),
@@ -204,6 +229,7 @@ def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
 
 
 PLAN_EVERY_MINUTES = 10
+EVENTS_EVERY_MINUTES = 5  # also how late an offer from the waiting list may end
 RETENTION_EVERY_HOURS = 6
 
 
@@ -233,6 +259,8 @@ class Workers:
         scheduler.add_job(dp["reminder_service"].scheduled, "interval",
                           minutes=PLAN_EVERY_MINUTES, id="plan-reminders", next_run_time=now,
                           **every)  # fmt: skip
+        scheduler.add_job(dp["events"].scheduled, "interval", minutes=EVENTS_EVERY_MINUTES,
+                          id="events", next_run_time=now, **every)  # fmt: skip
         scheduler.add_job(dp["retention"].scheduled, "interval", hours=RETENTION_EVERY_HOURS,
                           id="retention", next_run_time=now, **every)  # fmt: skip
         if settings.backup_dir is not None:
@@ -251,7 +279,11 @@ class Workers:
             self.scheduler.shutdown(wait=False)
             try:
                 await asyncio.wait_for(
-                    asyncio.gather(dp["reminder_service"].wait_idle(), dp["retention"].wait_idle()),
+                    asyncio.gather(
+                        dp["reminder_service"].wait_idle(),
+                        dp["events"].wait_idle(),
+                        dp["retention"].wait_idle(),
+                    ),
                     SHUTDOWN_GRACE_SECONDS,
                 )
             except TimeoutError:

@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot`` runs the bot; ``python -m bot catalog check|load FILE``;
+"""Command line: ``python -m bot`` runs the bot; ``python -m bot catalog check|load|export FILE``,
+``catalog versions``, ``catalog rollback N``;
 ``python -m bot backup [DEST]``; ``python -m bot restore SRC``; ``python -m bot demo`` (the bot
 in a browser chat, offline, no token)."""
 
@@ -8,13 +9,18 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
 
 from bot.config import CommonSettings, Settings, describe_settings_error
+
+if TYPE_CHECKING:
+    from bot.domain.catalog import Catalog
+    from bot.services.catalog import CatalogService
+    from db.database import Database
 
 log = logging.getLogger("bot")
 
@@ -61,14 +67,30 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run", help="run the bot: a webhook if WEBHOOK_URL is set, else long polling (default)"
     )
-    catalog = commands.add_parser("catalog", help="check or load the catalogue file")
+    catalog = commands.add_parser(
+        "catalog", help="check, load or export the catalogue; list its versions, go back to one"
+    )
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
-    check = catalog_commands.add_parser("check", help="validate a catalogue file")
+    check = catalog_commands.add_parser("check", help="validate a catalogue file (TOML)")
     check.add_argument("file", type=Path)
     load = catalog_commands.add_parser(
-        "load", help="validate a catalogue file and make it current in the database"
+        "load",
+        help="validate a catalogue file (TOML, or a workbook .xlsx as exported) and make it "
+        "current in the database; prints what changes",
     )
     load.add_argument("file", type=Path)
+    load.add_argument(
+        "--dry-run", action="store_true", help="only check the file and print what would change"
+    )
+    export = catalog_commands.add_parser(
+        "export", help="write the current catalogue as a workbook (.xlsx) to edit"
+    )
+    export.add_argument("file", type=Path)
+    catalog_commands.add_parser("versions", help="list the catalogue's versions, newest first")
+    rollback = catalog_commands.add_parser(
+        "rollback", help="make an older version current again (as a new version)"
+    )
+    rollback.add_argument("version", type=int)
     backup = commands.add_parser(
         "backup", help="copy the database into a folder while the bot runs, check and rotate"
     )
@@ -166,25 +188,159 @@ def catalog_check(path: Path) -> int:
     return 0
 
 
-async def catalog_load(path: Path, settings: CommonSettings) -> int:
-    from bot.app import prepare_database
+def catalog_load(path: Path, settings: CommonSettings, dry_run: bool = False) -> int:
+    """A TOML file, or a workbook (``.xlsx``) read against the current catalogue: every
+    problem, or what changes; applied unless ``dry_run``. Those who follow a specialty are
+    told what became known, as when the staff change it from Telegram."""
     from bot.domain.catalog import read_catalog_file
-    from bot.services.catalog import CatalogService
-    from db.catalog import CatalogRepository
 
-    catalog, problems, raw = read_catalog_file(path)
-    if catalog is None:
-        for problem in problems:
-            print(f"{path}: {problem}")
-        print("nothing was changed in the database", file=sys.stderr)
-        return 1
-    db = await prepare_database(settings.database_path)
+    catalog = None
+    if path.suffix.casefold() == ".xlsx":
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            print(f"{path}: cannot read the file: {exc.strerror or exc}")
+            return 1
+    else:  # a TOML file is checked before the database is even opened
+        catalog, problems, raw = read_catalog_file(path)
+        if catalog is None:
+            for problem in problems:
+                print(f"{path}: {problem}")
+            print("nothing was changed in the database", file=sys.stderr)
+            return 1
+    return asyncio.run(_load(path, raw, catalog, settings, dry_run))
+
+
+async def _load(
+    path: Path, raw: bytes, catalog: Catalog | None, settings: CommonSettings, dry_run: bool
+) -> int:
+    from bot.services.catalog import checksum
+    from bot.services.catalog_workbook import diff
+
+    db, service = await _catalog_service(settings)
     try:
-        version, problems = await CatalogService(CatalogRepository(db)).load(raw, str(path))
+        base_id, base = await service.current_version()
+        if catalog is None:  # a workbook, read against the current catalogue
+            edit = await service.read_workbook(raw, None)
+            for problem in edit.problems:
+                print(f"{path}: {problem}")
+            if edit.catalog is None:
+                print("nothing was changed in the database", file=sys.stderr)
+                return 1
+            catalog = edit.catalog
+        _print_changes(diff(base, catalog))
+        if dry_run:
+            print("nothing was changed (--dry-run)")
+            return 0
+        version = await service.apply(
+            catalog, base_id=base_id, base=base, source=str(path), by=None, sha256=checksum(raw)
+        )
     finally:
         await db.close()
-    print(f"{path}: loaded as catalogue version {version} into {settings.database_path}")
+    return _applied(
+        version, f"{path}: loaded as catalogue version {version} into {settings.database_path}"
+    )
+
+
+def _print_changes(changes: Sequence[object]) -> None:
+    for change in changes:
+        print(f"  {change}")
+    print(f"{len(changes)} change(s)")
+
+
+async def _catalog_service(settings: CommonSettings) -> tuple[Database, CatalogService]:
+    """The database and the catalogue service as the bot has it (the followers of a specialty
+    are told of what a new version makes known)."""
+    from bot.app import prepare_database
+    from bot.clock import Clock
+    from bot.services.catalog import CatalogService
+    from db.catalog import CatalogRepository
+    from db.reminders import ReminderRepository
+
+    db = await prepare_database(settings.database_path)
+    service = CatalogService(
+        CatalogRepository(db), reminders=ReminderRepository(db), clock=Clock(settings.tz)
+    )
+    return db, service
+
+
+def catalog_export(path: Path, settings: CommonSettings) -> int:
+    from bot.services.catalog_workbook import workbook_bytes
+
+    version, catalog = asyncio.run(_current(settings))
+    try:
+        path.write_bytes(workbook_bytes(catalog))
+    except OSError as exc:
+        print(f"{path}: cannot write the file: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{path}: catalogue version {version}; edit it and load it with: catalog load {path}")
     return 0
+
+
+async def _current(settings: CommonSettings) -> tuple[int, Catalog]:
+    db, service = await _catalog_service(settings)
+    try:
+        return await service.current_version()
+    finally:
+        await db.close()
+
+
+async def catalog_versions(settings: CommonSettings) -> int:
+    db, service = await _catalog_service(settings)
+    try:
+        current, _catalog = await service.current_version()
+        versions = await service.versions(50)
+    finally:
+        await db.close()
+    for v in versions:
+        by = (
+            "" if v.loaded_by is None else f" by {v.loaded_by}" + (f" ({v.name})" if v.name else "")
+        )
+        mark = "  <- current" if v.id == current else ""
+        when = v.loaded_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+        print(f"{v.id}\t{when}{by}\t{v.source}{mark}")
+    return 0
+
+
+async def catalog_rollback(version_id: int, settings: CommonSettings) -> int:
+    from bot.services.catalog import FROM_VERSION
+
+    db, service = await _catalog_service(settings)
+    try:
+        edit = await service.older(version_id, None)
+        if edit is None or edit.catalog is None:
+            print(f"there is no version {version_id}", file=sys.stderr)
+            return 1
+        _print_changes(edit.changes)
+        version = await service.apply(
+            edit.catalog,
+            base_id=edit.base_id,
+            base=edit.base,
+            source=f"{FROM_VERSION}{version_id}",
+            by=None,
+        )
+    finally:
+        await db.close()
+    return _applied(version, f"version {version_id} is current again, as version {version}")
+
+
+def _applied(version: int | None, done: str) -> int:
+    """The exit status of a new version: ``done`` said, or that another came first."""
+    if version is None:
+        print("the catalogue changed meanwhile: nothing was changed, run it again", file=sys.stderr)
+        return 1
+    print(done)
+    return 0
+
+
+def catalog_command(args: argparse.Namespace, settings: CommonSettings) -> int:
+    if args.catalog_command == "export":
+        return catalog_export(args.file, settings)
+    if args.catalog_command == "versions":
+        return asyncio.run(catalog_versions(settings))
+    if args.catalog_command == "rollback":
+        return asyncio.run(catalog_rollback(args.version, settings))
+    return catalog_load(args.file, settings, args.dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.bot_token.get_secret_value() if isinstance(settings, Settings) else ""
     _setup_logging(settings.log_level, settings.log_format, [token])
     if args.command == "catalog":
-        return asyncio.run(catalog_load(args.file, settings))
+        return catalog_command(args, settings)
     if args.command == "backup":
         return backup_command(args.dest, args.keep, settings)
     if args.command == "restore":

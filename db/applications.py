@@ -43,6 +43,10 @@ ERASE_PERSON = (
     "DELETE FROM students WHERE user_id = :user",
     "DELETE FROM subscriptions WHERE user_id = :user",
     "DELETE FROM reminder_optouts WHERE user_id = :user",
+    # Their registrations for events (a seat freed goes to the next in line: the events job)
+    # and their consent for events.
+    "DELETE FROM event_registrations WHERE user_id = :user",
+    "DELETE FROM event_consents WHERE user_id = :user",
     "DELETE FROM users WHERE id = :user",
 )
 
@@ -53,6 +57,7 @@ PERSON_IDS = """
     UNION SELECT user_id FROM fsm UNION SELECT user_id FROM students
     UNION SELECT user_id FROM subscriptions UNION SELECT user_id FROM reminder_optouts
     UNION SELECT chat_id FROM outbox UNION SELECT user_id FROM unanswered
+    UNION SELECT user_id FROM event_registrations UNION SELECT user_id FROM event_consents
 """
 
 # Caps on the files of one application: the pages of one document, and all files. The database

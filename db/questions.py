@@ -28,6 +28,7 @@ class Question:
     file_id: str | None
     answered_at: datetime | None  # the first answer
     answered_by: int | None
+    college_id: str | None = None  # to that college's practicum staff; None: the committee
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,10 @@ class QuestionRepository:
         recipients: Sequence[int],
         *,
         max_open: int,
+        college_id: str | None = None,
     ) -> int | None:
-        """Store a question and queue its relay to every staff chat in ``recipients``.
+        """Store a question and queue its relay to every staff chat in ``recipients``;
+        ``college_id``: a question to that college's practicum staff.
 
         Returns the question's number, or None when the user already has ``max_open``
         unanswered questions (checked in the same transaction, so a burst cannot pass it).
@@ -69,9 +72,9 @@ class QuestionRepository:
             if await self.open_count(user_id) >= max_open:
                 return None
             question_id = await self.db.insert(
-                "INSERT INTO questions (user_id, asked_at, content_type, text, file_id) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (user_id, utc(now), content_type, text, file_id),
+                "INSERT INTO questions (user_id, asked_at, content_type, text, file_id, "
+                "college_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, utc(now), content_type, text, file_id, college_id),
             )
             for chat_id in recipients:
                 await enqueue(
@@ -134,19 +137,21 @@ class QuestionRepository:
         return _answer.all(rows)
 
     async def unanswered(
-        self, limit: int = 20, codes: Collection[str] | None = None
+        self, limit: int = 20, codes: Collection[str] | None = None, college: str | None = None
     ) -> list[Question]:
-        """Questions nobody has answered yet, the oldest first; ``codes`` limits them to what
-        a college's staff see (:func:`visible_clause`)."""
-        where, params = visible_clause(codes)
+        """Questions nobody has answered yet, the oldest first; ``codes`` and ``college``
+        limit them to what a college's staff see (:func:`visible_clause`)."""
+        where, params = visible_clause(codes, college)
         rows = await self.db.fetchall(
             f"SELECT * FROM questions q WHERE answered_at IS NULL {where} ORDER BY id LIMIT ?",
             (*params, limit),
         )
         return _question.all(rows)
 
-    async def count_unanswered(self, codes: Collection[str] | None = None) -> int:
-        where, params = visible_clause(codes)
+    async def count_unanswered(
+        self, codes: Collection[str] | None = None, college: str | None = None
+    ) -> int:
+        where, params = visible_clause(codes, college)
         return int(
             await self.db.fetchval(
                 f"SELECT count(*) FROM questions q WHERE answered_at IS NULL {where}", params
@@ -154,11 +159,11 @@ class QuestionRepository:
         )
 
     async def undelivered(
-        self, limit: int = 20, codes: Collection[str] | None = None
+        self, limit: int = 20, codes: Collection[str] | None = None, college: str | None = None
     ) -> list[Question]:
         """Answered questions whose latest answer the sender finally failed to deliver
         (``failed``, or ``blocked``: the asker blocked the bot), the oldest first."""
-        where, params = visible_clause(codes)
+        where, params = visible_clause(codes, college)
         rows = await self.db.fetchall(
             f"""
             SELECT q.* FROM questions q
@@ -191,15 +196,14 @@ class QuestionRepository:
         )
 
 
-def visible_clause(codes: Collection[str] | None) -> tuple[str, tuple[object, ...]]:
-    """SQL limiting questions ``q`` to those the staff of a college see (``codes``: its
-    specialties; None: every college).
+def asker_clause(codes: Collection[str] | None) -> tuple[str, tuple[object, ...]]:
+    """SQL limiting rows ``q`` (with a ``user_id``) to the askers the staff of a college see
+    (``codes``: its specialties; None: every college).
 
-    A question from someone with an application is the business of the colleges that
-    application chooses (the asker's latest one, as the question card shows it); a question
-    from someone without one is everyone's. So staff of one college never see another
-    college's applicant, and every question is seen by someone: staff of every college see
-    them all.
+    Someone with an application is the business of the colleges that application chooses (the
+    asker's latest one, as the question card shows it); someone without one is everyone's. So
+    staff of one college never see another college's applicant, and every question is seen by
+    someone: staff of every college see them all.
     """
     if codes is None:
         return "", ()
@@ -215,4 +219,20 @@ def visible_clause(codes: Collection[str] | None) -> tuple[str, tuple[object, ..
     return (
         f" AND (NOT EXISTS (SELECT 1 FROM applications a WHERE a.user_id = q.user_id){chosen})",
         tuple(ordered),
+    )
+
+
+def visible_clause(
+    codes: Collection[str] | None, college: str | None = None
+) -> tuple[str, tuple[object, ...]]:
+    """SQL limiting questions ``q`` to those the staff of a college see (``codes``: its
+    specialties, ``college``: its id; None: every college): a question to a college's
+    practicum staff (``q.college_id``) is that college's only; any other, as
+    :func:`asker_clause` says."""
+    if codes is None:
+        return "", ()
+    asker, params = asker_clause(codes)
+    return (
+        f" AND ((q.college_id IS NULL{asker}) OR q.college_id IS ?)",
+        (*params, college),
     )

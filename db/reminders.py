@@ -3,14 +3,26 @@ planner needs to know about applicants."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+
+import aiosqlite
 
 from db.applications import RANKED_STATUSES
 from db.database import Database
 from db.outbox import enqueue
 from db.rows import RowMapper
+
+# Outbox kinds of the news a student gets when the staff load something: the group's periods
+# changed (with the new calendar file), or the group the student typed is now listed.
+PRACTICUM_CHANGED = "practicum_changed"
+STUDENT_ATTACHED = "student_attached"
+STUDENT_NEWS = frozenset({PRACTICUM_CHANGED, STUDENT_ATTACHED})
+
+# The form two spellings of one group share (bot.domain.groups.group_key), given by the caller:
+# this module compares groups with it and imports nothing of bot/.
+KeyOf = Callable[[str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +31,25 @@ class Student:
     college_id: str
     specialty_code: str
     group_name: str
+    consent_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StudentGroup:
+    id: int
+    college_id: str
+    name: str
+    specialty_code: str
+    revision: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownGroup:
+    """A group students typed that no list of the college has: ``students`` typed it."""
+
+    college_id: str
+    name: str
+    students: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +63,30 @@ class PracticumPeriod:
     place: str
     supervisor: str
     report_deadline: date
+    # The first day: where to go, at what time (HH:MM), whom to ask for, what to bring ("":
+    # not known yet, «уточняется»).
+    address: str = ""
+    meet_time: str = ""
+    contact: str = ""
+    bring: str = ""
+    revision: int = 0  # bumped on every change: the calendar event's SEQUENCE
+
+    def details(self) -> tuple[object, ...]:
+        """What a student sees of the period: a change of any of it is news."""
+        return (
+            self.specialty_code, self.end, self.place, self.supervisor, self.report_deadline,
+            self.address, self.meet_time, self.contact, self.bring,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What a load did: rows saved, groups whose periods changed (their students are told and
+    get the new calendar file), students whose typed group is now listed (told too)."""
+
+    count: int
+    changed_groups: int = 0
+    attached: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +121,7 @@ _applicant = RowMapper(
     specialties=lambda row: tuple(row["codes"].split(",")) if row["codes"] else (),
     status_changed_at="changed_at",
 )
+_group = RowMapper(StudentGroup)
 
 
 class ReminderRepository:
@@ -77,10 +133,12 @@ class ReminderRepository:
     async def register_student(self, student: Student, now: datetime) -> None:
         await self.db.execute(
             """
-            INSERT INTO students (user_id, college_id, specialty_code, group_name, registered_at)
-            VALUES (?, ?, ?, ?, ?)
+            INSERT INTO students (user_id, college_id, specialty_code, group_name, registered_at,
+                consent_version)
+            VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id) DO UPDATE SET college_id = excluded.college_id,
-                specialty_code = excluded.specialty_code, group_name = excluded.group_name
+                specialty_code = excluded.specialty_code, group_name = excluded.group_name,
+                consent_version = excluded.consent_version, registered_at = excluded.registered_at
             """,
             (
                 student.user_id,
@@ -88,6 +146,7 @@ class ReminderRepository:
                 student.specialty_code,
                 student.group_name,
                 now.isoformat(),
+                student.consent_version,
             ),
         )
 
@@ -99,29 +158,111 @@ class ReminderRepository:
     async def students(self) -> list[Student]:
         return _student.all(await self.db.fetchall("SELECT * FROM students"))
 
-    async def save_periods(
-        self, periods: Iterable[PracticumPeriod], added_by: int | None, now: datetime
-    ) -> int:
-        """Add or correct periods, all in one transaction; a period is identified by its
-        college, group and start date."""
+    async def remove_student(self, user_id: int) -> bool:
+        """A student who graduated or left: the registration and whatever is still queued
+        for it (practicum reminders, news of the group), at once. Returns whether there was
+        one."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM students WHERE user_id = ?", (user_id,))
+            removed = cursor.rowcount > 0
+            kinds = sorted(STUDENT_NEWS)
+            await conn.execute(
+                "DELETE FROM outbox WHERE chat_id = ? AND status = 'pending' AND (kind IN "
+                f"({','.join('?' * len(kinds))}) OR (kind = 'reminder' AND "
+                "json_extract(payload, '$.topic') LIKE 'practicum%'))",
+                (user_id, *kinds),
+            )
+        if removed:
+            await self.db.erased()
+        return removed
+
+    async def groups_of(self, college_id: str) -> list[StudentGroup]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM student_groups WHERE college_id = ? ORDER BY name", (college_id,)
+        )
+        return _group.all(rows)
+
+    async def group(self, group_id: int) -> StudentGroup | None:
+        row = await self.db.fetchone("SELECT * FROM student_groups WHERE id = ?", (group_id,))
+        return _group.one(row)
+
+    async def group_named(self, college_id: str, name: str) -> StudentGroup | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM student_groups WHERE college_id = ? AND name = ?", (college_id, name)
+        )
+        return _group.one(row)
+
+    async def unknown_groups(self) -> list[UnknownGroup]:
+        """Groups students typed that no list of their college has, with how many typed each."""
+        rows = await self.db.fetchall(
+            """
+            SELECT college_id, group_name, count(*) AS n FROM students s
+            WHERE NOT EXISTS (SELECT 1 FROM student_groups g
+                              WHERE g.college_id = s.college_id AND g.name = s.group_name)
+            GROUP BY college_id, group_name ORDER BY college_id, group_name
+            """
+        )
+        return [UnknownGroup(r["college_id"], r["group_name"], r["n"]) for r in rows]
+
+    async def save_groups(
+        self, groups: Iterable[tuple[str, str, str]], now: datetime, key: KeyOf = str
+    ) -> Saved:
+        """A plain list of groups, ``(college_id, name, specialty_code)``: each is added (or
+        takes this spelling and specialty), and students who typed one of them are attached."""
         count = 0
-        async with self.db.transaction():
+        async with self.db.transaction() as conn:
+            known = _Groups(self.db, conn, key, now)
+            for college_id, name, specialty_code in groups:
+                await known.ensure(college_id, name, specialty_code)
+                count += 1
+        return Saved(count, 0, known.attached)
+
+    async def save_periods(
+        self,
+        periods: Iterable[PracticumPeriod],
+        added_by: int | None,
+        now: datetime,
+        key: KeyOf = str,
+    ) -> Saved:
+        """Add or correct periods, all in one transaction; a period is identified by its
+        college, group and start date. Their groups are added as with :meth:`save_groups`;
+        the students of a group whose periods changed get the news (through the outbox)."""
+        count = 0
+        changed: set[int] = set()
+        async with self.db.transaction() as conn:
+            known = _Groups(self.db, conn, key, now)
             for p in periods:
-                await self.db.execute(
+                group_id = await known.ensure(p.college_id, p.group_name, p.specialty_code)
+                name = known.names[group_id]
+                cursor = await conn.execute(
+                    "SELECT * FROM practicum_periods WHERE college_id = ? AND group_name = ? "
+                    "AND start_date = ?",
+                    (p.college_id, name, p.start.isoformat()),
+                )
+                row = await cursor.fetchone()
+                old = None if row is None else _period(row)
+                revision = 0 if old is None else old.revision
+                if old is None or old.details() != p.details():
+                    changed.add(group_id)
+                    revision += old is not None
+                await conn.execute(
                     """
                     INSERT INTO practicum_periods (college_id, group_name, specialty_code,
                         start_date, end_date, place, supervisor, report_deadline, added_at,
-                        added_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        added_by, address, meet_time, contact, bring, revision)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (college_id, group_name, start_date) DO UPDATE SET
                         specialty_code = excluded.specialty_code, end_date = excluded.end_date,
                         place = excluded.place, supervisor = excluded.supervisor,
                         report_deadline = excluded.report_deadline,
-                        added_at = excluded.added_at, added_by = excluded.added_by
+                        address = excluded.address, meet_time = excluded.meet_time,
+                        contact = excluded.contact, bring = excluded.bring,
+                        added_at = excluded.added_at, added_by = excluded.added_by,
+                        revision = excluded.revision
                     """,
                     (
                         p.college_id,
-                        p.group_name,
+                        name,
                         p.specialty_code,
                         p.start.isoformat(),
                         p.end.isoformat(),
@@ -130,10 +271,17 @@ class ReminderRepository:
                         p.report_deadline.isoformat(),
                         now.isoformat(),
                         added_by,
+                        p.address,
+                        p.meet_time,
+                        p.contact,
+                        p.bring,
+                        revision,
                     ),
                 )
                 count += 1
-        return count
+            for group_id in sorted(changed):
+                await known.tell_changed(group_id)
+        return Saved(count, len(changed), known.attached)
 
     async def periods_of_group(self, college_id: str, group_name: str) -> list[PracticumPeriod]:
         rows = await self.db.fetchall(
@@ -179,6 +327,14 @@ class ReminderRepository:
             )
             is not None
         )
+
+    async def followed(self, user_id: int) -> list[str]:
+        """The specialty codes ``user_id`` asked to be reminded of."""
+        rows = await self.db.fetchall(
+            "SELECT specialty_code FROM subscriptions WHERE user_id = ? ORDER BY created_at",
+            (user_id,),
+        )
+        return [r["specialty_code"] for r in rows]
 
     async def subscriptions(self) -> dict[int, list[str]]:
         rows = await self.db.fetchall(
@@ -266,3 +422,112 @@ class ReminderRepository:
                 ):
                     added += 1
         return added
+
+
+class _Groups:
+    """The groups of a load, inside its transaction: each found by its key (one group for
+    every spelling of it) or added, and the students who typed it attached."""
+
+    def __init__(self, db: Database, conn: aiosqlite.Connection, key: KeyOf, now: datetime) -> None:
+        self.db = db  # the transaction's own: its connection is ``conn``
+        self.conn = conn
+        self.key = key
+        self.now = now
+        self.names: dict[int, str] = {}
+        self.attached = 0
+
+    async def ensure(self, college_id: str, name: str, specialty_code: str) -> int:
+        conn = self.conn
+        wanted = self.key(name)
+        cursor = await conn.execute(
+            "SELECT id, name, specialty_code FROM student_groups WHERE college_id = ?",
+            (college_id,),
+        )
+        found = next((r for r in await cursor.fetchall() if self.key(r["name"]) == wanted), None)
+        # Students who typed this group before the college listed it (read before the group
+        # is added or renamed): attached below, and told.
+        cursor = await conn.execute(
+            """
+            SELECT user_id, group_name FROM students s WHERE college_id = ? AND NOT EXISTS (
+                SELECT 1 FROM student_groups g
+                WHERE g.college_id = s.college_id AND g.name = s.group_name)
+            """,
+            (college_id,),
+        )
+        unlisted = await cursor.fetchall()
+        if found is None:
+            cursor = await conn.execute(
+                "INSERT INTO student_groups (college_id, name, specialty_code, added_at) "
+                "VALUES (?, ?, ?, ?)",
+                (college_id, name, specialty_code, self.now.isoformat()),
+            )
+            group_id = int(cursor.lastrowid or 0)
+        else:
+            group_id = int(found["id"])
+            if found["name"] != name:
+                # The spelling the staff used last is the group's name: periods and students
+                # of the group follow it.
+                for sql in (
+                    "UPDATE student_groups SET name = :new WHERE id = :id",
+                    "UPDATE practicum_periods SET group_name = :new "
+                    "WHERE college_id = :college AND group_name = :old",
+                    "UPDATE students SET group_name = :new "
+                    "WHERE college_id = :college AND group_name = :old",
+                ):
+                    await conn.execute(
+                        sql,
+                        {"new": name, "id": group_id, "college": college_id, "old": found["name"]},
+                    )
+            if found["specialty_code"] != specialty_code:
+                await conn.execute(
+                    "UPDATE student_groups SET specialty_code = ? WHERE id = ?",
+                    (specialty_code, group_id),
+                )
+                await conn.execute(
+                    "UPDATE students SET specialty_code = ? "
+                    "WHERE college_id = ? AND group_name = ?",
+                    (specialty_code, college_id, name),
+                )
+        self.names[group_id] = name
+        for row in unlisted:
+            if self.key(row["group_name"]) != wanted:
+                continue
+            await conn.execute(
+                "UPDATE students SET group_name = ?, specialty_code = ? WHERE user_id = ?",
+                (name, specialty_code, row["user_id"]),
+            )
+            await enqueue(
+                self.db,
+                dedup_key=f"student-attached:{group_id}:{row['user_id']}",
+                chat_id=row["user_id"],
+                kind=STUDENT_ATTACHED,
+                payload={"group_id": group_id},
+                due_at=self.now,
+                now=self.now,
+            )
+            self.attached += 1
+        return group_id
+
+    async def tell_changed(self, group_id: int) -> None:
+        """The group's periods changed: a new revision, and the news for each of its students
+        (rendered when sent, from the latest revision: an older one renders to nothing)."""
+        conn = self.conn
+        await conn.execute(
+            "UPDATE student_groups SET revision = revision + 1 WHERE id = ?", (group_id,)
+        )
+        cursor = await conn.execute(
+            "SELECT g.revision, s.user_id FROM student_groups g JOIN students s "
+            "ON s.college_id = g.college_id AND s.group_name = g.name WHERE g.id = ?",
+            (group_id,),
+        )
+        for row in await cursor.fetchall():
+            revision = int(row["revision"])
+            await enqueue(
+                self.db,
+                dedup_key=f"practicum-changed:{group_id}:{revision}:{row['user_id']}",
+                chat_id=row["user_id"],
+                kind=PRACTICUM_CHANGED,
+                payload={"group_id": group_id, "revision": revision},
+                due_at=self.now,
+                now=self.now,
+            )

@@ -83,10 +83,71 @@ class RetentionRepository:
             await self.db.erased()
         return erased
 
+    async def purge_groups(self, ended_before: date, registered_before: datetime) -> int:
+        """Student groups whose last period's report deadline is before ``ended_before``, with
+        their periods and registrations; and registrations to a group no list of the college
+        has, made before ``registered_before``. Returns how many registrations went."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT g.id, g.college_id, g.name FROM student_groups g "
+                "JOIN practicum_periods p ON p.college_id = g.college_id AND p.group_name = g.name "
+                "GROUP BY g.id HAVING max(p.report_deadline) < ?",
+                (ended_before.isoformat(),),
+            )
+            erased = 0
+            for row in await cursor.fetchall():
+                params = (row["college_id"], row["name"])
+                done = await conn.execute(
+                    "DELETE FROM students WHERE college_id = ? AND group_name = ?", params
+                )
+                erased += done.rowcount
+                await conn.execute(
+                    "DELETE FROM practicum_periods WHERE college_id = ? AND group_name = ?", params
+                )
+                await conn.execute("DELETE FROM student_groups WHERE id = ?", (row["id"],))
+            done = await conn.execute(
+                "DELETE FROM students WHERE registered_at < ? AND NOT EXISTS ("
+                "SELECT 1 FROM student_groups g "
+                "WHERE g.college_id = students.college_id AND g.name = students.group_name)",
+                (registered_before.isoformat(),),
+            )
+            erased += done.rowcount
+            if erased:
+                await _count(self.db, "students_erased", erased)
+        if erased:
+            await self.db.erased()
+        return erased
+
     async def purge_unanswered(self, asked_before: datetime) -> int:
         """Typed questions the bot could not answer, typed before a moment."""
         erased = await self.db.execute(
             "DELETE FROM unanswered WHERE asked_at < ?", (utc(asked_before),)
+        )
+        if erased:
+            await self.db.erased()
+        return erased
+
+    async def purge_event_registrations(self, ended_before: datetime) -> int:
+        """Registrations (names, phones, attendance) of events that ended before a moment."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM event_registrations WHERE event_id IN "
+                "(SELECT id FROM events WHERE ends_at < ?)",
+                (utc(ended_before),),
+            )
+            erased = cursor.rowcount
+            if erased:
+                await _count(self.db, "event_registrations_erased", erased)
+        if erased:
+            await self.db.erased()
+        return erased
+
+    async def erase_event_consents(self, given_before: datetime) -> int:
+        """Consents for events given before a moment, of people with no registration left."""
+        erased = await self.db.execute(
+            "DELETE FROM event_consents WHERE given_at < ? AND user_id NOT IN "
+            "(SELECT user_id FROM event_registrations)",
+            (utc(given_before),),
         )
         if erased:
             await self.db.erased()

@@ -9,11 +9,13 @@ a question (``db/retention.py``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from db.database import Database
 from db.outbox import utc
+from db.questions import asker_clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +55,28 @@ class UnansweredRepository:
             (question_id, unanswered_id, user_id),
         )
 
-    async def most_asked(self, limit: int = 20) -> list[UnansweredGroup]:
-        """The questions typed most often (then most recently), with a recent example."""
+    async def most_asked(
+        self, limit: int = 20, codes: Collection[str] | None = None
+    ) -> list[UnansweredGroup]:
+        """The questions typed most often (then most recently), with a recent example.
+
+        ``codes`` limits them to what staff of a college see (``db.questions.asker_clause``:
+        people whose latest application chooses one of its specialties, and people without
+        one); the counts and the example are of those only."""
+        where, params = asker_clause(codes)
         rows = await self.db.fetchall(
-            """
+            f"""
+            WITH seen AS (SELECT * FROM unanswered q WHERE 1 = 1 {where})
             SELECT normalized, count(*) AS times, count(DISTINCT user_id) AS askers,
                    max(asked_at) AS last_asked, count(question_id) AS relayed,
-                   (SELECT u2.text FROM unanswered u2 WHERE u2.normalized = u.normalized
-                    ORDER BY u2.asked_at DESC, u2.id DESC LIMIT 1) AS example
-            FROM unanswered u
+                   (SELECT s2.text FROM seen s2 WHERE s2.normalized = s.normalized
+                    ORDER BY s2.asked_at DESC, s2.id DESC LIMIT 1) AS example
+            FROM seen s
             GROUP BY normalized
             ORDER BY times DESC, last_asked DESC
             LIMIT ?
             """,
-            (limit,),
+            (*params, limit),
         )
         return [
             UnansweredGroup(
@@ -79,3 +89,14 @@ class UnansweredRepository:
             )
             for r in rows
         ]
+
+    async def totals(self, codes: Collection[str] | None = None) -> tuple[int, int]:
+        """How many questions were typed that nobody answered, and how many different ones
+        (``codes``: as in :meth:`most_asked`)."""
+        where, params = asker_clause(codes)
+        row = await self.db.fetchone(
+            f"SELECT count(*), count(DISTINCT normalized) FROM unanswered q WHERE 1 = 1 {where}",
+            params,
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])

@@ -23,6 +23,7 @@ class Section(StrEnum):
     language = "lang"
     search = "search"
     reminders = "remind"
+    events = "events"
 
 
 class QuestionAction(StrEnum):
@@ -132,10 +133,79 @@ class RolesAction(StrEnum):
     revoke = "revoke"
 
 
+class CatalogAction(StrEnum):
+    menu = "menu"
+    download = "download"
+    upload = "upload"
+    versions = "versions"
+    version = "version"  # id: a version to go back to
+    apply = "apply"  # id: a draft
+    drop = "drop"  # id: a draft
+
+
+class FaqAction(StrEnum):
+    """An FAQ entry made from a staff answer."""
+
+    new = "new"  # id: the answer
+    russian = "russian"  # keep it in Russian only
+    reword = "reword"  # type the question anew
+    cancel = "cancel"
+
+
 class StudentAction(StrEnum):
     register = "register"
+    consent_yes = "consent_yes"
+    consent_no = "consent_no"
+    college = "college"  # value: the college; id: the page of its groups
+    group = "group"  # id: the group
+    keep = "keep"  # register with the group as typed, not listed by the college
+    retype = "retype"
+    specialty = "specialty"  # value: the specialty (of a group the college has not listed)
+    calendar = "calendar"
+    ask = "ask"
+    leave = "leave"
+    leave_yes = "leave_yes"
+
+
+class EventAction(StrEnum):
+    """An applicant's events: the list, a card, registering, their registrations."""
+
+    list = "list"
+    card = "card"
+    register = "reg"
+    go = "go"  # register with the name and phone shown
+    details = "details"  # another name or phone
+    mine = "mine"
+    cancel = "cancel"  # asks first
+    cancel_yes = "cancel_yes"
+    accept = "accept"  # take the seat offered
+    decline = "decline"
+    qr = "qr"  # the entry code again
+
+
+class StaffEventAction(StrEnum):
+    list = "list"
+    card = "card"
+    new = "new"
+    edit = "edit"
+    cancel = "cancel"  # asks first
+    cancel_yes = "cancel_yes"
+    people = "people"
+    mark = "mark"  # attendance, toggled by tapping a name
+    xlsx = "xlsx"
+
+
+class EditAction(StrEnum):
+    """The staff's editor of an event (the draft is in the dialogue's data)."""
+
+    show = "show"
+    field = "field"  # ask for a typed field
+    kind = "kind"
     college = "college"
-    specialty = "specialty"
+    spec = "spec"  # toggle a specialty
+    aud = "aud"  # toggle who may come
+    save = "save"
+    discard = "discard"
 
 
 class HowtoPage(StrEnum):
@@ -278,3 +348,56 @@ class RolesCb(CallbackData, prefix="rl"):
 class StudentCb(CallbackData, prefix="st"):
     action: StudentAction
     value: str = ""
+    id: int = 0
+
+
+class EventsCb(CallbackData, prefix="ev"):
+    """The applicant's events; ``spec``: the specialty whose card led to the list."""
+
+    action: EventAction
+    event: str = ""  # an event id
+    reg: int = 0  # a registration
+    spec: str = ""
+
+
+class EventConsentCb(CallbackData, prefix="ec"):
+    """The short consent for events, given on the way to register for ``event``."""
+
+    action: ConsentAction
+    event: str = ""
+
+
+class StaffEventCb(CallbackData, prefix="se"):
+    action: StaffEventAction
+    event: str = ""
+    page: int = 0
+    reg: int = 0
+
+
+class EventEditCb(CallbackData, prefix="ee"):
+    action: EditAction
+    value: str = ""  # a field's name, a kind, a college id, a specialty code, an audience
+
+
+class PosterCb(CallbackData, prefix="pq"):
+    """A printable poster of a deep link: ``kind`` "" chooses what, then ``ref`` which."""
+
+    kind: str = ""  # a LinkKind value: go, sp, co, ev
+    ref: str = ""  # a specialty code, a college or event id ("-" for the menu)
+    make: int = 0  # 1: make it now, without a source label
+
+
+class CatalogCb(CallbackData, prefix="ct"):
+    """/catalog: the workbook, the versions, and a change waiting for confirmation."""
+
+    action: CatalogAction
+    id: int = 0
+
+
+class FaqNewCb(CallbackData, prefix="fn"):
+    action: FaqAction
+    id: int = 0  # the answer
+
+
+class UnansweredCb(CallbackData, prefix="ua"):
+    """The staff's list of what applicants typed and the bot could not answer."""

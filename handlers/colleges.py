@@ -55,6 +55,25 @@ def college_text(college: College, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+def college_screen(college: College, catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
+    """The card of a college with the way to its specialties (also what its link opens)."""
+    builder = InlineKeyboardBuilder()
+    found = catalog.browse(college.id)
+    for specialty in found.matches:
+        builder.button(
+            text=choice_label(specialty),
+            callback_data=SpecCardCb(code=specialty.code, college=college.id),
+        )
+    if found.all:
+        builder.button(
+            text=_("🎓 All its specialties"), callback_data=SpecListCb(college=college.id)
+        )
+    builder.button(text=_("⬅️ Colleges"), callback_data=MenuCb(to=Section.colleges))
+    home_button_row(builder)
+    builder.adjust(1)
+    return college_text(college, catalog), builder.as_markup()
+
+
 def colleges_screen(catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
     lang = current_language()
     builder = InlineKeyboardBuilder()
@@ -85,20 +104,6 @@ def get_router() -> Router:
         if college is None:
             alert(callback_answer, _("This college is no longer in the list."))
             return
-        builder = InlineKeyboardBuilder()
-        found = catalog.browse(college.id)
-        for specialty in found.matches:
-            builder.button(
-                text=choice_label(specialty),
-                callback_data=SpecCardCb(code=specialty.code, college=college.id),
-            )
-        if found.all:
-            builder.button(
-                text=_("🎓 All its specialties"), callback_data=SpecListCb(college=college.id)
-            )
-        builder.button(text=_("⬅️ Colleges"), callback_data=MenuCb(to=Section.colleges))
-        home_button_row(builder)
-        builder.adjust(1)
-        await show(callback, college_text(college, catalog), builder.as_markup())
+        await show(callback, *college_screen(college, catalog))
 
     return router

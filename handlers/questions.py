@@ -9,6 +9,7 @@ the answer comes back in the asker's language. The staff's side is handlers/staf
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -23,6 +24,7 @@ from bot.config import Settings
 from bot.domain.catalog import Catalog
 from bot.domain.telegram_text import truncate_utf16, utf16_length
 from db.questions import QuestionRepository
+from db.staff import StaffRepository
 from handlers.callbacks import QuestionAction, QuestionCb
 from handlers.start import main_menu_text
 from handlers.states import QuestionForm
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 # context stays well within a message's 4096.
 QUESTION_MAX = 2000
 MAX_OPEN = 5  # unanswered questions one person may have at once
+# The question dialogues' own data: the question a staff member answers; the college whose
+# practicum staff a student asks (handlers/student.py starts that dialogue).
+QUESTION_KEYS = frozenset({"answer_question_id", "question_college"})
 
 
 def prompt_text() -> str:
@@ -44,11 +49,15 @@ def prompt_text() -> str:
                 "Type your question in one message. You can also send a photo or a document "
                 "with a caption. The answer will come here, in this chat."
             ),
-            _(
-                "⚠️ Do not send passport or SNILS numbers, or photos of your documents here: "
-                "documents go with the application (the «Apply» section)."
-            ),
+            prompt_warning(),
         ]
+    )
+
+
+def prompt_warning() -> str:
+    return _(
+        "⚠️ Do not send passport or SNILS numbers, or photos of your documents here: "
+        "documents go with the application (the «Apply» section)."
     )
 
 
@@ -65,9 +74,8 @@ def too_many_text() -> str:
 async def leave(state: FSMContext) -> None:
     """Out of the question states; other data (an unfinished application) is kept."""
     data = await state.get_data()
-    if "answer_question_id" in data:
-        del data["answer_question_id"]
-        await state.set_data(data)
+    if QUESTION_KEYS & data.keys():
+        await state.set_data({k: v for k, v in data.items() if k not in QUESTION_KEYS})
     await state.set_state(None)
 
 
@@ -82,29 +90,48 @@ async def send_question(
     settings: Settings,
     questions: QuestionRepository,
     clock: Clock,
+    college_id: str | None = None,
+    college_staff: Sequence[int] = (),
 ) -> int | None:
     """Store a question, queue its relay to the staff, leave the question dialogue and tell
     the asker on ``target`` (a new message, or the pressed one). Returns its number, or None
     when the asker already has MAX_OPEN unanswered questions. Also the way typed questions
-    reach the committee (handlers/typed.py)."""
-    recipients = settings.staff_chats
+    reach the committee (handlers/typed.py). ``college_id``: a student's question to that
+    college's practicum staff, relayed to ``college_staff`` (its staff members) too."""
+    recipients = [
+        *settings.staff_chats,
+        *(c for c in college_staff if c not in settings.staff_chats),
+    ]
     if not recipients:
         log.warning("a question came, but neither ADMISSION_CHAT_ID nor ADMIN_IDS is set")
     number = await questions.ask(
-        user_id, content_type, text, file_id, clock.now(), recipients, max_open=MAX_OPEN
+        user_id,
+        content_type,
+        text,
+        file_id,
+        clock.now(),
+        recipients,
+        max_open=MAX_OPEN,
+        college_id=college_id,
     )
     await leave(state)
     if number is None:
         await show(target, too_many_text(), main_menu_keyboard())
         return None
-    await show(
-        target,
+    sent = (
         _(
+            "✅ Question №{number} is sent to the college's practicum staff. The answer will "
+            "come here, in this chat."
+        )
+        if college_id
+        else _(
             "✅ Question №{number} is sent to the admission committee. The answer will come "
             "here, in this chat."
-        ).format(number=number)
-        + "\n\n"
-        + _("Choose a section:"),
+        )
+    )
+    await show(
+        target,
+        sent.format(number=number) + "\n\n" + _("Choose a section:"),
         main_menu_keyboard(),
     )
     return number
@@ -115,12 +142,20 @@ async def submit(
     state: FSMContext,
     questions: QuestionRepository,
     settings: Settings,
+    staff: StaffRepository,
     clock: Clock,
     content_type: str,
     text: str,
     file_id: str | None = None,
 ) -> None:
-    """A question the asker sent in the question dialogue."""
+    """A question the asker sent in the question dialogue: to the admission committee, or
+    (``question_college`` in the dialogue) to that college's practicum staff."""
+    college_id = (await state.get_data()).get("question_college")
+    college_staff = (
+        [m.user_id for m in await staff.members() if m.college_id == college_id]
+        if college_id
+        else []
+    )
     await send_question(
         message,
         message.chat.id,
@@ -131,6 +166,8 @@ async def submit(
         settings=settings,
         questions=questions,
         clock=clock,
+        college_id=college_id,
+        college_staff=college_staff,
     )
 
 
@@ -168,6 +205,7 @@ def get_router() -> Router:
         state: FSMContext,
         questions: QuestionRepository,
         settings: Settings,
+        staff: StaffRepository,
         clock: Clock,
     ) -> None:
         text = (message.text or "").strip()
@@ -184,7 +222,7 @@ def get_router() -> Router:
                 ).format(count=length, limit=QUESTION_MAX)
             )
             return
-        await submit(message, state, questions, settings, clock, "text", text)
+        await submit(message, state, questions, settings, staff, clock, "text", text)
 
     @router.message(StateFilter(QuestionForm.question), F.photo | F.document)
     async def with_file(
@@ -192,6 +230,7 @@ def get_router() -> Router:
         state: FSMContext,
         questions: QuestionRepository,
         settings: Settings,
+        staff: StaffRepository,
         clock: Clock,
     ) -> None:
         caption = truncate_utf16((message.caption or "").strip(), QUESTION_MAX)
@@ -200,7 +239,7 @@ def get_router() -> Router:
         else:
             assert message.document
             file_id, kind = message.document.file_id, "document"
-        await submit(message, state, questions, settings, clock, kind, caption, file_id)
+        await submit(message, state, questions, settings, staff, clock, kind, caption, file_id)
 
     @router.message(StateFilter(QuestionForm.question))
     async def unreadable(message: Message) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -12,10 +14,13 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
-from bot.domain.catalog import Catalog, Specialty, SpecialtyKind, StudyForm
+from bot.domain.catalog import Catalog, Event, Specialty, SpecialtyKind, StudyForm
+from bot.domain.events import local_now
 from db.reminders import ReminderRepository
 from handlers.callbacks import (
     ApplyCb,
+    EventAction,
+    EventsCb,
     FilterKind,
     FollowCb,
     MenuCb,
@@ -32,14 +37,23 @@ from handlers.catalog_texts import (
     unconfirmed_legend,
     unknown_group_line,
 )
+from handlers.event_texts import fmt_moment
 from handlers.states import SearchForm
 from handlers.ui import alert, current_language, fmt_date, h, home_button_row, show, unknown
 
 PAGE_SIZE = 8
 SEARCH_RESULTS_LIMIT = 10
+EVENTS_ON_CARD = 3  # the nearest upcoming events of the specialty; the rest behind a button
 
 
-__all__ = ["base_label", "button_label", "get_router", "search", "specialty_card_text"]
+__all__ = [
+    "base_label",
+    "button_label",
+    "get_router",
+    "search",
+    "specialty_card",
+    "specialty_card_text",
+]
 
 
 def base_label(base: int) -> str:
@@ -76,7 +90,7 @@ def _bases_label(bases: list[int]) -> str:
     return ", ".join(base_label(b) for b in bases)
 
 
-def _medical_label(required: bool | None) -> str:
+def medical_label(required: bool | None) -> str:
     if required is None:
         return unknown()
     return _("required (form 086/у)") if required else _("not required")
@@ -88,7 +102,9 @@ def _tests_label(tests: bool | None) -> str:
     return _("yes") if tests else _("no, ranking by average score")
 
 
-def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
+def specialty_card_text(
+    specialty: Specialty, catalog: Catalog, events: Sequence[Event] = ()
+) -> str:
     lang = current_language()
     college_names = [
         h(college.name.get(lang))
@@ -127,7 +143,7 @@ def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
             value=specialty.budget_places if specialty.budget_places is not None else unknown()
         ),
         _("🩺 Medical certificate: {value}").format(
-            value=_medical_label(specialty.medical_certificate)
+            value=medical_label(specialty.medical_certificate)
         ),
         _("✍️ Entrance tests: {value}").format(value=_tests_label(specialty.entrance_tests)),
     ]
@@ -141,6 +157,12 @@ def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
                 career=h(specialty.career.get(lang)),
             ),
         ]
+    if events:
+        lines += ["", _("<b>📅 Upcoming events:</b>")]
+        lines += [
+            f"• {fmt_moment(event.start)} — {h(event.title.get(lang))}"
+            for event in events[:EVENTS_ON_CARD]
+        ]
     sources = source_lines(specialty)
     if sources:
         lines += ["", *sources]
@@ -148,7 +170,7 @@ def specialty_card_text(specialty: Specialty, catalog: Catalog) -> str:
 
 
 def specialty_card_keyboard(
-    specialty: Specialty, back: SpecListCb, following: bool = False
+    specialty: Specialty, back: SpecListCb, following: bool = False, events: int = 0
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📝 Apply"), callback_data=ApplyCb(code=specialty.code))
@@ -158,10 +180,30 @@ def specialty_card_keyboard(
             code=specialty.code, page=back.page, college=back.college, base=back.base
         ),
     )
+    if events:
+        builder.button(
+            text=_("📅 Events ({count})").format(count=events),
+            callback_data=EventsCb(action=EventAction.list, spec=specialty.code),
+        )
     builder.button(text=_("⬅️ To the list"), callback_data=back)
     home_button_row(builder)
-    builder.adjust(1, 1, 2)
+    builder.adjust(1, 1, *([1] if events else []), 2)
     return builder.as_markup()
+
+
+def specialty_card(
+    specialty: Specialty,
+    catalog: Catalog,
+    clock: Clock,
+    back: SpecListCb,
+    following: bool = False,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The card with the specialty's upcoming events (also what its link opens)."""
+    events = catalog.upcoming_events(local_now(clock.now(), clock.tz), specialty=specialty.code)
+    return (
+        specialty_card_text(specialty, catalog, events),
+        specialty_card_keyboard(specialty, back, following, len(events)),
+    )
 
 
 def found_line(count: int) -> str:
@@ -344,11 +386,7 @@ def get_router() -> Router:
         back = SpecListCb(
             page=callback_data.page, college=callback_data.college, base=callback_data.base
         )
-        await show(
-            callback,
-            specialty_card_text(specialty, catalog),
-            specialty_card_keyboard(specialty, back, following),
-        )
+        await show(callback, *specialty_card(specialty, catalog, clock, back, following))
         campaign = catalog.campaign_for(clock.today())
         if not following:
             callback_answer.text = _("Reminder switched off.")
@@ -371,6 +409,7 @@ def get_router() -> Router:
         callback_answer: CallbackAnswer,
         catalog: Catalog,
         reminders: ReminderRepository,
+        clock: Clock,
     ) -> None:
         specialty = catalog.specialty(callback_data.code)
         back = SpecListCb(
@@ -381,11 +420,7 @@ def get_router() -> Router:
             await show(callback, *specialty_list(catalog, 0, "", 0))
             return
         following = await reminders.subscribed(callback.from_user.id, specialty.code)
-        await show(
-            callback,
-            specialty_card_text(specialty, catalog),
-            specialty_card_keyboard(specialty, back, following),
-        )
+        await show(callback, *specialty_card(specialty, catalog, clock, back, following))
 
     @router.callback_query(MenuCb.filter(F.to == Section.search))
     async def ask_query(callback: CallbackQuery, state: FSMContext) -> None:

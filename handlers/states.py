@@ -52,6 +52,29 @@ class StaffForm(StatesGroup):
     search = State()
 
 
+# staff.catalog: an edited workbook is awaited
+class CatalogForm(StatesGroup):
+    upload = State()
+
+
+# staff.faq: an FAQ entry made from a staff answer
+class FaqForm(StatesGroup):
+    english = State()
+    question = State()
+
+
 # student
 class StudentForm(StatesGroup):
     group = State()
+
+
+# events (the applicant's registration)
+class EventForm(StatesGroup):
+    name = State()
+    phone = State()
+
+
+# staff.events
+class StaffEventForm(StatesGroup):
+    field = State()  # a typed field of the event being edited
+    poster_label = State()

@@ -99,10 +99,11 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
     else:
         builder.button(text=_("📝 Apply"), callback_data=MenuCb(to=Section.apply))
     builder.button(text=_("❓ Questions and contacts"), callback_data=MenuCb(to=Section.contacts))
+    builder.button(text=_("📅 Open days and events"), callback_data=MenuCb(to=Section.events))
     builder.button(text=_("👷 I am a student"), callback_data=MenuCb(to=Section.student))
     builder.button(text=_("🔔 Reminders"), callback_data=MenuCb(to=Section.reminders))
     builder.button(text=_("🌐 Language"), callback_data=MenuCb(to=Section.language))
-    builder.adjust(2, 2, 1, 1, 2)
+    builder.adjust(2, 2, 1, 1, 1, 2)
     return builder.as_markup()
 
 

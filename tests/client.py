@@ -83,15 +83,18 @@ class UserClient:
 
     async def send_document(
         self, name: str = "scan.pdf", mime: str = "application/pdf", size: int = 300_000,
-        unique: str = "d1",
+        unique: str = "d1", content: bytes | None = None,
     ) -> list[dict[str, Any]]:  # fmt: skip
+        """Send a document; ``content`` is what the bot downloads (its size counts then)."""
         document = {
             "file_id": f"doc-{unique}",
             "file_unique_id": f"u-{unique}",
             "file_name": name,
             "mime_type": mime,
-            "file_size": size,
+            "file_size": size if content is None else len(content),
         }
+        if content is not None:
+            self.session.files[document["file_id"]] = content
         return await self._act({"message": self._message(document=document)})
 
     async def send_contact(self, phone: str, user_id: int | None = None) -> list[dict[str, Any]]:

@@ -6,16 +6,32 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 
 from bot.delivery.sender import OutboxSender
-from bot.emulator import parse_html
+from bot.domain.catalog import Catalog, default_catalog_bytes, parse_catalog
+from bot.emulator import parse_html, utf16_len
+from db.applications import ApplicationData, ApplicationRepository, DocumentRef
+from db.database import Database
+from db.reminders import ApplicantState
 from tests.client import UserClient, buttons, labels
+
+YEAR = 2027  # the campaign the test clock (26 Nov 2026) points at
+METALLURGY = "22.02.08"  # taught at the college "ntpts"
+T0 = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+LINE = (
+    "ntpts; мп-25-1; 22.02.08; 12.05.2027; 20.06.2027; Надеждинский завод; Иванов И. И.; 25.06.2027"
+)
+TZ = ZoneInfo("Asia/Krasnoyarsk")
 
 
 def sender_of(dp: Dispatcher) -> OutboxSender:
@@ -156,12 +172,19 @@ async def relayed(dp: Dispatcher, bot: Bot, chat_id: int) -> list[dict[str, Any]
 
 
 async def register(user: UserClient, group: str = "МП-25-1") -> dict[str, Any]:
+    """Registration before the college listed any group: typed, warned, registered anyway
+    with the specialty (the staff's load attaches the student later)."""
     [menu] = await user.send("/start")
-    [colleges] = await user.click("👷 I am a student", menu)
-    [specialties] = await user.click("Norilsk Technical School", colleges)
-    [group_q] = await user.click("22.02.08 · Metallurgy", specialties)
-    assert "Type your group" in group_q["text"]
-    [screen] = await user.send(group)
+    [consent] = await user.click("👷 I am a student", menu)
+    [colleges] = await user.click("✅ I agree", consent)
+    [groups] = await user.click("Norilsk Technical School", colleges)
+    assert "Type your group" in groups["text"]
+    [warning] = await user.send(group)
+    assert "has not listed a group" in warning["text"]
+    [specialties] = await user.click(
+        f"Register with {' '.join(group.split()).upper()} anyway", warning
+    )
+    [screen] = await user.click("22.02.08 · Metallurgy", specialties)
     return screen
 
 
@@ -169,7 +192,168 @@ def check_screen(message: dict[str, Any]) -> None:
     """What Telegram would refuse: bad HTML, text too long, callback data too long."""
     text = message["text"]
     plain = parse_html(text)[0] if message.get("parse_mode") == "HTML" else text
-    assert 0 < len(plain) <= 4096, text
+    assert 0 < utf16_len(plain) <= 4096, text  # Telegram counts UTF-16 units, not characters
     for label, data in buttons(message):
         assert label.strip(), message
         assert 1 <= len(data.encode()) <= 64, (label, data)
+
+
+class FakePacer:
+    """Records what it is told; hands out slots at once."""
+
+    def __init__(self) -> None:
+        self.private_interval = 0.0
+        self.group_interval = 0.0
+        self.events: list[tuple[str, Any]] = []
+
+    async def acquire(self, chat_id: int | None = None) -> float:
+        self.events.append(("acquire", chat_id))
+        return 0.0
+
+    async def finished(self, chat_id: int) -> None:
+        self.events.append(("finished", chat_id))
+
+    async def pause(self, seconds: float) -> None:
+        self.events.append(("pause", seconds))
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def add(
+    db: Database,
+    user_id: int,
+    score: str,
+    *,
+    codes: tuple[str, ...] = (METALLURGY,),
+    at: datetime = T0,
+    original: bool = False,
+    status: str = "submitted",
+    channel: str = "bot",
+    name: str = "",
+) -> int:
+    """An application straight into the database (the form itself is tested elsewhere)."""
+    repo = ApplicationRepository(db)
+    data = ApplicationData(
+        full_name=name or f"Тестова Анна {user_id}",
+        birth_date=date(2008, 3, 5),
+        phone="+79131234567",
+        email=None,
+        education_base=9,
+        average_score=Decimal(score),
+        specialties=codes,
+        dormitory=False,
+        channel=channel,
+        minor=True,
+    )
+    docs = [DocumentRef("passport", f"f{user_id}", f"u{user_id}", "photo")]
+    application_id, created = await repo.submit(
+        user_id=user_id, campaign_year=YEAR, data=data, documents=docs, now=at, notices=[]
+    )
+    assert created
+    if original:
+        await repo.mark_received(application_id, "original_received", at, [])
+    if status != "submitted":
+        await repo.set_status(application_id, status, at)
+    return application_id
+
+
+async def open_list(user: UserClient, label: str = "🎓 Specialties") -> dict:
+    [menu] = await user.send("/start")
+    [screen] = await user.click(label, menu)
+    return screen
+
+
+async def choose(admin: UserClient, kinds: dict[str, Any], *path: str) -> list[dict[str, Any]]:
+    screen = kinds
+    replies: list[dict[str, Any]] = []
+    for label in path:
+        replies = await admin.click(label, screen)
+        screen = replies[-1]
+    return replies
+
+
+async def start_broadcast(admin: UserClient, text: str = "Day of open doors on <b>Saturday</b>"):
+    [panel] = await admin.send("/staff")
+    await admin.click("📣 Broadcast", panel)
+    [english] = await admin.send(text)
+    [kinds] = await admin.click("No English version", english)
+    return kinds
+
+
+async def open_card(admin: UserClient) -> dict[str, Any]:
+    [panel] = await admin.send("/staff")
+    [queue] = await admin.click("submitted (1)", panel)
+    [card] = await admin.click(labels(queue)[0], queue)
+    return card
+
+
+def applicant(**changes: object) -> ApplicantState:
+    values: dict[str, object] = {
+        "application_id": 1,
+        "user_id": 100,
+        "campaign_year": 2027,
+        "status": "submitted",
+        "original_received": False,
+        "medical_received": False,
+        "has_medical_document": False,
+        "specialties": ("22.02.08",),
+        "status_changed_at": datetime(2027, 7, 1, 3, tzinfo=UTC),
+        "history_id": 5,
+    }
+    values.update(changes)
+    return ApplicantState(**values)  # type: ignore[arg-type]
+
+
+def recipients_of(preview: dict[str, Any]) -> int:
+    match = re.search(r"Recipients: (\d+)", preview["text"])
+    assert match, preview["text"]
+    return int(match.group(1))
+
+
+def catalog_text_with_enrollment_order() -> str:
+    """The shipped catalogue with an enrollment order published for 2027 (on 16 August, with its
+    source): the shipped file has none, as no college has published one."""
+    anchor = "extra_acceptance_end = 2027-11-25\n"
+    text = default_catalog_bytes().decode()
+    assert anchor in text
+    return text.replace(
+        anchor,
+        anchor + "enrollment_order = 2027-08-16\n"
+        'sources = { enrollment_order = "Правила приема колледжа" }\n',
+        1,
+    )
+
+
+def catalog_with_enrollment_order() -> Catalog:
+    parsed, problems = parse_catalog(catalog_text_with_enrollment_order().encode())
+    assert parsed is not None and parsed.campaign(2027).enrollment_order, problems  # type: ignore[union-attr]
+    return parsed
+
+
+async def publish_enrollment_order(dp: Dispatcher) -> None:
+    """Make the running bot's current catalogue the one with the enrollment order."""
+    version, problems = await dp["catalogs"].load(
+        catalog_text_with_enrollment_order().encode(), "test"
+    )
+    assert version is not None, problems
+
+
+async def reply_to(
+    client: UserClient, relay: dict[str, Any], text: str, chat: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """``client`` replies to a message the bot sent (in its private chat, or in ``chat``)."""
+    replied: dict[str, Any] = {
+        "message_id": relay["message_id"],
+        "date": int(time.time()),
+        "chat": chat or client.chat,
+        "from": {"id": client.bot.id, "is_bot": True, "first_name": "Металлургия"},
+    }
+    if "text" in relay:
+        replied["text"] = relay["text"]
+    else:
+        replied["caption"] = relay.get("caption", "")
+    message = client._message(text=text, reply_to_message=replied)
+    if chat is not None:
+        message["chat"] = chat
+    return await client._act({"message": message})

@@ -59,6 +59,9 @@ class RecordingSession(BaseSession):
     rejected: list[Rejection] = field(default_factory=list)
     """Requests refused by Telegram's rules (not the injected failures)."""
 
+    files: dict[str, bytes] = field(default_factory=dict)
+    """What users sent, by ``file_id``: ``getFile`` and the download serve it."""
+
     def __post_init__(self) -> None:
         super().__init__()
         self._message_ids = itertools.count(1000)
@@ -102,8 +105,12 @@ class RecordingSession(BaseSession):
         timeout: int = 30,
         chunk_size: int = 65536,
         raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:  # pragma: no cover - not used
-        yield b""
+    ) -> AsyncGenerator[bytes, None]:
+        """A file a user sent (``files``), by the ``file_path`` that ``getFile`` gave."""
+        file_id = url.rpartition("/files/")[2]
+        if file_id not in self.files:
+            raise AssertionError(f"no such file: {url}")
+        yield self.files[file_id]
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
@@ -153,6 +160,14 @@ class RecordingSession(BaseSession):
     def _answer(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
+        if name == "getFile":
+            file_id = str(params["file_id"])
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.files.get(file_id, b"")),
+                "file_path": f"files/{file_id}",
+            }
         if name in {"sendMessage", "editMessageText", "sendDocument", "sendPhoto"}:
             chat_id = params.get("chat_id", 0)
             message: dict[str, Any] = {

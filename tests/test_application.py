@@ -51,13 +51,18 @@ async def test_declining_the_consent_stores_nothing_but_a_count(
 
 
 async def test_consent_is_stored_with_user_time_and_version(
-    english_user: UserClient, db: Database
+    english_user: UserClient, db: Database, clock: FixedClock
 ) -> None:
+    from datetime import UTC, datetime
+
+    # Given on a day that is not the text's version date: the two must not be confused.
+    clock.current = datetime(2027, 3, 1, 5, 30, tzinfo=UTC)
+    assert not CONSENT_VERSION.startswith("2027-03-01")
     await start_applying(english_user)
     row = await db.fetchone("SELECT user_id, version, given_at, minor FROM consents")
     assert row is not None
     assert row["user_id"] == 1002 and row["version"] == CONSENT_VERSION
-    assert row["given_at"].startswith("2026-11-26")
+    assert row["given_at"].startswith("2027-03-01T05:30")
     assert row["minor"] is None  # not known before the date of birth
 
 
@@ -674,14 +679,23 @@ async def test_a_notice_waits_out_too_many_requests(
 ) -> None:
     from datetime import timedelta
 
+    from tests.helpers import FakePacer
+
     await submit(english_user, await fill_form(english_user))
     sender = sender_of(dp)
+    sender.pacer = pacer = FakePacer()  # records the pause instead of sleeping through it
     english_user.session.fail_next("sendMessage", 429, "Too Many Requests", retry_after=30)
     await sender.drain(bot)
+    assert ("pause", 30) in pacer.events  # every chat waits, not only this one
     row = await db.fetchone("SELECT * FROM outbox")
     assert row["status"] == "pending"
-    clock.current += timedelta(seconds=31)
-    await sender.drain(bot)
+    start, tries = clock.current, len(english_user.session.calls)
+    for seconds in (1, 15, 29):
+        clock.current = start + timedelta(seconds=seconds)
+        assert await sender.drain(bot) == 0
+    assert len(english_user.session.calls) == tries  # nothing sent before retry_after
+    clock.current = start + timedelta(seconds=30)
+    assert await sender.drain(bot) == 1
     assert await db.fetchval("SELECT status FROM outbox") == "sent"
 
 

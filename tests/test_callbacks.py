@@ -15,10 +15,12 @@ from bot.domain.applications import CHANNELS, DOCUMENT_KINDS, STATUSES
 from bot.domain.reminders import PREFERENCES
 from bot.services.broadcasts import SEGMENT_KINDS
 from handlers import callbacks
+from handlers.staff.event_editor import EDITED_FIELDS
 
 CALLBACK_DATA_LIMIT = 64  # bytes (DOMAIN.md: callback_data is 1-64 bytes)
 COLLEGE_ID = "c" * 16  # the longest id the catalogue accepts (bot/domain/catalog.py)
 SPECIALTY_CODE = "22.02.08"
+EVENT_ID = "e" * 24  # the longest event id (bot/domain/catalog.py)
 
 # The longest value each text field may carry. A new text field must be listed here: its
 # length is a decision, not an accident.
@@ -29,11 +31,24 @@ LONGEST_TEXT = {
     "status": max(STATUSES, key=len),
     "id": COLLEGE_ID,  # CollegeCb.id
     "kind": max((*DOCUMENT_KINDS, *SEGMENT_KINDS, *PREFERENCES), key=len),
-    "value": max((COLLEGE_ID, SPECIALTY_CODE, *CHANNELS, *DOCUMENT_KINDS, *STATUSES), key=len),
+    "value": max(
+        (COLLEGE_ID, SPECIALTY_CODE, *CHANNELS, *DOCUMENT_KINDS, *STATUSES, *EDITED_FIELDS),
+        key=len,
+    ),
+    "event": EVENT_ID,
+    "ref": EVENT_ID,  # PosterCb: an event id, a college id or a specialty code
 }
 # The largest number each field may carry: Telegram user ids take up to 52 bits, row ids of
 # the database stay far below a billion, pages and list places below ten thousand.
-LARGEST_INT = {"user": 2**53, "id": 10**9, "page": 10**4, "index": 10**4, "base": 11}
+LARGEST_INT = {
+    "user": 2**53,
+    "id": 10**9,
+    "page": 10**4,
+    "index": 10**4,
+    "base": 11,
+    "reg": 10**9,
+    "make": 1,
+}
 
 
 def factories() -> list[type[CallbackData]]:

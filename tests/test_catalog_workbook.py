@@ -17,6 +17,7 @@ from bot.services.catalog_workbook import (
     read_workbook,
     workbook_bytes,
 )
+from tests.workbook import edit
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +25,6 @@ def catalog() -> Catalog:
     parsed, problems = parse_catalog(default_catalog_bytes())
     assert parsed is not None, problems
     return parsed
-
-
-def edit(content: bytes, changes: dict[tuple[str, int, str], object]) -> bytes:
-    """Set cells by (sheet, row, header), as staff would in Excel; a header may be renamed."""
-    workbook = openpyxl.load_workbook(io.BytesIO(content))
-    for (title, row, header), value in changes.items():
-        sheet = workbook[title]
-        headers = [cell.value for cell in sheet[1]]
-        sheet.cell(row=row, column=headers.index(header) + 1).value = value
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def row_of(catalog: Catalog, code: str) -> int:
@@ -236,3 +225,28 @@ def test_every_sheet_names_its_columns_once() -> None:
     for sheet in SHEETS:
         headers = [column.header for column in sheet.columns]
         assert len(headers) == len(set(headers)), sheet.title
+
+
+def test_unreadable_cells_and_the_catalogues_rules_are_reported_in_one_go(
+    catalog: Catalog,
+) -> None:
+    """A cell that cannot be read does not hide what the catalogue's rules find elsewhere (a
+    bad code, a link that is not one): the file is fixed in one round, not one per kind."""
+    edited = edit(
+        workbook_bytes(catalog),
+        {
+            ("Специальности", 2, "Бюджетных мест"): "много",
+            ("Специальности", 3, "Код"): "22.2.08",
+            ("Колледжи", 2, "Сайт"): "ntpts.ru",
+            ("Колледжи", 3, "E-mail"): "priem(at)zgu.ru",
+            ("Колледжи", 4, "Сайт"): "https://taimyr-college.ru/priem",  # a good one
+        },
+    )
+    new, problems = read_workbook(edited, catalog)
+    assert new is None
+    assert [str(p) for p in problems] == [
+        "«Специальности», row 2, column «Бюджетных мест» (P): 'много' is not a whole number",
+        "«Колледжи», row 2, column «Сайт» (M): 'ntpts.ru' is not a link like https://college.ru",
+        "«Колледжи», row 3, column «E-mail» (L): 'priem(at)zgu.ru' is not an e-mail address",
+        "«Специальности», row 3, column «Код» (A): '22.2.08' is not a FGOS code NN.NN.NN",
+    ]

@@ -43,6 +43,7 @@ async def test_commands_are_registered_in_both_languages(
             "start",
             "menu",
             "help",
+            "events",
             "language",
             "cancel",
             "delete_my_data",

@@ -18,6 +18,7 @@ async def test_start_greets_in_russian_with_the_main_menu(user: UserClient) -> N
         "📋 Как поступить",
         "📝 Подать заявление",
         "❓ Вопросы и контакты",
+        "📅 Дни открытых дверей",
         "👷 Я студент",
         "🔔 Напоминания",
         "🌐 Язык",

@@ -36,6 +36,7 @@ from db.database import Database
 from db.outbox import OutboxMessage, OutboxRepository, enqueue
 from db.users import UserRepository
 from tests.conftest import FixedClock
+from tests.helpers import FakePacer
 from tests.recording import RecordingSession
 from tests.redis_server import redis_client
 
@@ -182,28 +183,6 @@ async def test_two_processes_share_the_rate_and_the_chat_interval(redis_url: str
 # --- the middleware on the bot's session ---------------------------------------------------
 
 
-class FakePacer:
-    """Records what it is told; hands out slots at once."""
-
-    def __init__(self) -> None:
-        self.private_interval = 0.0
-        self.group_interval = 0.0
-        self.events: list[tuple[str, Any]] = []
-
-    async def acquire(self, chat_id: int | None = None) -> float:
-        self.events.append(("acquire", chat_id))
-        return 0.0
-
-    async def finished(self, chat_id: int) -> None:
-        self.events.append(("finished", chat_id))
-
-    async def pause(self, seconds: float) -> None:
-        self.events.append(("pause", seconds))
-
-    async def aclose(self) -> None:
-        pass
-
-
 @pytest.fixture
 async def paced_bot() -> AsyncIterator[tuple[Bot, RecordingSession, FakePacer]]:
     session = RecordingSession()
@@ -294,7 +273,9 @@ async def test_sender_pauses_the_pacer_on_a_429(
     session.fail_next("sendMessage", 429, "Too Many Requests: retry after 4", retry_after=4)
     await sender.drain(bot)
     assert ("pause", 4) in pacer.events
-    [row] = await OutboxRepository(db).due(clock.now() + timedelta(seconds=5), limit=10)
+    outbox = OutboxRepository(db)
+    assert await outbox.due(clock.now() + timedelta(seconds=3.9), limit=10) == []  # not before
+    [row] = await outbox.due(clock.now() + timedelta(seconds=4), limit=10)
     assert row.chat_id == 502  # tried again after the pause
 
 

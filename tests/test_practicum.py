@@ -16,12 +16,9 @@ from bot.services.reminders import ReminderService
 from db.database import Database
 from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.helpers import register, sender_of
+from tests.helpers import LINE, register, sender_of
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
-LINE = (
-    "ntpts; мп-25-1; 22.02.08; 12.05.2027; 20.06.2027; Надеждинский завод; Иванов И. И.; 25.06.2027"
-)
 
 
 def at(day: date, hour: int) -> datetime:
@@ -32,14 +29,14 @@ async def test_a_student_registers_and_sees_no_dates_yet(english_user: UserClien
     screen = await register(english_user, "  мп-25-1 ")
     assert "Registered" in screen["text"]
     assert "Group МП-25-1" in screen["text"]
-    assert "No practicum dates" in screen["text"]
+    assert "has not listed the group МП-25-1 yet" in screen["text"]
 
 
 async def test_a_bad_group_gets_a_hint(english_user: UserClient) -> None:
     [menu] = await english_user.send("/start")
-    [colleges] = await english_user.click("👷 I am a student", menu)
-    [specialties] = await english_user.click("Norilsk Technical School", colleges)
-    await english_user.click("22.02.08 · Metallurgy", specialties)
+    [consent] = await english_user.click("👷 I am a student", menu)
+    [colleges] = await english_user.click("✅ I agree", consent)
+    await english_user.click("Norilsk Technical School", colleges)
     [hint] = await english_user.send("<script>")
     assert "1–20 letters" in hint["text"]
     [hint] = await english_user.send_sticker()
@@ -88,6 +85,7 @@ async def test_the_student_is_reminded_on_time_and_can_switch_it_off(
     service: ReminderService = dp["reminder_service"]
     assert await service.plan_now() == 0  # planning again adds nothing
     sender = sender_of(dp)
+    assert await sender.drain(bot) == 2  # the news: the group is listed, and its dates
 
     clock.current = at(date(2027, 5, 5), 9)
     english_user.session.clear()
@@ -118,6 +116,7 @@ async def test_a_reminder_due_at_night_after_downtime_waits_for_the_morning(
     clock.current = at(date(2027, 4, 1), 12)
     await admin.send(f"/practicum_add {LINE}")
     sender = sender_of(dp)
+    await sender.drain(bot)  # the news of the load
     clock.current = at(date(2027, 5, 4), 23)  # the bot was down; the 10:00 reminder is overdue
     clock.current = at(date(2027, 5, 5), 23)
     english_user.session.clear()
@@ -139,6 +138,7 @@ async def test_a_reminder_whose_day_passed_is_dropped_with_a_log_line(
     admin = UserClient(dp, bot, user_id=1, language_code="en")
     clock.current = at(date(2027, 4, 1), 12)
     await admin.send(f"/practicum_add {LINE}")
+    await sender_of(dp).drain(bot)  # the news of the load
     clock.current = at(date(2027, 7, 1), 10)  # down for months: everything has passed
     english_user.session.clear()
     with caplog.at_level("INFO", logger="bot.delivery.sender"):
@@ -190,7 +190,7 @@ async def test_a_file_is_parsed_in_a_worker_thread_while_the_bot_goes_on(
     own thread it would wait in vain (and say so), in a worker thread it sees it run."""
     import handlers.staff.practicum as module
 
-    real = module.parse_practicum_file
+    real = module.parse_upload
     loop = asyncio.get_running_loop()
     seen: dict[str, object] = {}
 
@@ -205,7 +205,7 @@ async def test_a_file_is_parsed_in_a_worker_thread_while_the_bot_goes_on(
         seen["loop_went_on"] = others_ran.wait(timeout=10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(module, "parse_practicum_file", parse)
+    monkeypatch.setattr(module, "parse_upload", parse)
     admin = UserClient(dp, bot, user_id=1, language_code="en")
     [done] = await admin.send(f"/practicum_add {LINE}")
     assert "Imported practicum periods: 1" in done["text"]

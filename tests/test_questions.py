@@ -4,9 +4,7 @@ every staff update, the panel's list of unanswered questions, deletion with the 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -29,32 +27,13 @@ from tests.helpers import (
     join,
     person,
     relayed,
+    reply_to,
     sender_of,
     start_applying,
     submit,
 )
 
 GROUP_ID = -100_777
-
-
-async def reply_to(
-    client: UserClient, relay: dict[str, Any], text: str, chat: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """``client`` replies to a message the bot sent (in its private chat, or in ``chat``)."""
-    replied: dict[str, Any] = {
-        "message_id": relay["message_id"],
-        "date": int(time.time()),
-        "chat": chat or client.chat,
-        "from": {"id": client.bot.id, "is_bot": True, "first_name": "Металлургия"},
-    }
-    if "text" in relay:
-        replied["text"] = relay["text"]
-    else:
-        replied["caption"] = relay.get("caption", "")
-    message = client._message(text=text, reply_to_message=replied)
-    if chat is not None:
-        message["chat"] = chat
-    return await client._act({"message": message})
 
 
 @pytest.fixture
@@ -207,6 +186,12 @@ async def test_a_long_caption_is_shortened_to_fit_but_keeps_the_tag(
     # The admin (ADMIN_IDS=1) has not chosen a language: they read Russian, the default.
     assert relay["caption"].startswith("#Q1 · ") and relay["caption"].endswith("1002\nЯзык: en")
     assert relay["caption"].count("&lt;") < 1000 and "…" in relay["caption"]
+    # Telegram counts the caption after parsing the HTML, in UTF-16 units: it must fit in
+    # 1024, and be shortened only as much as needed.
+    from bot.emulator import parse_html, utf16_len
+
+    shown = utf16_len(parse_html(relay["caption"])[0])
+    assert 900 <= shown <= 1024, shown
     assert await db.fetchval("SELECT length(text) FROM questions") == 1024  # stored whole
 
 

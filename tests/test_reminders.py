@@ -4,16 +4,14 @@ reminders after downtime, opt-outs, and the sender's handling of them."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.delivery.sender import QuietHours
 from bot.domain.catalog import Catalog, default_catalog_bytes, parse_catalog
 from bot.domain.reminders import Planner, Snapshot
-from db.reminders import ApplicantState, PracticumPeriod, Student
-
-TZ = ZoneInfo("Asia/Krasnoyarsk")
+from db.reminders import PracticumPeriod, Student
+from tests.helpers import TZ, applicant
 
 
 @pytest.fixture(scope="module")
@@ -46,23 +44,6 @@ def catalog_with_order() -> Catalog:
 
 def local(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
-
-
-def applicant(**changes: object) -> ApplicantState:
-    values: dict[str, object] = {
-        "application_id": 1,
-        "user_id": 100,
-        "campaign_year": 2027,
-        "status": "submitted",
-        "original_received": False,
-        "medical_received": False,
-        "has_medical_document": False,
-        "specialties": ("22.02.08",),
-        "status_changed_at": datetime(2027, 7, 1, 3, tzinfo=UTC),
-        "history_id": 5,
-    }
-    values.update(changes)
-    return ApplicantState(**values)  # type: ignore[arg-type]
 
 
 def keys(planned: list) -> list[str]:  # type: ignore[type-arg]
@@ -196,7 +177,19 @@ def test_practicum_reminders_for_the_students_of_the_group(catalog: Catalog) -> 
 def test_planning_twice_gives_the_same_keys(catalog: Catalog) -> None:
     data = Snapshot(applicants=[applicant()], subscriptions={200: ["22.02.08"]})
     now = local(date(2027, 5, 1))
-    assert keys(planner.plan(now, catalog, data)) == keys(planner.plan(now, catalog, data))
+    first = keys(planner.plan(now, catalog, data))
+    assert first == keys(planner.plan(now, catalog, data))
+    # One key per (reminder, user), naming the event, the offset and the user; no enrollment
+    # order has been published in the shipped catalogue, so nothing is planned for it.
+    assert sorted(first) == sorted(
+        [f"r:originals:1:2027-08-15:{d}:100" for d in (7, 1, 0)]
+        + [f"r:opening:2027:2027-06-20:{d}:200" for d in (7, 1, 0)]
+        + [f"r:acceptance_end:2027:2027-08-15:{d}:200" for d in (7, 1, 0)]
+    )
+    # Planned again weeks later, the reminders still ahead keep their keys.
+    later = keys(planner.plan(local(date(2027, 6, 19), 12), catalog, data))
+    assert set(later) <= set(first) and "r:opening:2027:2027-06-20:0:200" in later
+    assert "r:opening:2027:2027-06-20:7:200" not in later  # its day has passed
 
 
 def test_after_downtime_only_the_latest_due_reminder_of_an_event_is_sent(catalog: Catalog) -> None:

@@ -27,55 +27,15 @@ from bot.services.reports import (
     render_chart,
     sheet_title,
 )
-from db.applications import ApplicationData, ApplicationRepository, DocumentRef
+from db.applications import ApplicationData, ApplicationRepository
 from db.database import Database
 from db.reports import ReportRepository, ReportRow
 from db.staff import StaffRepository
 from tests.client import UserClient, labels
+from tests.helpers import METALLURGY, T0, YEAR, add
 
-YEAR = 2027  # the campaign the test clock (26 Nov 2026) points at
-T0 = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Krasnoyarsk")
-METALLURGY = "22.02.08"  # taught at the college "ntpts"
 ORE = "21.02.18"  # no college yet in the default catalogue
-
-
-async def add(
-    db: Database,
-    user_id: int,
-    score: str,
-    *,
-    codes: tuple[str, ...] = (METALLURGY,),
-    at: datetime = T0,
-    original: bool = False,
-    status: str = "submitted",
-    channel: str = "bot",
-    name: str = "",
-) -> int:
-    """An application straight into the database (the form itself is tested elsewhere)."""
-    repo = ApplicationRepository(db)
-    data = ApplicationData(
-        full_name=name or f"Тестова Анна {user_id}",
-        birth_date=date(2008, 3, 5),
-        phone="+79131234567",
-        email=None,
-        education_base=9,
-        average_score=Decimal(score),
-        specialties=codes,
-        dormitory=False,
-        channel=channel,
-        minor=True,
-    )
-    docs = [DocumentRef("passport", f"f{user_id}", f"u{user_id}", "photo")]
-    application_id, created = await repo.submit(
-        user_id=user_id, campaign_year=YEAR, data=data, documents=docs, now=at, notices=[]
-    )
-    assert created
-    if original:
-        await repo.mark_received(application_id, "original_received", at, [])
-    if status != "submitted":
-        await repo.set_status(application_id, status, at)
-    return application_id
 
 
 async def set_budget(dp: Dispatcher, code: str, places: int) -> None:
@@ -437,7 +397,9 @@ async def test_statistics_are_sent_as_numbers_and_a_chart(
     assert "submitted: 2" in text["text"] and "bot + Gosuslugi: 1" in text["text"]
     [photo] = admin.session.of("sendPhoto")
     assert photo["chat_id"] == 1
-    assert photo["photo"].data.startswith(b"\x89PNG\r\n\x1a\n")
+    pixels = png_pixels(photo["photo"].data)
+    assert pixels.shape == (900, 1200, 4)
+    assert count_colour(pixels, "#c00000") > 50  # the budget of 22.02.08 (25) is marked
 
 
 def test_the_chart_renders_with_and_without_data() -> None:
@@ -456,8 +418,31 @@ def test_the_chart_renders_with_and_without_data() -> None:
         chart_labels,
         [SpecialtyInfo(METALLURGY, "Металлургия", 25), SpecialtyInfo(ORE, "Обогащение", None)],
     )  # fmt: skip
-    assert empty.startswith(b"\x89PNG") and full.startswith(b"\x89PNG")
-    assert empty != full
+    empty_pixels, full_pixels = png_pixels(empty), png_pixels(full)
+    assert empty_pixels.shape == full_pixels.shape == (900, 1200, 4)  # 12×9 in at 100 dpi
+    # The budget line of 22.02.08 (red) is drawn only where there are data and a budget.
+    assert count_colour(full_pixels, "#c00000") > 50
+    assert count_colour(empty_pixels, "#c00000") == 0
+    # The per-specialty panel (top left) has the bars of the applications (C0 blue) and of the
+    # first priorities (C1 orange), the per-day panel (top right) its bar.
+    top_left, top_right = full_pixels[:450, :600], full_pixels[:450, 600:]
+    assert count_colour(top_left, "#1f77b4") > 1000 and count_colour(top_left, "#ff7f0e") > 500
+    assert count_colour(top_right, "#1f77b4") > 5000
+    assert count_colour(empty_pixels[:450], "#1f77b4") == 0
+
+
+def png_pixels(data: bytes) -> Any:
+    """The PNG decoded as an array of RGBA bytes (fails on anything that is not a PNG)."""
+    from matplotlib.image import imread
+
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    return (imread(io.BytesIO(data), format="png") * 255).round().astype("uint8")
+
+
+def count_colour(pixels: Any, colour: str) -> int:
+    rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return int(((pixels[:, :, 0] == rgb[0]) & (pixels[:, :, 1] == rgb[1])
+                & (pixels[:, :, 2] == rgb[2])).sum())  # fmt: skip
 
 
 # --- access -----------------------------------------------------------------------------------

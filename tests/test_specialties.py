@@ -6,17 +6,12 @@ from datetime import date
 
 from tests.client import UserClient, labels
 from tests.conftest import FixedClock
+from tests.helpers import open_list
 
 
 def specialty_buttons(message: dict) -> list[str]:
     """Buttons of specialties, as shown: an unconfirmed one carries «❔ »."""
     return [label for label in labels(message) if label.removeprefix("❔ ")[:2].isdigit()]
-
-
-async def open_list(user: UserClient, label: str = "🎓 Specialties") -> dict:
-    [menu] = await user.send("/start")
-    [screen] = await user.click(label, menu)
-    return screen
 
 
 async def test_all_fourteen_specialties_are_listed_over_pages(english_user: UserClient) -> None:
@@ -144,9 +139,16 @@ async def test_how_to_apply_shows_the_current_campaign_dates(
 ) -> None:
     clock.set_local_date(date(2026, 3, 1))
     screen = await open_list(user, "📋 Как поступить")
-    assert "2026" in screen["text"]
-    assert "20 июня 2026" in screen["text"]
-    assert "15 августа 2026" in screen["text"]
+    lines = screen["text"].splitlines()
+    assert lines[0] == "<b>Приёмная кампания 2026</b>"
+    assert (
+        "• Приём документов начинается не позднее 20 июня 2026 (колледж может начать раньше) "
+        "и идёт по 15 августа 2026."
+    ) in lines  # the Order sets the latest start; a college's own date is not published yet
+    assert "• На специальности со вступительными испытаниями — до 10 августа 2026." in lines
+    assert "• Оригинал аттестата нужно сдать до 15 августа 2026." in lines
+    # No college has published the date of its enrollment order: none is shown as a fact.
+    assert not [line for line in lines if "Приказ о зачислении" in line]
     assert "Госуслуг" in screen["text"]
     assert "средн" in screen["text"]  # ranking by the average score
 

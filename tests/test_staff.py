@@ -3,8 +3,6 @@ correction round trip, the audit log."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from aiogram import Bot, Dispatcher
 
@@ -14,16 +12,9 @@ from db.staff import StaffRepository
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
 from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.helpers import sender_of
+from tests.helpers import open_card, sender_of
 
 ACTIONS = (*QueueAction, *CardAction)  # every staff action: the queue's and the card's
-
-
-async def open_card(admin: UserClient) -> dict[str, Any]:
-    [panel] = await admin.send("/staff")
-    [queue] = await admin.click("submitted (1)", panel)
-    [card] = await admin.click(labels(queue)[0], queue)
-    return card
 
 
 async def test_staff_panel_counts_and_the_queue_opens_the_card(

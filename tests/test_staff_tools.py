@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -14,7 +12,16 @@ from db.database import Database
 from handlers.callbacks import BroadcastCb, CardCb, QueueCb, RolesCb
 from tests.client import UserClient, buttons, labels
 from tests.conftest import FixedClock
-from tests.helpers import apply, invite, join, person, sender_of
+from tests.helpers import (
+    apply,
+    choose,
+    invite,
+    join,
+    person,
+    recipients_of,
+    sender_of,
+    start_broadcast,
+)
 
 CARD_ACTIONS = ("card", "docs", "accept", "correct", "reject", "enroll", "original", "medical")
 
@@ -200,38 +207,17 @@ async def test_search_finds_nothing_outside_the_members_college(
 # --- broadcasts ----------------------------------------------------------------------------
 
 
-async def start_broadcast(admin: UserClient, text: str = "Day of open doors on <b>Saturday</b>"):
-    [panel] = await admin.send("/staff")
-    await admin.click("📣 Broadcast", panel)
-    [english] = await admin.send(text)
-    [kinds] = await admin.click("No English version", english)
-    return kinds
-
-
-async def choose(admin: UserClient, kinds: dict[str, Any], *path: str) -> list[dict[str, Any]]:
-    screen = kinds
-    replies: list[dict[str, Any]] = []
-    for label in path:
-        replies = await admin.click(label, screen)
-        screen = replies[-1]
-    return replies
-
-
-def recipients_of(preview: dict[str, Any]) -> int:
-    match = re.search(r"Recipients: (\d+)", preview["text"])
-    assert match, preview["text"]
-    return int(match.group(1))
-
-
 @pytest.fixture
 async def population(dp: Dispatcher, bot: Bot, two_applications: None) -> None:
     """Two applicants (3001: 22.02.08, 3002: 21.02.18) and a student of group МТ-24."""
     student = person(dp, bot, 4001)
     [menu] = await student.send("/start")
-    [colleges] = await student.click("👷 I am a student", menu)
-    [specs] = await student.click(labels(colleges)[0], colleges)
+    [consent] = await student.click("👷 I am a student", menu)
+    [colleges] = await student.click(labels(consent)[0], consent)  # «I agree»
+    await student.click(labels(colleges)[0], colleges)
+    [warning] = await student.send("МТ-24")  # a group the college has not listed
+    [specs] = await student.click(labels(warning)[1], warning)  # «register anyway»
     await student.click(labels(specs)[0], specs)
-    await student.send("МТ-24")
     assert await dp["reminders"].student(4001) is not None
 
 

@@ -39,6 +39,7 @@ from bot.delivery.pacing import (
     already_paced,
 )
 from db.outbox import OutboxMessage, OutboxRepository
+from db.reminders import STUDENT_NEWS
 from db.staff_posts import DELETE_POST
 from db.users import UserRepository
 
@@ -53,9 +54,10 @@ Delivered = Callable[[OutboxMessage, Any], Awaitable[None]]
 # (48 hours) or that the staff already deleted.
 REFUSAL_IS_FINAL = frozenset({DELETE_POST})
 
-# Messages nobody is waiting for at night: they wait for the morning. Answers to what the
-# user did (status changes, answers to questions) go out at once.
-QUIET_KINDS = frozenset({"reminder", "broadcast"})
+# Messages nobody is waiting for at night: they wait for the morning (a student's news of
+# the staff's load too). Answers to what the user did (status changes, answers to questions)
+# go out at once.
+QUIET_KINDS = frozenset({"reminder", "event_reminder", "broadcast", *STUDENT_NEWS})
 
 
 class QuietHours:
@@ -215,7 +217,7 @@ class OutboxSender:
                 return
         now = self.clock.now()
         expires_at = message.payload.get("expires_at")
-        if expires_at and now > datetime.fromisoformat(expires_at):
+        if expires_at and now >= datetime.fromisoformat(expires_at):
             log.info(
                 "outbox row %s (%s) to chat %s dropped: its deadline passed at %s",
                 message.id,

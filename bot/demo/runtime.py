@@ -43,7 +43,8 @@ DEMO_TOKEN = "777000:DEMO-offline-emulator"
 STAFF_ID = 9001
 STUDENT_ID = 2001
 DELIVERY_WAIT_SECONDS = 5.0
-FIRST_JOBS = frozenset({"plan-reminders", "retention"})  # job ids given in bot.app.on_startup
+# Job ids given in bot.app.on_startup.
+FIRST_JOBS = frozenset({"plan-reminders", "events", "retention"})
 
 
 @dataclass(frozen=True, slots=True)

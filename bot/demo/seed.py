@@ -15,6 +15,8 @@ from decimal import Decimal
 from bot.clock import Clock
 from bot.domain.applications import CONSENT_VERSION
 from bot.domain.catalog import Catalog
+from bot.domain.groups import group_key
+from bot.domain.students import STUDENT_CONSENT_VERSION
 from bot.emulator import FakeBotAPI
 from db.applications import ApplicationData, ApplicationRepository, ConsentRepository, DocumentRef
 from db.database import Database
@@ -201,7 +203,8 @@ async def seed_demo(
     await users.touch(student_id, "ru", now)
     await users.touch(staff_id, "ru", now)
     await reminders.register_student(
-        Student(student_id, college_id, specialty.code, STUDENT_GROUP), now
+        Student(student_id, college_id, specialty.code, STUDENT_GROUP, STUDENT_CONSENT_VERSION),
+        now,
     )
     start = clock.today() + timedelta(days=8)
     end = start + timedelta(days=27)
@@ -217,10 +220,15 @@ async def seed_demo(
                 place="Демо: металлургический цех, Норильск",
                 supervisor="Демо Орлов Виктор Петрович",
                 report_deadline=end + timedelta(days=5),
+                address="Демо: проходная № 3, ул. Октябрьская, 1",
+                meet_time="08:00",
+                contact="Демо Орлов Виктор Петрович, мастер участка",
+                bring="паспорт, спецодежду, медицинскую книжку",
             )
         ],
         added_by=staff_id,
         now=now,
+        key=group_key,
     )
 
 

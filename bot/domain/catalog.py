@@ -15,6 +15,9 @@ Honesty rules the models carry (see the header of ``bot/data/catalog.toml``):
   as one whose membership of the cluster is being confirmed;
 - an unknown value is its own group in every filter (:meth:`Catalog.browse`), never a match
   and never hidden.
+
+Events (open days, excursions, профпробы, online meetings) are items of the catalogue too, each
+with its source; their times are local (Asia/Krasnoyarsk), written without an offset.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -38,11 +41,16 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.validation import Invalid, parse_email
+
 SCHEMA_VERSION = 1
 LANGUAGES = ("ru", "en")
 
 _FGOS_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _COLLEGE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
+_EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
+EVENT_ID_MAX = 24
+_WEBSITE = re.compile(r"https?://[^\s/?#.]+(\.[^\s/?#.]+)+(:\d{1,5})?([/?#]\S*)?", re.IGNORECASE)
 SOURCE_MAX = 300
 
 # A document a fact comes from: «Порядок приема, приказ Минпросвещения № 457 от 02.09.2020».
@@ -172,6 +180,24 @@ class College(_Model):
     def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
         return _check_sources(value, cls.SOURCED)
 
+    @field_validator("website")
+    @classmethod
+    def _website_is_a_link(cls, value: str | None) -> str | None:
+        """A link applicants can open: http(s), a host with a dot, no spaces."""
+        if value is not None and not _WEBSITE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a link like https://college.ru")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email_is_an_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            return parse_email(value)
+        except Invalid:
+            raise ValueError(f"{value!r} is not an e-mail address") from None
+
     @field_validator("id")
     @classmethod
     def _id_is_slug(cls, value: str) -> str:
@@ -267,6 +293,108 @@ class Specialty(_Model):
         return sorted(value)
 
 
+class EventKind(StrEnum):
+    open_day = "open_day"  # день открытых дверей
+    excursion = "excursion"  # экскурсия (на производство)
+    career_test = "career_test"  # профпроба
+    online = "online"  # онлайн-встреча
+
+
+class Audience(StrEnum):
+    """Who may come to an event."""
+
+    grade9 = "grade9"  # 9th graders
+    grade11 = "grade11"  # 11th graders
+    parents = "parents"
+
+
+class EventTitle(Text):
+    ru: Annotated[str, Field(min_length=1, max_length=120)]
+    en: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+
+
+class Event(_Model):
+    """An open day, an excursion, a профпроба or an online meeting applicants register for.
+
+    ``start``, ``end`` and ``registration_deadline`` are local times of the cluster's zone
+    (Asia/Krasnoyarsk), without an offset; registration closes at the deadline, or at the
+    start when there is none. ``seats`` None: no limit. A cancelled event stays in the
+    catalogue (its registrations are told, and see it as cancelled).
+    """
+
+    id: str
+    title: EventTitle
+    kind: EventKind
+    college: str | None = None
+    specialties: list[str] = []
+    place: Text | None = None
+    start: datetime
+    end: datetime
+    seats: Annotated[int, Field(ge=1, le=100000)] | None = None
+    audience: list[Audience] = []
+    bring: Text | None = None
+    registration_deadline: datetime | None = None
+    description: Text | None = None
+    cancelled: bool = False
+    source: Source | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_slug(cls, value: str) -> str:
+        if not _EVENT_ID.match(value):
+            raise ValueError(f"{value!r} is not an id of 1-{EVENT_ID_MAX} characters a-z, 0-9, '-'")
+        return value
+
+    @field_validator("start", "end", "registration_deadline")
+    @classmethod
+    def _local_time(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError(
+                f"{value.isoformat()}: write the local time without an offset "
+                "(e.g. 2026-03-14T11:00:00, Asia/Krasnoyarsk)"
+            )
+        return None if value is None else value.replace(second=0, microsecond=0)
+
+    @field_validator("specialties")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not _FGOS_CODE.match(code):
+                raise ValueError(f"{code!r} is not a FGOS code NN.NN.NN")
+        if len(set(value)) != len(value):
+            raise ValueError("a specialty is listed twice")
+        return value
+
+    @field_validator("audience")
+    @classmethod
+    def _audience_once(cls, value: list[Audience]) -> list[Audience]:
+        if len(set(value)) != len(value):
+            raise ValueError("an audience is listed twice")
+        return sorted(value, key=list(Audience).index)
+
+    @model_validator(mode="after")
+    def _times_in_order(self) -> Event:
+        if self.end <= self.start:
+            raise ValueError(
+                f"end {self.end.isoformat()} is not after start {self.start.isoformat()}"
+            )
+        if self.registration_deadline is not None and self.registration_deadline > self.start:
+            raise ValueError("registration_deadline is after the start")
+        return self
+
+    @property
+    def closes_at(self) -> datetime:
+        """When registration closes (local time)."""
+        return self.registration_deadline or self.start
+
+    def open_for_registration(self, local_now: datetime) -> bool:
+        return not self.cancelled and local_now < self.closes_at
+
+    def upcoming(self, local_now: datetime) -> bool:
+        """Not cancelled and not over yet."""
+        return not self.cancelled and local_now < self.end
+
+
 class FaqEntry(_Model):
     question: Text
     answer: Text
@@ -294,6 +422,7 @@ class Catalog(_Model):
     specialties: Annotated[list[Specialty], Field(min_length=1)]
     faq: list[FaqEntry] = []
     synonyms: list[Synonym] = []
+    events: list[Event] = []
 
     @field_validator("schema_version")
     @classmethod
@@ -312,6 +441,28 @@ class Catalog(_Model):
 
     def college(self, college_id: str) -> College | None:
         return next((c for c in self.colleges if c.id == college_id), None)
+
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
+    def upcoming_events(
+        self, local_now: datetime, *, specialty: str = "", college: str = ""
+    ) -> list[Event]:
+        """Events not cancelled and not over at ``local_now`` (local time, naive), soonest
+        first; of a specialty (by its current or a former code) or of a college when given."""
+        codes = set(found.codes) if specialty and (found := self.specialty(specialty)) else set()
+        if specialty and not codes:
+            codes = {specialty}
+        return sorted(
+            (
+                e
+                for e in self.events
+                if e.upcoming(local_now)
+                and (not codes or codes & set(e.specialties))
+                and (not college or e.college == college)
+            ),
+            key=lambda e: (e.start, e.id),
+        )
 
     def specialties_of(self, college_id: str) -> list[Specialty]:
         return [s for s in self.specialties if college_id in s.colleges]
@@ -491,6 +642,7 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
     problems = _duplicates(specialties, "specialties", "code")
     problems += _duplicates(colleges, "colleges", "id")
     problems += _duplicates(campaigns, "campaigns", "year")
+    problems += _event_checks(_entries(data, "events"), colleges, specialties)
     problems += _synonym_checks(_entries(data, "synonyms"))
     problems += _former_code_clashes(specialties)
     college_ids = {c.get("id") for c in colleges}
@@ -521,6 +673,30 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
             if first and second and second < first:
                 problems.append(
                     Problem(f"{where}.{later}", f"{second} is before {earlier} {first}")
+                )
+    return problems
+
+
+def _event_checks(
+    events: list[dict[str, Any]], colleges: list[dict[str, Any]], specialties: list[dict[str, Any]]
+) -> list[Problem]:
+    """Unique event ids; an event's college and specialties are the catalogue's (a former code
+    names its specialty too)."""
+    problems = _duplicates(events, "events", "id")
+    college_ids = {c.get("id") for c in colleges}
+    codes: set[Any] = {s.get("code") for s in specialties}
+    for s in specialties:
+        former = s.get("former_codes")
+        codes.update(former if isinstance(former, list) else [])
+    for i, event in enumerate(events):
+        college = event.get("college")
+        if isinstance(college, str) and college not in college_ids:
+            problems.append(Problem(f"events[{i}].college", f"unknown college {college!r}"))
+        refs = event.get("specialties")
+        for j, code in enumerate(refs if isinstance(refs, list) else []):
+            if isinstance(code, str) and code not in codes:
+                problems.append(
+                    Problem(f"events[{i}].specialties[{j}]", f"unknown specialty {code!r}")
                 )
     return problems
 
@@ -611,6 +787,9 @@ def unsourced_values(catalog: Catalog) -> list[Problem]:
         problems += _unsourced(college, f"colleges[{i}]", College.SOURCED)
     for i, campaign in enumerate(catalog.campaigns):
         problems += _unsourced(campaign, f"campaigns[{i}]", Campaign.SOURCED)
+    for i, event in enumerate(catalog.events):
+        if not event.source:
+            problems.append(Problem(f"events[{i}]", "no source: add the event's source"))
     if catalog.documents and not catalog.documents_source:
         problems.append(Problem("documents", "no source: add documents_source"))
     return problems

@@ -6,6 +6,11 @@ column, e.g. ``line 4, start: '31.02.2027' is not a date DD.MM.YYYY``. Every pro
 row is reported, not just the first. The rows are only meaningful when there are no
 problems: the caller imports all of them or nothing.
 
+A file with the columns college, group and specialty and none of the dates is a plain list of
+groups (:func:`parse_upload` tells them apart): the groups a college has, before or without
+their periods. Optional columns of a schedule say what a student needs on the first day:
+``address`` (where to go), ``time`` (HH:MM), ``contact`` (whom to ask for), ``bring``.
+
 Line 0 is used for problems of the file as a whole (unsupported type, unreadable, empty).
 Line numbers are physical lines of the CSV text (a quoted value spanning lines counts from
 its first line) or row numbers of the worksheet.
@@ -19,13 +24,14 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
 
+from bot.domain.groups import GROUP_MAX, clean_group
 from bot.domain.spreadsheet import MAX_XLSX_UNPACKED_BYTES, Unreadable, open_xlsx, sheet_rows
 from bot.domain.spreadsheet import BadValue as _BadValue
 from bot.domain.spreadsheet import cell_text as _text
@@ -35,17 +41,22 @@ from bot.domain.spreadsheet import quote as _quote
 from bot.domain.spreadsheet import squeeze as _squeeze
 
 __all__ = [
+    "GROUP_HEADERS",
     "GROUP_MAX",
     "HEADERS",
     "MAX_CSV_BYTES",
     "MAX_LINES",
     "MAX_ROWS",
     "MAX_XLSX_UNPACKED_BYTES",
+    "OPTIONAL_HEADERS",
     "PLACE_MAX",
     "SUPERVISOR_MAX",
+    "GroupRow",
+    "Parsed",
     "PracticumRow",
     "RowProblem",
     "parse_practicum_file",
+    "parse_upload",
 ]
 
 HEADERS = (
@@ -59,11 +70,15 @@ HEADERS = (
     "report_deadline",
 )
 
+# What a student needs on the first day: optional, «уточняется» when empty.
+OPTIONAL_HEADERS = ("address", "time", "contact", "bring")
+# A plain list of groups: these columns and none of the schedule's others.
+GROUP_HEADERS = ("college", "group", "specialty")
+
 MAX_ROWS = 2000
 # Lines read at most, empty ones included: a sheet with a stray formatted cell far below the
 # data (400,000 empty rows in a 2 MB file) would otherwise be walked row by row.
 MAX_LINES = 10_000
-GROUP_MAX = 20
 PLACE_MAX = 200
 SUPERVISOR_MAX = 120
 YEAR_MIN = 2000
@@ -91,6 +106,10 @@ _HEADER_ALIASES: dict[str, str] = {
         "place": ("place", "место"),
         "supervisor": ("supervisor", "руководитель"),
         "report_deadline": ("report_deadline", "отчёт", "срок отчёта"),
+        "address": ("address", "адрес", "куда прийти"),
+        "time": ("time", "время", "время сбора", "во сколько"),
+        "contact": ("contact", "контакт", "к кому обратиться", "кого спросить"),
+        "bring": ("bring", "что взять", "что взять с собой"),
     }.items()
     for alias in aliases
 }
@@ -107,6 +126,30 @@ class PracticumRow:
     place: str
     supervisor: str
     report_deadline: date  # >= end
+    address: str = ""
+    meet_time: str = ""  # "HH:MM" or ""
+    contact: str = ""
+    bring: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """A row of a plain list of groups."""
+
+    line: int
+    college_id: str
+    group: str
+    specialty_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """An upload read: a schedule (``periods``) or a list of groups (``groups``); both only
+    meaningful when ``problems`` is empty."""
+
+    periods: list[PracticumRow]
+    groups: list[GroupRow]
+    problems: list[RowProblem]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +192,35 @@ def parse_practicum_file(
     ones count) is refused whole, read no further. CPU-bound, up to a second for the largest
     file: call it through ``asyncio.to_thread``.
     """
+    parsed = parse_upload(
+        filename,
+        content,
+        known_colleges=known_colleges,
+        known_specialties=known_specialties,
+        max_rows=max_rows,
+        max_lines=max_lines,
+        groups_allowed=False,
+    )
+    return parsed.periods, parsed.problems
+
+
+def parse_upload(
+    filename: str,
+    content: bytes,
+    *,
+    known_colleges: AbstractSet[str],
+    known_specialties: AbstractSet[str],
+    placed: Mapping[str, AbstractSet[str]] | None = None,
+    max_rows: int = MAX_ROWS,
+    max_lines: int = MAX_LINES,
+    groups_allowed: bool = True,
+) -> Parsed:
+    """A schedule or (``groups_allowed``) a plain list of groups, told apart by the header.
+
+    ``placed``: the colleges the catalogue names for each specialty code; a row putting a
+    specialty at a college the catalogue does not name for it is a problem (a specialty whose
+    colleges are not known yet fits any college). Never raises on malformed input.
+    """
     if max_rows < 1 or max_lines <= max_rows:
         raise ValueError("max_rows must be positive and max_lines greater than max_rows")
     suffix = PurePath(filename).suffix.lower()
@@ -158,10 +230,12 @@ def parse_practicum_file(
         elif suffix == ".xlsx":
             records = _read_xlsx(content, max_rows, max_lines)
         else:
-            return [], [RowProblem(0, None, "unsupported file type: use CSV or XLSX")]
+            return Parsed([], [], [RowProblem(0, None, "unsupported file type: use CSV or XLSX")])
     except _Unreadable as error:
-        return [], [error.problem]
-    return _validate(records, known_colleges, known_specialties, max_rows)
+        return Parsed([], [], [error.problem])
+    return _validate(
+        records, known_colleges, known_specialties, placed or {}, max_rows, groups_allowed
+    )
 
 
 # --- reading -------------------------------------------------------------------
@@ -271,34 +345,44 @@ def _validate(
     records: list[Record],
     known_colleges: AbstractSet[str],
     known_specialties: AbstractSet[str],
+    placed: Mapping[str, AbstractSet[str]],
     max_rows: int,
-) -> tuple[list[PracticumRow], list[RowProblem]]:
+    groups_allowed: bool,
+) -> Parsed:
     if not records:
-        return [], [RowProblem(0, None, "the file is empty")]
+        return Parsed([], [], [RowProblem(0, None, "the file is empty")])
     header_line, header = records[0]
     columns, problems = _columns(header_line, header)
+    group_list = groups_allowed and not any(f in columns for f in HEADERS if f not in GROUP_HEADERS)
+    required = GROUP_HEADERS if group_list else HEADERS
+    problems = [p for p in problems if p.column in required or "appears twice" in p.message]
     if problems:
-        return [], problems
+        return Parsed([], [], problems)
     if len(records) == 1:
-        return [], [RowProblem(0, None, "the file has no data rows, only the header")]
+        return Parsed([], [], [RowProblem(0, None, "the file has no data rows, only the header")])
 
     colleges = {college.casefold(): college for college in known_colleges}
-    result: list[PracticumRow] = []
-    seen: dict[tuple[str, str, date], int] = {}
+    periods: list[PracticumRow] = []
+    groups: list[GroupRow] = []
+    seen: dict[tuple[object, ...], int] = {}
     for index, (line, cells) in enumerate(records[1:]):
         if index >= max_rows:
             problems.append(RowProblem(line, None, f"too many rows (max {max_rows})"))
             break
-        row, row_problems, key = _parse_row(line, cells, columns, colleges, known_specialties)
+        row, row_problems, key = _parse_row(
+            line, cells, columns, required, colleges, known_specialties, placed
+        )
         problems += row_problems
         if key is not None:
             if key in seen:
                 problems.append(RowProblem(line, None, f"repeats line {seen[key]}"))
             else:
                 seen[key] = line
-        if row is not None:
-            result.append(row)
-    return result, problems
+        if isinstance(row, PracticumRow):
+            periods.append(row)
+        elif isinstance(row, GroupRow):
+            groups.append(row)
+    return Parsed(periods, groups, problems)
 
 
 def _columns(line: int, header: Sequence[object]) -> tuple[dict[str, int], list[RowProblem]]:
@@ -330,10 +414,13 @@ def _parse_row(
     line: int,
     cells: tuple[object, ...],
     columns: dict[str, int],
+    required: Sequence[str],
     colleges: dict[str, str],
     specialties: AbstractSet[str],
-) -> tuple[PracticumRow | None, list[RowProblem], tuple[str, str, date] | None]:
-    """The row (if valid), all its problems, and its (college, group, start) key if known."""
+    placed: Mapping[str, AbstractSet[str]],
+) -> tuple[PracticumRow | GroupRow | None, list[RowProblem], tuple[object, ...] | None]:
+    """The row (if valid), all its problems, and the key a repeat of it would share: (college,
+    group, start) of a period, (college, group) of a listed group."""
     problems: list[RowProblem] = []
     values: dict[str, Any] = {}
 
@@ -350,16 +437,42 @@ def _parse_row(
         "place": lambda value: _parse_text(value, PLACE_MAX),
         "supervisor": lambda value: _parse_text(value, SUPERVISOR_MAX),
         "report_deadline": _parse_date,
+        "address": lambda value: _parse_text(value, PLACE_MAX),
+        "time": _parse_time,
+        "contact": lambda value: _parse_text(value, SUPERVISOR_MAX),
+        "bring": lambda value: _parse_text(value, PLACE_MAX),
     }
     for field, parse in parsers.items():
+        if field not in required and (field not in OPTIONAL_HEADERS or field not in columns):
+            continue
         value = cell(field)
         if _is_blank((value,)):
-            problems.append(RowProblem(line, field, "value is required"))
+            if field in required:
+                problems.append(RowProblem(line, field, "value is required"))
             continue
         try:
             values[field] = parse(value)
         except _BadValue as error:
             problems.append(RowProblem(line, field, str(error)))
+
+    college, group, code = values.get("college"), values.get("group"), values.get("specialty")
+    if isinstance(college, str) and isinstance(code, str) and placed.get(code):
+        if college not in placed[code]:
+            where = ", ".join(sorted(placed[code]))
+            problems.append(
+                RowProblem(
+                    line,
+                    "specialty",
+                    f"the catalogue places {code} at {where}, not at {college}: fix the row "
+                    "or the catalogue",
+                )
+            )
+    key: tuple[object, ...] | None
+    if required is GROUP_HEADERS:
+        key = (college, group) if isinstance(college, str) and isinstance(group, str) else None
+        if problems:
+            return None, problems, key
+        return GroupRow(line, values["college"], values["group"], values["specialty"]), [], key
 
     start, end, deadline = values.get("start"), values.get("end"), values.get("report_deadline")
     if isinstance(start, date) and isinstance(end, date) and end < start:
@@ -374,7 +487,6 @@ def _parse_row(
         )
 
     key = None
-    college, group = values.get("college"), values.get("group")
     if isinstance(college, str) and isinstance(group, str) and isinstance(start, date):
         key = (college, group, start)
     if problems:
@@ -389,6 +501,10 @@ def _parse_row(
         place=values["place"],
         supervisor=values["supervisor"],
         report_deadline=values["report_deadline"],
+        address=values.get("address", ""),
+        meet_time=values.get("time", ""),
+        contact=values.get("contact", ""),
+        bring=values.get("bring", ""),
     )
     return row, [], key
 
@@ -404,16 +520,30 @@ def _parse_college(value: object, colleges: dict[str, str]) -> str:
     return college
 
 
-_GROUP = re.compile(r"[\w\- ]+")
-
-
 def _parse_group(value: object) -> str:
-    group = _squeeze(_text(value)).upper()
-    if len(group) > GROUP_MAX:
-        raise _BadValue(f"{_quote(group)} is longer than {GROUP_MAX} characters")
-    if not _GROUP.fullmatch(group):
-        raise _BadValue(f"{_quote(group)} may contain only letters, digits, '-', '_' and spaces")
+    text = _squeeze(_text(value)).upper()
+    if len(text) > GROUP_MAX:
+        raise _BadValue(f"{_quote(text)} is longer than {GROUP_MAX} characters")
+    group = clean_group(text)
+    if group is None:
+        raise _BadValue(f"{_quote(text)} may contain only letters, digits, '-', '_' and spaces")
     return group
+
+
+_TIME = re.compile(r"(\d{1,2})[:.\-](\d{2})")
+
+
+def _parse_time(value: object) -> str:
+    """The meeting time of the first day, as HH:MM (an Excel time cell, or «8:00», «08.30»)."""
+    if isinstance(value, datetime):
+        value = value.time()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    text = _squeeze(_text(value))
+    match = _TIME.fullmatch(text)
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise _BadValue(f"{_quote(text)} is not a time HH:MM")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 _SPECIALTY = re.compile(r"\d{2}\.\d{2}\.\d{2}")

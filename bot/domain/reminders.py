@@ -83,17 +83,21 @@ class Planner:
         offsets: Iterable[int],
         payload: Mapping[str, object],
     ) -> list[_Candidate]:
+        # Each reminder of an event expires when the next one falls due: after downtime the
+        # queued ones do not all go out at once, only the latest.
+        ordered = sorted(offsets, reverse=True)
+        dues = [self.morning(event_day - timedelta(days=offset)) for offset in ordered]
         return [
             _Candidate(
                 group=f"{topic}:{ref}:{event_day}:{user_id}",
                 key=f"r:{topic}:{ref}:{event_day}:{offset}:{user_id}",
                 user_id=user_id,
                 topic=topic,
-                due_at=self.morning(event_day - timedelta(days=offset)),
-                expires_at=self.end_of(event_day),
+                due_at=due,
+                expires_at=dues[i + 1] if i + 1 < len(dues) else self.end_of(event_day),
                 payload={**payload, "topic": topic, "event_day": event_day.isoformat()},
             )
-            for offset in offsets
+            for i, (offset, due) in enumerate(zip(ordered, dues, strict=True))
         ]
 
     def plan(self, now: datetime, catalog: Catalog, data: Snapshot) -> list[PlannedMessage]:

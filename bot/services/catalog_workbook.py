@@ -487,13 +487,18 @@ def read_workbook(content: bytes, base: Catalog) -> tuple[Catalog | None, list[W
         return None, [WorkbookProblem("", 0, "", str(error))]
     except Exception:  # a file openpyxl opened but cannot walk
         return None, [WorkbookProblem("", 0, "", "the workbook cannot be read")]
-    if problems:
-        return None, problems
+    if any(p.row <= 1 for p in problems):
+        return None, problems  # a sheet or a column is missing: its rows were not read
     data = base.model_dump()
     for section, read in reads.items():
         data[section] = read.items
     catalog, found = validate_catalog_data(data)
-    return catalog, [_locate(p, reads) for p in found]
+    # The rules of the catalogue too, with the cells that could not be read left out: every
+    # problem in one go. A cell already reported is not reported again as a missing value.
+    reported = {(p.sheet, p.row, p.column) for p in problems}
+    located = [_locate(p, reads) for p in found]
+    problems += [p for p in located if (p.sheet, p.row, p.column) not in reported]
+    return (None, problems) if problems else (catalog, [])
 
 
 # --- comparing --------------------------------------------------------------------------------

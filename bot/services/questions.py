@@ -17,10 +17,13 @@ async def visible_question(
 ) -> Question | None:
     """The question if it exists and ``scope`` covers its asker (``Scope.sees_asker``: staff
     of one college see its applicants' questions and those of people without an
-    application, never another college's applicant)."""
+    application, never another college's applicant). A question to a college's practicum
+    staff is that college's only."""
     question = await questions.get(question_id)
     if question is None:
         return None
+    if question.college_id is not None:
+        return question if scope.sees_college(question.college_id) else None
     application = await applications.for_user(question.user_id)
     chosen = None if application is None else application.data.specialties
     return question if scope.sees_asker(catalog, chosen) else None

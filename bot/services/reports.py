@@ -180,14 +180,19 @@ def _values(row: ReportRow, texts: ReportTexts, tz: tzinfo) -> dict[str, object]
     }
 
 
-def _write_table(
-    ws: Worksheet, columns: Sequence[str], texts: ReportTexts, records: Iterable[dict[str, object]]
+def write_table(
+    ws: Worksheet,
+    columns: Sequence[str],
+    headers: Mapping[str, str],
+    records: Iterable[Mapping[str, object]],
 ) -> None:
-    ws.append([texts.headers[key] for key in columns])
+    """A sheet of ``records`` under a bold header row: text cells stay text (never a
+    formula), dates and times in the local notation, columns as wide as their values."""
+    ws.append([headers[key] for key in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         _as_text(cell)
-    widths = [len(texts.headers[key]) for key in columns]
+    widths = [len(headers[key]) for key in columns]
     for record in records:
         ws.append([record[key] for key in columns])
         for i, cell in enumerate(ws[ws.max_row]):
@@ -222,7 +227,7 @@ def build_xlsx(
     everything = workbook.active
     assert everything is not None
     everything.title = sheet_title(texts.all_sheet, taken)
-    _write_table(everything, ALL_COLUMNS, texts, (_values(r, texts, tz) for r in rows))
+    write_table(everything, ALL_COLUMNS, texts.headers, (_values(r, texts, tz) for r in rows))
     everything.auto_filter.ref = everything.dimensions
 
     for specialty in specialties:
@@ -236,7 +241,7 @@ def build_xlsx(
             }
             for place, r in enumerate(ranked, start=1)
         ]
-        _write_table(ws, RANK_COLUMNS, texts, records)
+        write_table(ws, RANK_COLUMNS, texts.headers, records)
         places = specialty.budget_places
         note = ws.cell(row=1, column=len(RANK_COLUMNS) + 2)
         note.value = texts.budget_places.format(places=texts.unknown if places is None else places)

@@ -5,10 +5,17 @@ students' application data: ENROLLED_RETENTION_DAYS after it, if set (else the c
 it under its own rules and erases it on request). The staff get a summary a week before, and
 a report after. Questions are erased RETENTION_DAYS after they were asked.
 
+Students: a group whose last practicum report was due RETENTION_DAYS ago goes with its periods
+and registrations; a registration to a group no list of the college has goes RETENTION_DAYS
+after it was made (no reminder can ever reach it).
+
 Drafts: a dialogue state (an unfinished form) nobody touched for RETENTION_DAYS is erased, and
 so is the consent of someone who never applied once it is RETENTION_DAYS old and they have no
 draft touched within that time. The staff get the counts once a day. With Redis, dialogue
 states expire there by themselves (a TTL of RETENTION_DAYS, renewed on each write).
+
+Events: registrations (names, phones, attendance) RETENTION_DAYS after their event ended; the
+consent for events once it is RETENTION_DAYS old and its person has no registration left.
 """
 
 from __future__ import annotations
@@ -113,12 +120,30 @@ class RetentionService:
         questions = await self.repo.purge_questions(cutoff)
         if questions:
             log.info("retention: erased %d question(s) older than %d days", questions, days)
+        students = await self.repo.purge_groups(today - timedelta(days=days), cutoff)
+        if students:
+            log.info(
+                "retention: erased %d student registration(s) of groups whose practicum ended "
+                "%d days ago, or that no college listed",
+                students,
+                days,
+            )
         unanswered = await self.repo.purge_unanswered(cutoff)
         if unanswered:
             log.info(
                 "retention: erased %d unanswered typed question(s) older than %d days",
                 unanswered,
                 days,
+            )
+        registrations = await self.repo.purge_event_registrations(cutoff)
+        event_consents = await self.repo.erase_event_consents(cutoff)
+        if registrations or event_consents:
+            log.info(
+                "retention: erased %d registration(s) of events over for %d days and %d "
+                "consent(s) for events of people with no registration left",
+                registrations,
+                days,
+                event_consents,
             )
         drafts = await self.repo.purge_drafts(cutoff)
         orphans = await self.repo.orphan_consents(cutoff)

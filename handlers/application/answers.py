@@ -100,8 +100,13 @@ def get_router() -> Router:
         drafts = DraftStore(state)
         draft = await drafts.load()
         allowed = set(allowed_specialties(catalog, base))
-        kept = [code for code in draft.specialties if code in allowed]
-        dropped = len(kept) != len(draft.specialties)
+        chosen = draft.specialties
+        if draft.education_base is None and not chosen and draft.preselect in allowed:
+            # The first answer after «Apply» on a specialty card: that specialty comes first,
+            # if this education base admits it.
+            chosen = [draft.preselect]
+        kept = [code for code in chosen if code in allowed]
+        dropped = len(kept) != len(chosen)
         draft = draft.model_copy(update={"education_base": base, "specialties": kept})
         if dropped:
             draft = draft.model_copy(update={"editing": False})

@@ -5,15 +5,23 @@ runs for staff only, with their ``scope: Scope``, the role read afresh on every 
 Whoever is not staff falls through to the router of ``denied.py``, which comes right after the
 tree and answers «No access.».
 
+    catalog    /catalog: the catalogue as a workbook, its versions (before practicum: an
+               edited workbook is an XLSX file too)
     practicum  /practicum, /practicum_add, CSV/XLSX files (administrators)
     panel      /staff and «⬅️ Panel»
     queue      the queue with its filters, the search
     card       an application's card, its documents, the review actions and their comments
     reports    /reports: ranking lists, Excel and CSV, statistics
     broadcast  a broadcast from its message to its delivery
+    event_editor  creating and editing an event
+    events     events: the list, a card, the people registered and attendance (a scanned
+               entry code: handlers/links.py), the Excel file, cancelling
+    posters    printable posters with a QR code and a source label
     roles      the staff list, invites, revoking (administrators)
     questions  unanswered questions, a question's card, answers (the asker's side is
                handlers/questions.py)
+    unanswered what applicants typed and the bot could not answer
+    faq        a staff answer made an FAQ entry (last: its steps take whatever is sent)
 
 Outside the tree: ``get_invite_router`` (someone not yet staff joins by an invite link, before
 /start), ``get_denied_router`` (after the tree) and ``get_group_router`` (replies to relayed
@@ -28,13 +36,19 @@ from handlers.access import StaffFilter
 from handlers.staff import (
     broadcast,
     card,
+    catalog,
     denied,
+    event_editor,
+    events,
+    faq,
     panel,
+    posters,
     practicum,
     questions,
     queue,
     reports,
     roles,
+    unanswered,
 )
 
 get_invite_router = roles.get_invite_router
@@ -52,13 +66,20 @@ def get_router() -> Router:
     router.message.filter(F.chat.type == "private", StaffFilter())
     router.callback_query.filter(StaffFilter())
     router.include_routers(
+        catalog.get_router(),
         practicum.get_router(),
         panel.get_router(),
         queue.get_router(),
         card.get_router(),
         reports.get_router(),
         broadcast.get_router(),
+        # The editor first: its «new» and «edit» before the events' catch-all of their buttons.
+        event_editor.get_router(),
+        events.get_router(),
+        posters.get_router(),
         roles.get_router(),
         questions.get_router(),
+        unanswered.get_router(),
+        faq.get_router(),
     )
     return router

@@ -16,11 +16,32 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from handlers.callbacks import BroadcastCb, CardCb, QuestionCb, QueueCb, ReportCb, RolesCb
+from handlers.callbacks import (
+    BroadcastCb,
+    CardCb,
+    CatalogCb,
+    EventEditCb,
+    FaqNewCb,
+    PosterCb,
+    QuestionCb,
+    QueueCb,
+    ReportCb,
+    RolesCb,
+    StaffEventCb,
+    UnansweredCb,
+)
 from handlers.questions import leave
+from handlers.staff.faq import leave as leave_faq
 from handlers.staff.practicum import COMMANDS as PRACTICUM_COMMANDS
 from handlers.staff.questions import STAFF_ACTIONS, relayed_question
-from handlers.states import BroadcastForm, QuestionForm, StaffForm
+from handlers.states import (
+    BroadcastForm,
+    CatalogForm,
+    FaqForm,
+    QuestionForm,
+    StaffEventForm,
+    StaffForm,
+)
 from handlers.ui import alert
 
 STAFF_BUTTONS = or_f(
@@ -30,6 +51,12 @@ STAFF_BUTTONS = or_f(
     RolesCb.filter(),
     BroadcastCb.filter(),
     QuestionCb.filter(F.action.in_(STAFF_ACTIONS)),
+    StaffEventCb.filter(),
+    EventEditCb.filter(),
+    PosterCb.filter(),
+    CatalogCb.filter(),
+    FaqNewCb.filter(),
+    UnansweredCb.filter(),
 )
 
 
@@ -39,7 +66,7 @@ def get_router() -> Router:
     # Only the steps the tree answers whatever a member sends (its handlers without a filter
     # on the content): in the others a member's message goes on past the tree and must not
     # be taken for a stranger's (choosing the segment of a broadcast is done with buttons).
-    @router.message(StateFilter(StaffForm, BroadcastForm.message))
+    @router.message(StateFilter(StaffForm, StaffEventForm, BroadcastForm.message))
     async def staff_dialogue(message: Message, state: FSMContext) -> None:
         await state.clear()
         await message.answer(_("No access."))
@@ -49,7 +76,14 @@ def get_router() -> Router:
         await leave(state)  # an unfinished application of theirs is kept
         await message.answer(_("No access."))
 
-    @router.message(Command("staff", "reports"))
+    # A command typed at these steps goes on (the tree leaves commands it does not know to
+    # the other routers).
+    @router.message(StateFilter(CatalogForm, FaqForm), ~F.text.startswith("/"))
+    async def content_dialogue(message: Message, state: FSMContext) -> None:
+        await leave_faq(state)  # an unfinished application of theirs is kept
+        await message.answer(_("No access."))
+
+    @router.message(Command("staff", "reports", "catalog"))
     async def command(message: Message) -> None:
         await message.answer(_("No access."))
 

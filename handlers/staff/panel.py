@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -19,6 +19,8 @@ from handlers.application_texts import status_label
 from handlers.callbacks import (
     BroadcastAction,
     BroadcastCb,
+    CatalogAction,
+    CatalogCb,
     QuestionAction,
     QuestionCb,
     QueueAction,
@@ -27,6 +29,9 @@ from handlers.callbacks import (
     ReportCb,
     RolesAction,
     RolesCb,
+    StaffEventAction,
+    StaffEventCb,
+    UnansweredCb,
 )
 from handlers.ui import current_language, h, show
 
@@ -41,7 +46,7 @@ async def panel(
     year = catalog.recent_campaign(clock.today()).year
     codes = scope.specialty_codes(catalog)
     counts = await staff.counts_by_status(year, codes)
-    unanswered = await questions.count_unanswered(codes)
+    unanswered = await questions.count_unanswered(codes, scope.college_id)
     lines = [_("<b>Admission {year}: applications</b>").format(year=year)]
     college = catalog.college(scope.college_id) if scope.college_id else None
     if college is not None:
@@ -77,10 +82,22 @@ async def panel(
     )
     builder.button(text=_("📊 Reports"), callback_data=ReportCb(action=ReportAction.menu))
     builder.button(text=_("📣 Broadcast"), callback_data=BroadcastCb(action=BroadcastAction.new))
+    builder.button(text=_("📅 Events"), callback_data=StaffEventCb(action=StaffEventAction.list))
     if scope.admin:
         builder.button(text=_("👥 Staff"), callback_data=RolesCb(action=RolesAction.list))
     builder.adjust(*rows, 2, 2, 2)
+    builder.row(*content_buttons())
     return "\n".join(lines), builder.as_markup()
+
+
+def content_buttons() -> list[InlineKeyboardButton]:
+    """The catalogue (/catalog) and what the bot could not answer."""
+    return [
+        InlineKeyboardButton(
+            text=_("📚 Catalogue"), callback_data=CatalogCb(action=CatalogAction.menu).pack()
+        ),
+        InlineKeyboardButton(text=_("❔ Not understood"), callback_data=UnansweredCb().pack()),
+    ]
 
 
 def get_router() -> Router:

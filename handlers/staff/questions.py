@@ -30,7 +30,14 @@ from db.questions import Question, QuestionRepository
 from db.reminders import ReminderRepository
 from db.users import UserRepository
 from handlers.access import StaffFilter
-from handlers.callbacks import QuestionAction, QuestionCb, QueueAction, QueueCb
+from handlers.callbacks import (
+    FaqAction,
+    FaqNewCb,
+    QuestionAction,
+    QuestionCb,
+    QueueAction,
+    QueueCb,
+)
 from handlers.questions import leave
 from handlers.states import QuestionForm
 from handlers.texts.questions import TAG, asker_lines, preview, question_text, relay_call
@@ -50,10 +57,10 @@ async def unanswered_screen(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The staff panel's list of unanswered questions, the oldest first, then the answered
     ones whose answer could not be delivered; only what the member's scope covers."""
-    codes = scope.specialty_codes(catalog)
-    total = await questions.count_unanswered(codes)
-    items = await questions.unanswered(LIST_SIZE, codes)
-    undelivered = await questions.undelivered(LIST_SIZE, codes)
+    codes, college = scope.specialty_codes(catalog), scope.college_id
+    total = await questions.count_unanswered(codes, college)
+    items = await questions.unanswered(LIST_SIZE, codes, college)
+    undelivered = await questions.undelivered(LIST_SIZE, codes, college)
     lines = [
         ngettext(
             "<b>Unanswered questions: {count}</b>", "<b>Unanswered questions: {count}</b>", total
@@ -254,12 +261,24 @@ async def answer_question(
         text=_("📨 Question №{number}").format(number=question_id),
         callback_data=QuestionCb(action=QuestionAction.open, id=question_id),
     )
+    # The answer as an FAQ entry: the bot answers the same question itself from then on.
+    builder.button(
+        text=_("➕ To the FAQ"), callback_data=FaqNewCb(action=FaqAction.new, id=answer.id)
+    )
     if message.chat.type == "private":
         builder.button(
             text=_("❓ Unanswered questions"), callback_data=QuestionCb(action=QuestionAction.list)
         )
-        builder.adjust(1)
+    builder.adjust(1)
     await respond(message, "\n\n".join(lines), builder.as_markup())
+
+
+def private_context(state: FSMContext, bot: Bot, user_id: int) -> FSMContext:
+    """The dialogue of ``user_id``'s private chat with the bot, whichever chat a button was
+    pressed in (a staff dialogue started in the admission group goes on in private)."""
+    return FSMContext(
+        storage=state.storage, key=StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id)
+    )
 
 
 # --- the routers ---------------------------------------------------------------------------
@@ -349,9 +368,7 @@ def get_router() -> Router:
                 _("Open a private chat with the bot first, or reply to the question message."),
             )
             return
-        private = FSMContext(
-            storage=state.storage, key=StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id)
-        )
+        private = private_context(state, bot, user_id)
         await private.set_state(QuestionForm.answer)
         await private.update_data(answer_question_id=question.id)
 

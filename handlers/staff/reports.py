@@ -7,7 +7,7 @@ in lists, files and numbers alike.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -36,10 +36,12 @@ from bot.services.reports import (
     render_chart,
 )
 from db.applications import ApplicationRepository, RankingEntry
+from db.events import EventRepository
 from db.reports import ReportRepository, Statistics
 from db.staff import StaffRepository
 from handlers.application_texts import status_label
 from handlers.callbacks import QueueAction, QueueCb, ReportAction, ReportCb
+from handlers.staff.posters import source_lines
 from handlers.ui import alert, current_language, fmt_date, fmt_number, fmt_score, h, show
 
 RANKING_MESSAGES = 5  # a longer ranking list is cut: the whole one is in the Excel file
@@ -200,7 +202,9 @@ def ranking_messages(specialty: SpecialtyInfo, year: int, ranking: list[RankingE
     return chunks
 
 
-def stats_text(stats: Statistics, specialties: list[SpecialtyInfo], year: int) -> str:
+def stats_text(
+    stats: Statistics, specialties: list[SpecialtyInfo], year: int, more: Sequence[str] = ()
+) -> str:
     lines = [
         _("<b>Statistics: admission {year}</b>").format(year=year),
         ngettext("Applications: {count}", "Applications: {count}", stats.total).format(
@@ -236,6 +240,8 @@ def stats_text(stats: Statistics, specialties: list[SpecialtyInfo], year: int) -
     lines += [f"{status_label(s)}: {stats.by_status.get(s, 0)}" for s in STATUSES]
     lines += ["", _("<b>Per channel</b>")]
     lines += [f"{channel_name(c)}: {stats.by_channel.get(c, 0)}" for c in CHANNELS]
+    if more:
+        lines += ["", *more]
     return chunk_lines(lines, MESSAGE_LIMIT)[0]
 
 
@@ -311,11 +317,14 @@ def get_router() -> Router:
         catalog: Catalog,
         clock: Clock,
         settings: Settings,
+        registrations: EventRepository,
     ) -> None:
         year = catalog.recent_campaign(clock.today()).year
         specialties = visible_specialties(catalog, scope)
-        statistics = await reports.statistics(year, settings.tz, scope.specialty_codes(catalog))
-        await show(callback, stats_text(statistics, specialties, year), back_keyboard())
+        codes = scope.specialty_codes(catalog)
+        statistics = await reports.statistics(year, settings.tz, codes)
+        sources = source_lines(await registrations.sources(codes))
+        await show(callback, stats_text(statistics, specialties, year, sources), back_keyboard())
         png = await asyncio.to_thread(render_chart, statistics, chart_labels(), specialties)
         await bot.send_photo(
             callback.from_user.id,

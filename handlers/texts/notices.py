@@ -28,9 +28,10 @@ from bot.domain.telegram_text import (
 from bot.services.catalog import CatalogService
 from db.applications import Application, ApplicationRepository
 from db.broadcasts import BroadcastRepository
+from db.catalog import CATALOG_NEWS
 from db.outbox import OutboxMessage
 from db.questions import QuestionRepository
-from db.reminders import ReminderRepository
+from db.reminders import STUDENT_NEWS, ReminderRepository
 from db.staff_posts import DELETE_POST
 from db.users import UserRepository
 from handlers.application_texts import (
@@ -43,6 +44,8 @@ from handlers.application_texts import (
     summary_lines,
 )
 from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
+from handlers.texts.catalog_news import catalog_news
+from handlers.texts.practicum import first_day_text, student_news
 from handlers.texts.questions import answer_message, asker_lines, relay_call
 from handlers.ui import current_language, fmt_date, fmt_number, h, unknown
 
@@ -156,6 +159,16 @@ class NoticeRenderer:
                 return [SendMessage(chat_id=message.chat_id, text=self.retention_drafts(message))]
             if message.kind in ("question", "answer"):
                 return await self.question(message)
+            if message.kind in STUDENT_NEWS:
+                return await student_news(
+                    message,
+                    self.reminders,
+                    tz=self.settings.tz,
+                    hour=self.settings.reminder_hour,
+                    now=self.clock.now(),
+                )
+            if message.kind == CATALOG_NEWS:
+                return await catalog_news(message, self.catalogs)
         raise ValueError(f"unknown outbox kind {message.kind!r}")
 
     async def staff_application(
@@ -375,7 +388,9 @@ class NoticeRenderer:
                 != (period.college_id, period.group_name)
             ):
                 return None
-            if topic == "practicum_start":
+            if topic == "practicum_start" and day == self.clock.today():
+                text = first_day_text(period)  # where to go, when, whom to ask, what to bring
+            elif topic == "practicum_start":
                 text = _(
                     "🔔 Your practicum starts {when}: {place}, supervisor {supervisor}, "
                     "until {end}."

@@ -88,12 +88,21 @@ def question_text(question: Question, context: list[str], limit: int = MESSAGE_L
     """The question as the staff see it, tag first; the question's text is shortened until
     the whole fits in ``limit`` (UTF-16 units after entity parsing, as Telegram counts)."""
 
+    about = (
+        [_("🧰 About the practicum, to the staff of the college {college}").format(
+            college=h(question.college_id)
+        )]
+        if question.college_id
+        else []
+    )  # fmt: skip
+
     def render(body: str) -> str:
         return "\n".join(
             [
                 tag(question.id)
                 + " · "
                 + _("❓ <b>Question №{number}</b>").format(number=question.id),
+                *about,
                 "",
                 h(body) if body else _("(no text)"),
                 "",
@@ -135,10 +144,13 @@ def relay_call(chat_id: int, question: Question, context: list[str]) -> Telegram
 
 def answer_message(chat_id: int, question: Question, answer: Answer) -> SendMessage:
     """An answer as the asker gets it, in their language."""
+    heading = (
+        _("📬 <b>Answer of the practicum staff to your question №{number}:</b>")
+        if question.college_id
+        else _("📬 <b>Answer of the admission committee to your question №{number}:</b>")
+    )
     lines = [
-        _("📬 <b>Answer of the admission committee to your question №{number}:</b>").format(
-            number=question.id
-        ),
+        heading.format(number=question.id),
         "",
         h(answer.text),
     ]
