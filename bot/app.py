@@ -75,6 +75,7 @@ from db.staff_posts import StaffPostRepository
 from db.unanswered import UnansweredRepository
 from db.users import UserRepository
 from handlers import get_routers
+from handlers.application.keyboard import ReplyKeyboardGone
 from handlers.texts.broadcast import ProgressTexts
 from handlers.texts.events import EventNotices
 from handlers.texts.notices import NoticeRenderer
@@ -225,6 +226,9 @@ def build_dispatcher(
     # Every button press is answered once, after its handler: a handler sets the text or the
     # alert through its ``callback_answer`` parameter (aiogram.utils.callback_answer).
     dp.callback_query.middleware(CallbackAnswerMiddleware())
+    # The phone step's reply keyboard goes once the dialogue leaves that step, whichever way.
+    dp.message.outer_middleware(ReplyKeyboardGone())
+    dp.callback_query.outer_middleware(ReplyKeyboardGone())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

@@ -1,5 +1,5 @@
 """Middlewares: who the user is, which language they read, which catalogue is current; which
-routers still answer button presses by hand."""
+presses were answered."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, User
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.clock import Clock
@@ -136,18 +135,6 @@ class UserIsolation(BaseEventIsolation):
 
     async def close(self) -> None:
         self._locks.clear()
-
-
-class AnswersByHand(BaseMiddleware):
-    """For the routers whose handlers still call ``callback.answer()`` themselves: aiogram's
-    ``CallbackAnswerMiddleware`` (registered on the dispatcher) stays silent there, so that
-    every press is answered once (Telegram refuses a second answer)."""
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        answer = data.get("callback_answer")
-        if isinstance(answer, CallbackAnswer):
-            answer.disable()
-        return await handler(event, data)
 
 
 # The presses answered while the current update is handled (Telegram takes one answer per

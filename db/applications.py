@@ -109,6 +109,17 @@ class ApplicationData:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One change an applicant made to a submitted application: a field's old and new value
+    as stored (ISO dates, codes, «1»/«0»; ``None``: none), or for ``document:<kind>`` the
+    number of files added as ``new``."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     status: str
     changed_at: datetime
@@ -181,6 +192,7 @@ class Consent:
 _consent = RowMapper(Consent)
 _document = RowMapper(DocumentRef)
 _change = RowMapper(StatusChange)
+_field_change = RowMapper(FieldChange)
 # What the applicant filled in, from a row of ``applications`` (specialties given: they are
 # rows of another table). The reports read it too.
 data_mapper = RowMapper(ApplicationData)
@@ -381,8 +393,19 @@ class ApplicationRepository:
             await _put_notices(self.db, notices, application_id, now)
             return application_id, True
 
-    async def update_data(self, application_id: int, data: ApplicationData, now: datetime) -> None:
+    async def update_data(
+        self,
+        application_id: int,
+        data: ApplicationData,
+        now: datetime,
+        *,
+        changes: Sequence[FieldChange] = (),
+        notices: Sequence[Notice] = (),
+    ) -> None:
+        """Store the new answers with what changed; ``notices`` (the staff's) report the
+        changes at once, else they wait unreported (a correction in progress)."""
         async with self.db.transaction():
+            await self._record_changes(application_id, changes, now, notices)
             await self.db.execute(
                 """
                 UPDATE applications SET full_name = ?, birth_date = ?, phone = ?, email = ?,
@@ -398,15 +421,117 @@ class ApplicationRepository:
             await self._write_choices(application_id, data.specialties)
 
     async def add_documents(
-        self, application_id: int, documents: list[DocumentRef], now: datetime
+        self,
+        application_id: int,
+        documents: list[DocumentRef],
+        now: datetime,
+        *,
+        changes: Sequence[FieldChange] = (),
+        notices: Sequence[Notice] = (),
     ) -> None:
-        """Add files to an application, all or none: ``DocumentLimitError`` past a cap."""
+        """Add files to an application, all or none: ``DocumentLimitError`` past a cap. The
+        ``changes`` (the files added) are recorded and reported as by ``update_data``."""
         async with self.db.transaction():
             await self._write_documents(application_id, documents, now)  # may refuse
+            await self._record_changes(application_id, changes, now, notices)
             await self.db.execute(
                 "UPDATE applications SET updated_at = ? WHERE id = ?",
                 (now.isoformat(), application_id),
             )
+
+    async def send_for_review(
+        self, application_id: int, now: datetime, notices: list[Notice]
+    ) -> int | None:
+        """A correction done: the application is submitted again, and ``notices`` report every
+        change not reported yet, in one message each. ``None`` (and nothing done) when there
+        is no such change. Returns the status change's history id."""
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "SELECT id FROM application_changes WHERE application_id = ? "
+                "AND reported_at IS NULL ORDER BY id",
+                (application_id,),
+            )
+            ids = [int(r["id"]) for r in rows]
+            if not ids:
+                return None
+            history_id = await self.set_status(application_id, "submitted", now)
+            await self._report(application_id, ids, now, notices, history_id)
+            return history_id
+
+    async def unreported_changes(self, application_id: int) -> list[FieldChange]:
+        """The changes no staff notice has taken yet, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT field, old_value AS old, new_value AS new FROM application_changes "
+            "WHERE application_id = ? AND reported_at IS NULL ORDER BY id",
+            (application_id,),
+        )
+        return [_field_change(r) for r in rows]
+
+    async def changes(self, application_id: int, ids: list[int]) -> list[FieldChange]:
+        """The changes of an application with these ids, oldest first."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            "SELECT field, old_value AS old, new_value AS new FROM application_changes "
+            f"WHERE application_id = ? AND id IN ({marks}) ORDER BY id",
+            (application_id, *ids),
+        )
+        return [_field_change(r) for r in rows]
+
+    async def _record_changes(
+        self,
+        application_id: int,
+        changes: Sequence[FieldChange],
+        now: datetime,
+        notices: Sequence[Notice],
+    ) -> None:
+        """Inside the caller's transaction."""
+        ids = [
+            await self.db.insert(
+                "INSERT INTO application_changes "
+                "(application_id, field, old_value, new_value, changed_at) VALUES (?, ?, ?, ?, ?)",
+                (application_id, change.field, change.old, change.new, now.isoformat()),
+            )
+            for change in changes
+        ]
+        if ids and notices:
+            await self._report(application_id, ids, now, notices, None)
+
+    async def _report(
+        self,
+        application_id: int,
+        ids: list[int],
+        now: datetime,
+        notices: Sequence[Notice],
+        history_id: int | None,
+    ) -> None:
+        """Queue ``notices`` about the changes ``ids`` (their payload lists them; a merged
+        notice still waiting takes them in) and mark the changes reported. Inside the
+        caller's transaction."""
+        marks = ",".join("?" * len(ids))
+        await self.db.execute(
+            f"UPDATE application_changes SET reported_at = ? WHERE id IN ({marks})",
+            (now.isoformat(), *ids),
+        )
+        for notice in notices:
+            key = notice.key.format(
+                application_id=application_id, history_id=history_id, change_id=ids[0]
+            )
+            payload = {"application_id": application_id, **notice.payload, "changes": ids}
+            if history_id is not None:
+                payload["history_id"] = history_id
+            if notice.merge:
+                await enqueue_or_merge(
+                    self.db, dedup_key=key, chat_id=notice.chat_id, kind=notice.kind,
+                    payload=payload, due_at=now + notice.delay, now=now,
+                    merge_on="application_id", append="changes",
+                )  # fmt: skip
+            else:
+                await enqueue(
+                    self.db, dedup_key=key, chat_id=notice.chat_id, kind=notice.kind,
+                    payload=payload, due_at=now + notice.delay, now=now,
+                )  # fmt: skip
 
     async def set_status(
         self,

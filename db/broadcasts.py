@@ -27,6 +27,7 @@ class Broadcast:
     progress_message_id: int | None
     reported: str | None
     finished_at: datetime | None
+    text_en: str | None = None  # the English version, for users who read the bot in English
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +118,22 @@ class BroadcastRepository:
         segment: dict[str, str],
         recipients: list[int],
         now: datetime,
+        text_en: str | None = None,
     ) -> int:
         """Store the broadcast and one outbox row per recipient, in one transaction."""
         async with self.db.transaction():
             broadcast_id = await self.db.insert(
                 "INSERT INTO broadcasts (author_id, created_at, text, photo_file_id, segment, "
-                "recipients) VALUES (?, ?, ?, ?, ?, ?)",
-                (author_id, utc(now), text, photo_file_id, json.dumps(segment), len(recipients)),
+                "recipients, text_en) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    author_id,
+                    utc(now),
+                    text,
+                    photo_file_id,
+                    json.dumps(segment),
+                    len(recipients),
+                    text_en,
+                ),
             )
             for chat_id in recipients:
                 await enqueue(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.middlewares import AnswersByHand
 from handlers import (
     colleges,
     consent,
@@ -28,21 +27,6 @@ from handlers.application import router as application_form
 from handlers.my_application import router as my_application
 
 
-def answers_by_hand(router: Router) -> Router:
-    """A router whose handlers still answer button presses themselves (``callback.answer()``);
-    the others leave it to aiogram's CallbackAnswerMiddleware (bot/app.py). A router loses
-    this mark with its last manual answer."""
-    # The first of the router's middlewares: one of its own may answer and stop the press
-    # (the consent gate asks for the consent instead of running the handler).
-    own = list(router.callback_query.middleware)
-    for middleware in own:
-        router.callback_query.middleware.unregister(middleware)
-    router.callback_query.middleware(AnswersByHand())
-    for middleware in own:
-        router.callback_query.middleware(middleware)
-    return router
-
-
 def get_routers() -> list[Router]:
     """The routers in the order they must be tried: the fallback comes last."""
     staff_tree = staff.get_router()  # private messages only, checked before the role
@@ -60,9 +44,9 @@ def get_routers() -> list[Router]:
         howto.get_router(),
         contacts.get_router(),
         events.get_router(),
-        answers_by_hand(consent.get_router()),
-        answers_by_hand(application_form.get_router()),
-        answers_by_hand(my_application.get_router()),
+        consent.get_router(),
+        application_form.get_router(),
+        my_application.get_router(),
         student.get_router(),
         ranking.get_router(),
         reminder_settings.get_router(),

@@ -4,17 +4,17 @@ cards and the notices. A leaf: it imports no router."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.domain.applications import Position
+from bot.domain.applications import DOCUMENT_CHANGE, Position
 from bot.domain.catalog import Catalog
 from bot.domain.draft import Draft
 from bot.domain.telegram_text import telegram_length, truncate_utf16, utf16_length
-from db.applications import Application, StatusChange
+from db.applications import Application, FieldChange, StatusChange
 from handlers.ui import current_language, fmt_date, fmt_phone, fmt_score, h
 
 # A screen shows the latest status changes only: an application withdrawn and submitted again
@@ -40,9 +40,108 @@ def document_label(kind: str) -> str:
         "passport": _("Passport (main page)"),
         "certificate": _("Education certificate with the grades insert"),
         "photo": _("Photo"),
-        "medical": _("Medical certificate 086/у"),
-        "parent_consent": _("Parent's consent"),
+        "medical": _("Medical certificate (form 086/u)"),
+        "parent_consent": _("Consent of a parent or legal representative"),
     }.get(kind, kind)
+
+
+def document_help(kind: str) -> str:
+    """What to send for a document, in one or two short sentences."""
+    return {
+        "passport": _("The page with your photo."),
+        "certificate": _(
+            "The certificate and its insert with the grades: one page at a time. Not received "
+            "it yet? Press «Later»."
+        ),
+        "photo": _("A photo of your face, as for documents (3×4)."),
+        "medical": _("Your specialty needs it. You get it at your clinic; you can send it later."),
+        "parent_consent": _(
+            "A parent or legal representative signs it at the college (with their passport). "
+            "Already signed? Send a photo. If not, press «Later»: the college will ask for it."
+        ),
+    }.get(kind, "")
+
+
+def checklist_lines(
+    wanted: Sequence[str], kinds: Iterable[str], *, sent: bool = False
+) -> list[str]:
+    """Each document wanted, with ✅ and its count of files or ⬜ while none is sent; then any
+    other document sent. ``kinds`` has one kind per file; ``sent``: of a submitted
+    application (what is missing is added from there)."""
+    counts: dict[str, int] = {}
+    for kind in kinds:
+        counts[kind] = counts.get(kind, 0) + 1
+    lines = [_("📎 <b>Documents</b>")]
+    for kind in [*wanted, *(k for k in counts if k not in wanted)]:
+        count = counts.get(kind, 0)
+        if count:
+            state = ngettext("{count} file", "{count} files", count).format(count=count)
+            lines.append(f"✅ {document_label(kind)}: {state}")
+        else:
+            lines.append(f"⬜ {document_label(kind)}: " + _("not sent yet"))
+    if any(not counts.get(kind) for kind in wanted):
+        lines.append(
+            _("Add what is missing: «📎 Add a document».")
+            if sent
+            else _("You can send what is missing later, from «📄 My application».")
+        )
+    return lines
+
+
+def field_label(field: str) -> str:
+    """The name of an answer, as a list of changes shows it."""
+    return {
+        "full_name": _("Full name"),
+        "birth_date": _("Date of birth"),
+        "phone": _("Phone"),
+        "email": _("E-mail"),
+        "education_base": _("Education"),
+        "average_score": _("Average score"),
+        "specialties": _("Specialties"),
+        "dormitory": _("Dormitory"),
+        "channel": _("How they apply"),
+    }.get(field, field)
+
+
+def field_value(field: str, raw: str | None) -> str:
+    """A stored value of an answer as its reader writes it (escaped): «—» for none."""
+    if raw is None:
+        return "—"
+    if field == "birth_date":
+        return fmt_date(date.fromisoformat(raw))
+    if field == "phone":
+        return fmt_phone(raw)
+    if field == "education_base":
+        return base_text(int(raw))
+    if field == "average_score":
+        return fmt_score(raw)
+    if field == "dormitory":
+        return _("needed") if raw == "1" else _("not needed")
+    if field == "channel":
+        return channel_label(raw)
+    if field == "specialties":
+        return ", ".join(raw.split(","))
+    return h(raw)
+
+
+def change_line(change: FieldChange, *, with_values: bool = True) -> str:
+    """One change: «Phone: +7 913 555-00-11 → +7 913 555-00-22», or the files added to a
+    document; without values only what changed (the applicant's own list)."""
+    if change.field.startswith(DOCUMENT_CHANGE):
+        kind = change.field.removeprefix(DOCUMENT_CHANGE)
+        count = int(change.new or 0)
+        return _("Documents added: {document} ({files})").format(
+            document=document_label(kind),
+            files=ngettext("{count} file", "{count} files", count).format(count=count),
+        )
+    label = field_label(change.field)
+    if not with_values:
+        return label
+    return _("{field}: {old} → {new}").format(
+        field=label,
+        old=field_value(change.field, change.old),
+        new=field_value(change.field, change.new),
+    )
 
 
 def channel_label(channel: str) -> str:

@@ -45,6 +45,7 @@ class TypedAction(StrEnum):
 class MyAppAction(StrEnum):
     show = "show"
     edit = "edit"
+    send_review = "send_review"
     add_doc = "add_doc"
     kind = "kind"
     upload_more = "upload_more"
@@ -64,7 +65,6 @@ class FormAction(StrEnum):
     resume = "resume"
     restart = "restart"
     edit = "edit"
-    minor = "minor"
     representative = "representative"
     email_skip = "email_skip"
     base = "base"
@@ -76,11 +76,13 @@ class FormAction(StrEnum):
     channel = "channel"
     doc_done = "doc_done"
     doc_skip = "doc_skip"
+    doc_more = "doc_more"
     submit = "submit"
 
 
 class BroadcastAction(StrEnum):
     new = "new"
+    no_english = "no_en"
     segments = "segments"
     kind = "kind"
     pick = "pick"
@@ -91,6 +93,8 @@ class BroadcastAction(StrEnum):
 class ConsentAction(StrEnum):
     yes = "yes"
     no = "no"
+    full = "full"  # the full text
+    short = "short"  # the text in short
 
 
 class QueueAction(StrEnum):
@@ -230,6 +234,17 @@ class EditAction(StrEnum):
     discard = "discard"
 
 
+class HowtoPage(StrEnum):
+    """The screens of «How to apply»."""
+
+    overview = "overview"
+    dates = "dates"
+    documents = "documents"
+    ranking = "ranking"
+    gosuslugi = "gosuslugi"
+    medical = "medical"
+
+
 class FilterKind(StrEnum):
     college = "college"
     base = "base"
@@ -266,6 +281,10 @@ class CollegeCb(CallbackData, prefix="c"):
 
 class FaqCb(CallbackData, prefix="f"):
     index: int
+
+
+class HowtoCb(CallbackData, prefix="ht"):
+    page: HowtoPage
 
 
 class LanguageCb(CallbackData, prefix="lang"):

@@ -18,7 +18,9 @@ from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.dispatcher.flags import get_flag
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 import bot.domain.applications as rules
@@ -36,10 +38,11 @@ CONSENT_FLAG = "needs_consent"
 RESUME_KEY = "after_consent"
 # Passed to the handler of the button pressed again: the consent was given just now.
 CONSENT_GIVEN = "consent_given"
+# Whether the screen asks an existing applicant again (a new text), for its other version.
+RENEWED_KEY = "consent_renewed"
 
 
-def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: bool) -> str:
-    year = catalog.recent_campaign(clock.today()).year
+def consent_head(renewed: bool) -> list[str]:
     lines = []
     if renewed:
         lines += [
@@ -53,8 +56,54 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
         _("<b>Consent to the processing of personal data</b>"),
         _("Version {version}").format(version=rules.CONSENT_VERSION),
         "",
+    ]
+    return lines
+
+
+def retention_text(days: int) -> str:
+    return ngettext(
+        "until the end of the admission campaign and {days} day after it",
+        "until the end of the admission campaign and {days} days after it",
+        days,
+    ).format(days=days)
+
+
+def consent_short(catalog: Catalog, clock: Clock, retention_days: int, renewed: bool) -> str:
+    """The consent in short, first: what a 15-year-old needs to decide; the full text (the
+    operators with their names and addresses) is one tap away."""
+    year = catalog.recent_campaign(clock.today()).year
+    lines = consent_head(renewed)
+    lines += [
+        _("<b>In short</b>"),
         _(
-            "To accept your application here, the colleges of the cluster «Металлургия» "
+            "• Who: the colleges of the “Metallurgy” cluster (their full names and addresses "
+            "are in the full text)."
+        ),
+        _(
+            "• What: your name, date of birth, phone, education, average score, the chosen "
+            "specialties, the dormitory, and the documents you send."
+        ),
+        _("• Why: admission to the colleges in {year}.").format(year=year),
+        _(
+            "• How long: {period}; if you are enrolled, the college keeps it by its own rules."
+        ).format(period=retention_text(retention_days)),
+        _("• You can withdraw it at any time: «My application» → «Delete my data»."),
+        "",
+        _(
+            "Under 18, a parent or legal representative also gives their consent; under 14, "
+            "they apply for you."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: bool) -> str:
+    """The full text of the consent: a separate document (152-ФЗ), with its version."""
+    year = catalog.recent_campaign(clock.today()).year
+    lines = consent_head(renewed)
+    lines += [
+        _(
+            "To accept your application here, the colleges of the “Metallurgy” cluster "
             "(the operators) need your personal data: full name, date of birth, phone, "
             "e-mail, education, average score of the certificate, the chosen specialties, "
             "the need of a dormitory, and the scans of your documents (passport, "
@@ -71,12 +120,11 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
         ).format(year=year),
         _(
             "<b>What is done with it:</b> collecting, recording, storing, using, passing it "
-            "to the admission committee of the colleges you choose, deleting."
+            "to the admission office of the colleges you choose, deleting."
         ),
         _(
-            "<b>How long:</b> until the end of the admission campaign and {days} days after "
-            "it; if you are enrolled, the college keeps it by its own rules."
-        ).format(days=retention_days),
+            "<b>How long:</b> {period}; if you are enrolled, the college keeps it by its own rules."
+        ).format(period=retention_text(retention_days)),
         _(
             "<b>How to withdraw:</b> at any time, in «My application» → «Delete my data», "
             "or by a written request to the college. The data are then deleted."
@@ -87,16 +135,20 @@ def consent_text(catalog: Catalog, clock: Clock, retention_days: int, renewed: b
             "you; from 14 to 18, a parent or legal representative also gives their consent."
         ),
         _(
-            "This consent is a separate document (152-ФЗ). Without it you can still apply "
-            "at the college in person."
+            "This consent is a separate document (Federal Law No. 152-FZ “On Personal Data”). "
+            "Without it you can still apply at the college in person."
         ),
     ]
     return "\n".join(lines)
 
 
-def consent_keyboard() -> InlineKeyboardMarkup:
+def consent_keyboard(full: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✅ I agree"), callback_data=ConsentCb(action=ConsentAction.yes))
+    if full:
+        builder.button(text=_("⬅️ In short"), callback_data=ConsentCb(action=ConsentAction.short))
+    else:
+        builder.button(text=_("📄 Full text"), callback_data=ConsentCb(action=ConsentAction.full))
     builder.button(text=_("I do not agree"), callback_data=ConsentCb(action=ConsentAction.no))
     builder.adjust(1)
     return builder.as_markup()
@@ -113,8 +165,8 @@ async def ask_consent(
     renewed: bool,
 ) -> None:
     """Show the consent screen; ``resume`` is the button to press again after «I agree»."""
-    await state.update_data({RESUME_KEY: resume})
-    text = consent_text(catalog, clock, settings.retention_days, renewed)
+    await state.update_data({RESUME_KEY: resume, RENEWED_KEY: renewed})
+    text = consent_short(catalog, clock, settings.retention_days, renewed)
     await show(target, text, consent_keyboard())
 
 
@@ -154,17 +206,34 @@ class ConsentGate(BaseMiddleware):
             resume=resume,
             renewed=consent is not None,
         )
-        if isinstance(event, CallbackQuery):
-            await event.answer()
-        return None
+        return None  # a press is answered by CallbackAnswerMiddleware
 
 
 def get_router() -> Router:
     router = Router(name=__name__)
 
+    @router.callback_query(
+        ConsentCb.filter(F.action.in_({ConsentAction.full, ConsentAction.short}))
+    )
+    async def other_version(
+        callback: CallbackQuery,
+        callback_data: ConsentCb,
+        state: FSMContext,
+        catalog: Catalog,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        """The full text of the consent, or back to it in short."""
+        renewed = bool((await state.get_data()).get(RENEWED_KEY))
+        full = callback_data.action == ConsentAction.full
+        render = consent_text if full else consent_short
+        text = render(catalog, clock, settings.retention_days, renewed)
+        await show(callback, text, consent_keyboard(full=full))
+
     @router.callback_query(ConsentCb.filter(F.action == ConsentAction.yes))
     async def agreed(
         callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
         state: FSMContext,
         consents: ConsentRepository,
         clock: Clock,
@@ -174,13 +243,16 @@ def get_router() -> Router:
         user_id = callback.from_user.id
         data = await state.get_data()
         resume = data.pop(RESUME_KEY, None)
+        data.pop(RENEWED_KEY, None)
         if not rules.consent_is_current(await consents.current(user_id)):
             await consents.give(user_id, rules.CONSENT_VERSION, clock.now())
             context[CONSENT_GIVEN] = True
         elif not resume:
-            await stale(callback)  # a second click: the first one already went on
+            await stale(callback, callback_answer)  # a second click: the first one went on
             return
         await state.set_data(data)
+        # The press below is answered once, by its own handler's answer.
+        callback_answer.disable()
         # Press for them the button that brought the consent screen (by default «Apply»): it
         # goes through the same filters and checks as a press of their own.
         pressed = callback.model_copy(update={"data": resume or MenuCb(to=Section.apply).pack()})
@@ -223,6 +295,5 @@ def get_router() -> Router:
         home_button_row(builder)
         builder.adjust(1)
         await show(callback, text, builder.as_markup())
-        await callback.answer()
 
     return router

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.clock import Clock
 from bot.domain.catalog import Catalog, FaqEntry
 from handlers.callbacks import FaqCb, MenuCb, QuestionAction, Section
+from handlers.howto import closed_text, dates_lines, gosuslugi_text
 from handlers.questions import QuestionCb
 from handlers.ui import alert, current_language, h, home_button_row, show
 
@@ -21,8 +25,33 @@ def short(text: str) -> str:
     return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
 
 
-def faq_text(entry: FaqEntry, lang: str) -> str:
-    text = f"<b>{h(entry.question.get(lang))}</b>\n\n{h(entry.answer.get(lang))}"
+# In a catalogue answer, what changes every year is written as a placeholder and filled in
+# from the campaign calendar when shown: never a fixed date that goes stale.
+PLACEHOLDER = re.compile(r"\{(dates|gosuslugi)\}")
+
+
+def filled(answer: str, catalog: Catalog, clock: Clock) -> str:
+    """An answer of the catalogue, escaped, its placeholders filled: ``{dates}`` the dates of
+    the admission applicants deal with today, ``{gosuslugi}`` whether Gosuslugi takes them."""
+    campaign = catalog.campaign_for(clock.today())
+    parts = PLACEHOLDER.split(answer)
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            out.append(h(part))
+        elif campaign is None:
+            out.append(closed_text())
+        elif part == "dates":
+            out.append("\n".join(dates_lines(campaign)))
+        else:
+            out.append(gosuslugi_text(campaign))
+    return "".join(out)
+
+
+def faq_text(entry: FaqEntry, catalog: Catalog, clock: Clock) -> str:
+    lang = current_language()
+    answer = filled(entry.answer.get(lang), catalog, clock)
+    text = f"<b>{h(entry.question.get(lang))}</b>\n\n{answer}"
     if entry.source:
         text += "\n\n" + _("<i>Source: {source}</i>").format(source=h(entry.source))
     return text
@@ -59,8 +88,8 @@ def get_router() -> Router:
         callback_data: FaqCb,
         callback_answer: CallbackAnswer,
         catalog: Catalog,
+        clock: Clock,
     ) -> None:
-        lang = current_language()
         if not 0 <= callback_data.index < len(catalog.faq):
             alert(callback_answer, _("This question is no longer in the list."))
             return
@@ -69,6 +98,6 @@ def get_router() -> Router:
         builder.button(text=_("⬅️ Questions"), callback_data=MenuCb(to=Section.contacts))
         home_button_row(builder)
         builder.adjust(2)
-        await show(callback, faq_text(entry, lang), builder.as_markup())
+        await show(callback, faq_text(entry, catalog, clock), builder.as_markup())
 
     return router

@@ -11,27 +11,39 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.clock import Clock
+from bot.domain.admission import admission_on, first_intake
 from bot.domain.catalog import Catalog
 from db.users import UserRepository
 from handlers.application.draft_store import end_form
 from handlers.callbacks import LanguageCb, MenuCb, Section
+from handlers.howto import admission_lines
 from handlers.states import Apply
 from handlers.ui import alert, current_language, h, home_button_row, main_menu_keyboard, show
 
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 
 
-def main_menu_text(catalog: Catalog) -> str:
+def main_menu_text(catalog: Catalog, clock: Clock | None = None) -> str:
+    """The welcome: the cluster, and with ``clock`` where its admission stands today (from the
+    campaign calendar: never a year written into a text)."""
     language = current_language()
-    return "\n\n".join(
-        [
-            _("Hello! This is the bot of the {cluster}.").format(
-                cluster=f"<b>{h(catalog.cluster.name.get(language))}</b>"
-            ),
-            h(catalog.cluster.about.get(language)),
-            _("Choose a section:"),
-        ]
-    )
+    parts = [
+        f"<b>{h(catalog.cluster.name.get(language))}</b>",
+        _("Hello! This is the cluster's bot.") + " " + h(catalog.cluster.about.get(language)),
+    ]
+    if clock is not None:
+        today = clock.today()
+        admission = admission_on(catalog, today)
+        lines = admission_lines(admission)
+        if admission.campaign is not None and admission.campaign.year == first_intake(catalog):
+            lines.insert(
+                0,
+                _("The cluster's first intake is in {year}.").format(year=admission.campaign.year),
+            )
+        parts.append(" ".join(lines))
+    parts.append(_("Choose a section:"))
+    return "\n\n".join(parts)
 
 
 def help_text() -> str:
@@ -71,14 +83,16 @@ def get_router() -> Router:
 
     @router.message(CommandStart())
     @router.message(Command("menu"))
-    async def start(message: Message, state: FSMContext, catalog: Catalog) -> None:
+    async def start(message: Message, state: FSMContext, catalog: Catalog, clock: Clock) -> None:
         await leave_dialogue(state)
-        await message.answer(main_menu_text(catalog), reply_markup=main_menu_keyboard())
+        await message.answer(main_menu_text(catalog, clock), reply_markup=main_menu_keyboard())
 
     @router.callback_query(MenuCb.filter(F.to == Section.home))
-    async def home(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
+    async def home(
+        callback: CallbackQuery, state: FSMContext, catalog: Catalog, clock: Clock
+    ) -> None:
         await leave_dialogue(state)
-        await show(callback, main_menu_text(catalog), main_menu_keyboard())
+        await show(callback, main_menu_text(catalog, clock), main_menu_keyboard())
 
     @router.message(Command("help"))
     async def help_command(message: Message) -> None:
@@ -119,13 +133,14 @@ def get_router() -> Router:
         users: UserRepository,
         i18n: I18n,
         catalog: Catalog,
+        clock: Clock,
     ) -> None:
         if callback_data.code not in i18n.available_locales:
             alert(callback_answer, _("This language is not available."))
             return
         await users.set_language(callback.from_user.id, callback_data.code)
         with i18n.use_locale(callback_data.code):
-            await show(callback, main_menu_text(catalog), main_menu_keyboard())
+            await show(callback, main_menu_text(catalog, clock), main_menu_keyboard())
             callback_answer.text = _("Language: English")
 
     return router

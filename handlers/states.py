@@ -8,7 +8,6 @@ from aiogram.fsm.state import State, StatesGroup
 # application (the form): the step being asked; the answers are the draft (draft_store)
 class Apply(StatesGroup):
     consent = State()
-    minor = State()
     full_name = State()
     birth_date = State()
     phone = State()
@@ -27,6 +26,7 @@ class Apply(StatesGroup):
 # broadcast
 class BroadcastForm(StatesGroup):
     message = State()
+    english = State()  # the optional English version
     segment = State()
 
 

@@ -33,6 +33,7 @@ from handlers.callbacks import (
     ApplyCb,
     CollegeCb,
     FaqCb,
+    HowtoPage,
     MenuCb,
     QuestionAction,
     QuestionCb,
@@ -43,14 +44,7 @@ from handlers.callbacks import (
 )
 from handlers.colleges import college_text, colleges_screen
 from handlers.contacts import contacts_screen, faq_text, short
-from handlers.howto import (
-    closed_text,
-    dates_lines,
-    documents_lines,
-    gosuslugi_text,
-    howto_text,
-    ranking_lines,
-)
+from handlers.howto import page_text
 from handlers.questions import QUESTION_MAX, send_question
 from handlers.specialties import button_label, specialty_card_text, specialty_list
 from handlers.start import main_menu_text
@@ -76,22 +70,7 @@ def _button(text: str, data: Any) -> Rows:
 
 
 def _howto(section: str, catalog: Catalog, clock: Clock) -> str:
-    lang = current_language()
-    campaign = catalog.campaign_for(clock.today())
-    if section == HowtoSection.documents:
-        lines = documents_lines(catalog, lang)
-        if not lines:  # the catalogue lists none: the whole «How to apply»
-            return howto_text(catalog, clock)
-    elif section == HowtoSection.ranking:
-        lines = ranking_lines()
-    elif campaign is None:
-        lines = [closed_text()]
-    elif section == HowtoSection.gosuslugi:
-        lines = [_("<b>Gosuslugi</b>"), gosuslugi_text(campaign)]
-    else:
-        title = _("<b>Admission {year}</b>").format(year=campaign.year)
-        lines = [title, "", *dates_lines(campaign)]
-    return "\n".join(lines)
+    return page_text(HowtoPage(section), catalog, clock)
 
 
 def answer_screen(
@@ -99,13 +78,12 @@ def answer_screen(
 ) -> tuple[str, Rows] | None:
     """What the bot already shows for ``target``: its text and its own buttons; None if the
     catalogue no longer has it."""
-    lang = current_language()
     key = target.key
     if target.kind is TargetKind.faq:
         index = int(key)
         if not 0 <= index < len(catalog.faq):
             return None
-        return faq_text(catalog.faq[index], lang), []
+        return faq_text(catalog.faq[index], catalog, clock), []
     if target.kind is TargetKind.specialty:
         specialty = catalog.specialty(key)
         if specialty is None:

@@ -55,6 +55,20 @@ def fmt_score(score: Decimal | str) -> str:
     return format_decimal(Decimal(score), format="0.00", locale=current_language())
 
 
+def fmt_number(number: str) -> str:
+    """An application number as its reader writes it: «М-2027-0008» in Russian, with a Latin
+    «M» in English (the number is stored with the Cyrillic letter; the staff's search takes
+    either)."""
+    if number.startswith("М") and current_language() == "en":
+        return "M" + number[1:]
+    return number
+
+
+def fmt_size_mb(size: int) -> str:
+    """A file's size in megabytes with one decimal, in the reader's notation: «20,5» / «20.5»."""
+    return format_decimal(size / 1024 / 1024, format="0.0", locale=current_language())
+
+
 def fmt_phone(phone: str) -> str:
     """«+7 913 123-45-67» for a stored «+79131234567»."""
     try:

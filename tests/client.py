@@ -136,9 +136,14 @@ class UserClient:
         before = len(self.session.calls)
         await self._feed(update)
         replies = []
-        for call in self.session.calls[before:]:
+        calls = self.session.calls[before:]
+        # A message the bot deleted at once (the removal of a reply keyboard) is not seen.
+        deleted = {c.params.get("message_id") for c in calls if c.method == "deleteMessage"}
+        for call in calls:
             if call.method in {"sendMessage", "editMessageText"} and call.result is not None:
                 message_id = call.result["message_id"]
+                if message_id in deleted:
+                    continue
                 reply = {**call.params, "method": call.method, "message_id": message_id}
                 self.screen[message_id] = reply
                 replies.append(reply)

@@ -59,8 +59,7 @@ def daytime_zone() -> str:
 async def start_applying(user: UserClient) -> dict[str, Any]:
     [menu] = await user.send("/start")
     [consent] = await user.click("📝 Apply", menu)
-    [minor] = await user.click("✅ I agree", consent)
-    [name] = await user.click("No, I am 18 or older", minor)
+    [name] = await user.click("✅ I agree", consent)
     return name
 
 
@@ -76,20 +75,18 @@ async def fill_form(
     await start_applying(user)
     await user.send(name)
     await user.send(birth)
-    await user.send("8 (913) 123-45-67")
-    [base] = await user.click("Skip")
+    [_saved, base] = await user.send("8 (913) 123-45-67")
     [_score_q] = await user.click("After 9 classes", base)
     [picker] = await user.send(score)
     for label in specialties:
         [picker] = await user.click(label, picker)
     [dorm] = await user.click("✅ Done", picker)
     [channel] = await user.click("No", dorm)
-    [_passport] = await user.click("Only here", channel)
+    [screen] = await user.click("Only here", channel)
     for kind in ("passport", "certificate", "photo"):
         [screen] = await user.send_photo(f"{kind}-{user.user['id']}")
-        [screen] = await user.click("✅ Done", screen)
-    while "Later" in labels(screen):
-        [screen] = await user.click("Later", screen)
+    while "⏭ Later" in labels(screen):
+        [screen] = await user.click("⏭ Later", screen)
     assert "Please check your application" in screen["text"], screen["text"]
     return screen
 
@@ -98,8 +95,7 @@ async def answer_until_the_documents(user: UserClient) -> dict[str, Any]:
     """From «Apply» to the first document (the passport) with valid answers."""
     await start_applying(user)
     for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await user.send(text)
-    [base] = await user.click("Skip")
+        *_, base = await user.send(text)
     await user.click("After 11 classes", base)
     [picker] = await user.send("4.5")
     [picker] = await user.click("22.02.08 · Metallurgy", picker)
@@ -243,7 +239,7 @@ class FakePacer:
 
 def numbers(queue: dict[str, Any]) -> list[str]:
     """The application numbers a queue's buttons open, in order."""
-    return [label.split(" · ")[0] for label in labels(queue) if label.startswith("М-")]
+    return [label.split(" · ")[0] for label in labels(queue) if label.startswith(("М-", "M-"))]
 
 
 # --- applications straight into the database (reports, queues, closing steps) -----------------
@@ -307,7 +303,8 @@ async def choose(admin: UserClient, kinds: dict[str, Any], *path: str) -> list[d
 async def start_broadcast(admin: UserClient, text: str = "Day of open doors on <b>Saturday</b>"):
     [panel] = await admin.send("/staff")
     await admin.click("📣 Broadcast", panel)
-    [kinds] = await admin.send(text)
+    [english] = await admin.send(text)
+    [kinds] = await admin.click("No English version", english)
     return kinds
 
 

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.app import build_dispatcher
 from bot.config import Settings
-from bot.domain.applications import STAFF_EVENT_DELAY
+from bot.domain.applications import CONSENT_VERSION, STAFF_EVENT_DELAY
 from bot.services.applications import change_status
 from db.applications import ApplicationRepository
 from db.database import Database
@@ -29,8 +29,11 @@ async def test_consent_comes_first_and_nothing_is_stored_before_it(
     [menu] = await english_user.send("/start")
     [consent] = await english_user.click("📝 Apply", menu)
     assert "Consent to the processing of personal data" in consent["text"]
-    assert "Version" in consent["text"] and "152-ФЗ" in consent["text"]
-    assert labels(consent) == ["✅ I agree", "I do not agree"]
+    assert "Version" in consent["text"] and "In short" in consent["text"]
+    assert labels(consent) == ["✅ I agree", "📄 Full text", "I do not agree"]
+    [full] = await english_user.click("📄 Full text", consent)
+    assert "Operators" in full["text"] and "Federal Law No. 152-FZ" in full["text"]
+    assert labels(full) == ["✅ I agree", "⬅️ In short", "I do not agree"]
     assert await db.fetchval("SELECT count(*) FROM consents") == 0
     [_reply] = await english_user.send("Иванова Анна")  # typing a name now is not taken
     assert "Иванова" not in (await db.fetchval("SELECT group_concat(data) FROM fsm") or "")
@@ -52,8 +55,6 @@ async def test_consent_is_stored_with_user_time_and_version(
 ) -> None:
     from datetime import UTC, datetime
 
-    from bot.domain.applications import CONSENT_VERSION
-
     # Given on a day that is not the text's version date: the two must not be confused.
     clock.current = datetime(2027, 3, 1, 5, 30, tzinfo=UTC)
     assert not CONSENT_VERSION.startswith("2027-03-01")
@@ -61,27 +62,30 @@ async def test_consent_is_stored_with_user_time_and_version(
     row = await db.fetchone("SELECT user_id, version, given_at, minor FROM consents")
     assert row is not None
     assert row["user_id"] == 1002 and row["version"] == CONSENT_VERSION
-    assert row["given_at"].startswith("2027-03-01T05:30") and row["minor"] == 0
+    assert row["given_at"].startswith("2027-03-01T05:30")
+    assert row["minor"] is None  # not known before the date of birth
 
 
-async def test_an_applicant_under_18_is_told_about_the_parents_consent(
+async def test_under_18_is_derived_from_the_birth_date_and_nothing_asks_it(
     english_user: UserClient, db: Database
 ) -> None:
-    [menu] = await english_user.send("/start")
-    [consent] = await english_user.click("📝 Apply", menu)
-    [minor] = await english_user.click("✅ I agree", consent)
-    [name] = await english_user.click("Yes, I am under 18", minor)
-    assert "parent or legal representative" in name["text"]
+    name = await start_applying(english_user)
+    assert "Your full name" in name["text"] and "under 18?" not in name["text"].lower()
+    await english_user.send("Иванова Анна")
+    [phone] = await english_user.send("05.03.2010")
+    assert "under 18" in phone["text"] and "parent or legal representative" in phone["text"]
+    assert "Your phone number" in phone["text"]
     assert await db.fetchval("SELECT minor FROM consents") == 1
 
 
-async def test_a_birth_date_under_18_marks_the_parents_consent_as_needed(
-    english_user: UserClient,
+async def test_an_adult_by_the_birth_date_needs_no_parents_consent(
+    english_user: UserClient, db: Database
 ) -> None:
     await start_applying(english_user)
     await english_user.send("Иванова Анна")
-    replies = await english_user.send("05.03.2010")
-    assert "under 18" in replies[0]["text"]
+    [phone] = await english_user.send("05.03.1990")  # a 36-year-old: no question, no contradiction
+    assert "under 18" not in phone["text"] and "Your phone number" in phone["text"]
+    assert await db.fetchval("SELECT minor FROM consents") == 0
 
 
 # --- validation: each wrong answer gets a specific hint and the question again ----------------
@@ -113,7 +117,8 @@ async def test_a_wrong_name_gets_a_specific_hint(
         ("5 марта", "DD.MM.YYYY"),
         ("31.02.2008", "no such date"),
         ("01.01.2030", "in the future"),
-        ("01.01.2020", "from 13 to 60 years old"),
+        ("01.01.2020", "Colleges admit after 9 classes"),
+        ("01.01.1950", "apply at the college in person"),
     ],
 )
 async def test_a_wrong_birth_date_gets_a_specific_hint(
@@ -156,34 +161,39 @@ async def test_a_shared_contact_must_be_the_users_own(english_user: UserClient) 
     await english_user.send("05.03.2000")
     [reply] = await english_user.send_contact("+79131234567", user_id=999)
     assert "someone else's contact" in reply["text"]
+    assert reply["text"].index("someone else's") < reply["text"].index("Your phone number")
     replies = await english_user.send_contact("79131234567")
-    assert replies[0]["text"] == "Phone saved: +7 913 123-45-67"
-    assert replies[0]["reply_markup"] == {"remove_keyboard": True}
-    assert "E-mail" in replies[1]["text"]
+    assert replies[0]["text"] == "Phone number: +7 913 123-45-67 ✅"
+    assert "Your education" in replies[1]["text"]
 
 
-async def test_email_is_validated_or_skipped(english_user: UserClient) -> None:
-    await start_applying(english_user)
-    await english_user.send("Иванова Анна")
-    await english_user.send("05.03.2000")
-    await english_user.send("+7 913 123 45 67")
-    [reply] = await english_user.send("anna@")
-    assert "does not look like an e-mail" in reply["text"]
-    [base] = await english_user.send("нет")
-    assert "Your education" in base["text"]
+async def test_the_email_is_not_asked_but_can_be_given_on_the_review(
+    english_user: UserClient,
+) -> None:
+    review = await fill_form(english_user)
+    assert "E-mail: not given" in review["text"]
+    [_email] = await english_user.click("✏️ E-mail", review)
+    [again] = await english_user.send("anna@")
+    assert "does not look like an e-mail" in again["text"] and "E-mail" in again["text"]
+    [review] = await english_user.send("anna@mail.ru")
+    assert "E-mail: anna@mail.ru" in review["text"]
 
 
 @pytest.mark.parametrize(
     ("answer", "hint"),
-    [("отлично", "as a number"), ("5,5", "from 2.00 to 5.00"), ("1.99", "from 2.00 to 5.00")],
+    [
+        ("отлично", "as a number"),
+        ("5,5", "from 2.00 to 5.00"),
+        ("1.99", "from 2.00 to 5.00"),
+        ("4.567", "two decimals at most. Please type it rounded: 4.57"),
+    ],
 )
 async def test_a_wrong_score_gets_a_specific_hint(
     english_user: UserClient, answer: str, hint: str
 ) -> None:
     await start_applying(english_user)
     for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await english_user.send(text)
-    [base] = await english_user.click("Skip")
+        *_, base = await english_user.send(text)
     await english_user.click("After 11 classes", base)
     [reply] = await english_user.send(answer)
     assert hint in reply["text"]
@@ -192,8 +202,7 @@ async def test_a_wrong_score_gets_a_specific_hint(
 async def test_a_score_below_3_is_double_checked(english_user: UserClient) -> None:
     await start_applying(english_user)
     for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await english_user.send(text)
-    [base] = await english_user.click("Skip")
+        *_, base = await english_user.send(text)
     await english_user.click("After 11 classes", base)
     [check] = await english_user.send("2,8")
     assert "2.80" in check["text"] and "below 3" in check["text"]
@@ -222,8 +231,7 @@ async def test_stickers_and_files_where_text_is_expected_get_a_hint(
 async def test_at_most_three_specialties_in_order_of_priority(english_user: UserClient) -> None:
     await start_applying(english_user)
     for text in ("Иванова Анна", "05.03.2000", "+79131234567"):
-        await english_user.send(text)
-    [base] = await english_user.click("Skip")
+        *_, base = await english_user.send(text)
     await english_user.click("After 11 classes", base)
     [picker] = await english_user.send("4.5")
     for label in ("15.01.05 · Welder", "22.02.08 · Metallurgy", "13.02.07 · Power supply"):
@@ -245,19 +253,45 @@ async def test_documents_refuse_wrong_types_and_big_files_with_the_reason(
     english_user: UserClient,
 ) -> None:
     passport = await answer_until_the_documents(english_user)
+    assert "Document 1 of 3" in passport["text"] and "Step" not in passport["text"]
     [reply] = await english_user.send_document("photo.zip", "application/zip", unique="z")
     assert "(application/zip) is not accepted" in reply["text"]
     [reply] = await english_user.send_document("scan.pdf", size=25 * 1024 * 1024, unique="big")
     assert "25.0 MB, more than the 20 MB limit" in reply["text"]
     [reply] = await english_user.send("вот мой паспорт")
-    assert "photo or a PDF" in reply["text"]
-    await english_user.click_data("af:doc_done:", passport)  # an old «Done», nothing received
-    assert english_user.answers()[-1]["show_alert"] is True
-    [_page1] = await english_user.send_document("p1.pdf", unique="p1")
-    [page2] = await english_user.send_photo("p2")
-    assert "Received: 2 files." in page2["text"]
+    assert "photo or a PDF" in reply["text"] and "Document 1 of 3" in reply["text"]
+    assert reply["text"].index("photo or a PDF") < reply["text"].index("Document 1 of 3")
+
+
+async def test_a_one_page_document_moves_on_by_itself_and_one_more_page_comes_back(
+    english_user: UserClient,
+) -> None:
+    await answer_until_the_documents(english_user)
+    [certificate] = await english_user.send_document("p1.pdf", unique="p1")
+    assert "✅ Passport (main page): 1 file received." in certificate["text"]
+    assert "Document 2 of 3" in certificate["text"]
+    assert "➕ One more page: Passport (main page)" in labels(certificate)
+    [passport] = await english_user.click("➕ One more page: Passport (main page)", certificate)
+    assert "Document 1 of 3" in passport["text"] and "Received: 1 file" in passport["text"]
+    [certificate] = await english_user.send_photo("p2")
+    assert "✅ Passport (main page): 2 files received." in certificate["text"]
+    assert "Document 2 of 3" in certificate["text"]
     [duplicate] = await english_user.send_photo("p2")
     assert "already here" in duplicate["text"]
+
+
+async def test_every_document_can_be_sent_later(english_user: UserClient, db: Database) -> None:
+    screen = await answer_until_the_documents(english_user)
+    for n in (1, 2, 3):
+        assert f"Document {n} of 3" in screen["text"] and "⏭ Later" in labels(screen)
+        [screen] = await english_user.click("⏭ Later", screen)
+    assert "Please check your application" in screen["text"]
+    assert "⬜ Passport (main page): not sent yet" in screen["text"]
+    assert "You can send what is missing later" in screen["text"]
+    [mine] = await english_user.click("✅ Submit", screen)
+    assert "Your application is submitted" in mine["text"]
+    assert "⬜ Photo: not sent yet" in mine["text"]
+    assert await db.fetchval("SELECT count(*) FROM documents") == 0
 
 
 # --- back, cancel, edit, restart ----------------------------------------------------------------
@@ -270,9 +304,13 @@ async def test_back_shows_the_previous_question_with_its_answer(english_user: Us
     assert "Your full name" in name["text"] and "Now: Иванова Анна" in name["text"]
     [birth] = await english_user.send("Иванова Анна")
     [_phone] = await english_user.send("05.03.2000")
-    replies = await english_user.send("⬅️ Back")  # the phone question's reply keyboard
-    assert replies[0]["reply_markup"] == {"remove_keyboard": True}
-    assert "Date of birth" in replies[-1]["text"] and "Now: 05.03.2000" in replies[-1]["text"]
+    english_user.session.clear()
+    [birth] = await english_user.send("⬅️ Back")  # the phone question's reply keyboard
+    assert "Date of birth" in birth["text"] and "Now: 05.03.2000" in birth["text"]
+    # The reply keyboard went with its step, by a message deleted at once.
+    [removal] = [c for c in english_user.session.calls if c.method == "sendMessage"][1:]
+    assert removal.params["reply_markup"] == {"remove_keyboard": True}
+    assert english_user.session.of("deleteMessage")
 
 
 async def test_cancel_asks_first_and_then_deletes_the_answers(
@@ -320,10 +358,9 @@ async def test_a_restart_resumes_at_the_same_step_with_every_answer(
         build_dispatcher(settings=settings, db=db, i18n=i18n, clock=clock), bot, 77, "en"
     )
     replies = await second.send("+7 913 123 45 67")
-    assert replies[0]["text"] == "Phone saved: +7 913 123-45-67"
-    [base] = await second.click("Skip", replies[1])
-    [score] = await second.click("After 9 classes", base)
-    assert "Step 6 of 10" in score["text"]
+    assert replies[0]["text"] == "Phone number: +7 913 123-45-67 ✅"
+    [score] = await second.click("After 9 classes", replies[1])
+    assert "Step 5 of 8" in score["text"]
 
 
 async def test_start_in_the_middle_keeps_the_answers_and_apply_offers_to_continue(
@@ -340,6 +377,25 @@ async def test_start_in_the_middle_keeps_the_answers_and_apply_offers_to_continu
     assert "Now: Иванова Анна" in name["text"]
 
 
+async def test_side_dialogues_keep_the_unfinished_form(english_user: UserClient) -> None:
+    await start_applying(english_user)
+    await english_user.send("Иванова Анна")
+    [menu] = await english_user.send("/start")
+    [specialties] = await english_user.click("🎓 Specialties", menu)
+    [_card] = await english_user.click("22.02.08 · Metallurgy", specialties)
+    [menu] = await english_user.send("/start")
+    [colleges] = await english_user.click("👷 I am a student", menu)
+    [specs] = await english_user.click(labels(colleges)[0], colleges)
+    await english_user.click(labels(specs)[0], specs)
+    await english_user.send("МТ-24")
+    [menu] = await english_user.send("/start")
+    [offer] = await english_user.click("📝 Apply", menu)
+    assert "unfinished application" in offer["text"]
+    [birth] = await english_user.click("▶️ Continue", offer)
+    [name] = await english_user.click("⬅️ Back", birth)
+    assert "Now: Иванова Анна" in name["text"]
+
+
 # --- submit ----------------------------------------------------------------------------------
 
 
@@ -348,7 +404,7 @@ async def test_submit_creates_one_numbered_application(
 ) -> None:
     review = await fill_form(english_user)
     mine = await submit(english_user, review)
-    assert "Application М-2027-0001" in mine["text"]
+    assert "Application M-2027-0001" in mine["text"]  # a Latin M for an English reader
     assert "Status: <b>submitted</b>" in mine["text"]
     assert "you are 1 of 1" in mine["text"]
     row = await db.fetchone("SELECT * FROM applications")
@@ -374,6 +430,33 @@ async def test_a_double_click_on_submit_creates_exactly_one_application(
     assert await db.fetchval("SELECT count(*) FROM applications") == 1
 
 
+async def test_after_submitting_the_applicant_is_told_what_happens_and_what_to_bring(
+    english_user: UserClient,
+) -> None:
+    mine = await submit(english_user, await fill_form(english_user))
+    text = mine["text"]
+    assert "<b>What happens now</b>" in text
+    assert "🏫 <b>Bring to the college by " in text
+    assert "the original of your education certificate" in text
+
+
+async def test_discarding_changes_to_a_submitted_application_keeps_it_as_it_was(
+    english_user: UserClient, db: Database
+) -> None:
+    mine = await submit(english_user, await fill_form(english_user))
+    [review] = await english_user.click("✏️ Change answers", mine)
+    assert "Passport (main page): 1 file" in review["text"]  # its documents, not «none yet»
+    [_birth] = await english_user.click("✏️ Date of birth", review)
+    [review] = await english_user.send("05.03.2001")
+    [question] = await english_user.click("✖️ Discard changes", review)
+    assert "Discard the changes?" in question["text"] and "deleted" not in question["text"]
+    [mine] = await english_user.click("Yes, discard", question)
+    assert "Changes discarded: your application is as it was." in mine["text"]
+    assert "Status: <b>submitted</b>" in mine["text"]
+    row = await db.fetchone("SELECT status, birth_date FROM applications")
+    assert row is not None and tuple(row) == ("submitted", "2000-03-05")
+
+
 async def test_a_second_application_is_not_created_the_first_is_shown(
     english_user: UserClient, db: Database
 ) -> None:
@@ -381,7 +464,7 @@ async def test_a_second_application_is_not_created_the_first_is_shown(
     [menu] = await english_user.send("/start")
     assert "📄 My application" in labels(menu)
     [mine] = await english_user.click("📄 My application", menu)
-    assert "Application М-2027-0001" in mine["text"]
+    assert "Application M-2027-0001" in mine["text"]
     assert await db.fetchval("SELECT count(*) FROM applications") == 1
 
 
@@ -478,13 +561,15 @@ async def test_a_missing_document_can_be_added_later(
 ) -> None:
     review = await fill_form(english_user, specialties=("13.02.07 · Power supply",))
     mine = await submit(english_user, review)
-    assert "Still missing: Medical certificate 086/у" in mine["text"]
+    assert "⬜ Medical certificate (form 086/u): not sent yet" in mine["text"]
     [kinds] = await english_user.click("📎 Add a document", mine)
-    [_prompt] = await english_user.click("Medical certificate 086/у", kinds)
+    assert labels(kinds)[0] == "⬜ Medical certificate (form 086/u)"
+    [_prompt] = await english_user.click("⬜ Medical certificate (form 086/u)", kinds)
     [received] = await english_user.send_document("086.pdf", unique="med")
     [mine] = await english_user.click("✅ Done", received)
     assert "Document added" in mine["text"]
-    assert "Still missing" not in mine["text"]
+    assert "✅ Medical certificate (form 086/u): 1 file" in mine["text"]
+    assert "⬜" not in mine["text"]
     assert await db.fetchval("SELECT count(*) FROM documents WHERE kind = 'medical'") == 1
 
 
@@ -526,9 +611,26 @@ async def test_a_status_change_reaches_the_applicant_in_their_language(
     english_user.session.clear()
     await sender_of(dp).drain(bot)
     [notice] = [c for c in english_user.session.of("sendMessage") if c["chat_id"] == 1002]
-    assert "the status is now «needs correction»" in notice["text"]
-    assert "Фото &lt;нечёткое&gt;" in notice["text"]
+    assert "the admission office asks you to correct it" in notice["text"]
+    assert "What to correct: Фото &lt;нечёткое&gt;" in notice["text"]
     assert labels(notice) == ["📄 My application"]
+
+
+async def test_enrolment_congratulates_and_names_the_specialty_college_and_next_steps(
+    english_user: UserClient, dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    await submit(english_user, await fill_form(english_user))
+    repo = ApplicationRepository(db)
+    application = await repo.for_user(1002)
+    assert application is not None
+    await change_status(repo, application, "enrolled", clock.now(), actor_id=1)
+    english_user.session.clear()
+    await sender_of(dp).drain(bot)
+    [notice] = [c for c in english_user.session.of("sendMessage") if c["chat_id"] == 1002]
+    text = notice["text"]
+    assert text.startswith("🎉 <b>Congratulations! You are enrolled.</b>")
+    assert "Specialty: 22.02.08 Metallurgical Production" in text and "College: " in text
+    assert "What comes next" in text and "the status is now" not in text
 
 
 async def test_a_failed_notice_is_retried_and_recorded_not_lost(
@@ -552,7 +654,7 @@ async def test_a_failed_notice_is_retried_and_recorded_not_lost(
     clock.current += timedelta(minutes=1)
     english_user.session.clear()
     assert await sender.drain(bot) == 1
-    assert "«documents accepted»" in english_user.session.of("sendMessage")[0]["text"]
+    assert "your documents are accepted" in english_user.session.of("sendMessage")[0]["text"]
     assert await db.fetchval("SELECT status FROM outbox WHERE kind = 'status'") == "sent"
 
 

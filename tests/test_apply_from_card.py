@@ -24,12 +24,10 @@ async def card_of(user: UserClient, label: str) -> dict[str, Any]:
 async def to_specialties(user: UserClient, card: dict[str, Any], base: str) -> dict[str, Any]:
     """From the card's «Apply» to the specialties question."""
     [consent] = await user.click("📝 Apply", card)
-    [minor] = await user.click("✅ I agree", consent)
-    [_name] = await user.click("No, I am 18 or older", minor)
+    [_name] = await user.click("✅ I agree", consent)
     await user.send("Иванова Анна Сергеевна")
     await user.send("05.03.2000")
-    await user.send("8 (913) 123-45-67")
-    [base_question] = await user.click("Skip")
+    [_saved, base_question] = await user.send("8 (913) 123-45-67")
     [_score] = await user.click(base, base_question)
     [picker] = await user.send("4,5")
     assert "Choose up to 3 specialties" in picker["text"], picker["text"]
@@ -89,12 +87,10 @@ async def test_the_card_specialty_survives_a_restart_of_the_form(english_user: U
     assert chosen(picker) == ["1️⃣ 13.02.07 · Power supply"]
     [menu] = await english_user.send("/start")
     [offer] = await english_user.click("📝 Apply", menu)
-    [minor] = await english_user.click("🔄 Start over", offer)
-    [_name] = await english_user.click("No, I am 18 or older", minor)
+    [_name] = await english_user.click("🔄 Start over", offer)
     await english_user.send("Иванова Анна Сергеевна")
     await english_user.send("05.03.2000")
-    await english_user.send("8 (913) 123-45-67")
-    [base_question] = await english_user.click("Skip")
+    [_saved, base_question] = await english_user.send("8 (913) 123-45-67")
     [_score] = await english_user.click("After 9 classes", base_question)
     [picker] = await english_user.send("4,5")
     assert chosen(picker) == ["1️⃣ 13.02.07 · Power supply"]

@@ -229,10 +229,11 @@ async def test_how_to_apply_says_acceptance_starts_no_later_than(
 ) -> None:
     screen = await open_section(english_user, "📋 How to apply")
     assert (
-        "Acceptance of documents starts no later than 20 June 2027 (the college may start "
-        "earlier) and runs until 15 August 2027." in screen["text"]
+        "Admission 2027 starts no later than 20 June 2027 (a college may start earlier) and "
+        "runs until 15 August 2027." in screen["text"]
     )
-    assert "The enrollment order follows; its date is being confirmed." in screen["text"]
+    [dates] = await english_user.click("📅 Dates", screen)
+    assert "The enrolment order follows; its date is being confirmed." in dates["text"]
     assert "There are no exams" not in screen["text"]
 
     await load(
@@ -248,7 +249,10 @@ async def test_how_to_apply_says_acceptance_starts_no_later_than(
         ),
     )  # fmt: skip
     screen = await open_section(english_user, "📋 How to apply")
-    assert "Documents are accepted from 15 June 2027 to 15 August 2027." in screen["text"]
+    assert (
+        "Admission 2027: documents are accepted from 15 June 2027 to 15 August 2027."
+        in (screen["text"])
+    )
 
 
 async def test_remind_me_says_admission_opens_no_later_than(english_user: UserClient) -> None:
@@ -278,8 +282,7 @@ async def test_the_jobs_answer_quotes_the_announcement_and_names_it(user: UserCl
 async def start_form(user: UserClient) -> dict[str, Any]:
     [menu] = await user.send("/start")
     [consent] = await user.click("📝 Apply", menu)
-    [minor] = await user.click("✅ I agree", consent)
-    [name] = await user.click("Yes, I am under 18", minor)
+    [name] = await user.click("✅ I agree", consent)
     return name
 
 
@@ -287,8 +290,7 @@ async def pick_screen(user: UserClient, base: str) -> dict[str, Any]:
     await start_form(user)
     await user.send("Иванова Анна Сергеевна")
     await user.send("05.03.2010")
-    await user.send("8 (913) 123-45-67")
-    [base_q] = await user.click("Skip")
+    [_saved, base_q] = await user.send("8 (913) 123-45-67")
     await user.click(base, base_q)
     [picker] = await user.send("4,5")
     return picker
@@ -325,7 +327,9 @@ async def test_the_consent_names_each_college_as_operator_with_what_is_known(
     dp: Dispatcher, user: UserClient
 ) -> None:
     [menu] = await user.send("/start")
-    [consent] = await user.click("📝 Подать заявление", menu)
+    [short] = await user.click("📝 Подать заявление", menu)
+    assert "Госуслуг" not in short["text"]
+    [consent] = await user.click("📄 Полный текст", short)
     text = consent["text"]
     assert "<b>Операторы</b>" in text
     for college in ("Норильский техникум промышленных технологий и сервиса",
@@ -344,7 +348,8 @@ async def test_the_consent_names_each_college_as_operator_with_what_is_known(
     )
     await load(dp, edited(('city = { ru = "Дудинка"', legal + 'city = { ru = "Дудинка"')))
     [menu] = await user.send("/start")
-    [consent] = await user.click("📝 Подать заявление", menu)
+    [short] = await user.click("📝 Подать заявление", menu)
+    [consent] = await user.click("📄 Полный текст", short)
     assert (
         "• КГБПОУ «Таймырский колледж»; адрес: 647000, Дудинка, ул. Примерная, 1"
         in (consent["text"])

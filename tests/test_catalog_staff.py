@@ -297,7 +297,7 @@ async def test_followers_are_told_once_what_became_known(
     told = {m["chat_id"]: m["text"] for m in bot.session.of("sendMessage") if m["chat_id"] != 1}  # type: ignore[attr-defined]
     assert set(told) == {english_user.user["id"], user.user["id"]}
     assert "runs until 20 August 2027" in told[english_user.user["id"]]
-    assert "идёт по 20 августа 2027" in told[user.user["id"]]
+    assert "продлится до 20 августа 2027" in told[user.user["id"]]
 
 
 async def test_a_value_that_becomes_unknown_again_is_no_news(

@@ -27,7 +27,7 @@ def asks_the_new_consent(screen: dict[str, Any]) -> bool:
     return (
         "consent text has changed" in screen["text"]
         and f"Version {NEW}" in screen["text"]
-        and labels(screen) == ["✅ I agree", "I do not agree"]
+        and labels(screen) == ["✅ I agree", "📄 Full text", "I do not agree"]
     )
 
 
@@ -65,7 +65,7 @@ async def test_adding_a_document_asks_the_new_consent_then_offers_the_kinds(
     assert asks_the_new_consent(consent)
     [kinds] = await english_user.click("✅ I agree", consent)
     assert "Which document do you want to add?" in kinds["text"]
-    [_prompt] = await english_user.click("Medical certificate 086/у", kinds)
+    [_prompt] = await english_user.click("Medical certificate (form 086/u)", kinds)
     [received] = await english_user.send_document("086.pdf", unique="med")
     [mine] = await english_user.click("✅ Done", received)
     assert "Document added" in mine["text"]
@@ -76,7 +76,7 @@ async def test_a_new_version_during_an_upload_is_asked_before_the_files_are_save
     english_user: UserClient, mine: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [kinds] = await english_user.click("📎 Add a document", mine)
-    await english_user.click("Medical certificate 086/у", kinds)
+    await english_user.click("Medical certificate (form 086/u)", kinds)
     [received] = await english_user.send_document("086.pdf", unique="med")
     new_text(monkeypatch)
     [consent] = await english_user.send_document("086-2.pdf", unique="med2")
@@ -145,7 +145,7 @@ async def test_a_new_version_before_submit_is_asked_then_the_application_is_subm
     assert asks_the_new_consent(consent)
     assert await db.fetchval("SELECT count(*) FROM applications") == 0
     [mine] = await english_user.click("✅ I agree", consent)
-    assert "Application М-2027-0001" in mine["text"]
+    assert "Application M-2027-0001" in mine["text"]
     assert await db.fetchval("SELECT count(*) FROM applications") == 1
     await english_user.click("✅ I agree", consent)  # a second click does nothing more
     assert await versions(db) == [OLD, NEW]
@@ -155,7 +155,7 @@ async def test_the_first_consent_then_the_form(english_user: UserClient, db: Dat
     [menu] = await english_user.send("/start")
     [consent] = await english_user.click("📝 Apply", menu)
     assert "consent text has changed" not in consent["text"]
-    [minor] = await english_user.click("✅ I agree", consent)
-    assert "Are you under 18?" in minor["text"]
+    [name] = await english_user.click("✅ I agree", consent)
+    assert "Your full name" in name["text"]
     assert english_user.answers()[-1]["text"] == "Thank you, your consent is saved."
     assert await versions(db) == [OLD]

@@ -47,27 +47,56 @@ async def press(user: FakeUser, label: str, message: dict[str, Any]) -> dict[str
     return await user.wait_reply()
 
 
+async def phone_given(user: FakeUser) -> tuple[dict[str, Any], dict[str, Any]]:
+    """After the phone is sent: the confirmation and the next question. The reply keyboard
+    goes by a message deleted at once; waited for, so that it is no reply to a later action."""
+    saved, following, removal = await user.wait_replies(3)
+    assert removal["reply_markup"] == {"remove_keyboard": True}
+    await user.fake.wait_for(
+        lambda: any(m["deleted"] for m in user.messages(include_deleted=True)),
+        what="the reply keyboard's removal deleted",
+    )
+    return saved, following
+
+
+# An adult, one specialty, one photo per document: from /start to the application number.
+# Every entry is one interaction (a tap, a typed answer or a file).
+QUICK_PATH: tuple[tuple[str, str], ...] = (
+    ("send", "/start"),
+    ("click", "📝 Apply"),
+    ("click", "✅ I agree"),
+    ("send", "{name}"),
+    ("send", "01.02.2001"),
+    ("send", "+7 913 555 00 11"),
+    ("click", "After 11 classes"),
+    ("send", "{score}"),
+    ("click", "22.02.08 · Metallurgy"),
+    ("click", "✅ Done"),
+    ("click", "No"),
+    ("click", "Only here"),
+    ("photo", "passport"),
+    ("photo", "certificate"),
+    ("photo", "photo"),
+    ("click", "✅ Submit"),
+)
+
+
 async def apply_quickly(user: FakeUser, score: str, name: str = "Петрова Мария") -> dict[str, Any]:
-    """A valid application for 22.02.08, in English; returns «My application»."""
-    menu = (await answer(user, "/start"))[0]
-    consent = await press(user, "📝 Apply", menu)
-    minor = await press(user, "✅ I agree", consent)
-    await press(user, "No, I am 18 or older", minor)
-    await answer(user, name)
-    await answer(user, "01.02.2001")
-    email = (await answer(user, "+7 913 555 00 11", count=2))[1]
-    base = await press(user, "Skip", email)
-    await press(user, "After 11 classes", base)
-    picker = (await answer(user, score))[0]
-    picker = await press(user, "22.02.08 · Metallurgy", picker)
-    dorm = await press(user, "✅ Done", picker)
-    channel = await press(user, "No", dorm)
-    screen = await press(user, "Only here", channel)
-    for _ in range(3):
-        user.send_photo()
-        screen = await user.wait_reply()
-        screen = await press(user, "✅ Done", screen)
-    return await press(user, "✅ Submit", screen)
+    """A valid application for 22.02.08, in English, along ``QUICK_PATH``; returns «My
+    application»."""
+    screen: dict[str, Any] = {}
+    for action, value in QUICK_PATH:
+        if action == "click":
+            screen = await press(user, value, screen)
+        elif action == "photo":
+            user.send_photo()
+            screen = await user.wait_reply()
+        elif value.startswith("+7"):
+            user.send(value)
+            _saved, screen = await phone_given(user)
+        else:
+            screen = (await answer(user, value.format(name=name, score=score)))[0]
+    return screen
 
 
 def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -83,8 +112,7 @@ async def test_a_whole_application_with_wrong_answers_a_restart_and_a_double_sub
     menu = (await answer(user, "/start"))[0]
     consent = await press(user, "📝 Apply", menu)
     assert "Consent to the processing of personal data" in consent["text"]
-    minor = await press(user, "✅ I agree", consent)
-    name_q = await press(user, "No, I am 18 or older", minor)
+    name_q = await press(user, "✅ I agree", consent)
     assert "Your full name" in name_q["text"]
 
     assert "from 2 to 4 words" in (await answer(user, "Аня"))[0]["text"]
@@ -96,9 +124,9 @@ async def test_a_whole_application_with_wrong_answers_a_restart_and_a_double_sub
     assert phone_q["reply_markup"]["keyboard"][0][0]["request_contact"] is True
     assert "Russian phone" in (await answer(user, "+380 44 123 4567"))[0]["text"]
     user.send_contact("+79135550000")
-    saved, email_q = await user.wait_replies(2)
-    assert saved["text"] == "Phone saved: +7 913 555-00-00"
-    base_q = await press(user, "Skip", email_q)
+    saved, base_q = await phone_given(user)
+    assert saved["text"] == "Phone number: +7 913 555-00-00 ✅"
+    assert user.reply_keyboard is None  # gone with its step
     score_q = await press(user, "After 9 classes", base_q)
     assert "Average score" in score_q["text"]
     assert "as a number" in (await answer(user, "пять"))[0]["text"]
@@ -115,17 +143,14 @@ async def test_a_whole_application_with_wrong_answers_a_restart_and_a_double_sub
     assert "photo or a PDF" in (await answer(user, "паспорт потом"))[0]["text"]
     user.send_document("scan.zip", "application/zip", 1000)
     assert "is not accepted" in (await user.wait_reply())["text"]
-    user.send_photo()
-    screen = await user.wait_reply()
-    screen = await press(user, "✅ Done", screen)
+    user.send_photo()  # one page: on to the next document by itself
+    assert "Document 2 of 4" in (await user.wait_reply())["text"]
     user.send_document("certificate.pdf", "application/pdf", 150_000)
-    screen = await user.wait_reply()
-    screen = await press(user, "✅ Done", screen)
+    assert "Document 3 of 4" in (await user.wait_reply())["text"]
     user.send_photo()
-    screen = await user.wait_reply()
-    medical = await press(user, "✅ Done", screen)
-    assert "medical certificate" in medical["text"]
-    review = await press(user, "Later", medical)
+    medical = await user.wait_reply()
+    assert "Document 4 of 4\nMedical certificate (form 086/u)" in medical["text"]
+    review = await press(user, "⏭ Later", medical)
     assert "Please check your application" in review["text"]
     assert "Смирнова Анна Петровна" in review["text"] and "4.67" in review["text"]
 
@@ -151,6 +176,17 @@ async def test_a_whole_application_with_wrong_answers_a_restart_and_a_double_sub
     log = bot_process.log()  # at DEBUG level, and still no personal data in it
     for secret in ("Смирнова", "Анна Петровна", "79135550000", "15.04.2004", "2004-04-15"):
         assert secret not in log, secret
+
+
+async def test_an_adult_with_one_specialty_gets_the_number_in_at_most_16_interactions(
+    fake: FakeBotAPI, bot_process: BotProcess, tmp_path: Path
+) -> None:
+    assert len(QUICK_PATH) <= 16  # taps, typed answers and files, each counted once
+    user = fake.user(602, "Оля", language_code="en")
+    mine = await apply_quickly(user, "4,5")
+    assert "Your application is submitted" in mine["text"]
+    assert re.search(r"Application M-20\d\d-0001", mine["text"])  # a Latin M in English
+    assert query(tmp_path / "bot.sqlite3", "SELECT count(*) FROM documents") == [(3,)]
 
 
 async def test_rankings_for_several_applicants_and_deleting_leaves_no_trace(
@@ -224,7 +260,7 @@ async def test_messages_due_while_the_bot_was_down_are_sent_after_start_despite_
     try:
         await fake.wait_for(lambda: user.messages(), timeout=30, what="the status notice")
         [notice] = user.messages()
-        assert "«документы приняты»" in notice["text"]  # not a user yet: the default, ru
+        assert "документы приняты" in notice["text"]  # not a user yet: the default, ru
         db_path = tmp_path / "bot.sqlite3"
         sql = "SELECT status, attempts FROM outbox WHERE kind = 'status'"
         # Marked sent right after Telegram's answer: wait for that write, not only the message.

@@ -175,4 +175,4 @@ async def test_a_submitted_application_survives_a_reply_that_fails(
     assert await db.fetchval("SELECT count(*) FROM applications") == 1
     [menu] = await english_user.send("/start")
     [mine] = await english_user.click("📄 My application", menu)
-    assert "Application М-2027-0001" in mine["text"]
+    assert "Application M-2027-0001" in mine["text"]

@@ -132,8 +132,10 @@ async def test_repeating_everything_far_beyond_the_limits_keeps_every_screen_wit
         clock.current += STAFF_EVENT_DELAY
         await sender_of(dp).drain(bot)
     to_staff = [c for c in applicant.session.calls[start:] if c.params.get("chat_id") == 1]
-    assert 1 <= len(to_staff) <= MAX_WITHDRAWALS  # one per cycle at most, joined
+    # One per cycle at most, joined; and the 300 files added, joined into one list of changes.
+    assert 1 <= len(to_staff) <= MAX_WITHDRAWALS + 1
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'staff_event'") <= 3
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'staff_changes'") == 1
 
     calls = applicant.session.calls  # everything the bot sent in this test, to anyone
     assert len(calls) > 500

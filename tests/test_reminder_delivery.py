@@ -110,7 +110,7 @@ async def test_the_originals_reminder_stops_once_the_college_received_the_origin
     await applied(dp, bot)
     assert await reminders_at(dp, bot, clock, at(AUG_8, 9, 59)) == []
     [reminder] = await reminders_at(dp, bot, clock, at(AUG_8, 10))
-    assert "bring the original of your education certificate to the college on 15 August 2027" in (
+    assert "bring the original of your education certificate to the college by 15 August 2027" in (
         reminder
     )
     # The staff mark the original received; the reminders already queued must not go out.
@@ -130,7 +130,7 @@ async def test_the_originals_reminder_comes_on_each_of_its_mornings(
         for day in (AUG_8, AUG_14, AUG_15)
     }
     assert [len(t) for t in texts.values()] == [1, 1, 1]
-    assert "to the college on 15 August 2027," in texts[AUG_8][0]
+    assert "to the college by 15 August 2027," in texts[AUG_8][0]
     assert "to the college tomorrow," in texts[AUG_14][0]
     assert "to the college today," in texts[AUG_15][0]
 
@@ -146,7 +146,7 @@ async def test_the_medical_reminder_stops_once_the_applicant_sends_the_certifica
     assert len(only(sent, "requires a medical certificate")) == 1
     assert len(only(sent, "bring the original")) == 1
     [kinds] = await user.click("📎 Add a document", await my_application(user))
-    await user.click("Medical certificate 086/у", kinds)
+    await user.click("⬜ Medical certificate (form 086/u)", kinds)
     [received] = await user.send_document("086.pdf", unique="med")
     await user.click("✅ Done", received)
     sent = await reminders_at(dp, bot, clock, at(AUG_14, 10))
@@ -207,11 +207,13 @@ async def test_the_correction_reminder_stops_once_the_applicant_corrected(
     await ask_to_correct(dp, bot, "Фото паспорта размыто")
     nov_28, nov_30 = date(2026, 11, 28), date(2026, 11, 30)
     [reminder] = await reminders_at(dp, bot, clock, at(nov_28, 10))
-    assert "М-2027-0001 still needs a correction" in reminder
+    assert "M-2027-0001 still needs a correction" in reminder
     [kinds] = await user.click("📎 Add a document", await my_application(user))
     await user.click("Passport (main page)", kinds)
     [received] = await user.send_photo("sharp")
     [mine] = await user.click("✅ Done", received)
+    assert "Status: <b>needs correction</b>" in mine["text"]  # until sent for review
+    [mine] = await user.click("📤 Send for review", mine)
     assert "Status: <b>submitted</b>" in mine["text"]
     assert await reminders_at(dp, bot, clock, at(nov_30, 10)) == []
     assert await statuses(db, "correction") == ["sent", "dropped", "pending"]
@@ -375,7 +377,7 @@ async def test_a_reminder_a_day_late_still_goes_out_when_no_later_one_is_due(
     await applied(dp, bot)
     sent = await reminders_at(dp, bot, clock, at(date(2027, 8, 13), 20))  # down since the 8th
     assert len(only(sent, "bring the original")) == 1
-    assert "on 15 August 2027" in sent[0]
+    assert "by 15 August 2027" in sent[0]  # a deadline
 
 
 # --- practicum -----------------------------------------------------------------------------------

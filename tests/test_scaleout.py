@@ -100,7 +100,12 @@ async def test_a_dialogue_goes_on_across_workers_and_one_leads(
     mark = fake.mark()
     assert await post(a, fake.take_updates()[0]) == 200
     events = fake.events_since(701, mark)
-    assert any("under 18" in e.message.get("text", "") for e in events), events
+    assert any("Your full name" in e.message.get("text", "") for e in events), events
+    user.send("Иванова Анна")
+    mark = fake.mark()
+    assert await post(b, fake.take_updates()[0]) == 200  # the name reaches the other worker
+    events = fake.events_since(701, mark)
+    assert any("Date of birth" in e.message.get("text", "") for e in events), events
 
 
 async def test_the_other_worker_takes_over_when_the_leader_dies(

@@ -142,15 +142,17 @@ async def test_how_to_apply_shows_the_current_campaign_dates(
     lines = screen["text"].splitlines()
     assert lines[0] == "<b>Приёмная кампания 2026</b>"
     assert (
-        "• Приём документов начинается не позднее 20 июня 2026 (колледж может начать раньше) "
-        "и идёт по 15 августа 2026."
+        "Приём 2026 начнётся не позднее 20 июня 2026 (колледж может начать раньше) "
+        "и продлится до 15 августа 2026."
     ) in lines  # the Order sets the latest start; a college's own date is not published yet
-    assert "• На специальности со вступительными испытаниями — до 10 августа 2026." in lines
-    assert "• Оригинал аттестата нужно сдать до 15 августа 2026." in lines
-    # No college has published the date of its enrollment order: none is shown as a fact.
-    assert not [line for line in lines if "Приказ о зачислении" in line]
     assert "Госуслуг" in screen["text"]
     assert "средн" in screen["text"]  # ranking by the average score
+    [dates] = await user.click("📅 Сроки", screen)  # the dates on a screen of their own
+    lines = dates["text"].splitlines()
+    assert "• На специальности со вступительными испытаниями — до 10 августа 2026." in lines
+    assert "• Оригинал аттестата: до 15 августа 2026." in lines
+    # No college has published the date of its enrollment order: none is shown as a fact.
+    assert not [line for line in lines if "Приказ о зачислении" in line]
 
 
 async def test_how_to_apply_moves_to_next_year_after_the_campaign(

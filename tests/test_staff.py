@@ -10,7 +10,7 @@ from bot.domain.applications import STAFF_EVENT_DELAY
 from db.database import Database
 from db.staff import StaffRepository
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
-from tests.client import UserClient
+from tests.client import UserClient, labels
 from tests.conftest import FixedClock
 from tests.helpers import open_card, sender_of
 
@@ -23,7 +23,7 @@ async def test_staff_panel_counts_and_the_queue_opens_the_card(
     [panel] = await admin.send("/staff")
     assert "submitted: 1" in panel["text"] and "Total: 1" in panel["text"]
     card = await open_card(admin)
-    assert "Application М-2027-0001" in card["text"]
+    assert "Application M-2027-0001" in card["text"]
     assert "Иванова Анна Сергеевна" in card["text"]
     assert "Original certificate: scan uploaded, original not received" in card["text"]
 
@@ -62,7 +62,8 @@ async def test_accepting_documents_notifies_the_applicant_and_is_audited(
     applied.session.clear()
     await sender_of(dp).drain(bot)
     notices = [c for c in applied.session.of("sendMessage") if c["chat_id"] == 1002]
-    assert any("the status is now «documents accepted»" in n["text"] for n in notices)
+    accepted = "Application M-2027-0001: your documents are accepted."
+    assert any(accepted in n["text"] for n in notices)
     [entry] = await StaffRepository(db).audit_log("М-2027-0001")
     assert (entry.actor_id, entry.action) == (1, "status:accepted")
 
@@ -89,20 +90,45 @@ async def test_a_correction_round_trip(
         if c.method == "sendMessage" and c.params["chat_id"] == 1002
     ]  # fmt: skip
     notice = {**call.params, "message_id": call.result["message_id"]}
-    assert "«needs correction»" in notice["text"] and "размыто" in notice["text"]
+    assert "asks you to correct it" in notice["text"] and "размыто" in notice["text"]
 
     [mine] = await applied.click("📄 My application", notice)
+    # «What to correct» comes at the top, under the number and status, with the staff's comment.
+    assert mine["text"].startswith(
+        "<b>Application M-2027-0001</b>\nStatus: <b>needs correction</b>\n\n"
+        "✏️ <b>What to correct</b>\nФото паспорта &lt;размыто&gt;\n"
+    )
     [kinds] = await applied.click("📎 Add a document", mine)
     await applied.click("Passport (main page)", kinds)
     [received] = await applied.send_photo("sharp")
     [mine] = await applied.click("✅ Done", received)
-    assert "Status: <b>submitted</b>" in mine["text"]
+    # A document added is not the end of the correction: the applicant says when it is done.
+    assert "Status: <b>needs correction</b>" in mine["text"]
+    assert "Changed so far:\n• Documents added: Passport (main page) (1 file)" in mine["text"]
+    [edit] = await applied.click("✏️ Change answers", mine)
+    [_phone_q] = await applied.click("✏️ Phone", edit)
+    [_saved, review] = await applied.send("+7 913 555-00-22")
+    [mine] = await applied.click("💾 Save changes", review)
+    assert "Status: <b>needs correction</b>" in mine["text"]
 
     applied.session.clear()
     clock.current += STAFF_EVENT_DELAY
     await sender_of(dp).drain(bot)
-    staff_texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1]
-    assert any("corrected by the applicant" in t or "исправлено" in t for t in staff_texts)
+    assert not [c for c in applied.session.of("sendMessage") if c["chat_id"] == 1]  # not yet
+
+    [mine] = await applied.click("📤 Send for review", mine)
+    assert "Status: <b>submitted</b>" in mine["text"] and "What to correct" not in mine["text"]
+    assert "📤 Send for review" not in labels(mine)
+    applied.session.clear()
+    await sender_of(dp).drain(bot)
+    [staff] = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1]
+    assert staff == (
+        "✏️ Application M-2027-0001: the applicant corrected it and sent it for review.\n"
+        "• Phone: +7 913 123-45-67 → +7 913 555-00-22\n"
+        "• Documents added: Passport (main page) (1 file)\n"
+        "Status now: «submitted»."
+    )
+    assert await db.fetchval("SELECT status FROM applications") == "submitted"
 
 
 async def test_reject_needs_a_reason_and_marks_are_notified(
@@ -120,7 +146,7 @@ async def test_reject_needs_a_reason_and_marks_are_notified(
     await sender_of(dp).drain(bot)
     texts = [c["text"] for c in applied.session.of("sendMessage") if c["chat_id"] == 1002]
     assert any("received your original certificate" in t for t in texts)
-    assert any("«rejected»" in t and "Поздно подано" in t for t in texts)
+    assert any("the application is rejected" in t and "Поздно подано" in t for t in texts)
     actions = [e.action for e in await StaffRepository(db).audit_log()]
     assert actions == ["original", "status:rejected"]
 
@@ -132,7 +158,7 @@ async def test_staff_get_the_documents_of_an_application(
     admin.session.clear()
     await admin.click("📎 Documents", card)
     captions = [c["caption"] for c in admin.session.of("sendPhoto")]
-    assert captions[0].startswith("М-2027-0001 · ")
+    assert captions[0].startswith("M-2027-0001 · ")
     assert len(captions) == 3
 
 

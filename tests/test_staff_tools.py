@@ -119,7 +119,7 @@ async def test_staff_of_one_college_see_only_its_applications(
     [panel] = await ntpts.send("/staff")
     assert "Total: 1" in panel["text"]
     [queue] = await ntpts.click("📥 All applications", panel)
-    assert numbers(queue) == ["М-2027-0001"]
+    assert numbers(queue) == ["M-2027-0001"]
     [panel] = await taimyr.send("/staff")
     assert "Total: 0" in panel["text"]
 
@@ -151,11 +151,11 @@ async def test_the_queue_filters_by_specialty_college_and_status(
     assert "Found: 2" in queue["text"]
     [chooser] = await admin.click("🎓 Specialty", queue)
     [queue] = await admin.click("21.02.18 Mineral processing", chooser)
-    assert "Found: 1" in queue["text"] and numbers(queue) == ["М-2027-0002"]
+    assert "Found: 1" in queue["text"] and numbers(queue) == ["M-2027-0002"]
     [chooser] = await admin.click("🏫 College", queue)
     [queue] = await admin.click("Norilsk Technical School", chooser)
     # A college resets the specialty: 21.02.18 is not taught there (yet).
-    assert "Found: 1" in queue["text"] and numbers(queue) == ["М-2027-0001"]
+    assert "Found: 1" in queue["text"] and numbers(queue) == ["M-2027-0001"]
     [chooser] = await admin.click("📌 Status", queue)
     [queue] = await admin.click("documents accepted", chooser)
     assert "Found: 0" in queue["text"] and "College: Norilsk Technical School" in queue["text"]
@@ -168,20 +168,21 @@ async def test_the_queue_pages_through_many_applications(
         await apply(person(dp, bot, 3100 + i), "Сидоров Иван")
     [panel] = await admin.send("/staff")
     [queue] = await admin.click("📥 All applications", panel)
-    assert "page 1 of 2" in queue["text"] and numbers(queue)[0] == "М-2027-0001"
+    assert "page 1 of 2" in queue["text"] and numbers(queue)[0] == "M-2027-0001"
     [page2] = await admin.click("▶️", queue)
     assert "page 2 of 2" in page2["text"]
-    assert numbers(page2) == ["М-2027-0011", "М-2027-0012"]
+    assert numbers(page2) == ["M-2027-0011", "M-2027-0012"]
 
 
 @pytest.mark.parametrize(
     ("query", "found"),
     [
-        ("М-2027-0002", "М-2027-0002"),
-        ("2", "М-2027-0002"),
-        ("2027-0001", "М-2027-0001"),
-        ("петров", "М-2027-0002"),
-        ("ИВАН", "М-2027-0001"),
+        ("М-2027-0002", "M-2027-0002"),  # a Cyrillic М, as stored
+        ("M-2027-0002", "M-2027-0002"),  # a Latin M, as shown in English
+        ("2", "M-2027-0002"),
+        ("2027-0001", "M-2027-0001"),
+        ("петров", "M-2027-0002"),
+        ("ИВАН", "M-2027-0001"),
     ],
 )
 async def test_search_by_number_or_surname_opens_the_card(
@@ -308,13 +309,52 @@ async def test_a_progress_message_telegram_will_not_delete_shows_the_report(
     assert "is finished" in report["text"]
 
 
+async def test_english_readers_get_the_english_version_or_a_note_that_it_is_in_russian(
+    dp: Dispatcher, bot: Bot, admin: UserClient
+) -> None:
+    russian, english = UserClient(dp, bot, user_id=5001, language_code="ru"), person(dp, bot, 5002)
+    for reader in (russian, english):
+        await reader.send("/start")
+
+    async def broadcast(text: str, text_en: str | None) -> dict[int, str]:
+        await sender_of(dp).drain(bot)
+        admin.session.clear()
+        [panel] = await admin.send("/staff")
+        await admin.click("📣 Broadcast", panel)
+        [prompt] = await admin.send(text)
+        assert "English version" in prompt["text"] and "optional" in prompt["text"]
+        if text_en is None:
+            [kinds] = await admin.click("No English version", prompt)
+        else:
+            [kinds] = await admin.send(text_en)
+        replies = await choose(admin, kinds, "👥 All users")
+        if text_en is not None:  # the preview shows both versions
+            assert text_en in [r.get("text") for r in replies]
+        [confirm] = [x for x in labels(replies[-1]) if x.startswith("✅ Send to")]
+        await admin.click(confirm, replies[-1])
+        await sender_of(dp).drain(bot)
+        return {
+            c.params["chat_id"]: c.params["text"]
+            for c in admin.session.calls
+            if c.method == "sendMessage" and c.params["chat_id"] in (5001, 5002)
+        }
+
+    got = await broadcast("День открытых дверей в субботу", "Open day on Saturday")
+    assert got == {5001: "День открытых дверей в субботу", 5002: "Open day on Saturday"}
+    got = await broadcast("Приём продлён до 25 ноября", None)
+    assert got[5001] == "Приём продлён до 25 ноября"
+    assert got[5002] == (
+        "🇷🇺 A message from the admission office, in Russian only:\n\nПриём продлён до 25 ноября"
+    )
+
+
 async def test_a_photo_broadcast_keeps_its_caption(
     dp: Dispatcher, bot: Bot, admin: UserClient, population: None
 ) -> None:
     [panel] = await admin.send("/staff")
     await admin.click("📣 Broadcast", panel)
-    await admin.send_photo("poster")
-    kinds = admin.last_with_keyboard()
+    [english] = await admin.send_photo("poster")
+    [kinds] = await admin.click("No English version", english)
     replies = await choose(admin, kinds, "🎓 Applicants of a specialty", "22.02.08 Metallurgy")
     await admin.click("✅ Send to 1", replies[-1])
     await sender_of(dp).drain(bot)
@@ -329,8 +369,8 @@ async def test_a_sticker_is_not_a_broadcast(admin: UserClient) -> None:
     await admin.click("📣 Broadcast", panel)
     [hint] = await admin.send_sticker()
     assert "text, or one photo" in hint["text"]
-    [kinds] = await admin.send("Hello")
-    assert "Who should receive it?" in kinds["text"]
+    [english] = await admin.send("Hello")
+    assert "English version" in english["text"]
 
 
 async def test_staff_of_one_college_cannot_address_everyone(
@@ -404,8 +444,8 @@ async def test_a_broadcast_caption_over_telegrams_limit_is_refused_before_anythi
     message = admin._message(photo=photo, caption=caption)
     [refusal] = await admin._act({"message": message})
     assert "The caption is too long: 1150 characters, at most 1024" in refusal["text"]
-    [kinds] = await admin.send("Short text")  # the dialogue goes on
-    assert "Who should receive it?" in kinds["text"]
+    [english] = await admin.send("Short text")  # the dialogue goes on
+    assert "English version" in english["text"]
 
 
 async def test_a_broadcast_confirmation_says_queued_not_sent(

@@ -59,7 +59,7 @@ async def test_a_member_revoked_while_typing_a_comment_is_refused(
     await apply(person(dp, bot, 3001), "Иванова Анна Сергеевна")
     [panel] = await member.send("/staff")
     [queue] = await member.click("📥 All applications", panel)
-    [card] = await member.click("М-2027-0001 · Иванова А. С.", queue)
+    [card] = await member.click("M-2027-0001 · Иванова А. С.", queue)
     await member.click("✏️ Ask to correct", card)
     await dp["staff"].revoke(2001)
     [refusal] = await member.send("Пересняйте паспорт")
@@ -93,7 +93,8 @@ async def test_staff_typing_while_choosing_the_broadcast_segment_are_not_refused
     fallback's hint), never to the «No access.» meant for whoever is not staff."""
     [panel] = await admin.send("/staff")
     await admin.click("📣 Broadcast", panel)
-    [kinds] = await admin.send("Open doors on Saturday")
+    [english] = await admin.send("Open doors on Saturday")
+    [kinds] = await admin.click("No English version", english)
     assert "Who should receive it?" in kinds["text"]
     [hint] = await admin.send("Saturday, 10:00")
     assert hint["text"] != "No access."

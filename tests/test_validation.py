@@ -459,23 +459,36 @@ def test_skip_words_are_exactly_the_documented_set() -> None:
         ("4.5", "4.50"),
         ("4", "4.00"),
         (" 4.75 ", "4.75"),
-        ("4.756", "4.76"),
-        ("4.754", "4.75"),
-        ("4.755", "4.76"),
-        ("4,125", "4.13"),
+        ("4,500", "4.50"),
+        ("4.7500000", "4.75"),
         ("2.00", "2.00"),
         ("2", "2.00"),
         ("5.00", "5.00"),
         ("5", "5.00"),
-        ("4.995", "5.00"),
-        ("1.995", "2.00"),
-        ("3.1415926535897932384626433832795028841971", "3.14"),
     ],
 )
-def test_valid_score_is_rounded_half_up_to_hundredths(text: str, expected: str) -> None:
+def test_valid_score_has_two_decimals(text: str, expected: str) -> None:
     score = parse_score(text)
     assert score == Decimal(expected)
     assert str(score) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "rounded"),
+    [
+        ("4.567", "4.57"),
+        ("4,754", "4.75"),
+        ("4.755", "4.76"),
+        ("4,125", "4.13"),
+        ("4.995", "5.00"),
+        ("3.1415926535897932384626433832795028841971", "3.14"),
+    ],
+)
+def test_a_third_decimal_is_refused_with_the_rounded_score_as_a_hint(
+    text: str, rounded: str
+) -> None:
+    error = rejected(parse_score, text)
+    assert (error.code, error.params) == ("score_decimals", {"rounded": rounded})
 
 
 @pytest.mark.parametrize(
@@ -506,7 +519,8 @@ def test_score_that_is_not_a_number_is_rejected(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1.99", "5.01", "5.005", "1.994", "0", "10", "45", "1" * 40, "100000000000000000.5"]
+    "text",
+    ["1.99", "5.01", "5.005", "1.994", "1.995", "0", "10", "45", "1" * 40, "100000000000000000.5"],
 )
 def test_score_out_of_range_is_rejected(text: str) -> None:
     error = rejected(parse_score, text)
@@ -526,5 +540,5 @@ def test_score_below_three_is_low(score: str, low: bool) -> None:
     assert score_is_low(Decimal(score)) is low
 
 
-def test_score_rounding_up_to_three_is_not_low() -> None:
-    assert not score_is_low(parse_score("2.995"))
+def test_a_score_just_below_three_is_low() -> None:
+    assert score_is_low(parse_score("2.99"))

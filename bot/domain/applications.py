@@ -16,12 +16,14 @@ from db.applications import (
     MAX_FILES_PER_APPLICATION,
     MAX_PAGES_PER_KIND,
     Application,
+    ApplicationData,
     Consent,
+    FieldChange,
     StatusChange,
 )
 
 # Bump when the consent text changes: everyone is asked again before their data is used anew.
-CONSENT_VERSION = "2026-11-27"
+CONSENT_VERSION = "2026-11-28"
 
 
 def consent_is_current(consent: Consent | None) -> bool:
@@ -31,6 +33,8 @@ def consent_is_current(consent: Consent | None) -> bool:
 
 
 DOCUMENT_KINDS = ("passport", "certificate", "photo", "medical", "parent_consent")
+# Everyone's documents; each may be sent later (after submitting, from «My application»), but
+# the college needs them all before enrolment.
 REQUIRED_DOCUMENTS = ("passport", "certificate", "photo")
 
 STATUSES = ("submitted", "needs_correction", "accepted", "rejected", "enrolled", "withdrawn")
@@ -100,6 +104,14 @@ def document_steps(catalog: Catalog, codes: list[str] | tuple[str, ...], minor: 
     return steps
 
 
+def next_document(kinds: list[str], current: str, have: Iterable[str]) -> str | None:
+    """The document asked after ``current``: the first one after it in ``kinds`` that has no
+    file yet; ``None`` when none is left (on to the review)."""
+    have = set(have)
+    after = kinds[kinds.index(current) + 1 :] if current in kinds else kinds
+    return next((kind for kind in after if kind not in have), None)
+
+
 def missing_documents(catalog: Catalog, application: Application) -> list[str]:
     data = application.data
     return missing_kinds(
@@ -145,3 +157,77 @@ def representative_applies(birth_date: date, today: date) -> bool:
 
 def score_text(score: Decimal) -> str:
     return f"{score:.2f}"
+
+
+# --- what an applicant changed ----------------------------------------------------------------
+
+# The fields an applicant changes, in the order a list of changes shows them.
+CHANGE_FIELDS = (
+    "full_name",
+    "birth_date",
+    "phone",
+    "email",
+    "education_base",
+    "average_score",
+    "specialties",
+    "dormitory",
+    "channel",
+)
+DOCUMENT_CHANGE = "document:"  # the field of files added: «document:passport»
+
+
+def raw_value(data: ApplicationData, field: str) -> str | None:
+    """A field's value as stored in a change: ISO dates, E.164 phones, codes, «1»/«0»."""
+    value = getattr(data, field)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, tuple):
+        return ",".join(value) or None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return score_text(value)
+    return str(value)
+
+
+def data_changes(old: ApplicationData, new: ApplicationData) -> list[FieldChange]:
+    """What differs between two versions of the answers, field by field."""
+    changes = []
+    for field in CHANGE_FIELDS:
+        before, after = raw_value(old, field), raw_value(new, field)
+        if before != after:
+            changes.append(FieldChange(field, before, after))
+    return changes
+
+
+def documents_added(kinds: Iterable[str]) -> list[FieldChange]:
+    """Files added, as changes: one per document with the number of its new files."""
+    counts: dict[str, int] = {}
+    for kind in kinds:
+        counts[kind] = counts.get(kind, 0) + 1
+    return [FieldChange(DOCUMENT_CHANGE + kind, None, str(n)) for kind, n in counts.items()]
+
+
+def collapsed(changes: Iterable[FieldChange]) -> list[FieldChange]:
+    """Many changes as few: one per field, from its first old value to its last new one (a
+    field changed back is left out); the files added to each document summed. Fields first,
+    in ``CHANGE_FIELDS`` order, then the documents."""
+    first: dict[str, FieldChange] = {}
+    last: dict[str, FieldChange] = {}
+    files: dict[str, int] = {}
+    for change in changes:
+        if change.field.startswith(DOCUMENT_CHANGE):
+            kind = change.field.removeprefix(DOCUMENT_CHANGE)
+            files[kind] = files.get(kind, 0) + int(change.new or 0)
+            continue
+        first.setdefault(change.field, change)
+        last[change.field] = change
+    result = [
+        FieldChange(field, first[field].old, last[field].new)
+        for field in CHANGE_FIELDS
+        if field in first and first[field].old != last[field].new
+    ]
+    result += [FieldChange(DOCUMENT_CHANGE + kind, None, str(n)) for kind, n in files.items()]
+    return result

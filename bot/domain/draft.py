@@ -84,12 +84,19 @@ class Draft(BaseModel):
 
     # Where the applicant is, within the form's current step.
     doc_kind: str | None = None  # the document asked for on the documents step
+    documents_done: bool = False  # the documents step was gone through (files or «Later»)
+    # The album (Telegram's media group) of the latest file and the document it went to: the
+    # other photos of an album sent at once are pages of that same document.
+    album: str | None = None
+    last_kind: str | None = None
     editing: bool = False  # one answer changed from the review: back to the review after it
     pending_score: Decimal | None = None  # a score below 3, waiting to be confirmed
     pending_birth_date: date | None = None  # under 14: waits for the representative to confirm
     representative: bool = False  # a parent or legal representative applies (under 14)
     preselect: str = ""  # the specialty whose card «Apply» was pressed on
     application_id: int | None = None  # changing the answers of a submitted application
+    # The kinds of the files a submitted application has (one per file), for its review.
+    submitted_documents: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """What the dialogue storage keeps: only what differs from an empty draft."""
@@ -108,6 +115,8 @@ class Draft(BaseModel):
         """The answers of a submitted application, as a draft to change them."""
         data = application.data
         return cls(
+            application_id=application.id,
+            submitted_documents=[d.kind for d in application.documents],
             minor=data.minor,
             full_name=data.full_name,
             birth_date=data.birth_date,
@@ -121,6 +130,9 @@ class Draft(BaseModel):
         )
 
     def document_kinds(self) -> list[str]:
+        """One kind per file: those received in the form, or the submitted application's."""
+        if self.application_id is not None:
+            return list(self.submitted_documents)
         return [d.kind for d in self.documents]
 
     def application_data(self) -> ApplicationData:

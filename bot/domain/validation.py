@@ -215,17 +215,20 @@ _CENT = Decimal("0.01")
 
 
 def parse_score(text: str) -> Decimal:
-    """Average score like ``4,5``/``4.75``, rounded half-up to 0.01, within 2.00–5.00."""
+    """Average score like ``4,5``/``4.75`` within 2.00–5.00, with two decimals at most (a
+    certificate gives it so; a third decimal is refused with the score rounded half-up as
+    ``rounded``, never rounded silently). Trailing zeros do not count: ``4,500`` is 4.50."""
     match = _SCORE_RE.fullmatch(text.strip())
     if match is None:
         raise Invalid("score_format")
     whole, fraction = match.groups()
+    fraction = (fraction or "").rstrip("0")
     value = Decimal(f"{whole}.{fraction or '0'}")
-    if value > SCORE_MAX + 1:  # far out of range; also keeps quantize within precision
+    if not SCORE_MIN <= value <= SCORE_MAX:
         raise Invalid("score_range", min=str(SCORE_MIN), max=str(SCORE_MAX))
     score = value.quantize(_CENT, rounding=ROUND_HALF_UP)
-    if not SCORE_MIN <= score <= SCORE_MAX:
-        raise Invalid("score_range", min=str(SCORE_MIN), max=str(SCORE_MAX))
+    if len(fraction) > 2:
+        raise Invalid("score_decimals", rounded=str(score))
     return score
 
 

@@ -87,8 +87,10 @@ async def queue_broadcast(
     segment: Segment,
     people: list[int],
     now: datetime,
+    text_en: str | None = None,
 ) -> int:
-    """Queue the message for every recipient (one outbox row each), audited; its id."""
+    """Queue the message for every recipient (one outbox row each), audited; its id.
+    ``text_en``: the English version, for those who read the bot in English."""
     broadcast_id = await repo.create(
         author_id=author_id,
         text=text,
@@ -96,6 +98,7 @@ async def queue_broadcast(
         segment=segment.as_dict(),
         recipients=people,
         now=now,
+        text_en=text_en,
     )
     comment = f"№{broadcast_id} {segment.kind}:{segment.value} → {len(people)}"
     await staff.audit(author_id, "broadcast", None, comment, now)

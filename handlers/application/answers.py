@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -25,7 +26,6 @@ from handlers.application.steps import (
     DORMITORY,
     EDUCATION_BASE,
     EMAIL,
-    MINOR,
     PHONE,
     SPECIALTIES,
     TYPED,
@@ -36,33 +36,46 @@ from handlers.application.steps import (
 from handlers.callbacks import FormAction, FormCb
 from handlers.consent import CONSENT_FLAG
 from handlers.states import Apply
-from handlers.ui import stale
+from handlers.ui import alert, stale
 
 CHANNELS = ("bot", "gosuslugi", "in_person")
 
 
 async def take_answer(
-    message: Message, state: FSMContext, step: Step, text: str, catalog: Catalog, clock: Clock
+    message: Message,
+    state: FSMContext,
+    step: Step,
+    text: str,
+    catalog: Catalog,
+    clock: Clock,
+    consents: ConsentRepository,
 ) -> None:
-    """A typed answer at ``step``: the hint for what is wrong, or store it and go on."""
+    """A typed answer at ``step``: the question again below the hint for what is wrong, or
+    store it and go on."""
     assert step.take is not None
     drafts = DraftStore(state)
+    draft = before = await drafts.load()
     try:
-        taken = step.take(await drafts.load(), text, clock.today())
+        taken = step.take(draft, text, clock.today())
     except Invalid as error:
         hint = hint_for(step, error)
-        await message.answer(hint + "\n" + _("Please try again.") if step.try_again else hint)
+        await go(message, state, step, draft, catalog, notice="❗ " + hint)
         return
     if taken.detour is not None:
         next_step, draft = BY_STATE[str(taken.detour.state)], taken.draft
     else:
-        next_step, draft = after(step, taken.draft)
+        next_step, draft = after(step, taken.draft, catalog)
     await drafts.save(draft)
-    if taken.said:
-        # A reply keyboard (the phone's) goes with the answer it was for.
-        remove = ReplyKeyboardRemove() if step.reply is not None else None
-        await message.answer(taken.said, reply_markup=remove)
-    await go(message, state, next_step, draft, catalog)
+    if draft.minor is not None and draft.minor != before.minor and message.from_user:
+        # Under 18 by the date of birth: the consent records that a parent's is needed too.
+        await consents.set_minor(message.from_user.id, draft.minor)
+    notice = taken.said
+    if step.reply is not None and notice:
+        # A reply keyboard (the phone's) is removed once its step is over (ReplyKeyboardGone);
+        # the answer is confirmed in a message of its own, above the next question.
+        await message.answer(notice)
+        notice = None
+    await go(message, state, next_step, draft, catalog, notice=notice)
 
 
 def get_router() -> Router:
@@ -70,29 +83,6 @@ def get_router() -> Router:
     gated = {CONSENT_FLAG: True}
 
     # --- by button ----------------------------------------------------------------------
-
-    @router.callback_query(
-        FormCb.filter(F.action == FormAction.minor), StateFilter(Apply.minor), flags=gated
-    )
-    async def minor_answered(
-        callback: CallbackQuery,
-        callback_data: FormCb,
-        state: FSMContext,
-        catalog: Catalog,
-        consents: ConsentRepository,
-    ) -> None:
-        minor = callback_data.value == "1"
-        await consents.set_minor(callback.from_user.id, minor)
-        notice = (
-            _(
-                "Noted: as you are under 18, a parent or legal representative also signs a "
-                "consent. The college will ask for it; you can also send a photo of it with "
-                "the documents."
-            )
-            if minor
-            else None
-        )
-        await button_answer(callback, state, MINOR, catalog, notice=notice, minor=minor)
 
     @router.callback_query(
         FormCb.filter(F.action == FormAction.email_skip), StateFilter(Apply.email), flags=gated
@@ -118,7 +108,6 @@ def get_router() -> Router:
         kept = [code for code in chosen if code in allowed]
         dropped = len(kept) != len(chosen)
         draft = draft.model_copy(update={"education_base": base, "specialties": kept})
-        await callback.answer()
         if dropped:
             draft = draft.model_copy(update={"editing": False})
             await drafts.save(draft)
@@ -145,7 +134,6 @@ def get_router() -> Router:
             update={"average_score": draft.pending_score, "pending_score": None}
         )
         await advance(callback, state, drafts, AVERAGE_SCORE, draft, catalog)
-        await callback.answer()
 
     @router.callback_query(
         FormCb.filter(F.action == FormAction.representative),
@@ -153,14 +141,18 @@ def get_router() -> Router:
         flags=gated,
     )
     async def representative_confirmed(
-        callback: CallbackQuery, state: FSMContext, catalog: Catalog, consents: ConsentRepository
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        state: FSMContext,
+        catalog: Catalog,
+        consents: ConsentRepository,
     ) -> None:
         """Under 14 the parent or legal representative applies: they confirm, the date of
         birth is taken and the form goes on (a parent's consent is needed, as for a minor)."""
         drafts = DraftStore(state)
         draft = await drafts.load()
         if draft.pending_birth_date is None:
-            await stale(callback)
+            await stale(callback, callback_answer)
             return
         draft = draft.model_copy(
             update={
@@ -172,38 +164,40 @@ def get_router() -> Router:
         )
         await consents.set_minor(callback.from_user.id, True)
         await advance(callback, state, drafts, BIRTH_DATE, draft, catalog)
-        await callback.answer()
 
     @router.callback_query(
         FormCb.filter(F.action == FormAction.score_redo), StateFilter(Apply.score_confirm)
     )
     async def low_score_redo(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
         await go(callback, state, AVERAGE_SCORE, await DraftStore(state).load(), catalog)
-        await callback.answer()
 
     @router.callback_query(
         FormCb.filter(F.action == FormAction.pick), StateFilter(Apply.specialties), flags=gated
     )
     async def pick(
-        callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
+        callback: CallbackQuery,
+        callback_data: FormCb,
+        callback_answer: CallbackAnswer,
+        state: FSMContext,
+        catalog: Catalog,
     ) -> None:
         drafts = DraftStore(state)
         draft = await drafts.load()
         chosen = list(draft.specialties)
         code = callback_data.value
         if code not in allowed_specialties(catalog, draft.education_base):
-            await callback.answer(_("This specialty is not available."), show_alert=True)
+            alert(callback_answer, _("This specialty is not available."))
             return
         if code in chosen:
             chosen.remove(code)
         elif len(chosen) >= MAX_CHOICES:
-            await callback.answer(
+            alert(
+                callback_answer,
                 ngettext(
                     "At most {max} specialty. Remove it to choose another.",
                     "At most {max} specialties. Remove one to choose another.",
                     MAX_CHOICES,
                 ).format(max=MAX_CHOICES),
-                show_alert=True,
             )
             return
         else:
@@ -211,21 +205,24 @@ def get_router() -> Router:
         draft = draft.model_copy(update={"specialties": chosen})
         await drafts.save(draft)
         await go(callback, state, SPECIALTIES, draft, catalog)
-        await callback.answer()
 
     @router.callback_query(
         FormCb.filter(F.action == FormAction.picks_done),
         StateFilter(Apply.specialties),
         flags=gated,
     )
-    async def picks_done(callback: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
+    async def picks_done(
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        state: FSMContext,
+        catalog: Catalog,
+    ) -> None:
         drafts = DraftStore(state)
         draft = await drafts.load()
         if not draft.specialties:
-            await callback.answer(_("Choose at least one specialty."), show_alert=True)
+            alert(callback_answer, _("Choose at least one specialty."))
             return
         await advance(callback, state, drafts, SPECIALTIES, draft, catalog)
-        await callback.answer()
 
     @router.callback_query(
         FormCb.filter(F.action == FormAction.dorm), StateFilter(Apply.dormitory), flags=gated
@@ -244,7 +241,6 @@ def get_router() -> Router:
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, catalog: Catalog
     ) -> None:
         if callback_data.value not in CHANNELS:
-            await callback.answer()
             return
         await button_answer(callback, state, CHANNEL, catalog, channel=callback_data.value)
 
@@ -252,41 +248,48 @@ def get_router() -> Router:
 
     @router.message(StateFilter(Apply.phone), F.contact, flags=gated)
     async def phone_shared(
-        message: Message, state: FSMContext, catalog: Catalog, clock: Clock
+        message: Message,
+        state: FSMContext,
+        catalog: Catalog,
+        clock: Clock,
+        consents: ConsentRepository,
     ) -> None:
         contact = message.contact
         assert contact is not None and message.from_user is not None
         if contact.user_id != message.from_user.id:
-            await message.answer(
-                _("This is someone else's contact. Please share your own number or type it.")
-            )
+            hint = _("This is someone else's contact. Please share your own number or type it.")
+            draft = await DraftStore(state).load()
+            await go(message, state, PHONE, draft, catalog, notice="❗ " + hint)
             return
-        await take_answer(message, state, PHONE, contact.phone_number, catalog, clock)
+        await take_answer(message, state, PHONE, contact.phone_number, catalog, clock, consents)
 
     @router.message(StateFilter(*(s.state for s in TYPED)), F.text, flags=gated)
     async def typed_answer(
-        message: Message, state: FSMContext, raw_state: str | None, catalog: Catalog, clock: Clock
+        message: Message,
+        state: FSMContext,
+        raw_state: str | None,
+        catalog: Catalog,
+        clock: Clock,
+        consents: ConsentRepository,
     ) -> None:
         step = step_of(raw_state)
         assert step is not None
         text = message.text or ""
+        drafts = DraftStore(state)
         if text.startswith("/"):
-            await message.answer(
-                _("Commands do not work inside the form. Answer the question, or /cancel.")
-            )
+            hint = _("Commands do not work inside the form. Answer the question, or /cancel.")
+            await go(message, state, step, await drafts.load(), catalog, notice="❗ " + hint)
             return
         if step.reply is not None:
-            # A question with a reply keyboard: its Back and Cancel arrive as text.
+            # A question with a reply keyboard: its Back and Cancel arrive as text (the
+            # keyboard goes once the step is over: ReplyKeyboardGone).
             if text == _("⬅️ Back"):
-                await message.answer(_("Going back."), reply_markup=ReplyKeyboardRemove())
-                drafts = DraftStore(state)
                 await go_back(message, state, drafts, step, await drafts.load(), catalog)
                 return
             if text == _("✖️ Cancel"):
-                await message.answer(_("Closing the keyboard."), reply_markup=ReplyKeyboardRemove())
-                question, markup = cancel_question()
+                question, markup = cancel_question(await drafts.load())
                 await message.answer(question, reply_markup=markup)
                 return
-        await take_answer(message, state, step, text, catalog, clock)
+        await take_answer(message, state, step, text, catalog, clock, consents)
 
     return router

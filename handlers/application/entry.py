@@ -7,17 +7,17 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 import bot.domain.applications as rules
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.applications import REQUIRED_DOCUMENTS
 from bot.domain.catalog import Catalog
 from db.applications import ApplicationRepository, ConsentRepository
 from handlers.application.draft_store import DraftStore, end_form
-from handlers.application.flow import go, go_back, resume_point, start_form
+from handlers.application.flow import documents_from, go, go_back, resume_point, start_form
 from handlers.application.screens import cancel_question, closed_screen
 from handlers.application.steps import BY_NAME, DOCUMENTS, ORDER, step_of
 from handlers.callbacks import ApplyCb, FormAction, FormCb, MenuCb, Section
@@ -37,6 +37,7 @@ def get_router() -> Router:
     async def apply(
         callback: CallbackQuery,
         callback_data: MenuCb | ApplyCb,
+        callback_answer: CallbackAnswer,
         state: FSMContext,
         catalog: Catalog,
         clock: Clock,
@@ -51,11 +52,10 @@ def get_router() -> Router:
         user_id = callback.from_user.id
         if await applications.id_for_user(user_id) is not None:
             await show_application(callback, applications, catalog, settings, clock)
-            await callback.answer(_("You have already applied: here is your application."))
+            callback_answer.text = _("You have already applied: here is your application.")
             return
         if catalog.campaign_for(clock.today()) is None:
             await show(callback, *closed_screen())
-            await callback.answer()
             return
         consent = await consents.current(user_id)
         drafts = DraftStore(state)
@@ -86,7 +86,8 @@ def get_router() -> Router:
         else:
             preselect = callback_data.code if isinstance(callback_data, ApplyCb) else ""
             await start_form(callback, state, drafts, catalog, preselect)
-        await callback.answer(_("Thank you, your consent is saved.") if consent_given else None)
+        if consent_given:
+            callback_answer.text = _("Thank you, your consent is saved.")
 
     @router.callback_query(
         FormCb.filter(F.action.in_({FormAction.resume, FormAction.restart})), flags=gated
@@ -94,6 +95,7 @@ def get_router() -> Router:
     async def resume_or_restart(
         callback: CallbackQuery,
         callback_data: FormCb,
+        callback_answer: CallbackAnswer,
         state: FSMContext,
         raw_state: str | None,
         catalog: Catalog,
@@ -101,7 +103,7 @@ def get_router() -> Router:
         drafts = DraftStore(state)
         draft = await drafts.load()
         if draft.is_blank():
-            await stale(callback)
+            await stale(callback, callback_answer)
             return
         if callback_data.action == FormAction.restart:
             await start_form(callback, state, drafts, catalog, draft.preselect)
@@ -111,53 +113,73 @@ def get_router() -> Router:
             step, draft = resume_point(draft, catalog)
             await drafts.save(draft)
             await go(callback, state, step, draft, catalog)
-        await callback.answer()
 
     @router.callback_query(FormCb.filter(F.action == FormAction.back))
     async def back(
-        callback: CallbackQuery, state: FSMContext, raw_state: str | None, catalog: Catalog
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        state: FSMContext,
+        raw_state: str | None,
+        catalog: Catalog,
     ) -> None:
         step = step_of(raw_state)
         if step not in ORDER:
-            await stale(callback)
+            await stale(callback, callback_answer)
             return
         assert step is not None
         drafts = DraftStore(state)
         await go_back(callback, state, drafts, step, await drafts.load(), catalog)
-        await callback.answer()
 
     @router.callback_query(FormCb.filter(F.action == FormAction.cancel))
-    async def cancel_asked(callback: CallbackQuery, raw_state: str | None) -> None:
+    async def cancel_asked(
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        state: FSMContext,
+        raw_state: str | None,
+    ) -> None:
         if raw_state is None:
-            await stale(callback)
+            await stale(callback, callback_answer)
             return
-        await show(callback, *cancel_question())
-        await callback.answer()
+        await show(callback, *cancel_question(await DraftStore(state).load()))
 
     @router.callback_query(FormCb.filter(F.action == FormAction.cancel_yes))
     async def cancel_confirmed(
-        callback: CallbackQuery, state: FSMContext, catalog: Catalog
+        callback: CallbackQuery,
+        state: FSMContext,
+        catalog: Catalog,
+        clock: Clock,
+        settings: Settings,
+        applications: ApplicationRepository,
     ) -> None:
+        """Cancelling the form drops its answers; cancelling a change of a submitted
+        application drops the change only, and says so."""
+        draft = await DraftStore(state).load()
         await end_form(state)
+        if draft.application_id is not None:
+            notice = _("Changes discarded: your application is as it was.")
+            await show_application(callback, applications, catalog, settings, clock, notice=notice)
+            return
         await show(
             callback,
             _("The application is cancelled; your answers are deleted.")
             + "\n\n"
-            + main_menu_text(catalog),
+            + main_menu_text(catalog, clock),
             main_menu_keyboard(),
         )
-        await callback.answer()
 
     @router.callback_query(FormCb.filter(F.action == FormAction.cancel_no))
     async def cancel_declined(
-        callback: CallbackQuery, state: FSMContext, raw_state: str | None, catalog: Catalog
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        state: FSMContext,
+        raw_state: str | None,
+        catalog: Catalog,
     ) -> None:
         step = step_of(raw_state)
         if step is None:
-            await stale(callback)
+            await stale(callback, callback_answer)
             return
         await go(callback, state, step, await DraftStore(state).load(), catalog)
-        await callback.answer()
 
     @router.callback_query(
         FormCb.filter(F.action == FormAction.edit), StateFilter(Apply.review), flags=gated
@@ -167,14 +189,12 @@ def get_router() -> Router:
     ) -> None:
         step = BY_NAME.get(callback_data.value)
         if step is None:
-            await callback.answer()
             return
         drafts = DraftStore(state)
         draft = (await drafts.load()).model_copy(update={"editing": True})
         if step is DOCUMENTS:
-            draft = draft.model_copy(update={"doc_kind": REQUIRED_DOCUMENTS[0]})
+            draft = documents_from(draft, catalog)
         await drafts.save(draft)
         await go(callback, state, step, draft, catalog)
-        await callback.answer()
 
     return router

@@ -19,7 +19,22 @@ from bot.domain.applications import (
 )
 from bot.domain.draft import DraftFile
 from db.applications import DocumentRef
-from handlers.ui import h
+from handlers.ui import fmt_size_mb, h
+
+
+def files_cap_text(cap: str) -> str:
+    """Why one more file is refused: ``"kind"`` (the pages of one document) or ``"total"``."""
+    if cap == "kind":
+        return ngettext(
+            "That is {max} file for this document already: the most it can have.",
+            "That is {max} files for this document already: the most it can have.",
+            MAX_PAGES_PER_DOCUMENT,
+        ).format(max=MAX_PAGES_PER_DOCUMENT)
+    return ngettext(
+        "An application can have at most {max} file in all; it has that many already.",
+        "An application can have at most {max} files in all; it has that many already.",
+        MAX_FILES,
+    ).format(max=MAX_FILES)
 
 
 async def document_from_message(message: Message, kind: str) -> DocumentRef | None:
@@ -46,7 +61,7 @@ async def document_from_message(message: Message, kind: str) -> DocumentRef | No
             _(
                 "The file is {size} MB, more than the 20 MB limit. Please send a smaller "
                 "scan or a photo."
-            ).format(size=f"{ref.file_size / 1024 / 1024:.1f}")
+            ).format(size=fmt_size_mb(ref.file_size))
         )
         return None
     return ref
@@ -66,22 +81,7 @@ async def new_file(
         await message.answer(_("This file is already here."))
         return None
     cap = file_cap_reached([*stored, *(f.kind for f in files)], ref.kind)
-    if cap == "kind":
-        await message.answer(
-            ngettext(
-                "That is {max} file for this document already. Press «Done».",
-                "That is {max} files for this document already. Press «Done».",
-                MAX_PAGES_PER_DOCUMENT,
-            ).format(max=MAX_PAGES_PER_DOCUMENT)
-        )
-        return None
-    if cap == "total":
-        await message.answer(
-            ngettext(
-                "An application can have at most {max} file in all. Press «Done».",
-                "An application can have at most {max} files in all. Press «Done».",
-                MAX_FILES,
-            ).format(max=MAX_FILES)
-        )
+    if cap is not None:
+        await message.answer(files_cap_text(cap))
         return None
     return DraftFile.of(ref, clock.now())

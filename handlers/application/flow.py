@@ -6,15 +6,15 @@ from __future__ import annotations
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup
 
-from bot.domain.applications import REQUIRED_DOCUMENTS, document_steps
+from bot.domain.applications import document_steps, next_document
 from bot.domain.catalog import Catalog
 from bot.domain.draft import Draft
 from handlers.application.draft_store import DraftStore
 from handlers.application.steps import (
+    ASKED,
     CHANNEL,
     DOCUMENTS,
-    MINOR,
-    ORDER,
+    FULL_NAME,
     REVIEW,
     Step,
     following,
@@ -33,7 +33,8 @@ async def go(
     *,
     notice: str | None = None,
 ) -> None:
-    """Ask ``step``: its state becomes the dialogue's, its question is shown."""
+    """Ask ``step``: its state becomes the dialogue's, its question is shown (below
+    ``notice``, when there is one: a hint, what was just received)."""
     await state.set_state(step.state)
     text, markup = question(step, draft, catalog)
     if notice:
@@ -48,14 +49,21 @@ async def go(
     await show(target, text, markup)
 
 
-def after(step: Step, draft: Draft) -> tuple[Step, Draft]:
+def documents_from(draft: Draft, catalog: Catalog) -> Draft:
+    """The documents step begins at the first document without a file."""
+    kinds = document_steps(catalog, draft.specialties, bool(draft.minor))
+    first = next_document(kinds, "", draft.document_kinds()) or kinds[0]
+    return draft.model_copy(update={"doc_kind": first})
+
+
+def after(step: Step, draft: Draft, catalog: Catalog) -> tuple[Step, Draft]:
     """What comes after an answer at ``step``: the review again when one answer was being
-    changed, else the next row (the documents start with the first one)."""
+    changed, else the next row (the documents start with the first one without a file)."""
     if draft.editing:
         return REVIEW, draft.model_copy(update={"editing": False})
     next_step = following(step)
     if next_step is DOCUMENTS:
-        draft = draft.model_copy(update={"doc_kind": REQUIRED_DOCUMENTS[0]})
+        draft = documents_from(draft, catalog)
     return next_step, draft
 
 
@@ -70,7 +78,7 @@ async def advance(
     notice: str | None = None,
 ) -> None:
     """Store the draft answered at ``step`` and ask what comes next."""
-    next_step, draft = after(step, draft)
+    next_step, draft = after(step, draft, catalog)
     await drafts.save(draft)
     await go(target, state, next_step, draft, catalog, notice=notice)
 
@@ -88,7 +96,6 @@ async def button_answer(
     drafts = DraftStore(state)
     draft = (await drafts.load()).model_copy(update=answers)
     await advance(callback, state, drafts, step, draft, catalog, notice=notice)
-    await callback.answer()
 
 
 async def go_back(
@@ -127,23 +134,23 @@ async def start_form(
     catalog: Catalog,
     preselect: str = "",
 ) -> None:
-    draft = Draft(preselect=preselect)
+    """The first question; «Apply» on a specialty's card has chosen that specialty already."""
+    chosen = [preselect] if catalog.specialty(preselect) is not None else []
+    draft = Draft(preselect=preselect, specialties=chosen)
     await drafts.save(draft)
-    await go(target, state, MINOR, draft, catalog)
+    await go(target, state, FULL_NAME, draft, catalog)
 
 
 def resume_point(draft: Draft, catalog: Catalog) -> tuple[Step, Draft]:
     """Where a draft goes on after the applicant left the form (the dialogue's state went to
-    another dialogue): the first question without an answer; with all answered, the first
-    required document without a file, else the review."""
+    another dialogue): the first question without an answer; with all answered, the documents
+    unless they were gone through, else the review."""
     draft = draft.model_copy(update={"editing": False})
     if draft.application_id is not None:
         return REVIEW, draft
-    for step in ORDER:
+    for step in ASKED:
         if step.answered is not None and not step.answered(draft, catalog):
             return step, draft
-    have = set(draft.document_kinds())
-    for kind in REQUIRED_DOCUMENTS:
-        if kind not in have:
-            return DOCUMENTS, draft.model_copy(update={"doc_kind": kind})
+    if not draft.documents_done:
+        return DOCUMENTS, documents_from(draft, catalog)
     return REVIEW, draft

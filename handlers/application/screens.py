@@ -8,10 +8,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.applications import REQUIRED_DOCUMENTS
+from bot.domain.applications import document_steps
 from bot.domain.catalog import Catalog
 from bot.domain.draft import Draft
-from handlers.application_texts import document_label
+from handlers.application_texts import document_help, document_label
 from handlers.callbacks import FormAction, FormCb
 from handlers.catalog_texts import choice_notes
 from handlers.howto import closed_text
@@ -30,12 +30,20 @@ def nav_row(builder: InlineKeyboardBuilder, *, back: bool = True, cancel: bool =
         builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action=FormAction.cancel))
 
 
-def cancel_question() -> Screen:
+def cancel_question(draft: Draft) -> Screen:
+    """«Cancel» asks first. Changing a submitted application, it discards the changes only:
+    the application stays as it was."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, cancel"), callback_data=FormCb(action=FormAction.cancel_yes))
+    if draft.application_id is not None:
+        builder.button(text=_("Yes, discard"), callback_data=FormCb(action=FormAction.cancel_yes))
+        text = _(
+            "Discard the changes? Your application stays as it was before you started changing it."
+        )
+    else:
+        builder.button(text=_("Yes, cancel"), callback_data=FormCb(action=FormAction.cancel_yes))
+        text = _("Cancel the application? The answers you have given will be deleted.")
     builder.button(text=_("No, continue"), callback_data=FormCb(action=FormAction.cancel_no))
     builder.adjust(2)
-    text = _("Cancel the application? The answers you have given will be deleted.")
     return text, builder.as_markup()
 
 
@@ -84,33 +92,40 @@ def specialties_screen(draft: Draft, catalog: Catalog, lines: list[str]) -> Scre
 
 
 def documents_screen(draft: Draft, catalog: Catalog, lines: list[str]) -> Screen:
-    kind = draft.doc_kind or REQUIRED_DOCUMENTS[0]
+    """One document: «Document n of N», what to send, «Later»; after a file the form moves on
+    by itself, and «One more page» brings back the document just sent."""
+    kinds = document_steps(catalog, draft.specialties, bool(draft.minor))
+    kind = draft.doc_kind if draft.doc_kind in kinds else kinds[0]
     count = draft.document_kinds().count(kind)
-    lines += [_("<b>Documents: {document}</b>").format(document=document_label(kind))]
-    if kind == "medical":
-        lines.append(
-            _("Your specialty requires a medical certificate (form 086/у). You can send it later.")
-        )
-    elif kind == "parent_consent":
-        lines.append(
-            _(
-                "A parent or legal representative signs a consent to personal-data processing "
-                "at the college (with their passport). If you already have it signed, send a "
-                "photo of it; otherwise skip: the college will ask for it."
-            )
-        )
-    lines.append(_("Send a photo or a PDF (up to 20 MB). Several pages? Send them one by one."))
+    lines += [
+        "<i>"
+        + _("Document {n} of {total}").format(n=kinds.index(kind) + 1, total=len(kinds))
+        + "</i>",
+        f"<b>{document_label(kind)}</b>",
+        document_help(kind),
+        _("Send a photo or a PDF (up to 20 MB)."),
+    ]
     if count:
         lines.append(
-            ngettext("Received: {count} file.", "Received: {count} files.", count).format(
-                count=count
-            )
+            ngettext(
+                "Received: {count} file. Send another page, or go on.",
+                "Received: {count} files. Send another page, or go on.",
+                count,
+            ).format(count=count)
         )
     builder = InlineKeyboardBuilder()
+    rows = 1
     if count:
-        builder.button(text=_("✅ Done"), callback_data=FormCb(action=FormAction.doc_done))
-    elif kind not in REQUIRED_DOCUMENTS:
-        builder.button(text=_("Later"), callback_data=FormCb(action=FormAction.doc_skip))
+        builder.button(text=_("➡️ Next"), callback_data=FormCb(action=FormAction.doc_done))
+    else:
+        builder.button(text=_("⏭ Later"), callback_data=FormCb(action=FormAction.doc_skip))
+    previous = draft.last_kind
+    if previous and previous != kind and previous in draft.document_kinds():
+        builder.button(
+            text=_("➕ One more page: {document}").format(document=document_label(previous)),
+            callback_data=FormCb(action=FormAction.doc_more, value=previous),
+        )
+        rows += 1
     nav_row(builder)
-    builder.adjust(1, 2)
+    builder.adjust(*([1] * rows), 2)
     return "\n".join(lines), builder.as_markup()

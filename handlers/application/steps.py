@@ -25,10 +25,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.applications import is_minor, representative_applies
+from bot.domain.applications import document_steps, is_minor, representative_applies
 from bot.domain.catalog import Catalog
 from bot.domain.draft import Draft
 from bot.domain.validation import (
+    AGE_MIN,
     Invalid,
     is_skip,
     parse_birth_date,
@@ -44,7 +45,7 @@ from handlers.application.screens import (
     nav_row,
     specialties_screen,
 )
-from handlers.application_texts import documents_lines, summary_lines
+from handlers.application_texts import checklist_lines, summary_lines
 from handlers.callbacks import FormAction, FormCb
 from handlers.states import Apply
 from handlers.ui import fmt_phone, fmt_score, h
@@ -84,6 +85,7 @@ class Step:
     back: bool = True
     cancel: bool = True
     numbered: bool = True  # «Step n of N»
+    asked: bool = True  # False: not asked in the flow, only changed from the review
     reply: Callable[[], ReplyKeyboardMarkup] | None = None  # a reply keyboard instead of buttons
     screen: Callable[[Draft, Catalog, list[str]], tuple[str, InlineKeyboardMarkup]] | None = None
     take: Callable[[Draft, str, date], Taken] | None = None  # a typed answer; raises Invalid
@@ -107,27 +109,32 @@ def take_full_name(draft: Draft, text: str, today: date) -> Taken:
 
 
 def take_birth_date(draft: Draft, text: str, today: date) -> Taken:
+    """The date of birth; under 18 is derived from it (a parent's consent is needed), under 14
+    the representative confirms first that they apply."""
     birth = parse_birth_date(text, today)
     if representative_applies(birth, today) and not draft.representative:
         # Under 14 nobody applies alone (ГК РФ ст. 28): the representative confirms first.
         return Taken(
             draft.model_copy(update={"pending_birth_date": birth}), detour=Apply.representative
         )
-    draft = draft.model_copy(update={"birth_date": birth})
-    if is_minor(birth, today) and not draft.minor:
-        return Taken(
-            draft.model_copy(update={"minor": True}),
-            said=_(
-                "By this date you are under 18: a parent or legal representative "
-                "also signs a consent. The college will ask for it."
-            ),
-        )
+    minor = is_minor(birth, today)
+    draft = draft.model_copy(update={"birth_date": birth, "minor": minor})
+    if minor:
+        return Taken(draft, said=minor_notice())
     return Taken(draft)
+
+
+def minor_notice() -> str:
+    return _(
+        "You are under 18, so a parent or legal representative also signs a consent to the "
+        "processing of your data. You can send a photo of it with the documents, or the college "
+        "will ask for it."
+    )
 
 
 def take_phone(draft: Draft, text: str, today: date) -> Taken:
     phone = parse_phone(text)
-    said = _("Phone saved: {phone}").format(phone=fmt_phone(phone))
+    said = _("Phone number: {phone} ✅").format(phone=fmt_phone(phone))
     return Taken(draft.model_copy(update={"phone": phone}), said=said)
 
 
@@ -187,14 +194,29 @@ DATE_HINTS: dict[str, Hint] = {
     "date_format": lambda p: _("Please type the date as DD.MM.YYYY, for example 05.03.2010."),
     "date_unreal": lambda p: _("There is no such date. Please check the day and the month."),
     "date_future": lambda p: _("This date is in the future. Please check the year."),
-    "age_range": lambda p: ngettext(
-        "Applicants must be from {min} to {max} year old; with this date you are {age}. "
-        "Please check the year.",
-        "Applicants must be from {min} to {max} years old; with this date you are {age}. "
-        "Please check the year.",
-        _count(p.get("max")),
-    ).format(min=p.get("min"), max=p.get("max"), age=p.get("age")),
+    "age_range": lambda p: age_hint(_count(p.get("age"))),
 }
+
+
+def age_hint(age: int) -> str:
+    """Why an age is not taken: too young for a college, or a year that looks mistyped."""
+    if age < AGE_MIN:
+        return ngettext(
+            "By this date you are {age} year old. Colleges admit after 9 classes, usually at "
+            "15 or 16. Please check the year of birth.",
+            "By this date you are {age} years old. Colleges admit after 9 classes, usually at "
+            "15 or 16. Please check the year of birth.",
+            age,
+        ).format(age=age)
+    return ngettext(
+        "By this date you are {age} year old: that looks like a mistyped year. Please check "
+        "it. If it is right, please apply at the college in person.",
+        "By this date you are {age} years old: that looks like a mistyped year. Please check "
+        "it. If it is right, please apply at the college in person.",
+        age,
+    ).format(age=age)
+
+
 PHONE_HINTS: dict[str, Hint] = {
     "phone_format": lambda p: _(
         "Please type a phone number like +7 913 123-45-67 or 8 913 123 45 67, "
@@ -205,16 +227,20 @@ PHONE_HINTS: dict[str, Hint] = {
 }
 EMAIL_HINTS: dict[str, Hint] = {
     "email": lambda p: _(
-        "This does not look like an e-mail address (name@example.ru). Type it again or skip."
+        "This does not look like an e-mail address (name@example.ru). Please type it again."
     ),
 }
 SCORE_HINTS: dict[str, Hint] = {
     "score_format": lambda p: _(
-        "Please type the average score as a number, for example 4.25 or 4,25."
-    ),
+        "Please type the average score as a number, for example {score}."
+    ).format(score=fmt_score("4.25")),
     "score_range": lambda p: _("The average score is from {min} to {max}.").format(
-        min=p.get("min", "2.00"), max=p.get("max", "5.00")
+        min=fmt_score(str(p.get("min", "2.00"))), max=fmt_score(str(p.get("max", "5.00")))
     ),
+    "score_decimals": lambda p: _(
+        "The certificate gives the average score with two decimals at most. Please type it "
+        "rounded: {score}."
+    ).format(score=fmt_score(str(p.get("rounded", "0")))),
 }
 
 
@@ -234,27 +260,12 @@ def _specialties_answered(draft: Draft, catalog: Catalog) -> bool:
 
 # --- the table ------------------------------------------------------------------------------
 
-MINOR = Step(
-    Apply.minor,
-    lines=lambda d: [
-        _("<b>Are you under 18?</b>"),
-        _("If so, a parent or legal representative must also give their consent."),
-    ],
-    buttons=lambda d: [
-        (_("Yes, I am under 18"), _choice(FormAction.minor, "1")),
-        (_("No, I am 18 or older"), _choice(FormAction.minor, "0")),
-    ],
-    layout=(1,),
-    back=False,
-    numbered=False,
-    answered=lambda d, c: d.minor is not None,
-)
 FULL_NAME = Step(
     Apply.full_name,
     lines=lambda d: [
         _("<b>Your full name</b>"),
         _("Surname, first name and patronymic, as in the passport."),
-        _("Example: Иванова Анна Сергеевна"),
+        _("Example: Ivanova Anna Sergeevna"),
     ],
     current=lambda d: d.full_name,
     take=take_full_name,
@@ -265,7 +276,11 @@ FULL_NAME = Step(
 )
 BIRTH_DATE = Step(
     Apply.birth_date,
-    lines=lambda d: [_("<b>Date of birth</b>"), _("As DD.MM.YYYY, for example 05.03.2010.")],
+    lines=lambda d: [
+        _("<b>Date of birth</b>"),
+        _("As DD.MM.YYYY, for example 05.03.2010."),
+        _("Under 18? A parent's consent will be needed: the bot will tell you how."),
+    ],
     current=lambda d: d.birth_date.strftime("%d.%m.%Y") if d.birth_date else None,
     take=take_birth_date,
     hints=DATE_HINTS,
@@ -277,7 +292,7 @@ PHONE = Step(
     Apply.phone,
     lines=lambda d: [
         _("<b>Your phone number</b>"),
-        _("Press «Share my number» below, or type it: +7 913 123-45-67."),
+        _("Press «📱 Share my number» below, or type it: +7 913 123-45-67."),
     ],
     current=lambda d: fmt_phone(d.phone) if d.phone else None,
     reply=phone_keyboard,
@@ -288,15 +303,18 @@ PHONE = Step(
     required=True,
     edit_label=lambda: _("✏️ Phone"),
 )
+# Not asked: the committee reaches applicants by phone and here. Whoever wants to give an
+# e-mail adds it from the review.
 EMAIL = Step(
     Apply.email,
-    lines=lambda d: [_("<b>E-mail</b> (optional)"), _("Type it, or press «Skip».")],
+    lines=lambda d: [_("<b>E-mail</b> (optional)"), _("Type it, or press «No e-mail».")],
     current=lambda d: d.email,
-    buttons=lambda d: [(_("Skip"), FormCb(action=FormAction.email_skip))],
+    buttons=lambda d: [(_("No e-mail"), FormCb(action=FormAction.email_skip))],
     layout=(1, 2),
+    asked=False,
+    numbered=False,
     take=take_email,
     hints=EMAIL_HINTS,
-    answered=lambda d, c: d.email is not None,
     edit_label=lambda: _("✏️ E-mail"),
 )
 EDUCATION_BASE = Step(
@@ -315,7 +333,9 @@ AVERAGE_SCORE = Step(
     Apply.average_score,
     lines=lambda d: [
         _("<b>Average score of your certificate</b>"),
-        _("From 2.00 to 5.00, for example 4.25. Places are given by this score."),
+        _("From {min} to {max}, for example {example}. Places are given by this score.").format(
+            min=fmt_score("2"), max=fmt_score("5"), example=fmt_score("4.25")
+        ),
     ],
     current=lambda d: fmt_score(d.average_score) if d.average_score else None,
     take=take_score,
@@ -362,7 +382,8 @@ CHANNEL = Step(
 DOCUMENTS = Step(
     Apply.documents,
     screen=documents_screen,
-    wrong_input=lambda: _("Here I need a photo or a PDF file of the document, not text."),
+    numbered=False,  # «Document n of N» instead
+    wrong_input=lambda: _("Here I need a photo or a PDF of the document, or press «Later»."),
     edit_label=lambda: _("✏️ Documents"),
 )
 
@@ -373,22 +394,26 @@ def review_screen(
     editing_submitted = draft.application_id is not None
     lines = [_("<b>Please check your application</b>"), ""]
     lines += summary_lines(draft, catalog)
-    lines += documents_lines(draft.document_kinds())
+    wanted = document_steps(catalog, draft.specialties, bool(draft.minor))
+    lines += ["", *checklist_lines(wanted, draft.document_kinds())]
     if not editing_submitted:
         lines += ["", _("Press «Submit» when everything is right, or change any answer.")]
     builder = InlineKeyboardBuilder()
+    edits = 0
     for step in ORDER:
         if step.edit_label is None or (editing_submitted and step is DOCUMENTS):
             continue  # the files of a submitted application are added from «My application»
         builder.button(
             text=step.edit_label(), callback_data=FormCb(action=FormAction.edit, value=step.name)
         )
+        edits += 1
     if editing_submitted:
         builder.button(text=_("💾 Save changes"), callback_data=FormCb(action=FormAction.submit))
+        builder.button(text=_("✖️ Discard changes"), callback_data=FormCb(action=FormAction.cancel))
     else:
         builder.button(text=_("✅ Submit"), callback_data=FormCb(action=FormAction.submit))
-    builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action=FormAction.cancel))
-    builder.adjust(2, 2, 2, 2, 2, 1, 1)
+        builder.button(text=_("✖️ Cancel"), callback_data=FormCb(action=FormAction.cancel))
+    builder.adjust(*([2] * (edits // 2)), *([1] * (edits % 2)), 1, 1)
     return "\n".join(lines), builder.as_markup()
 
 
@@ -398,8 +423,8 @@ REVIEW = Step(Apply.review, screen=review_screen, numbered=False)
 SCORE_CONFIRM = Step(
     Apply.score_confirm,
     lines=lambda d: [
-        _("An average score of {score} is below 3. Is that right?").format(
-            score=fmt_score(d.pending_score or "0")
+        _("An average score of {score} is below {low}. Is that right?").format(
+            score=fmt_score(d.pending_score or "0"), low=fmt_score("3")
         )
     ],
     buttons=lambda d: [
@@ -435,7 +460,6 @@ REPRESENTATIVE = Step(
 )
 
 ORDER: tuple[Step, ...] = (
-    MINOR,
     FULL_NAME,
     BIRTH_DATE,
     PHONE,
@@ -450,7 +474,7 @@ ORDER: tuple[Step, ...] = (
 )
 BY_STATE: dict[str, Step] = {str(s.state.state): s for s in (*ORDER, SCORE_CONFIRM, REPRESENTATIVE)}
 BY_NAME: dict[str, Step] = {s.name: s for s in ORDER}
-NUMBERED: tuple[Step, ...] = tuple(s for s in ORDER if s.numbered)
+NUMBERED: tuple[Step, ...] = tuple(s for s in ORDER if s.numbered and s.asked)
 TYPED: tuple[Step, ...] = tuple(s for s in (*ORDER, REPRESENTATIVE) if s.take is not None)
 
 
@@ -490,22 +514,27 @@ def wrong_input_hint(step: Step | None) -> str:
         return step.wrong_input()
     if step is not None and step.take is not None:
         return _("Please answer with a text message.")
-    return _("Please use the buttons under the question.")
+    return _("Please answer with the buttons below.")
 
 
 # A side step stands in the order where the question it comes from stands.
 ORIGIN: dict[Step, Step] = {REPRESENTATIVE: BIRTH_DATE}
 
 
+ASKED: tuple[Step, ...] = tuple(s for s in ORDER if s.asked)
+
+
 def following(step: Step) -> Step:
-    """The row after ``step`` in the order asked."""
-    return ORDER[ORDER.index(ORIGIN.get(step, step)) + 1]
+    """The row asked after ``step`` in the order (a row not asked is skipped)."""
+    step = ORIGIN.get(step, step)
+    return next(s for s in ORDER[ORDER.index(step) + 1 :] if s.asked)
 
 
 def previous(step: Step) -> Step:
     if step in ORIGIN:
         return ORIGIN[step]  # back to the question it came from
-    return ORDER[max(ORDER.index(step) - 1, 0)]
+    before = [s for s in ORDER[: ORDER.index(step)] if s.asked]
+    return before[-1] if before else ORDER[0]
 
 
 def missing_answer(draft: Draft, catalog: Catalog) -> Step | None:

@@ -8,10 +8,12 @@ import logging
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.applications import data_changes
 from bot.domain.catalog import Catalog
 from db.applications import ApplicationRepository, Notice
 from handlers.application.draft_store import DraftStore, end_form
@@ -20,9 +22,15 @@ from handlers.application.screens import closed_screen
 from handlers.application.steps import missing_answer
 from handlers.callbacks import FormAction, FormCb
 from handlers.consent import CONSENT_FLAG
-from handlers.my_application.screen import back_to_review_if_corrected, show_application
+from handlers.my_application.screen import (
+    follow_up,
+    next_steps_lines,
+    over_text,
+    show_application,
+    staff_change_notices,
+)
 from handlers.states import Apply
-from handlers.ui import show, stale
+from handlers.ui import alert, show, stale
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ def get_router() -> Router:
     @router.callback_query(FormCb.filter(F.action == FormAction.submit), flags={CONSENT_FLAG: True})
     async def submit(
         callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
         state: FSMContext,
         raw_state: str | None,
         catalog: Catalog,
@@ -55,14 +64,13 @@ def get_router() -> Router:
         if raw_state != Apply.review.state:
             # A second click on Submit, a replayed button: the first one did the work.
             if await applications.id_for_user(callback.from_user.id) is not None:
-                await callback.answer(_("Your application has already been submitted."))
+                callback_answer.text = _("Your application has already been submitted.")
             else:
-                await stale(callback)
+                await stale(callback, callback_answer)
             return
         draft = await DraftStore(state).load()
         missing = missing_answer(draft, catalog)
         if missing is not None:
-            await callback.answer()
             notice = _("One answer is missing: please answer this question.")
             await go(callback, state, missing, draft, catalog, notice=notice)
             return
@@ -72,29 +80,34 @@ def get_router() -> Router:
             edited = await applications.get(draft.application_id)
             if edited is None or edited.user_id != callback.from_user.id:
                 await end_form(state)
-                await stale(callback)
+                await stale(callback, callback_answer)
                 return
             if not catalog.accepts_changes(edited.campaign_year, clock.today()):
                 await end_form(state)
-                await callback.answer(
-                    _("Admission {year} is over: the application can no longer be changed.")
-                    .format(year=edited.campaign_year),
-                    show_alert=True,
-                )  # fmt: skip
+                alert(callback_answer, over_text(edited))
                 await show_application(callback, applications, catalog, settings, clock)
                 return
-            await applications.update_data(edited.id, data, now)
-            await back_to_review_if_corrected(edited, settings, applications, clock)
+            # What changed is kept, and the staff told of it (after a correction: once it is
+            # sent for review), so their copy is never stale.
+            changes = data_changes(edited.data, data)
+            await applications.update_data(
+                edited.id,
+                data,
+                now,
+                changes=changes,
+                notices=staff_change_notices(settings, edited),
+            )
             await end_form(state)
-            await callback.answer(_("Changes saved."))
-            await show_application(callback, applications, catalog, settings, clock)
+            notice = (
+                _("✅ Saved.") + " " + follow_up(edited) if changes else _("Nothing was changed.")
+            )
+            await show_application(callback, applications, catalog, settings, clock, notice=notice)
             return
         campaign = catalog.campaign_for(clock.today())
         if campaign is None:
             # Every campaign in the catalogue is over: storing it would put it under a
             # campaign whose data is due for erasure. The draft goes too.
             await end_form(state)
-            await callback.answer()
             text, markup = closed_screen()
             await show(callback, _("Your answers were not saved.") + "\n\n" + text, markup)
             return
@@ -107,18 +120,20 @@ def get_router() -> Router:
             notices=staff_notices(settings),
         )
         await end_form(state)  # the answers now live in the application, not in the dialogue
-        if created:
-            log.info("application %s submitted by user %s", application_id, callback.from_user.id)
-        await callback.answer(_("Submitted!") if created else _("Already submitted."))
-        await show_application(
-            callback,
-            applications,
-            catalog,
-            settings,
-            clock,
-            notice=_("✅ Your application is submitted. The admission committee will check it.")
-            if created
-            else None,
+        if not created:
+            callback_answer.text = _("Already submitted.")
+            await show_application(callback, applications, catalog, settings, clock)
+            return
+        log.info("application %s submitted by user %s", application_id, callback.from_user.id)
+        application = await applications.get(application_id)
+        assert application is not None
+        notice = "\n".join(
+            [
+                _("✅ <b>Your application is submitted.</b>"),
+                "",
+                *next_steps_lines(application, catalog),
+            ]
         )
+        await show_application(callback, applications, catalog, settings, clock, notice=notice)
 
     return router

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.clock import Clock
 from bot.domain.catalog import Catalog
 from bot.services.erasure import PersonEraser
 from db.applications import PersonErased
@@ -81,7 +82,6 @@ def get_router() -> Router:
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.delete))
     async def delete_asked(callback: CallbackQuery) -> None:
         await show(callback, *delete_question(MyAppCb(action=MyAppAction.show)))
-        await callback.answer()
 
     @router.message(Command("delete_my_data"))
     async def delete_command(message: Message) -> None:
@@ -91,15 +91,18 @@ def get_router() -> Router:
 
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.delete_yes))
     async def delete_confirmed(
-        callback: CallbackQuery, state: FSMContext, eraser: PersonEraser, catalog: Catalog
+        callback: CallbackQuery,
+        state: FSMContext,
+        eraser: PersonEraser,
+        catalog: Catalog,
+        clock: Clock,
     ) -> None:
         await state.clear()  # the eraser takes the draft and every other dialogue too
         erased = await eraser.erase(callback.from_user.id)
         has_application.set(False)
-        await callback.answer()
         await show(
             callback,
-            deleted_text(erased) + "\n\n" + main_menu_text(catalog),
+            deleted_text(erased) + "\n\n" + main_menu_text(catalog, clock),
             main_menu_keyboard(),
         )
 

@@ -1,11 +1,12 @@
-"""«My application»: show it, change the answers, withdraw, submit again; with the routers of
-«Add a document» and «Delete my data»."""
+"""«My application»: show it, change the answers, send a correction for review, withdraw,
+submit again; with the routers of «Add a document» and «Delete my data»."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -27,12 +28,18 @@ from handlers.application.steps import REVIEW
 from handlers.callbacks import MyAppAction, MyAppCb
 from handlers.consent import CONSENT_FLAG, ConsentGate
 from handlers.my_application import delete, upload
-from handlers.my_application.screen import changeable, show_application, staff_status_notices
-from handlers.ui import fmt_date, show
+from handlers.my_application.screen import (
+    changeable,
+    show_application,
+    staff_corrected_notices,
+    staff_status_notices,
+)
+from handlers.ui import alert, fmt_date, show
 
 
 async def withdrawal_refused(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     application: Application,
     applications: ApplicationRepository,
     catalog: Catalog,
@@ -44,7 +51,8 @@ async def withdrawal_refused(
     if again is None:
         return False
     local = again.astimezone(clock.tz)
-    await callback.answer(
+    alert(
+        callback_answer,
         ngettext(
             "You have withdrawn the application {count} time in 24 hours. You can "
             "withdraw it again on {date} after {time}.",
@@ -52,7 +60,6 @@ async def withdrawal_refused(
             "withdraw it again on {date} after {time}.",
             MAX_WITHDRAWALS,
         ).format(count=MAX_WITHDRAWALS, date=fmt_date(local.date()), time=f"{local:%H:%M}"),
-        show_alert=True,
     )
     await show_application(callback, applications, catalog, settings, clock)
     return True
@@ -60,6 +67,7 @@ async def withdrawal_refused(
 
 async def change_own_status(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     allowed: tuple[str, ...],
     new: str,
     event: str,
@@ -68,15 +76,14 @@ async def change_own_status(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    application = await changeable(callback, applications, catalog, clock)
+    application = await changeable(callback, callback_answer, applications, catalog, clock)
     if application is None:
         return
     if application.status not in allowed:  # a double click, an old screen
-        await callback.answer()
         await show_application(callback, applications, catalog, settings, clock)
         return
     if new == "withdrawn" and await withdrawal_refused(
-        callback, application, applications, catalog, settings, clock
+        callback, callback_answer, application, applications, catalog, settings, clock
     ):
         return
     await applications.set_status(
@@ -86,7 +93,7 @@ async def change_own_status(
         actor_id=None,
         notices=staff_status_notices(settings, event),
     )
-    await callback.answer(_("Done."))
+    callback_answer.text = _("Done.")
     await show_application(callback, applications, catalog, settings, clock)
 
 
@@ -108,41 +115,78 @@ def get_router() -> Router:
         clock: Clock,
     ) -> None:
         await show_application(callback, applications, catalog, settings, clock)
-        await callback.answer()
 
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.edit), flags=gated)
     async def edit(
         callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
         state: FSMContext,
         applications: ApplicationRepository,
         catalog: Catalog,
         clock: Clock,
     ) -> None:
-        application = await changeable(callback, applications, catalog, clock)
+        application = await changeable(callback, callback_answer, applications, catalog, clock)
         if application is None:
             return
         if application.status not in EDITABLE_STATUSES:
-            await callback.answer(_("This application can no longer be changed."), show_alert=True)
+            alert(callback_answer, _("This application can no longer be changed."))
             return
-        draft = Draft.of_application(application).model_copy(
-            update={"application_id": application.id}
-        )
+        draft = Draft.of_application(application)
         await DraftStore(state).save(draft)
         await go(callback, state, REVIEW, draft, catalog)
-        await callback.answer()
 
-    @router.callback_query(MyAppCb.filter(F.action == MyAppAction.withdraw))
-    async def withdraw_asked(
+    @router.callback_query(MyAppCb.filter(F.action == MyAppAction.send_review), flags=gated)
+    async def send_for_review(
         callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
         applications: ApplicationRepository,
         catalog: Catalog,
         settings: Settings,
         clock: Clock,
     ) -> None:
-        application = await changeable(callback, applications, catalog, clock)
+        """The correction is done: back to review, and the staff get one notice of it all."""
+        application = await changeable(callback, callback_answer, applications, catalog, clock)
         if application is None:
             return
-        if await withdrawal_refused(callback, application, applications, catalog, settings, clock):
+        if application.status != "needs_correction":  # a double click, an old screen
+            await show_application(callback, applications, catalog, settings, clock)
+            return
+        sent = await applications.send_for_review(
+            application.id, clock.now(), staff_corrected_notices(settings)
+        )
+        if sent is None:
+            alert(
+                callback_answer,
+                _(
+                    "Nothing is changed yet. Change what the admission office asked for "
+                    "(answers or documents), then send it."
+                ),
+            )
+            return
+        await show_application(
+            callback,
+            applications,
+            catalog,
+            settings,
+            clock,
+            notice=_("📤 Sent for review. The admission office will check it again."),
+        )
+
+    @router.callback_query(MyAppCb.filter(F.action == MyAppAction.withdraw))
+    async def withdraw_asked(
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        applications: ApplicationRepository,
+        catalog: Catalog,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        application = await changeable(callback, callback_answer, applications, catalog, clock)
+        if application is None:
+            return
+        if await withdrawal_refused(
+            callback, callback_answer, application, applications, catalog, settings, clock
+        ):
             return
         builder = InlineKeyboardBuilder()
         builder.button(
@@ -158,31 +202,32 @@ def get_router() -> Router:
             ),
             builder.as_markup(),
         )
-        await callback.answer()
 
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.withdraw_yes))
     async def withdraw(
         callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
         applications: ApplicationRepository,
         catalog: Catalog,
         settings: Settings,
         clock: Clock,
     ) -> None:
         await change_own_status(
-            callback, WITHDRAWABLE_STATUSES, "withdrawn", "withdrawn",
+            callback, callback_answer, WITHDRAWABLE_STATUSES, "withdrawn", "withdrawn",
             applications, catalog, settings, clock,
         )  # fmt: skip
 
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.resubmit), flags=gated)
     async def resubmit(
         callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
         applications: ApplicationRepository,
         catalog: Catalog,
         settings: Settings,
         clock: Clock,
     ) -> None:
         await change_own_status(
-            callback, ("withdrawn",), "submitted", "resubmitted",
+            callback, callback_answer, ("withdrawn",), "submitted", "resubmitted",
             applications, catalog, settings, clock,
         )  # fmt: skip
 

@@ -7,6 +7,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -16,44 +17,33 @@ from bot.config import Settings
 from bot.domain.applications import (
     DOCUMENT_KINDS,
     MAX_FILES,
-    MAX_PAGES_PER_DOCUMENT,
     REQUIRED_DOCUMENTS,
     document_steps,
+    documents_added,
     file_cap_reached,
+    missing_documents,
 )
 from bot.domain.catalog import Catalog
 from bot.domain.draft import DraftFile
 from db.applications import ApplicationRepository, DocumentLimitError
-from handlers.application.files import document_from_message, new_file
-from handlers.application_texts import document_label
+from handlers.application.files import document_from_message, files_cap_text, new_file
+from handlers.application_texts import document_help, document_label
 from handlers.callbacks import MyAppAction, MyAppCb
 from handlers.consent import CONSENT_FLAG
 from handlers.my_application.screen import (
-    back_to_review_if_corrected,
     changeable,
+    follow_up,
     show_application,
+    staff_change_notices,
 )
 from handlers.states import AddDocument
-from handlers.ui import show, stale
-
-
-def files_cap_text(cap: str) -> str:
-    if cap == "kind":
-        return ngettext(
-            "That is {max} file for this document already: the most it can have.",
-            "That is {max} files for this document already: the most it can have.",
-            MAX_PAGES_PER_DOCUMENT,
-        ).format(max=MAX_PAGES_PER_DOCUMENT)
-    return ngettext(
-        "An application can have at most {max} file in all; it has that many already.",
-        "An application can have at most {max} files in all; it has that many already.",
-        MAX_FILES,
-    ).format(max=MAX_FILES)
+from handlers.ui import alert, show, stale
 
 
 def upload_text(kind: str, count: int) -> str:
     lines = [
-        _("<b>Documents: {document}</b>").format(document=document_label(kind)),
+        f"<b>{document_label(kind)}</b>",
+        document_help(kind),
         _("Send a photo or a PDF (up to 20 MB). Several pages? Send them one by one."),
     ]
     if count:
@@ -87,31 +77,38 @@ def get_router() -> Router:
 
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.add_doc), flags=gated)
     async def choose_document(
-        callback: CallbackQuery, applications: ApplicationRepository, catalog: Catalog, clock: Clock
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        applications: ApplicationRepository,
+        catalog: Catalog,
+        clock: Clock,
     ) -> None:
-        application = await changeable(callback, applications, catalog, clock)
+        application = await changeable(callback, callback_answer, applications, catalog, clock)
         if application is None:
             return
         if len(application.documents) >= MAX_FILES:
-            await callback.answer(files_cap_text("total"), show_alert=True)
+            alert(callback_answer, files_cap_text("total"))
             return
+        missing = missing_documents(catalog, application)
         wanted = document_steps(catalog, application.data.specialties, application.data.minor)
-        kinds = wanted + [k for k in DOCUMENT_KINDS if k not in wanted]
+        # What is missing first, marked, then the rest.
+        kinds = missing + [k for k in (*wanted, *DOCUMENT_KINDS) if k not in missing]
         builder = InlineKeyboardBuilder()
-        for kind in kinds:
+        for kind in dict.fromkeys(kinds):
+            mark = "⬜ " if kind in missing else ""
             builder.button(
-                text=document_label(kind),
+                text=mark + document_label(kind),
                 callback_data=MyAppCb(action=MyAppAction.kind, value=kind),
             )
         builder.button(text=_("⬅️ Back"), callback_data=MyAppCb(action=MyAppAction.show))
         builder.adjust(1)
         await show(callback, _("Which document do you want to add?"), builder.as_markup())
-        await callback.answer()
 
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.kind), flags=gated)
     async def upload_prompt(
         callback: CallbackQuery,
         callback_data: MyAppCb,
+        callback_answer: CallbackAnswer,
         state: FSMContext,
         applications: ApplicationRepository,
         catalog: Catalog,
@@ -119,31 +116,31 @@ def get_router() -> Router:
     ) -> None:
         kind = callback_data.value
         if kind not in DOCUMENT_KINDS:
-            await callback.answer()
             return
-        application = await changeable(callback, applications, catalog, clock)
+        application = await changeable(callback, callback_answer, applications, catalog, clock)
         if application is None:
             return
         cap = file_cap_reached([d.kind for d in application.documents], kind)
         if cap is not None:
-            await callback.answer(files_cap_text(cap), show_alert=True)
+            alert(callback_answer, files_cap_text(cap))
             return
         await state.set_state(AddDocument.upload)
         await state.set_data({"doc_kind": kind, "files": []})
         await show(callback, upload_text(kind, 0), upload_keyboard(0))
-        await callback.answer()
 
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.upload_more))
     async def upload_again(
-        callback: CallbackQuery, state: FSMContext, raw_state: str | None
+        callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        state: FSMContext,
+        raw_state: str | None,
     ) -> None:
         """The upload prompt again (after the consent screen interrupted it)."""
         if raw_state != AddDocument.upload.state:
-            await stale(callback)
+            await stale(callback, callback_answer)
             return
         kind, files = await received(state)
         await show(callback, upload_text(kind, len(files)), upload_keyboard(len(files)))
-        await callback.answer()
 
     @router.message(StateFilter(AddDocument.upload), F.photo | F.document, flags=gated)
     async def upload(
@@ -175,6 +172,7 @@ def get_router() -> Router:
     @router.callback_query(MyAppCb.filter(F.action == MyAppAction.upload_done), flags=gated)
     async def upload_done(
         callback: CallbackQuery,
+        callback_answer: CallbackAnswer,
         state: FSMContext,
         raw_state: str | None,
         applications: ApplicationRepository,
@@ -183,30 +181,37 @@ def get_router() -> Router:
         clock: Clock,
     ) -> None:
         if raw_state != AddDocument.upload.state:
-            await stale(callback)
+            await stale(callback, callback_answer)
             return
         _kind, files = await received(state)
-        application = await changeable(callback, applications, catalog, clock)
+        application = await changeable(callback, callback_answer, applications, catalog, clock)
         if application is None:
             return
         if not files:
-            await callback.answer(_("Send at least one file first."), show_alert=True)
+            alert(callback_answer, _("Send at least one file first."))
             return
         try:
-            await applications.add_documents(application.id, [f.ref() for f in files], clock.now())
+            await applications.add_documents(
+                application.id,
+                [f.ref() for f in files],
+                clock.now(),
+                changes=documents_added(f.kind for f in files),
+                notices=staff_change_notices(settings, application),
+            )
         except DocumentLimitError as error:
             # Another upload got there first (a second chat window): nothing was added.
             await state.clear()
-            await callback.answer(
-                files_cap_text("total" if error.kind is None else "kind"), show_alert=True
-            )
+            alert(callback_answer, files_cap_text("total" if error.kind is None else "kind"))
             await show_application(callback, applications, catalog, settings, clock)
             return
-        await back_to_review_if_corrected(application, settings, applications, clock)
         await state.clear()
-        await callback.answer(_("Saved."))
         await show_application(
-            callback, applications, catalog, settings, clock, notice=_("📎 Document added.")
+            callback,
+            applications,
+            catalog,
+            settings,
+            clock,
+            notice=_("📎 Document added.") + " " + follow_up(application),
         )
 
     return router

@@ -35,6 +35,7 @@ from handlers.ui import alert, current_language, show
 
 # The steps after the message is given: they need it, kept in the dialogue.
 NEEDS_MESSAGE = {
+    BroadcastAction.no_english,
     BroadcastAction.segments,
     BroadcastAction.kind,
     BroadcastAction.pick,
@@ -90,6 +91,11 @@ def get_router() -> Router:
         await state.clear()
         callback_answer.text = _("Cancelled.")
         await show(callback, _("The broadcast is cancelled."))
+
+    @router.callback_query(action(BroadcastAction.no_english), prepared)
+    async def no_english(callback: CallbackQuery, state: FSMContext, scope: Scope) -> None:
+        await state.set_state(BroadcastForm.segment)
+        await show(callback, _("Who should receive it?"), kinds_keyboard(scope))
 
     @router.callback_query(action(BroadcastAction.segments), prepared)
     async def segments(callback: CallbackQuery, scope: Scope) -> None:
@@ -158,7 +164,7 @@ def get_router() -> Router:
         author = callback.from_user.id
         broadcast_id = await queue_broadcast(
             broadcasts, staff, author, draft["text"], draft.get("photo"), segment, people,
-            clock.now(),
+            clock.now(), text_en=draft.get("text_en"),
         )  # fmt: skip
         # Queued, not sent: the progress message below reports each delivery as it happens.
         callback_answer.text = _("Queued for delivery.")
@@ -195,8 +201,8 @@ def get_router() -> Router:
             return
         photo = message.photo[-1].file_id if message.photo else None
         await state.set_data({"text": text, "photo": photo})
-        await state.set_state(BroadcastForm.segment)
-        await message.answer(_("Who should receive it?"), reply_markup=kinds_keyboard(scope))
+        await state.set_state(BroadcastForm.english)
+        await message.answer(english_prompt(photo=bool(photo)), reply_markup=english_keyboard())
 
     @router.message(StateFilter(BroadcastForm.message))
     async def message_needs_text(message: Message) -> None:
@@ -204,7 +210,53 @@ def get_router() -> Router:
             _("A broadcast is text, or one photo with a caption. Send it again, or /cancel.")
         )
 
+    @router.message(StateFilter(BroadcastForm.english), F.text)
+    async def english_given(message: Message, state: FSMContext, scope: Scope) -> None:
+        """The English version of the text (or of the caption), optional."""
+        if (message.text or "").startswith("/"):
+            await message.answer(english_prompt(photo=False), reply_markup=english_keyboard())
+            return
+        data = await state.get_data()
+        text_en = message.html_text
+        problem = too_long(text_en, photo=bool(data.get("photo")))
+        if problem is not None:
+            await message.answer(problem)
+            return
+        await state.update_data(text_en=text_en)
+        await state.set_state(BroadcastForm.segment)
+        await message.answer(_("Who should receive it?"), reply_markup=kinds_keyboard(scope))
+
+    @router.message(StateFilter(BroadcastForm.english))
+    async def english_needs_text(message: Message) -> None:
+        await message.answer(
+            _("The English version is text only. Send it, or press «No English version».")
+        )
+
     return router
+
+
+def english_prompt(*, photo: bool) -> str:
+    return (
+        _(
+            "Now the English version of the caption, for those who read the bot in English "
+            "(optional). Without it they get the Russian one with a note in English."
+        )
+        if photo
+        else _(
+            "Now the English version, for those who read the bot in English (optional). "
+            "Without it they get the Russian text with a note in English."
+        )
+    )
+
+
+def english_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("No English version"), callback_data=BroadcastCb(action=BroadcastAction.no_english)
+    )
+    builder.button(text=_("✖️ Cancel"), callback_data=BroadcastCb(action=BroadcastAction.cancel))
+    builder.adjust(1)
+    return builder.as_markup()
 
 
 def too_long(html_text: str, *, photo: bool) -> str | None:
@@ -296,6 +348,9 @@ async def preview(
         await bot.send_photo(chat_id, draft["photo"], caption=draft["text"] or None)
     else:
         await bot.send_message(chat_id, draft["text"])
+    if draft.get("text_en"):
+        await bot.send_message(chat_id, _("In English:"))
+        await bot.send_message(chat_id, draft["text_en"])
     lines = [
         _("To: {segment}").format(segment=describe(segment.as_dict(), catalog)),
         ngettext("Recipients: {count}", "Recipients: {count}", count).format(count=count),

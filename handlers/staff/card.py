@@ -44,7 +44,7 @@ from handlers.application_texts import (
 )
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
 from handlers.states import StaffForm
-from handlers.ui import alert, current_language, fmt_score, h, show
+from handlers.ui import alert, current_language, fmt_number, fmt_score, h, show
 
 COMMENT_MAX = 500  # UTF-16 units, as Telegram counts them (an emoji is two)
 Handler = Callable[..., Awaitable[None]]
@@ -98,7 +98,7 @@ def card_text(
     oldest changes give way, so the card fits in one message with ``reserve`` units to
     spare for a line before it."""
     head = [
-        _("<b>Application {number}</b>").format(number=application.number),
+        _("<b>Application {number}</b>").format(number=fmt_number(application.number)),
         _("Status: <b>{status}</b>").format(status=status_label(application.status)),
     ]
     if application.status == "enrolled" and application.enrolled_code:
@@ -153,7 +153,7 @@ def enrol_choice(application: Application, catalog: Catalog) -> tuple[str, Inlin
     )
     builder.adjust(1)
     text = _("<b>Enrol application {number}</b>: to which of the applicant's specialties?").format(
-        number=application.number
+        number=fmt_number(application.number)
     )
     return text, builder.as_markup()
 
@@ -168,7 +168,7 @@ def enrol_confirmation(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The enrolment as it will be: who, to which specialty, and what is missing."""
     lines = [
-        _("<b>Enrol application {number}?</b>").format(number=application.number),
+        _("<b>Enrol application {number}?</b>").format(number=fmt_number(application.number)),
         h(application.data.full_name),
         _("Specialty: {specialty} (priority {priority})").format(
             specialty=specialty_line(catalog, code),
@@ -216,7 +216,7 @@ async def send_documents(bot: Bot, chat_id: int, application: Application, page:
         return
     shown = documents[first : first + DOCUMENTS_PAGE]
     for doc in shown:
-        caption = f"{application.number} · {h(document_label(doc.kind))}"
+        caption = f"{fmt_number(application.number)} · {h(document_label(doc.kind))}"
         if doc.content_type == "photo":
             await bot.send_photo(chat_id, doc.file_id, caption=caption)
         else:
@@ -225,7 +225,10 @@ async def send_documents(bot: Bot, chat_id: int, application: Application, page:
     if first == 0 and not left:
         return
     text = _("Application {number}: files {first}–{last} of {total}.").format(
-        number=application.number, first=first + 1, last=first + len(shown), total=len(documents)
+        number=fmt_number(application.number),
+        first=first + 1,
+        last=first + len(shown),
+        total=len(documents),
     )
     builder = InlineKeyboardBuilder()
     if left:
@@ -500,7 +503,7 @@ def ask_comment(decision: Decision) -> Handler:
                 "Application {number}: type the reason for cancelling «{status}» (the applicant "
                 "will read it), or /cancel. The status goes back to «{previous}»."
             ).format(
-                number=application.number,
+                number=fmt_number(application.number),
                 status=status_label(application.status),
                 previous=status_label(new_status(application, decision) or application.status),
             )
@@ -508,7 +511,7 @@ def ask_comment(decision: Decision) -> Handler:
             text = _(
                 "Application {number}: type the comment for the applicant (what to fix, or "
                 "the reason), or /cancel."
-            ).format(number=application.number)
+            ).format(number=fmt_number(application.number))
         await bot.send_message(callback.from_user.id, text)
 
     return handler

@@ -33,7 +33,7 @@ from db.staff import StaffRepository
 from handlers.callbacks import OrderAction, OrderCb, ReportAction, ReportCb
 from handlers.staff.reports import visible_specialty
 from handlers.texts.ranking import places_text
-from handlers.ui import alert, fmt_date, fmt_score, h, show
+from handlers.ui import alert, fmt_date, fmt_number, fmt_score, h, show
 
 ORDER_PAGE = 10
 ORDER_DESTINY = "order"
@@ -119,7 +119,7 @@ def order_line(place: int, entry: RankingEntry, selected: bool, code: str, catal
     else:
         mark = "☑️" if selected else "◻️"
     line = (
-        f"{place}. {mark} {entry.number} {h(surname_initials(entry.full_name))} · "
+        f"{place}. {mark} {fmt_number(entry.number)} {h(surname_initials(entry.full_name))} · "
         f"{fmt_score(entry.average_score)}"
     )
     if entry.original_received:
@@ -171,7 +171,7 @@ def order_screen(
         if entry.status != "enrolled" and may_enrol(entry):
             mark = "☑️" if entry.application_id in selected else "◻️"
             builder.button(
-                text=f"{mark} {place}. {entry.number}",
+                text=f"{mark} {place}. {fmt_number(entry.number)}",
                 callback_data=OrderCb(
                     action=OrderAction.toggle, code=code, id=entry.application_id, page=page
                 ),
@@ -209,7 +209,7 @@ def order_question(
     others = [e for e in ranking if e not in chosen and e.status != "enrolled"]
     enrolled = sum(1 for e in ranking if e.status == "enrolled")
     left = places_left(specialty.budget_places, enrolled)
-    numbers = ", ".join(e.number for e in chosen[:NUMBERS_SHOWN])
+    numbers = ", ".join(fmt_number(e.number) for e in chosen[:NUMBERS_SHOWN])
     if len(chosen) > NUMBERS_SHOWN:
         numbers += " " + ngettext(
             "and {count} more", "and {count} more", len(chosen) - NUMBERS_SHOWN

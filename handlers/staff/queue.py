@@ -30,7 +30,7 @@ from handlers.application_texts import status_label
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb, QueueSort
 from handlers.staff.card import card_keyboard, card_text
 from handlers.states import StaffForm
-from handlers.ui import current_language, fmt_score, h, show
+from handlers.ui import current_language, fmt_number, fmt_score, h, show
 
 QUEUE_SIZE = 10
 SEARCH_LIMIT = 20
@@ -105,7 +105,7 @@ async def queue_screen(
     for place, item in enumerate(items, start=first):
         rows.append(f"{place}. " + queue_line(item, filters.spec, catalog, tz))
         builder.button(
-            text=f"{item.number} · {surname_initials(item.full_name)}",
+            text=f"{fmt_number(item.number)} · {surname_initials(item.full_name)}",
             callback_data=CardCb(action=CardAction.card, id=item.id),
         )
     nav = []
@@ -163,7 +163,7 @@ def queue_line(item: QueueRow, spec: str, catalog: Catalog, tz: tzinfo) -> str:
     day = format_date(item.submitted_at.astimezone(tz).date(), "d MMM", locale=current_language())
     missing = missing_kinds(catalog, item.specialties, item.minor, item.kinds)
     parts = [
-        f"<b>{item.number}</b> {h(surname_initials(item.full_name))}",
+        f"<b>{fmt_number(item.number)}</b> {h(surname_initials(item.full_name))}",
         name,
         fmt_score(item.average_score),
         day,
@@ -228,7 +228,7 @@ def college_name(catalog: Catalog, college_id: str) -> str:
 def specialty_name(catalog: Catalog, code: str) -> str:
     specialty = catalog.specialty(code) if code else None
     if specialty is None:
-        return _("any")
+        return _("any specialty")  # Russian agrees in gender: «любая»
     return f"{specialty.code} {h(specialty.short_name.get(current_language()))}"
 
 
@@ -236,7 +236,7 @@ def found_screen(found: list[tuple[int, str, str]], query: str) -> tuple[str, In
     builder = InlineKeyboardBuilder()
     for application_id, number, status in found:
         builder.button(
-            text=f"{number} · {status_label(status)}",
+            text=f"{fmt_number(number)} · {status_label(status)}",
             callback_data=CardCb(action=CardAction.card, id=application_id),
         )
     builder.button(text=_("🔎 Search again"), callback_data=QueueCb(action=QueueAction.search))
@@ -299,7 +299,7 @@ def get_router() -> Router:
         await state.set_state(StaffForm.search)
         await bot.send_message(
             callback.from_user.id,
-            _("Type an application number (М-2027-0001, or just 1) or a surname, "
+            _("Type an application number (M-2027-0001, or just 1) or a surname, "
               "or /cancel."),
         )  # fmt: skip
 

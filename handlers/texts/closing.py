@@ -19,7 +19,7 @@ from db.outbox import OutboxMessage
 from handlers.application_texts import specialty_line
 from handlers.callbacks import MyAppAction, MyAppCb, RankingCb
 from handlers.texts.ranking import places_text
-from handlers.ui import ask_button, current_language, fmt_date, h
+from handlers.ui import ask_button, current_language, fmt_date, fmt_number, h
 
 
 async def ranking_notice(
@@ -37,7 +37,7 @@ async def ranking_notice(
     places = specialty.budget_places if specialty else None
     lines = [
         _("📋 Application {number}: the ranking list of {specialty} is published.").format(
-            number=application.number, specialty=specialty_line(catalog, code)
+            number=fmt_number(application.number), specialty=specialty_line(catalog, code)
         ),
         _("Your place: {place} of {total}. Budget places: {places}.").format(
             place=mine.place, total=len(publication.places), places=places_text(places)
@@ -82,7 +82,9 @@ async def order_notice(
             left.append(f"{specialty_line(catalog, specialty.code)} ({free})")
     lines = [
         _("📬 Application {number}: the enrolment order for {specialty} is issued, and you are "
-          "not in it.").format(number=application.number, specialty=specialty_line(catalog, code)),
+          "not in it.").format(
+            number=fmt_number(application.number), specialty=specialty_line(catalog, code)
+        ),
         "",
         _("What remains possible:"),
     ]  # fmt: skip

@@ -16,9 +16,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.applications import DOCUMENTS_PAGE, needs_medical
+from bot.domain.applications import DOCUMENTS_PAGE, collapsed, needs_medical
 from bot.domain.catalog import Catalog
 from bot.domain.reminders import ACTIVE, TOPIC_PREFERENCE
+from bot.domain.telegram_text import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    telegram_length,
+    truncate_utf16,
+)
 from bot.services.catalog import CatalogService
 from bot.services.closing import NOT_IN_ORDER, RANKING_NOTICE
 from bot.services.digest import DIGEST
@@ -32,11 +38,11 @@ from db.reminders import STUDENT_NEWS, ReminderRepository
 from db.staff_posts import DELETE_POST
 from db.users import UserRepository
 from handlers.application_texts import (
+    change_line,
     document_label,
     documents_lines,
     documents_of,
     form_of,
-    specialty_line,
     status_label,
     summary_lines,
 )
@@ -45,7 +51,65 @@ from handlers.texts.catalog_news import catalog_news
 from handlers.texts.closing import digest_text, order_notice, ranking_notice
 from handlers.texts.practicum import first_day_text, student_news
 from handlers.texts.questions import answer_message, asker_lines, relay_call
-from handlers.ui import fmt_date, h
+from handlers.ui import current_language, fmt_date, fmt_number, h, unknown
+
+# The reminders of something to do before a day («by 15 August»); the others name an event's
+# day («on 12 May»).
+DEADLINES = frozenset({"originals", "medical", "practicum_report"})
+
+
+def enrolled_text(application: Application, specialty_code: str | None, catalog: Catalog) -> str:
+    """The congratulation on enrolment: the specialty and its college, and what comes next.
+    ``specialty_code`` is the specialty enrolled in (the enrolment order's); without it, the
+    only one chosen, else the admission office names it."""
+    lang = current_language()
+    codes = application.data.specialties
+    code = specialty_code or (codes[0] if len(codes) == 1 else None)
+    specialty = catalog.specialty(code) if code else None
+    lines = [
+        _("🎉 <b>Congratulations! You are enrolled.</b>"),
+        _("Application {number}.").format(number=fmt_number(application.number)),
+        "",
+    ]
+    if specialty is not None:
+        lines.append(
+            _("Specialty: {code} {name}").format(
+                code=specialty.code, name=h(specialty.name.get(lang))
+            )
+        )
+        colleges = [c for c in (catalog.college(i) for i in specialty.colleges) if c]
+        lines.append(
+            _("College: {college}").format(
+                college=", ".join(h(c.name.get(lang)) for c in colleges) if colleges else unknown()
+            )
+        )
+    else:
+        lines.append(_("The admission office will tell you the specialty and the college."))
+    campaign = catalog.campaign(application.campaign_year)
+    lines += ["", _("<b>What comes next</b>")]
+    if campaign is not None and campaign.enrollment_order:
+        lines.append(
+            _("• The enrolment order is published on {date}.").format(
+                date=fmt_date(campaign.enrollment_order)
+            )
+        )
+    else:
+        lines.append(_("• The college publishes the enrolment order; its date is being confirmed."))
+    if not application.original_received:
+        lines.append(
+            _("• Bring the original of your education certificate to the college as soon as "
+              "you can: the enrolment needs it.")
+        )  # fmt: skip
+    if code and needs_medical(catalog, [code]) and not application.medical_received:
+        lines.append(
+            _("• Your specialty needs a medical certificate (form 086/у): bring it to the "
+              "college.")
+        )  # fmt: skip
+    lines += [
+        _("• The college will tell you when classes start and what else it needs from you."),
+        _("• Questions? Ask the admission office here, in «❓ Questions and contacts»."),
+    ]
+    return "\n".join(lines)
 
 
 class NoticeRenderer:
@@ -93,8 +157,10 @@ class NoticeRenderer:
                         chat_id=message.chat_id, text=self.staff_event(message, application)
                     )
                 ]
+            if message.kind == "staff_changes" and application:
+                return await self.staff_changes(message, application)
             if message.kind == "status" and application:
-                return [self.status(message, application, await self.catalogs.current())]
+                return [await self.status(message, application)]
             if message.kind == RANKING_NOTICE and application:
                 notice = await ranking_notice(
                     message, application, self.closing(), await self.catalogs.current()
@@ -113,7 +179,7 @@ class NoticeRenderer:
             if message.kind == "reminder":
                 return await self.reminder(message, application)
             if message.kind == "broadcast":
-                return await self.broadcast(message)
+                return await self.broadcast(message, locale)
             if message.kind in ("retention_warning", "retention_done"):
                 return [SendMessage(chat_id=message.chat_id, text=self.retention(message))]
             if message.kind == "retention_drafts":
@@ -137,7 +203,7 @@ class NoticeRenderer:
     ) -> list[TelegramMethod[Any]]:
         catalog = await self.catalogs.current()
         lines = [
-            _("🆕 <b>New application {number}</b>").format(number=application.number),
+            _("🆕 <b>New application {number}</b>").format(number=fmt_number(application.number)),
             _("Status: <b>{status}</b>").format(status=status_label(application.status)),
             "",
             *summary_lines(form_of(application), catalog),
@@ -165,7 +231,7 @@ class NoticeRenderer:
             totals[doc.kind] = totals.get(doc.kind, 0) + 1
         for doc in sent:
             counts[doc.kind] = counts.get(doc.kind, 0) + 1
-            caption = f"{application.number} · {h(document_label(doc.kind))}"
+            caption = f"{fmt_number(application.number)} · {h(document_label(doc.kind))}"
             if totals[doc.kind] > 1:
                 caption += f" ({counts[doc.kind]}/{totals[doc.kind]})"
             if doc.content_type == "photo":
@@ -190,66 +256,79 @@ class NoticeRenderer:
         return "\n".join(lines)
 
     def staff_event_line(self, event: str | None, application: Application) -> str:
+        number = fmt_number(application.number)
         if event == "withdrawn":
-            return _("↩️ Application {number} was withdrawn by the applicant.").format(
-                number=application.number
-            )
+            return _("↩️ Application {number} was withdrawn by the applicant.").format(number=number)
         if event == "corrected":
-            return _("✏️ Application {number} was corrected by the applicant.").format(
-                number=application.number
-            )
+            return _("✏️ Application {number} was corrected by the applicant.").format(number=number)
         if event == "resubmitted":
             return _("🔁 Application {number} was submitted again by the applicant.").format(
-                number=application.number
+                number=number
             )
         return _("Application {number}: {status}").format(
-            number=application.number, status=status_label(application.status)
+            number=number, status=status_label(application.status)
         )
 
-    def status(
-        self, message: OutboxMessage, application: Application, catalog: Catalog
-    ) -> SendMessage:
+    async def staff_changes(
+        self, message: OutboxMessage, application: Application
+    ) -> list[TelegramMethod[Any]]:
+        """What the applicant changed, old → new and documents added: after a correction
+        (sent for review), or in a submitted application (a burst of changes in one)."""
+        ids = [int(i) for i in message.payload.get("changes") or []]
+        changes = collapsed(await self.applications.changes(application.id, ids))
+        number = fmt_number(application.number)
+        if message.payload.get("event") == "corrected":
+            head = _(
+                "✏️ Application {number}: the applicant corrected it and sent it for review."
+            ).format(number=number)
+        else:
+            head = _("✏️ Application {number}: the applicant changed it.").format(number=number)
+        lines = [head]
+        lines += ["• " + change_line(change) for change in changes]
+        if not changes:
+            lines.append(_("(The changes were undone: the application is as it was.)"))
+        lines.append(_("Status now: «{status}».").format(status=status_label(application.status)))
+        text = "\n".join(lines)
+        if telegram_length(text) > MESSAGE_LIMIT:
+            text = truncate_utf16(text, MESSAGE_LIMIT - 1) + "…"
+        return [SendMessage(chat_id=message.chat_id, text=text)]
+
+    async def status(self, message: OutboxMessage, application: Application) -> SendMessage:
         status = str(message.payload.get("status") or application.status)
-        lines = [
-            _("📬 Your application {number}: the status is now «{status}».").format(
-                number=application.number, status=status_label(status)
-            )
-        ]
-        if status == "enrolled" and application.status == "enrolled":
-            lines += self.congratulation(application, catalog)
         comment = message.payload.get("comment")
-        if comment:
-            lines.append(
-                _("Comment of the admission committee: {comment}").format(comment=h(comment))
-            )
+        number = fmt_number(application.number)
+        if status == "enrolled":
+            catalog = await self.catalogs.current()
+            code = application.enrolled_code or message.payload.get("specialty_code")
+            text = enrolled_text(application, str(code) if code else None, catalog)
+        elif status == "needs_correction":
+            lines = [
+                _("📬 Application {number}: the admission office asks you to correct it.").format(
+                    number=number
+                ),
+                _("What to correct: {comment}").format(comment=h(comment))
+                if comment
+                else _("What to correct: the admission office will tell you."),
+                _("Open «My application», change what is needed and press «📤 Send for review»."),
+            ]
+            text = "\n".join(lines)
+        else:
+            lines = [
+                {
+                    "accepted": _("📬 Application {number}: your documents are accepted."),
+                    "rejected": _("📬 Application {number}: the application is rejected."),
+                }.get(status, _("📬 Application {number}: the status is now «{status}».")).format(
+                    number=number, status=status_label(status)
+                )
+            ]
+            if comment:
+                lines.append(
+                    _("Comment of the admission office: {comment}").format(comment=h(comment))
+                )
+            text = "\n".join(lines)
         builder = InlineKeyboardBuilder()
         builder.button(text=_("📄 My application"), callback_data=MyAppCb(action=MyAppAction.show))
-        return SendMessage(
-            chat_id=message.chat_id, text="\n".join(lines), reply_markup=builder.as_markup()
-        )
-
-    def congratulation(self, application: Application, catalog: Catalog) -> list[str]:
-        """Enrolled (by a card or an order): the specialty, and the papers still to bring."""
-        code = application.enrolled_code
-        lines = [
-            _("🎉 Congratulations! You are enrolled in {specialty}.").format(
-                specialty=specialty_line(catalog, code)
-            )
-            if code
-            else _("🎉 Congratulations! You are enrolled."),
-            _("What next: the college will tell you when and where your studies begin."),
-        ]
-        if not application.original_received:
-            lines.append(
-                _("Bring the original of your education certificate to the college as soon as "
-                  "you can: the enrolment needs it.")
-            )  # fmt: skip
-        if code and needs_medical(catalog, [code]) and not application.medical_received:
-            lines.append(
-                _("Your specialty needs a medical certificate (form 086/у): bring it to the "
-                  "college.")
-            )  # fmt: skip
-        return lines
+        return SendMessage(chat_id=message.chat_id, text=text, reply_markup=builder.as_markup())
 
     def closing(self) -> ClosingRepository:
         return ClosingRepository(self.applications.db)  # stateless: one per call is free
@@ -259,7 +338,7 @@ class NoticeRenderer:
             _("📬 Application {number}: the college has received your original certificate.")
             if message.payload.get("flag") == "original_received"
             else _("📬 Application {number}: the college has received your medical certificate.")
-        ).format(number=application.number)
+        ).format(number=fmt_number(application.number))
         builder = InlineKeyboardBuilder()
         builder.button(text=_("📄 My application"), callback_data=MyAppCb(action=MyAppAction.show))
         return SendMessage(chat_id=message.chat_id, text=text, reply_markup=builder.as_markup())
@@ -273,7 +352,7 @@ class NoticeRenderer:
         if TOPIC_PREFERENCE.get(topic) in await self.reminders.optouts(message.chat_id):
             return None
         day = date.fromisoformat(str(payload["event_day"]))
-        when = self.when(day)
+        when = self.when(day, deadline=topic in DEADLINES)
         builder = InlineKeyboardBuilder()
         if topic in ("opening", "acceptance_end"):
             if await self.applications.id_for_user(message.chat_id) is not None:
@@ -305,7 +384,7 @@ class NoticeRenderer:
                     "🔔 Application {number}: bring the original of your education certificate "
                     "to the college {when}, or confirm it on Gosuslugi. Without it you cannot be "
                     "enrolled."
-                ).format(number=application.number, when=when)
+                ).format(number=fmt_number(application.number), when=when)
             elif topic == "medical":
                 if application.medical_received or any(
                     d.kind == "medical" for d in application.documents
@@ -313,8 +392,8 @@ class NoticeRenderer:
                     return None
                 text = _(
                     "🔔 Application {number}: your specialty requires a medical certificate "
-                    "(form 086/у). Please send it {when} at the latest."
-                ).format(number=application.number, when=when)
+                    "(form 086/u). Please bring it to the college {when}."
+                ).format(number=fmt_number(application.number), when=when)
             elif topic == "enrollment":
                 text = _("🔔 The enrollment order is published {when}.").format(when=when)
             else:
@@ -323,9 +402,9 @@ class NoticeRenderer:
                 ):
                     return None
                 text = _(
-                    "🔔 Application {number} still needs a correction: the admission committee "
-                    "is waiting for it."
-                ).format(number=application.number)
+                    "🔔 Application {number} still needs a correction: the admission office "
+                    "is waiting for it. When it is done, press «📤 Send for review»."
+                ).format(number=fmt_number(application.number))
             builder.button(
                 text=_("📄 My application"), callback_data=MyAppCb(action=MyAppAction.show)
             )
@@ -422,32 +501,52 @@ class NoticeRenderer:
             )
         return "\n".join(lines)
 
-    async def broadcast(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:
-        """The staff's message as they wrote it (their HTML), the same for everyone."""
+    async def broadcast(
+        self, message: OutboxMessage, locale: str
+    ) -> list[TelegramMethod[Any]] | None:
+        """The staff's message as they wrote it (their HTML): its English version for those
+        who read the bot in English, else the Russian one with a note saying so."""
         broadcast = await self.broadcasts.get(int(message.payload["broadcast_id"]))
         if broadcast is None:
             return None
+        text = broadcast.text
+        note = None
+        if locale == "en":
+            if broadcast.text_en:
+                text = broadcast.text_en
+            elif text:
+                note = _("🇷🇺 A message from the admission office, in Russian only:")
+        limit = CAPTION_LIMIT if broadcast.photo_file_id else MESSAGE_LIMIT
+        calls: list[TelegramMethod[Any]] = []
+        if note and telegram_length(note + "\n\n" + text) <= limit:
+            text = note + "\n\n" + text
+        elif note:
+            calls.append(SendMessage(chat_id=message.chat_id, text=note))
         if broadcast.photo_file_id:
-            return [
+            calls.append(
                 SendPhoto(
-                    chat_id=message.chat_id,
-                    photo=broadcast.photo_file_id,
-                    caption=broadcast.text or None,
+                    chat_id=message.chat_id, photo=broadcast.photo_file_id, caption=text or None
                 )
-            ]
-        return [SendMessage(chat_id=message.chat_id, text=broadcast.text)]
+            )
+        else:
+            calls.append(SendMessage(chat_id=message.chat_id, text=text))
+        return calls
 
     async def still_current(self, application: Application, history_id: int) -> bool:
         """The correction asked in ``history_id`` is still the latest status change."""
         latest = await self.applications.latest_history_id(application.id)
         return latest == history_id
 
-    def when(self, day: date) -> str:
+    def when(self, day: date, *, deadline: bool = False) -> str:
+        """«today», «tomorrow», or the date: «by 15 August 2027» for a deadline (something
+        to do before it), «on 12 May 2027» for an event on that day."""
         today = self.clock.today()
         if day == today:
             return _("today")
         if day == today + timedelta(days=1):
             return _("tomorrow")
+        if deadline:
+            return _("by {date}").format(date=fmt_date(day))
         return _("on {date}").format(date=fmt_date(day))
 
     async def question(self, message: OutboxMessage) -> list[TelegramMethod[Any]] | None:

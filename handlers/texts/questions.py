@@ -27,7 +27,7 @@ from db.reminders import ReminderRepository
 from db.users import UserRepository
 from handlers.application_texts import status_label
 from handlers.callbacks import QuestionAction, QuestionCb
-from handlers.ui import current_language, h, home_button_row
+from handlers.ui import current_language, fmt_number, h, home_button_row
 
 PREVIEW = 60
 # The relay starts with the tag: a reply to it names the question, in any language.
@@ -69,7 +69,7 @@ async def asker_lines(
     ):
         lines.append(
             _("Application {number}: {status}").format(
-                number=application.number, status=status_label(application.status)
+                number=fmt_number(application.number), status=status_label(application.status)
             )
         )
     student = await reminders.student(user_id)

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length
 from bot.services.reports import chunk_lines
-from handlers.ui import fmt_score
+from handlers.ui import fmt_number, fmt_score
 
 RANKING_MESSAGES = 5  # a longer list is cut (the staff have the whole one in the Excel file)
 
@@ -49,7 +49,7 @@ def ranking_messages(
         lines.append(_("— budget places: {places} —").format(places=places))
     for place, entry in enumerate(ranking, start=1):
         mark = " ✓" if entry.original_received else ""
-        line = f"{place}. {entry.number} — {fmt_score(entry.average_score)}{mark}"
+        line = f"{place}. {fmt_number(entry.number)} — {fmt_score(entry.average_score)}{mark}"
         if entry.application_id == mine:
             line = "<b>" + line + "</b> " + _("← you")
         lines.append(line)
