@@ -290,7 +290,7 @@ async def test_sender_takes_a_slot_per_call_and_reports_its_end(
     sender = OutboxSender(OutboxRepository(db), UserRepository(db), render_two, clock, pacer=pacer)
     await queue_one(db, clock, 501)
     assert await sender.drain(bot) == 1
-    assert pacer.events == [("acquire", 501), ("finished", 501)] * 2
+    assert pacer.events == [("reserve", 501), ("finished", 501)] * 2  # a notice: a slot each call
     assert middleware_pacer.events == []  # the sender's calls take one slot, not two
     assert len(session.of("sendMessage")) == 2
 

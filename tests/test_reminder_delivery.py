@@ -225,13 +225,16 @@ async def test_an_old_correction_request_is_not_reminded_after_a_new_one(
     await applied(dp, bot)
     await ask_to_correct(dp, bot, "Фото паспорта размыто")
     clock.current = at(date(2026, 11, 27), 12)
-    # The staff write a second request a day later: reminders count from it, once a day.
+    # A day later an administrator cancels the request and writes a new one: reminders count
+    # from it, once a day.
     admin = UserClient(dp, bot, user_id=1, language_code="en")
     [panel] = await admin.send("/staff")
     [queue] = await admin.click("needs correction (1)", panel)
     [card] = await admin.click(labels(queue)[0], queue)
+    await admin.click("↩️ Cancel «needs correction»", card)
+    [card] = (await admin.send("Запрос был неполным"))[-1:]
     await admin.click("✏️ Ask to correct", card)
-    await admin.send("И фото аттестата тоже")
+    await admin.send("Фото паспорта размыто, и фото аттестата тоже")
     await dp["reminder_service"].plan_now()
     sent = {}
     for day in (28, 29, 30):

@@ -200,6 +200,12 @@ class OutboxSender:
         self._unrecorded: dict[int, tuple[int, int]] = {}
         # One bulk call at a time looks for its slot: the others queue here, not in the pacer.
         self._bulk_turn = asyncio.Lock()
+        # Notices read in this pass that have not yet asked the pacer for their first slot:
+        # bulk asks for none meanwhile (with Redis, two requests in flight may be answered in
+        # any order, and a notice read first must not lose its slot to bulk read after it).
+        self._notices_ahead: set[int] = set()
+        self._no_notices_ahead = asyncio.Event()
+        self._no_notices_ahead.set()
         self._halt = False  # a lane failed: the others stop after the row in hand
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -268,6 +274,8 @@ class OutboxSender:
         try:
             return await self._drain(bot, lanes)
         finally:
+            self._notices_ahead.clear()
+            self._no_notices_ahead.set()
             if lanes:  # cancelled (a stop that took too long): the lanes go with the pass
                 for task in lanes:
                     task.cancel()
@@ -292,6 +300,9 @@ class OutboxSender:
                         by_chat.setdefault(message.chat_id, []).append(message)
                 for chat_id, messages in by_chat.items():
                     ids = {m.id for m in messages}
+                    self._notices_ahead |= {m.id for m in messages if m.kind not in BULK_KINDS}
+                    if self._notices_ahead:
+                        self._no_notices_ahead.clear()
                     task = asyncio.create_task(self._lane(bot, messages))
                     lanes[task] = (chat_id, ids)
                     busy_chats.add(chat_id)
@@ -315,14 +326,25 @@ class OutboxSender:
     async def _lane(self, bot: Bot, messages: list[OutboxMessage]) -> int:
         """One chat's rows, in order; stops between rows when the sender stops or a pass fails."""
         done = 0
-        for message in messages:
-            if self._stopping.is_set() or self._halt:
-                break
-            await self.deliver(bot, message)
-            done += 1
+        try:
+            for message in messages:
+                if self._stopping.is_set() or self._halt:
+                    break
+                await self.deliver(bot, message)
+                self._notice_asked(message.id)
+                done += 1
+        finally:
+            for message in messages:  # those not delivered hold bulk up no longer
+                self._notice_asked(message.id)
         return done
 
-    async def _take_slot(self, chat_id: int, *, bulk: bool) -> None:
+    def _notice_asked(self, message_id: int) -> None:
+        """The notice ``message_id`` has asked the pacer for its slot (or is done without)."""
+        self._notices_ahead.discard(message_id)
+        if not self._notices_ahead:
+            self._no_notices_ahead.set()
+
+    async def _take_slot(self, chat_id: int, *, bulk: bool, notice_id: int | None = None) -> None:
         """Wait for a place in the window and a slot of the pacer for one call to ``chat_id``.
 
         A notice takes the next slot as a reply would. Bulk looks for its slot one call at a
@@ -332,12 +354,19 @@ class OutboxSender:
         if not bulk:
             await self.window.acquire(bulk=False)
             try:
-                await self.pacer.acquire(chat_id)
+                while True:
+                    reservation = await self.pacer.reserve(chat_id)
+                    if notice_id is not None:
+                        self._notice_asked(notice_id)
+                    if reservation.wait > 0:
+                        await asyncio.sleep(reservation.wait)
+                    if reservation.reserved:
+                        return
             except BaseException:
                 self.window.release()
                 raise
-            return
         while True:
+            await self._no_notices_ahead.wait()
             async with self._bulk_turn:
                 await self.window.acquire(bulk=True)
                 try:
@@ -399,7 +428,9 @@ class OutboxSender:
         bulk = message.kind in BULK_KINDS
         loop = asyncio.get_running_loop()
         for index in range(part, len(calls)):
-            await self._take_slot(message.chat_id, bulk=bulk)
+            await self._take_slot(
+                message.chat_id, bulk=bulk, notice_id=None if bulk else message.id
+            )
             started = loop.time()
             try:
                 if not await self._call(bot, message, calls[index], index, len(calls)):
