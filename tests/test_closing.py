@@ -234,11 +234,11 @@ async def test_an_enrolment_order_from_preselection_to_the_applicants_notices(
     assert "Told what remains possible: 3 applicants" in done["text"]
     rows = await db.fetchall("SELECT number, status, enrolled_code FROM applications ORDER BY id")
     assert [tuple(r) for r in rows] == [
-        ("M-2027-0001", "enrolled", METALLURGY),
-        ("M-2027-0002", "submitted", None),
-        ("M-2027-0003", "enrolled", METALLURGY),
-        ("M-2027-0004", "accepted", None),
-        ("M-2027-0005", "accepted", None),
+        ("М-2027-0001", "enrolled", METALLURGY),
+        ("М-2027-0002", "submitted", None),
+        ("М-2027-0003", "enrolled", METALLURGY),
+        ("М-2027-0004", "accepted", None),
+        ("М-2027-0005", "accepted", None),
     ]
     # Confirmed once: the same button again issues nothing.
     await admin.click("✅ Yes, issue the order", question)
@@ -247,10 +247,11 @@ async def test_an_enrolment_order_from_preselection_to_the_applicants_notices(
 
     await sender_of(dp).drain(bot)
     [congratulated] = sent_to(admin, 301)
-    assert "🎉 Congratulations! You are enrolled in 22.02.08 · Metallurgy." in congratulated["text"]
+    assert "🎉 <b>Congratulations! You are enrolled.</b>" in congratulated["text"]
+    assert "Specialty: 22.02.08 Metallurgical Production" in congratulated["text"]
     assert "Bring the original" not in congratulated["text"]
     [without_original] = sent_to(admin, 303)
-    assert "You are enrolled in 22.02.08" in without_original["text"]
+    assert "Specialty: 22.02.08" in without_original["text"]
     assert "Bring the original" in without_original["text"]
     for other in (302, 304, 305):
         [notice] = sent_to(admin, other)

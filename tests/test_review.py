@@ -86,7 +86,7 @@ def application(
         channel="bot", minor=False,
     )  # fmt: skip
     return Application(
-        id=1, number="M-2027-0001", user_id=1001, campaign_year=2027, status=status, data=data,
+        id=1, number="М-2027-0001", user_id=1001, campaign_year=2027, status=status, data=data,
         original_received=original, medical_received=medical, submitted_at=T0, updated_at=T0,
         history=history,
     )  # fmt: skip

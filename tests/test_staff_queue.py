@@ -72,8 +72,8 @@ async def test_ten_a_page_in_score_order_with_the_counts(
     [queue] = await admin.click("⇅ By score", queue)
     assert "Found: 12 applications · 1–10 · page 1 of 2" in queue["text"]
     assert len(lines_of(queue)) == 10
-    assert numbers(queue)[:2] == ["М-2027-0012", "М-2027-0011"]
+    assert numbers(queue)[:2] == ["M-2027-0012", "M-2027-0011"]
     [page2] = await admin.click("▶️", queue)
     assert "11–12 · page 2 of 2" in page2["text"]
-    assert numbers(page2) == ["М-2027-0002", "М-2027-0001"]  # the order kept on page 2
+    assert numbers(page2) == ["M-2027-0002", "M-2027-0001"]  # the order kept on page 2
     assert lines_of(page2)[0].startswith("11. ")
