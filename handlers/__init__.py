@@ -10,7 +10,6 @@ from handlers import (
     consent,
     contacts,
     errors,
-    events,
     fallback,
     howto,
     links,
@@ -20,11 +19,12 @@ from handlers import (
     specialties,
     staff,
     start,
-    student,
     typed,
 )
 from handlers.application import router as application_form
+from handlers.events import router as events_router
 from handlers.my_application import router as my_application
+from handlers.student import router as student_router
 
 
 def get_routers() -> list[Router]:
@@ -43,11 +43,11 @@ def get_routers() -> list[Router]:
         colleges.get_router(),
         howto.get_router(),
         contacts.get_router(),
-        events.get_router(),
+        events_router.get_router(),
         consent.get_router(),
         application_form.get_router(),
         my_application.get_router(),
-        student.get_router(),
+        student_router.get_router(),
         ranking.get_router(),
         reminder_settings.get_router(),
         staff_tree,

@@ -27,7 +27,7 @@ from db.reminders import ReminderRepository
 from db.staff import StaffRepository
 from handlers.callbacks import SpecListCb
 from handlers.colleges import college_screen
-from handlers.events import event_card
+from handlers.events.screens import event_card
 from handlers.specialties import specialty_card
 from handlers.staff.events import check_in
 from handlers.start import main_menu_text

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 QUESTION_MAX = 2000
 MAX_OPEN = 5  # unanswered questions one person may have at once
 # The question dialogues' own data: the question a staff member answers; the college whose
-# practicum staff a student asks (handlers/student.py starts that dialogue).
+# practicum staff a student asks (handlers/student/practicum.py starts that dialogue).
 QUESTION_KEYS = frozenset({"answer_question_id", "question_college"})
 
 

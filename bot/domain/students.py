@@ -13,7 +13,7 @@ Pure module: no aiogram, no database.
 
 from __future__ import annotations
 
-# Change it with the text of the students' consent (handlers/student.py consent_text).
+# Change it with the text of the students' consent (handlers/student/screens.py consent_text).
 STUDENT_CONSENT_VERSION = "2026-11-27"
 
 
