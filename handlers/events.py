@@ -37,7 +37,7 @@ from bot.services.events import EventService, RegistrationClosed
 from bot.services.posters import qr_png
 from db.applications import ApplicationRepository
 from db.events import OFFERED, SEATED, Counts, EventRepository, Registration
-from handlers.application.steps import NAME_HINTS, PHONE_HINTS
+from handlers.application.hints import NAME_HINTS, PHONE_HINTS
 from handlers.callbacks import (
     ConsentAction,
     EventAction,
