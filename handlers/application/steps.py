@@ -6,7 +6,8 @@ of ``bot/domain/validation.py``), the hint for each error code that parser raise
 answer is needed to submit, and its button on the review. ``question()`` renders any row; the
 handlers look up the row of the dialogue's state and ask ``ORDER`` what comes next. Adding a
 step is adding a row here and its state in ``handlers/states.py`` (and a handler for an answer
-given by button).
+given by button). The functions taking typed answers live in ``typed.py``, the hints in
+``hints.py``.
 """
 
 from __future__ import annotations
@@ -16,28 +17,21 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from aiogram.fsm.state import State
-from aiogram.types import (
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-)
+from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.applications import document_steps, is_minor, representative_applies
+from bot.domain.applications import document_steps
 from bot.domain.catalog import Catalog
 from bot.domain.draft import Draft
-from bot.domain.validation import (
-    AGE_MIN,
-    Invalid,
-    is_skip,
-    parse_birth_date,
-    parse_email,
-    parse_full_name,
-    parse_phone,
-    parse_score,
-    score_is_low,
+from bot.domain.validation import Invalid
+from handlers.application.hints import (
+    DATE_HINTS,
+    EMAIL_HINTS,
+    NAME_HINTS,
+    PHONE_HINTS,
+    SCORE_HINTS,
+    Hint,
 )
 from handlers.application.screens import (
     allowed_specialties,
@@ -45,22 +39,20 @@ from handlers.application.screens import (
     nav_row,
     specialties_screen,
 )
+from handlers.application.typed import (
+    Taken,
+    take_birth_date,
+    take_email,
+    take_full_name,
+    take_phone,
+    take_score,
+)
 from handlers.application_texts import checklist_lines, summary_lines
 from handlers.callbacks import FormAction, FormCb
 from handlers.states import Apply
 from handlers.ui import fmt_phone, fmt_score, h
 
 Screen = tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup]
-Hint = Callable[[Mapping[str, object]], str]
-
-
-@dataclass(frozen=True)
-class Taken:
-    """A typed answer taken into the draft."""
-
-    draft: Draft
-    said: str | None = None  # told at once, in a message of its own
-    detour: State | None = None  # asked instead of the next step (a low score to confirm)
 
 
 def _no_lines(draft: Draft) -> list[str]:
@@ -101,55 +93,6 @@ class Step:
         return str(self.state.state).rpartition(":")[2]
 
 
-# --- how typed answers are taken ------------------------------------------------------------
-
-
-def take_full_name(draft: Draft, text: str, today: date) -> Taken:
-    return Taken(draft.model_copy(update={"full_name": parse_full_name(text)}))
-
-
-def take_birth_date(draft: Draft, text: str, today: date) -> Taken:
-    """The date of birth; under 18 is derived from it (a parent's consent is needed), under 14
-    the representative confirms first that they apply."""
-    birth = parse_birth_date(text, today)
-    if representative_applies(birth, today) and not draft.representative:
-        # Under 14 nobody applies alone (ГК РФ ст. 28): the representative confirms first.
-        return Taken(
-            draft.model_copy(update={"pending_birth_date": birth}), detour=Apply.representative
-        )
-    minor = is_minor(birth, today)
-    draft = draft.model_copy(update={"birth_date": birth, "minor": minor})
-    if minor:
-        return Taken(draft, said=minor_notice())
-    return Taken(draft)
-
-
-def minor_notice() -> str:
-    return _(
-        "You are under 18, so a parent or legal representative also signs a consent to the "
-        "processing of your data. You can send a photo of it with the documents, or the college "
-        "will ask for it."
-    )
-
-
-def take_phone(draft: Draft, text: str, today: date) -> Taken:
-    phone = parse_phone(text)
-    said = _("Phone number: {phone} ✅").format(phone=fmt_phone(phone))
-    return Taken(draft.model_copy(update={"phone": phone}), said=said)
-
-
-def take_email(draft: Draft, text: str, today: date) -> Taken:
-    email = "" if is_skip(text) else parse_email(text)
-    return Taken(draft.model_copy(update={"email": email}))
-
-
-def take_score(draft: Draft, text: str, today: date) -> Taken:
-    score = parse_score(text)
-    if score_is_low(score):
-        return Taken(draft.model_copy(update={"pending_score": score}), detour=Apply.score_confirm)
-    return Taken(draft.model_copy(update={"average_score": score, "pending_score": None}))
-
-
 def phone_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
@@ -159,89 +102,6 @@ def phone_keyboard() -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-
-
-# --- the hints, by error code ---------------------------------------------------------------
-
-
-def _count(value: object) -> int:
-    """A number among an error's parameters, for the plural form of its hint."""
-    return value if isinstance(value, int) else 0
-
-
-NAME_HINTS: dict[str, Hint] = {
-    "name_empty": lambda p: _("Please type your full name."),
-    "name_chars": lambda p: _(
-        "The name can contain only letters, spaces, hyphens and apostrophes; "
-        "«{char}» is not allowed."
-    ).format(char=h(str(p.get("char", "")))),
-    "name_words": lambda p: _(
-        "Please type your surname, first name and patronymic (if you have one): from 2 to 4 words."
-    ),
-    "name_length": lambda p: ngettext(
-        "The name is too long: at most {max} character.",
-        "The name is too long: at most {max} characters.",
-        _count(p.get("max")),
-    ).format(max=p.get("max")),
-    "name_punctuation": lambda p: _(
-        "A hyphen or an apostrophe may only join letters, as in «Римский-Корсаков»."
-    ),
-    "name_mixed_alphabet": lambda p: _(
-        "A word mixes Russian and Latin letters. Please type the name in one alphabet."
-    ),
-}
-DATE_HINTS: dict[str, Hint] = {
-    "date_format": lambda p: _("Please type the date as DD.MM.YYYY, for example 05.03.2010."),
-    "date_unreal": lambda p: _("There is no such date. Please check the day and the month."),
-    "date_future": lambda p: _("This date is in the future. Please check the year."),
-    "age_range": lambda p: age_hint(_count(p.get("age"))),
-}
-
-
-def age_hint(age: int) -> str:
-    """Why an age is not taken: too young for a college, or a year that looks mistyped."""
-    if age < AGE_MIN:
-        return ngettext(
-            "By this date you are {age} year old. Colleges admit after 9 classes, usually at "
-            "15 or 16. Please check the year of birth.",
-            "By this date you are {age} years old. Colleges admit after 9 classes, usually at "
-            "15 or 16. Please check the year of birth.",
-            age,
-        ).format(age=age)
-    return ngettext(
-        "By this date you are {age} year old: that looks like a mistyped year. Please check "
-        "it. If it is right, please apply at the college in person.",
-        "By this date you are {age} years old: that looks like a mistyped year. Please check "
-        "it. If it is right, please apply at the college in person.",
-        age,
-    ).format(age=age)
-
-
-PHONE_HINTS: dict[str, Hint] = {
-    "phone_format": lambda p: _(
-        "Please type a phone number like +7 913 123-45-67 or 8 913 123 45 67, "
-        "or press «Share my number»."
-    ),
-    "phone_invalid": lambda p: _("This number does not exist. Please check the digits."),
-    "phone_not_russian": lambda p: _("Please give a Russian phone number (+7, 10 digits)."),
-}
-EMAIL_HINTS: dict[str, Hint] = {
-    "email": lambda p: _(
-        "This does not look like an e-mail address (name@example.ru). Please type it again."
-    ),
-}
-SCORE_HINTS: dict[str, Hint] = {
-    "score_format": lambda p: _(
-        "Please type the average score as a number, for example {score}."
-    ).format(score=fmt_score("4.25")),
-    "score_range": lambda p: _("The average score is from {min} to {max}.").format(
-        min=fmt_score(str(p.get("min", "2.00"))), max=fmt_score(str(p.get("max", "5.00")))
-    ),
-    "score_decimals": lambda p: _(
-        "The certificate gives the average score with two decimals at most. Please type it "
-        "rounded: {score}."
-    ).format(score=fmt_score(str(p.get("rounded", "0")))),
-}
 
 
 def hint_for(step: Step, error: Invalid) -> str:

@@ -25,7 +25,7 @@ from bot.domain.validation import Invalid, parse_full_name, parse_phone
 from bot.services.events import EventService, RegistrationClosed
 from db.applications import ApplicationRepository
 from db.events import EventRepository
-from handlers.application.steps import NAME_HINTS, PHONE_HINTS
+from handlers.application.hints import NAME_HINTS, PHONE_HINTS
 from handlers.callbacks import ConsentAction, EventAction, EventConsentCb, EventsCb
 from handlers.event_texts import title_line
 from handlers.events.consent import consent_keyboard, consent_text

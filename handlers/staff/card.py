@@ -15,7 +15,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter, invert_f
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -23,30 +23,31 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.applications import DOCUMENTS_PAGE, needs_medical
+from bot.domain.applications import DOCUMENTS_PAGE
 from bot.domain.catalog import Catalog
-from bot.domain.review import NEEDS_COMMENT, Decision, available, enrolment_warnings, new_status
+from bot.domain.review import NEEDS_COMMENT, Decision, new_status
 from bot.domain.roles import Scope
-from bot.domain.telegram_text import MESSAGE_LIMIT, telegram_length, utf16_length
+from bot.domain.telegram_text import telegram_length, utf16_length
 from bot.services.review import decide
 from db.applications import Application, ApplicationRepository
 from db.staff import StaffRepository
 from handlers.access import administrator
 from handlers.application_texts import (
     document_label,
-    documents_lines,
-    documents_of,
-    form_of,
-    history_lines,
-    specialty_line,
     status_label,
-    summary_lines,
 )
-from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb
+from handlers.callbacks import CardAction, CardCb
+from handlers.staff.card_screens import (
+    COMMENT_MAX,
+    card_keyboard,
+    card_text,
+    enrol_choice,
+    enrol_confirmation,
+    not_now,
+)
 from handlers.states import StaffForm
-from handlers.ui import alert, current_language, fmt_number, fmt_score, h, show
+from handlers.ui import alert, fmt_number, h, show
 
-COMMENT_MAX = 500  # UTF-16 units, as Telegram counts them (an emoji is two)
 Handler = Callable[..., Awaitable[None]]
 # The decisions taken at the first press (the others ask for a comment, or, enrolment, for
 # the specialty and a confirmation).
@@ -54,154 +55,6 @@ AT_ONCE = (Decision.accept, Decision.original, Decision.medical)
 ENROLMENT = (CardAction.enroll_to, CardAction.enroll_yes)
 # The buttons that ask for a decision: each decision's own, and the steps of an enrolment.
 DECISION_ACTIONS = frozenset({CardAction(d.value) for d in Decision} | set(ENROLMENT))
-
-
-def decision_label(decision: Decision, application: Application) -> str:
-    """The button of a decision on the card."""
-    if decision == Decision.undo:
-        return _("↩️ Cancel «{status}»").format(status=status_label(application.status))
-    return {
-        Decision.accept: _("✅ Accept documents"),
-        Decision.correct: _("✏️ Ask to correct"),
-        Decision.reject: _("❌ Reject"),
-        Decision.enroll: _("🎓 Enrol…"),
-        Decision.original: _("📜 Original received"),
-        Decision.medical: _("🩺 Medical received"),
-    }[decision]
-
-
-def papers_lines(application: Application, catalog: Catalog) -> list[str]:
-    """Where the original certificate and the medical certificate are: a scan uploaded to the
-    bot is not the paper the college must receive, so both facts are told."""
-    scans = {d.kind for d in application.documents}
-    if application.original_received:
-        original = _("Original certificate: received")
-    elif "certificate" in scans:
-        original = _("Original certificate: scan uploaded, original not received")
-    else:
-        original = _("Original certificate: not received")
-    if application.medical_received:
-        medical = _("Medical certificate: received")
-    elif "medical" in scans:
-        medical = _("Medical certificate: scan uploaded, original not received")
-    elif not needs_medical(catalog, application.data.specialties):
-        medical = _("Medical certificate: not needed for the chosen specialties")
-    else:
-        medical = _("Medical certificate: not received")
-    return [original, medical]
-
-
-def card_text(
-    application: Application, catalog: Catalog, settings: Settings, reserve: int = 0
-) -> str:
-    """The application card; with a long history (comments up to COMMENT_MAX each) the
-    oldest changes give way, so the card fits in one message with ``reserve`` units to
-    spare for a line before it."""
-    head = [
-        _("<b>Application {number}</b>").format(number=fmt_number(application.number)),
-        _("Status: <b>{status}</b>").format(status=status_label(application.status)),
-    ]
-    if application.status == "enrolled" and application.enrolled_code:
-        head.append(
-            _("Enrolled to: {specialty}").format(
-                specialty=specialty_line(catalog, application.enrolled_code)
-            )
-        )
-    head += [
-        *papers_lines(application, catalog),
-        "",
-        *summary_lines(form_of(application), catalog),
-        *documents_lines(documents_of(application)),
-        _("Telegram user id: {id}").format(id=application.user_id),
-        "",
-        _("<b>History</b>"),
-    ]
-    # Room for a line put before the card (e.g. «Done: …» after a comment).
-    room = MESSAGE_LIMIT - telegram_length("\n".join(head)) - max(reserve, 100)
-    return "\n".join([*head, *history_lines(application.history, settings.tz, room)])
-
-
-def card_keyboard(application: Application, catalog: Catalog, scope: Scope) -> InlineKeyboardMarkup:
-    """The documents, the decisions the application's status allows, the way back."""
-    builder = InlineKeyboardBuilder()
-    a = application.id
-    builder.button(text=_("📎 Documents"), callback_data=CardCb(action=CardAction.docs, id=a))
-    decisions = available(application, catalog, admin=scope.admin)
-    for decision in decisions:
-        builder.button(
-            text=decision_label(decision, application),
-            callback_data=CardCb(action=CardAction(decision.value), id=a),
-        )
-    builder.button(
-        text=_("⬅️ Queue"),
-        callback_data=QueueCb(action=QueueAction.queue, status=application.status),
-    )
-    builder.adjust(1, *([2] * (len(decisions) // 2)), *([1] * (len(decisions) % 2)), 1)
-    return builder.as_markup()
-
-
-def enrol_choice(application: Application, catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
-    """Which of the applicant's specialties to enrol to."""
-    builder = InlineKeyboardBuilder()
-    for priority, code in enumerate(application.data.specialties, start=1):
-        builder.button(
-            text=f"{priority}. {specialty_button(catalog, code)}",
-            callback_data=CardCb(action=CardAction.enroll_to, id=application.id, code=code),
-        )
-    builder.button(
-        text=_("⬅️ Back"), callback_data=CardCb(action=CardAction.card, id=application.id)
-    )
-    builder.adjust(1)
-    text = _("<b>Enrol application {number}</b>: to which of the applicant's specialties?").format(
-        number=fmt_number(application.number)
-    )
-    return text, builder.as_markup()
-
-
-def specialty_button(catalog: Catalog, code: str) -> str:
-    specialty = catalog.specialty(code)
-    return code if specialty is None else f"{code} · {specialty.short_name.get(current_language())}"
-
-
-def enrol_confirmation(
-    application: Application, code: str, catalog: Catalog
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The enrolment as it will be: who, to which specialty, and what is missing."""
-    lines = [
-        _("<b>Enrol application {number}?</b>").format(number=fmt_number(application.number)),
-        h(application.data.full_name),
-        _("Specialty: {specialty} (priority {priority})").format(
-            specialty=specialty_line(catalog, code),
-            priority=application.data.specialties.index(code) + 1,
-        ),
-        _("Average score: {score}").format(score=fmt_score(application.data.average_score)),
-    ]
-    warnings = enrolment_warnings(application, code, catalog)
-    if "original" in warnings:
-        lines.append(_("⚠️ The original certificate is not received."))
-    if "medical" in warnings:
-        lines.append(_("⚠️ This specialty needs a medical certificate, and it is not received."))
-    lines.append(_("The applicant is told at once."))
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✅ Yes, enrol to {code}").format(code=code),
-        callback_data=CardCb(action=CardAction.enroll_yes, id=application.id, code=code),
-    )
-    builder.button(
-        text=_("⬅️ Back"), callback_data=CardCb(action=CardAction.card, id=application.id)
-    )
-    builder.adjust(1)
-    return "\n".join(lines), builder.as_markup()
-
-
-def card_cb(application: Application) -> CardCb:
-    return CardCb(action=CardAction.card, id=application.id)
-
-
-def not_now(application: Application) -> str:
-    return _("Not possible now: the application is «{status}».").format(
-        status=status_label(application.status)
-    )
 
 
 async def send_documents(bot: Bot, chat_id: int, application: Application, page: int = 0) -> None:

@@ -28,7 +28,7 @@ from db.applications import ApplicationRepository
 from db.staff import QueueRow, StaffRepository
 from handlers.application_texts import status_label
 from handlers.callbacks import CardAction, CardCb, QueueAction, QueueCb, QueueSort
-from handlers.staff.card import card_keyboard, card_text
+from handlers.staff.card_screens import card_keyboard, card_text
 from handlers.states import StaffForm
 from handlers.ui import current_language, fmt_number, fmt_score, h, show
 

@@ -9,22 +9,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aiogram.methods import DeleteMessage, SendDocument, SendMessage, SendPhoto, TelegramMethod
+from aiogram.methods import DeleteMessage, SendMessage, SendPhoto, TelegramMethod
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.applications import DOCUMENTS_PAGE, collapsed, needs_medical
-from bot.domain.catalog import Catalog
+from bot.domain.applications import collapsed
 from bot.domain.reminders import ACTIVE, TOPIC_PREFERENCE
-from bot.domain.telegram_text import (
-    CAPTION_LIMIT,
-    MESSAGE_LIMIT,
-    telegram_length,
-    truncate_utf16,
-)
+from bot.domain.telegram_text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from bot.services.catalog import CatalogService
 from bot.services.closing import NOT_IN_ORDER, RANKING_NOTICE
 from bot.services.digest import DIGEST
@@ -37,79 +31,19 @@ from db.questions import QuestionRepository
 from db.reminders import STUDENT_NEWS, ReminderRepository
 from db.staff_posts import DELETE_POST
 from db.users import UserRepository
-from handlers.application_texts import (
-    change_line,
-    document_label,
-    documents_lines,
-    documents_of,
-    form_of,
-    status_label,
-    summary_lines,
-)
+from handlers.application_texts import status_label
 from handlers.callbacks import MenuCb, MyAppAction, MyAppCb, Section
 from handlers.texts.catalog_news import catalog_news
 from handlers.texts.closing import digest_text, order_notice, ranking_notice
+from handlers.texts.enrolment import enrolled_text
 from handlers.texts.practicum import first_day_text, student_news
 from handlers.texts.questions import answer_message, asker_lines, relay_call
-from handlers.ui import current_language, fmt_date, fmt_number, h, unknown
+from handlers.texts.staff_notices import staff_application, staff_changes, staff_event
+from handlers.ui import fmt_date, fmt_number, h
 
 # The reminders of something to do before a day («by 15 August»); the others name an event's
 # day («on 12 May»).
 DEADLINES = frozenset({"originals", "medical", "practicum_report"})
-
-
-def enrolled_text(application: Application, specialty_code: str | None, catalog: Catalog) -> str:
-    """The congratulation on enrolment: the specialty and its college, and what comes next.
-    ``specialty_code`` is the specialty enrolled in (the enrolment order's); without it, the
-    only one chosen, else the admission office names it."""
-    lang = current_language()
-    codes = application.data.specialties
-    code = specialty_code or (codes[0] if len(codes) == 1 else None)
-    specialty = catalog.specialty(code) if code else None
-    lines = [
-        _("🎉 <b>Congratulations! You are enrolled.</b>"),
-        _("Application {number}.").format(number=fmt_number(application.number)),
-        "",
-    ]
-    if specialty is not None:
-        lines.append(
-            _("Specialty: {code} {name}").format(
-                code=specialty.code, name=h(specialty.name.get(lang))
-            )
-        )
-        colleges = [c for c in (catalog.college(i) for i in specialty.colleges) if c]
-        lines.append(
-            _("College: {college}").format(
-                college=", ".join(h(c.name.get(lang)) for c in colleges) if colleges else unknown()
-            )
-        )
-    else:
-        lines.append(_("The admission office will tell you the specialty and the college."))
-    campaign = catalog.campaign(application.campaign_year)
-    lines += ["", _("<b>What comes next</b>")]
-    if campaign is not None and campaign.enrollment_order:
-        lines.append(
-            _("• The enrolment order is published on {date}.").format(
-                date=fmt_date(campaign.enrollment_order)
-            )
-        )
-    else:
-        lines.append(_("• The college publishes the enrolment order; its date is being confirmed."))
-    if not application.original_received:
-        lines.append(
-            _("• Bring the original of your education certificate to the college as soon as "
-              "you can: the enrolment needs it.")
-        )  # fmt: skip
-    if code and needs_medical(catalog, [code]) and not application.medical_received:
-        lines.append(
-            _("• Your specialty needs a medical certificate (form 086/у): bring it to the "
-              "college.")
-        )  # fmt: skip
-    lines += [
-        _("• The college will tell you when classes start and what else it needs from you."),
-        _("• Questions? Ask the admission office here, in «❓ Questions and contacts»."),
-    ]
-    return "\n".join(lines)
 
 
 class NoticeRenderer:
@@ -150,15 +84,16 @@ class NoticeRenderer:
                 return None
         with self.i18n.context(), self.i18n.use_locale(locale):
             if message.kind == "staff_application" and application:
-                return await self.staff_application(message.chat_id, application)
+                catalog = await self.catalogs.current()
+                return staff_application(message.chat_id, application, catalog)
             if message.kind == "staff_event" and application:
                 return [
-                    SendMessage(
-                        chat_id=message.chat_id, text=self.staff_event(message, application)
-                    )
+                    SendMessage(chat_id=message.chat_id, text=staff_event(message, application))
                 ]
             if message.kind == "staff_changes" and application:
-                return await self.staff_changes(message, application)
+                ids = [int(i) for i in message.payload.get("changes") or []]
+                changes = collapsed(await self.applications.changes(application.id, ids))
+                return staff_changes(message, application, changes)
             if message.kind == "status" and application:
                 return [await self.status(message, application)]
             if message.kind == RANKING_NOTICE and application:
@@ -197,101 +132,6 @@ class NoticeRenderer:
             if message.kind == CATALOG_NEWS:
                 return await catalog_news(message, self.catalogs)
         raise ValueError(f"unknown outbox kind {message.kind!r}")
-
-    async def staff_application(
-        self, chat_id: int, application: Application
-    ) -> list[TelegramMethod[Any]]:
-        catalog = await self.catalogs.current()
-        lines = [
-            _("🆕 <b>New application {number}</b>").format(number=fmt_number(application.number)),
-            _("Status: <b>{status}</b>").format(status=status_label(application.status)),
-            "",
-            *summary_lines(form_of(application), catalog),
-            *documents_lines(documents_of(application)),
-        ]
-        if application.data.minor:
-            lines.append(_("⚠️ Under 18: a parent's consent is needed."))
-        lines.append(_("Telegram user id: {id}").format(id=application.user_id))
-        # One page of files here; the rest from the card, a page a press (a group chat takes
-        # 20 messages a minute).
-        sent = application.documents[:DOCUMENTS_PAGE]
-        rest = len(application.documents) - len(sent)
-        if rest:
-            lines.append(
-                ngettext(
-                    "📎 {count} more file: «📎 Documents» on the application's card (/staff).",
-                    "📎 {count} more files: «📎 Documents» on the application's card (/staff).",
-                    rest,
-                ).format(count=rest)
-            )
-        calls: list[TelegramMethod[Any]] = [SendMessage(chat_id=chat_id, text="\n".join(lines))]
-        counts: dict[str, int] = {}
-        totals: dict[str, int] = {}
-        for doc in application.documents:
-            totals[doc.kind] = totals.get(doc.kind, 0) + 1
-        for doc in sent:
-            counts[doc.kind] = counts.get(doc.kind, 0) + 1
-            caption = f"{fmt_number(application.number)} · {h(document_label(doc.kind))}"
-            if totals[doc.kind] > 1:
-                caption += f" ({counts[doc.kind]}/{totals[doc.kind]})"
-            if doc.content_type == "photo":
-                calls.append(SendPhoto(chat_id=chat_id, photo=doc.file_id, caption=caption))
-            else:
-                calls.append(SendDocument(chat_id=chat_id, document=doc.file_id, caption=caption))
-        return calls
-
-    def staff_event(self, message: OutboxMessage, application: Application) -> str:
-        events = message.payload.get("events") or [message.payload.get("event")]
-        if len(events) == 1:
-            return self.staff_event_line(events[0], application)
-        # Several changes joined while the notice waited: the latest few, and where it is now.
-        lines = [self.staff_event_line(event, application) for event in events[-3:]]
-        if len(events) > 3:
-            lines.insert(
-                0,
-                ngettext("… and {count} earlier change", "… and {count} earlier changes",
-                         len(events) - 3).format(count=len(events) - 3),
-            )  # fmt: skip
-        lines.append(_("Status now: «{status}».").format(status=status_label(application.status)))
-        return "\n".join(lines)
-
-    def staff_event_line(self, event: str | None, application: Application) -> str:
-        number = fmt_number(application.number)
-        if event == "withdrawn":
-            return _("↩️ Application {number} was withdrawn by the applicant.").format(number=number)
-        if event == "corrected":
-            return _("✏️ Application {number} was corrected by the applicant.").format(number=number)
-        if event == "resubmitted":
-            return _("🔁 Application {number} was submitted again by the applicant.").format(
-                number=number
-            )
-        return _("Application {number}: {status}").format(
-            number=number, status=status_label(application.status)
-        )
-
-    async def staff_changes(
-        self, message: OutboxMessage, application: Application
-    ) -> list[TelegramMethod[Any]]:
-        """What the applicant changed, old → new and documents added: after a correction
-        (sent for review), or in a submitted application (a burst of changes in one)."""
-        ids = [int(i) for i in message.payload.get("changes") or []]
-        changes = collapsed(await self.applications.changes(application.id, ids))
-        number = fmt_number(application.number)
-        if message.payload.get("event") == "corrected":
-            head = _(
-                "✏️ Application {number}: the applicant corrected it and sent it for review."
-            ).format(number=number)
-        else:
-            head = _("✏️ Application {number}: the applicant changed it.").format(number=number)
-        lines = [head]
-        lines += ["• " + change_line(change) for change in changes]
-        if not changes:
-            lines.append(_("(The changes were undone: the application is as it was.)"))
-        lines.append(_("Status now: «{status}».").format(status=status_label(application.status)))
-        text = "\n".join(lines)
-        if telegram_length(text) > MESSAGE_LIMIT:
-            text = truncate_utf16(text, MESSAGE_LIMIT - 1) + "…"
-        return [SendMessage(chat_id=message.chat_id, text=text)]
 
     async def status(self, message: OutboxMessage, application: Application) -> SendMessage:
         status = str(message.payload.get("status") or application.status)
