@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 
-from bot.services.broadcasts import BroadcastMonitor
+from bot.services.broadcasts import PROGRESS_GRACE, BroadcastMonitor
+from db.broadcasts import BroadcastRepository
 from db.database import Database
 from tests.client import UserClient
 from tests.conftest import FixedClock
@@ -87,3 +88,51 @@ async def test_progress_counts_delivered_blocked_failed_and_waiting_until_the_en
         "SELECT status, count(*) AS n FROM outbox WHERE kind = 'broadcast' GROUP BY status"
     )
     assert {r["status"]: r["n"] for r in rows} == {"sent": 2, "blocked": 1, "failed": 2}
+
+
+async def test_a_broadcast_delivered_before_its_progress_message_is_reported_once_it_is_there(
+    dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    """The author's progress message waits for the chat's turn after the preview; a small
+    broadcast may be delivered first. It is reported when the message is there, not finished
+    unseen (the author would watch «being sent…» for ever)."""
+    for user_id in (1, 3001, 3002):  # the author (an administrator) reads English
+        await person(dp, bot, user_id).send("/start")
+    repo = BroadcastRepository(db)
+    broadcast_id = await repo.create(
+        author_id=1, text=TEXT, photo_file_id=None, segment={"kind": "all", "value": ""},
+        recipients=[3001, 3002], now=clock.now(),
+    )  # fmt: skip
+    await sender_of(dp).drain(bot)
+    monitor: BroadcastMonitor = dp["broadcast_monitor"]
+    session = bot.session
+    session.clear()  # type: ignore[attr-defined]
+    assert await monitor.tick(bot) == 0
+    assert session.of("sendMessage") == []  # type: ignore[attr-defined]
+    progress = await bot.send_message(1, "📣 …")
+    await repo.set_progress_message(broadcast_id, 1, progress.message_id)
+    assert await monitor.tick(bot) == 1
+    [report] = session.of("sendMessage")[1:]  # type: ignore[attr-defined]
+    assert report["chat_id"] == 1 and "is finished" in report["text"]
+    assert counts(report["text"])["✅ Delivered"] == "2"
+    [deleted] = session.of("deleteMessage")  # type: ignore[attr-defined]
+    assert deleted["message_id"] == progress.message_id
+
+
+async def test_without_a_progress_message_the_author_still_gets_the_report(
+    dp: Dispatcher, bot: Bot, db: Database, clock: FixedClock
+) -> None:
+    for user_id in (1, 3001):
+        await person(dp, bot, user_id).send("/start")
+    repo = BroadcastRepository(db)
+    await repo.create(
+        author_id=1, text=TEXT, photo_file_id=None, segment={"kind": "all", "value": ""},
+        recipients=[3001], now=clock.now(),
+    )  # fmt: skip
+    await sender_of(dp).drain(bot)
+    monitor: BroadcastMonitor = dp["broadcast_monitor"]
+    clock.current += PROGRESS_GRACE + timedelta(seconds=1)  # the progress message never came
+    bot.session.clear()  # type: ignore[attr-defined]
+    assert await monitor.tick(bot) == 1
+    [report] = bot.session.of("sendMessage")  # type: ignore[attr-defined]
+    assert report["chat_id"] == 1 and "is finished" in report["text"]

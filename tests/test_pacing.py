@@ -573,6 +573,34 @@ async def test_the_sender_sends_notices_before_bulk_queued_earlier(
     assert session.calls[0].params["chat_id"] == 700
 
 
+async def test_a_chat_with_a_notice_and_bulk_gets_the_notice_first_and_the_pass_ends(
+    make_pacers: MakePacers, db: Database, clock: FixedClock
+) -> None:
+    """A staff member is sent their own broadcast and a notice: the notice goes first in that
+    chat (notices are read first), and the broadcast that waited for it follows."""
+    async with db.transaction():
+        await enqueue(
+            db, dedup_key="bulk", chat_id=900, kind="broadcast", payload={"n": 0},
+            due_at=clock.now() - timedelta(minutes=5), now=clock.now(),
+        )  # fmt: skip
+        await enqueue(
+            db, dedup_key="notice", chat_id=900, kind="status", payload={"n": 1},
+            due_at=clock.now(), now=clock.now(),
+        )  # fmt: skip
+    session = RecordingSession()
+    bot = Bot(TOKEN, session=session)
+    async with make_pacers(1, rate=1000, private_interval=0) as (pacer,):
+        sender = OutboxSender(
+            OutboxRepository(db), UserRepository(db), render_numbered, clock, pacer=pacer
+        )
+        try:
+            # (A deadlock guard, not a timing: the pass takes milliseconds.)
+            assert await asyncio.wait_for(sender.drain(bot), 30) == 2
+        finally:
+            await bot.session.close()
+    assert [c.params["text"] for c in session.calls] == ["1", "0"]
+
+
 # --- the running bot -------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -29,6 +29,9 @@ from db.staff import StaffRepository
 log = logging.getLogger(__name__)
 
 SEGMENT_KINDS = ("all", "specialty", "college", "status", "group")
+# How long the monitor waits for a broadcast's progress message (sent by the handler after the
+# preview, in the author's chat's turn) before it reports without one.
+PROGRESS_GRACE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,14 @@ class BroadcastMonitor:
         """Update every running broadcast once; return how many finished now."""
         finished = 0
         for broadcast in await self.repo.running():
+            if (
+                broadcast.progress_message_id is None
+                and self.clock.now() - broadcast.created_at < PROGRESS_GRACE
+            ):
+                # The author's progress message is on its way (it waits for the chat's turn
+                # after the preview): a broadcast delivered meanwhile is reported once it is
+                # there, not finished unseen.
+                continue
             progress = await self.repo.progress(broadcast.id)
             done = progress.pending == 0
             text = await self.render(broadcast, progress, done)
@@ -201,10 +212,10 @@ class BroadcastMonitor:
         """The final report: a new message, then the progress message is deleted. Where
         Telegram refuses either (a message older than 48 hours cannot be deleted), the
         progress message shows the report instead."""
-        if broadcast.progress_chat_id is None:
-            return
+        # Without a progress message (it could not be sent), the author is told all the same.
+        chat_id = broadcast.progress_chat_id or broadcast.author_id
         try:
-            await bot.send_message(broadcast.progress_chat_id, text)
+            await bot.send_message(chat_id, text)
         except TelegramAPIError as exc:
             log.info("cannot send the report of broadcast %s: %s", broadcast.id, exc)
             if broadcast.progress_message_id is not None:
@@ -213,7 +224,7 @@ class BroadcastMonitor:
         if broadcast.progress_message_id is None:
             return
         try:
-            await bot.delete_message(broadcast.progress_chat_id, broadcast.progress_message_id)
+            await bot.delete_message(chat_id, broadcast.progress_message_id)
         except TelegramAPIError as exc:
             log.info("cannot delete the progress of broadcast %s: %s", broadcast.id, exc)
             await self._edit(bot, broadcast, text)
