@@ -14,7 +14,8 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
-from bot.domain.catalog import Catalog, Event, Specialty, SpecialtyKind, StudyForm
+from bot.domain.admission import Admission, Phase, admission_on
+from bot.domain.catalog import Campaign, Catalog, Event, Specialty, SpecialtyKind, StudyForm
 from bot.domain.events import local_now
 from db.reminders import ReminderRepository
 from handlers.callbacks import (
@@ -63,6 +64,45 @@ __all__ = [
     "specialty_card",
     "specialty_card_text",
 ]
+
+
+def _opening_promise(campaign: Campaign) -> str:
+    if campaign.acceptance_start_exact:
+        return _("I will remind you before admission {year} opens on {date}.").format(
+            year=campaign.year, date=fmt_date(campaign.acceptance_start)
+        )
+    # The rules set only the latest day it may open.
+    return _("I will remind you before admission {year} opens: no later than {date}.").format(
+        year=campaign.year, date=fmt_date(campaign.acceptance_start)
+    )
+
+
+def reminder_promise(admission: Admission) -> str:
+    """What «Remind me» promises today (a toast, at most 200 characters): the opening ahead,
+    or, once it has passed, what is open now and which opening will be reminded of."""
+    campaign = admission.campaign
+    if campaign is None:
+        return _("I will remind you once the dates of the next admission are announced.")
+    if admission.phase is Phase.upcoming:
+        return _opening_promise(campaign)
+    if admission.phase is Phase.open:
+        return _(
+            "Admission {year} is open now, until {end}: you can apply. I will remind you before "
+            "it ends."
+        ).format(year=campaign.year, end=fmt_date(campaign.acceptance_end))
+    now = (
+        _(
+            "Admission {year} is over; remaining state-funded places are filled until {date}."
+        ).format(year=campaign.year, date=fmt_date(campaign.extra_acceptance_end))
+        if admission.phase is Phase.extra and campaign.extra_acceptance_end is not None
+        else _("Admission {year} is over.").format(year=campaign.year)
+    )
+    later = (
+        _opening_promise(admission.following)
+        if admission.following is not None
+        else _("I will remind you once the dates of the next admission are announced.")
+    )
+    return f"{now} {later}"
 
 
 def base_label(base: int) -> str:
@@ -404,20 +444,11 @@ def get_router() -> Router:
             page=callback_data.page, college=callback_data.college, base=callback_data.base
         )
         await show(callback, *specialty_card(specialty, catalog, clock, back, following))
-        campaign = catalog.campaign_for(clock.today())
-        if not following:
-            callback_answer.text = _("Reminder switched off.")
-        elif campaign is None:
-            callback_answer.text = _(
-                "I will remind you once the dates of the next admission are announced."
-            )
-        else:
-            callback_answer.text = (
-                _("I will remind you before admission opens on {date}.")
-                if campaign.acceptance_start_exact
-                # The rules set only the latest day it may open.
-                else _("I will remind you before admission opens: no later than {date}.")
-            ).format(date=fmt_date(campaign.acceptance_start))
+        callback_answer.text = (
+            reminder_promise(admission_on(catalog, clock.today()))
+            if following
+            else _("Reminder switched off.")
+        )
 
     @router.callback_query(SpecCardCb.filter())
     async def card(

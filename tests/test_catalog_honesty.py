@@ -260,7 +260,7 @@ async def test_remind_me_says_admission_opens_no_later_than(english_user: UserCl
     [card] = await english_user.click("22.02.08 · Metallurgy", listing)
     await english_user.click("🔔 Remind me when admission opens", card)
     assert english_user.answers()[-1]["text"] == (
-        "I will remind you before admission opens: no later than 20 June 2027."
+        "I will remind you before admission 2027 opens: no later than 20 June 2027."
     )
 
 
