@@ -77,7 +77,7 @@ def mutmut_config(source: str, tests: list[str]) -> str:
             'source_paths = ["bot/", "db/", "handlers/"]',
             f"only_mutate = {json.dumps([source])}",
             'also_copy = ["locales/"]',
-            'pytest_add_cli_args = ["-p", "no:randomly", "-q"]',
+            'pytest_add_cli_args = ["-p", "no:randomly", "-q", "-n", "0"]',
             f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
             "",
         ]
