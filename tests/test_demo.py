@@ -390,6 +390,39 @@ class Chat:
         await self.page.screenshot(path=str(path), caret="initial")
 
 
+PHONE = {"width": 390, "height": 844}
+CHROME_MAX = 110  # px above the chat: the demo's bar and the persona tabs (224 before)
+
+
+# One snapshot of the layout (the page redraws the tabs with every update it receives).
+LAYOUT = """() => {
+  const rect = (e) => { const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+  const messages = document.querySelectorAll('.msg');
+  return {
+    tabs: Array.from(document.querySelectorAll('.persona')).map(rect),
+    badges: Array.from(document.querySelectorAll('.persona .badge')).map(rect),
+    chat: rect(document.getElementById('chat')),
+    newest: messages.length ? rect(messages[messages.length - 1]) : null,
+  };
+}"""
+
+
+async def check_phone_layout(page: Any) -> None:
+    """On a phone every persona tab (and its unread badge) is on screen, the demo's chrome
+    leaves the chat most of the height, and the newest message is in view (not under a reply
+    keyboard)."""
+    await page.wait_for_timeout(300)  # let the chat settle after the last update
+    layout = await page.evaluate(LAYOUT)
+    assert len(layout["tabs"]) == 4
+    for part in layout["tabs"] + layout["badges"]:
+        assert part["left"] >= 0 and part["right"] <= PHONE["width"], layout
+    chat, newest = layout["chat"], layout["newest"]
+    assert chat["top"] <= CHROME_MAX, chat
+    assert newest is not None
+    assert chat["top"] < newest["bottom"] <= chat["bottom"] + 1, layout
+
+
 async def test_the_main_scenarios_in_a_browser(server: DemoServer) -> None:
     from playwright.async_api import async_playwright, expect
 
@@ -399,7 +432,7 @@ async def test_the_main_scenarios_in_a_browser(server: DemoServer) -> None:
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            page = await browser.new_page(viewport={"width": 480, "height": 900})
+            page = await browser.new_page(viewport=PHONE)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.on(  # a Content-Security-Policy violation is reported on the console
@@ -414,6 +447,7 @@ async def test_the_main_scenarios_in_a_browser(server: DemoServer) -> None:
             await page.click("#start-button")
             await expect(page.get_by_role("button", name="🎓 Specialties")).to_be_visible()
             await chat.shot("menu")
+            await check_phone_layout(page)
             await chat.click("🎓 Specialties")
             await chat.click("22.02.08 · Metallurgy")
             await chat.expect_last("22.02.08")
@@ -430,6 +464,7 @@ async def test_the_main_scenarios_in_a_browser(server: DemoServer) -> None:
             await chat.type("01.02.2001")
             await expect(page.locator(".reply-btn", has_text="Share my number")).to_be_visible()
             await chat.shot("reply-keyboard")
+            await check_phone_layout(page)
             before = await chat.signature()
             await page.locator(".reply-btn", has_text="Share my number").click()
             await chat.bot_reacts(before)
@@ -458,6 +493,7 @@ async def test_the_main_scenarios_in_a_browser(server: DemoServer) -> None:
 
             # 3. The staff persona sees it and asks for a correction.
             await expect(page.locator(".persona[data-key='staff'] .badge")).to_be_visible()
+            await check_phone_layout(page)  # the staff tab's badge included
             await chat.persona("staff")
             await expect(page.locator(".msg.bot", has_text=number).first).to_be_visible()
             await chat.type("/staff")

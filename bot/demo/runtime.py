@@ -55,11 +55,28 @@ class Persona:
     language: str
     title: str
     about: str
+    short: str  # the tab's label on a phone-sized screen
 
 
 PERSONAS: tuple[Persona, ...] = (
-    Persona("applicant-ru", 1001, "Аня", "ru", "Applicant (ru)", "A school leaver, in Russian"),
-    Persona("applicant-en", 1002, "Alex", "en", "Applicant (en)", "A school leaver, in English"),
+    Persona(
+        "applicant-ru",
+        1001,
+        "Аня",
+        "ru",
+        "Applicant (ru)",
+        "A school leaver, in Russian",
+        "Аня · ru",
+    ),
+    Persona(
+        "applicant-en",
+        1002,
+        "Alex",
+        "en",
+        "Applicant (en)",
+        "A school leaver, in English",
+        "Alex · en",
+    ),
     Persona(
         "student",
         STUDENT_ID,
@@ -67,8 +84,11 @@ PERSONAS: tuple[Persona, ...] = (
         "ru",
         "Student",
         "Registered in group МП-26-1 with a practicum ahead",
+        "Student",
     ),
-    Persona("staff", STAFF_ID, "Ольга", "ru", "Admission staff", "In ADMIN_IDS: type /staff"),
+    Persona(
+        "staff", STAFF_ID, "Ольга", "ru", "Admission staff", "In ADMIN_IDS: type /staff", "Staff"
+    ),
 )
 
 
@@ -447,6 +467,7 @@ class Demo:
                     "key": p.key,
                     "title": p.title,
                     "about": p.about,
+                    "short": p.short,
                     "name": p.first_name,
                     "messages": len(self.fake.chats.get(p.user_id, [])),
                 }

@@ -10,6 +10,7 @@ const view = {
   toastsShown: new Set(),
   firstState: true,
   abort: null,
+  stick: true, // the chat was scrolled to its end: keep the newest message in view
 };
 
 function el(tag, attrs = {}, ...children) {
@@ -69,7 +70,8 @@ function renderPersonas(state) {
         title: p.about,
         onclick: () => switchPersona(p.key),
       },
-      document.createTextNode(p.title),
+      el("span", { class: "label long", text: p.title }),
+      el("span", { class: "label short", text: p.short }),
       unread > 0 ? el("span", { class: "badge", text: String(unread) }) : null,
     );
     nav.append(button);
@@ -131,9 +133,13 @@ function renderMessage(m) {
   return node;
 }
 
+function atBottom(chat) {
+  return chat.scrollHeight - chat.scrollTop - chat.clientHeight < 80;
+}
+
 function renderChat(state) {
   const chat = $("chat");
-  const nearBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 80;
+  const nearBottom = view.stick || atBottom(chat);
   const box = $("messages");
   const before = box.childElementCount;
   box.textContent = "";
@@ -212,8 +218,8 @@ function render(state) {
   $("clock-text").textContent = state.clock.text;
   $("clock-zone").textContent = state.clock.zone;
   renderPersonas(state);
+  renderReplyKeyboard(state); // first: it takes room from the chat, which then scrolls
   renderChat(state);
-  renderReplyKeyboard(state);
   renderCommands(state);
   renderErrors(state);
   renderToasts(state);
@@ -317,6 +323,11 @@ function setup() {
     sendText(command.dataset.command);
   });
   $("modal-ok").addEventListener("click", () => { $("modal").hidden = true; });
+  // A keyboard appearing, the error list growing or the phone turning shrinks the chat: the
+  // newest message stays in view if the chat was at its end.
+  const chat = $("chat");
+  chat.addEventListener("scroll", () => { view.stick = atBottom(chat); });
+  new ResizeObserver(() => { if (view.stick) chat.scrollTop = chat.scrollHeight; }).observe(chat);
   poll();
 }
 
