@@ -170,7 +170,7 @@ def restore_command(source: Path, settings: CommonSettings) -> int:
 
 
 def catalog_check(path: Path) -> int:
-    from bot.domain.catalog import read_catalog_file, unsourced_values
+    from bot.domain.catalog import read_catalog_file, unsourced_values, untranslated_sources
 
     catalog, problems, _raw = read_catalog_file(path)
     if catalog is None:
@@ -178,8 +178,9 @@ def catalog_check(path: Path) -> int:
             print(f"{path}: {problem}")
         print(f"{len(problems)} problem(s) found; the file cannot be loaded", file=sys.stderr)
         return 1
-    # Loadable, but a value without a source would be shown to applicants as fact.
-    for warning in unsourced_values(catalog):
+    # Loadable, but a value without a source would be shown to applicants as fact, and a
+    # source without an English name would be shown in Russian to English-speaking users.
+    for warning in unsourced_values(catalog) + untranslated_sources(catalog):
         print(f"{path}: warning: {warning}")
     print(
         f"{path}: ok ({len(catalog.specialties)} specialties, {len(catalog.colleges)} colleges, "

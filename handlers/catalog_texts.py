@@ -106,16 +106,26 @@ def field_labels() -> dict[str, str]:
     }
 
 
-def source_lines(specialty: Specialty) -> list[str]:
+def source_name(catalog: Catalog, source: str) -> str:
+    """A source as the user reads it: its English name for an English-speaking user where the
+    catalogue gives one (``source_names``), else as written."""
+    if current_language() == "en":
+        return catalog.source_names.get(source, source)
+    return source
+
+
+def source_lines(specialty: Specialty, catalog: Catalog) -> list[str]:
     """«Source: …» of the card, and the source of each field that has its own."""
     lines = []
     if specialty.source:
-        lines.append(_("<i>Source: {source}</i>").format(source=h(specialty.source)))
+        lines.append(
+            _("<i>Source: {source}</i>").format(source=h(source_name(catalog, specialty.source)))
+        )
     for field, label in field_labels().items():
         if field in specialty.sources:
             lines.append(
                 _("<i>{field} — source: {source}</i>").format(
-                    field=label, source=h(specialty.sources[field])
+                    field=label, source=h(source_name(catalog, specialty.sources[field]))
                 )
             )
     return lines

@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.clock import Clock
 from bot.domain.catalog import Catalog, FaqEntry
 from handlers.callbacks import FaqCb, MenuCb, QuestionAction, Section
+from handlers.catalog_texts import source_name
 from handlers.howto import closed_text, dates_lines, gosuslugi_text
 from handlers.questions import QuestionCb
 from handlers.ui import alert, current_language, h, home_button_row, show
@@ -53,7 +54,9 @@ def faq_text(entry: FaqEntry, catalog: Catalog, clock: Clock) -> str:
     answer = filled(entry.answer.get(lang), catalog, clock)
     text = f"<b>{h(entry.question.get(lang))}</b>\n\n{answer}"
     if entry.source:
-        text += "\n\n" + _("<i>Source: {source}</i>").format(source=h(entry.source))
+        text += "\n\n" + _("<i>Source: {source}</i>").format(
+            source=h(source_name(catalog, entry.source))
+        )
     return text
 
 

@@ -13,6 +13,7 @@ from babel.dates import format_date
 from bot.domain.catalog import Audience, Catalog, Event, EventKind
 from bot.domain.events import local_now
 from db.events import OFFERED, SEATED, Counts, Registration
+from handlers.catalog_texts import source_name
 from handlers.ui import current_language, h, unknown
 
 EVENT_EMOJI = {
@@ -83,7 +84,7 @@ def event_card_lines(event: Event, catalog: Catalog, counts: Counts | None = Non
     """Everything an applicant needs to decide and to come: what, when, where, for whom."""
     lang = current_language()
     college = catalog.college(event.college) if event.college else None
-    where = college.short_name.get(lang) if college else _("the cluster «Металлургия»")
+    where = college.short_name.get(lang) if college else _("the Metallurgy cluster")
     lines = [title_line(event), f"<i>{kind_label(event.kind)} · {h(where)}</i>"]
     if event.cancelled:
         lines.append(_("❌ <b>Cancelled.</b>"))
@@ -112,7 +113,10 @@ def event_card_lines(event: Event, catalog: Catalog, counts: Counts | None = Non
     if event.description:
         lines += ["", h(event.description.get(lang))]
     if event.source:
-        lines += ["", _("<i>Source: {source}</i>").format(source=h(event.source))]
+        lines += [
+            "",
+            _("<i>Source: {source}</i>").format(source=h(source_name(catalog, event.source))),
+        ]
     return lines
 
 

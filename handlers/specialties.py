@@ -17,6 +17,8 @@ from bot.clock import Clock
 from bot.domain.admission import Admission, Phase, admission_on
 from bot.domain.catalog import Campaign, Catalog, Event, Specialty, SpecialtyKind, StudyForm
 from bot.domain.events import local_now
+from bot.domain.search import SearchIndex, TargetKind
+from bot.services.catalog import CatalogService
 from db.reminders import ReminderRepository
 from handlers.callbacks import (
     ApplyCb,
@@ -142,7 +144,7 @@ def _bases_label(bases: list[int]) -> str:
 def medical_label(required: bool | None) -> str:
     if required is None:
         return unknown()
-    return _("required (form 086/у)") if required else _("not required")
+    return _("required (form 086/u)") if required else _("not required")
 
 
 def _tests_label(tests: bool | None) -> str:
@@ -212,7 +214,7 @@ def specialty_card_text(
             f"• {fmt_moment(event.start)} — {h(event.title.get(lang))}"
             for event in events[:EVENTS_ON_CARD]
         ]
-    sources = source_lines(specialty)
+    sources = source_lines(specialty, catalog)
     if sources:
         lines += ["", *sources]
     return "\n".join(lines)
@@ -369,9 +371,10 @@ def filter_keyboard(
     return text, builder.as_markup()
 
 
-def search(catalog: Catalog, query: str) -> list[Specialty]:
+def search(catalog: Catalog, query: str, index: SearchIndex | None = None) -> list[Specialty]:
     """Specialties whose code (a former one too), name or short name contains the query, in
-    both languages."""
+    both languages; then those the typed-question search finds for it (any form of a word,
+    typos, slang: «сварка» finds «сварки» and «сварочное»)."""
     needle = " ".join(query.casefold().replace("ё", "е").split())
     found = []
     for specialty in catalog.specialties:
@@ -394,6 +397,12 @@ def search(catalog: Catalog, query: str) -> list[Specialty]:
         )
         if needle in haystack:
             found.append(specialty)
+    if index is not None:
+        for hit in index.ask(query).hits:
+            if hit.target.kind is TargetKind.specialty:
+                match = catalog.specialty(hit.target.key)
+                if match is not None and match not in found:
+                    found.append(match)
     return found
 
 
@@ -477,12 +486,14 @@ def get_router() -> Router:
         builder.button(text=_("⬅️ To the list"), callback_data=SpecListCb())
         await show(
             callback,
-            _("Type a part of the specialty's name or its code, for example «сварка» or «13.02»."),
+            _("Type a part of the specialty's name or its code, for example «welding» or «13.02»."),
             builder.as_markup(),
         )
 
     @router.message(StateFilter(SearchForm.query), F.text)
-    async def run_search(message: Message, state: FSMContext, catalog: Catalog) -> None:
+    async def run_search(
+        message: Message, state: FSMContext, catalog: Catalog, catalogs: CatalogService
+    ) -> None:
         query = (message.text or "").strip()
         if query.startswith("/"):
             await message.answer(_("This command is unknown. Type a word to search, or /cancel."))
@@ -490,7 +501,7 @@ def get_router() -> Router:
         if len(query) < 2:
             await message.answer(_("Please type at least two letters or digits."))
             return
-        found = search(catalog, query)
+        found = search(catalog, query, await catalogs.search_index(catalog))
         builder = InlineKeyboardBuilder()
         if not found:
             builder.button(text=_("⬅️ To the list"), callback_data=SpecListCb())

@@ -279,7 +279,7 @@ async def test_followers_are_told_once_what_became_known(
     assert "News of the specialties you asked to be reminded of" in news["text"]
     assert "22.02.08 Metallurgical Production" in news["text"]
     assert "💺 Budget places: 25" in news["text"]
-    assert "🩺 Medical certificate: required (form 086/у)" in news["text"]
+    assert "🩺 Medical certificate: required (form 086/u)" in news["text"]
     assert "Budget places: 20" not in news["text"]
     assert "22.02.08 · Metallurgy" in labels(news)
     clock.current += NEWS_DELAY

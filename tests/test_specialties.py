@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.client import UserClient, labels
 from tests.conftest import FixedClock
 from tests.helpers import open_list
@@ -80,8 +82,11 @@ async def test_medical_certificate_is_shown_where_required(english_user: UserCli
     assert specialty_buttons(back) == specialty_buttons(page2)  # back to the same page
     [page1] = await english_user.click("◀️ Back", back)
     [card] = await english_user.click("❔ 13.02.07 · Power supply", page1)
-    assert "Medical certificate: required (form 086/у)" in card["text"]
-    assert "Medical certificate — source: Постановление Правительства РФ № 697" in card["text"]
+    assert "Medical certificate: required (form 086/u)" in card["text"]  # a Latin u
+    assert (
+        "Medical certificate — source: Decree No. 697 of the Government of Russia of "
+        "14 August 2013" in card["text"]
+    )
 
 
 async def test_search_finds_by_part_of_name_or_code(user: UserClient) -> None:
@@ -95,6 +100,28 @@ async def test_search_finds_by_part_of_name_or_code(user: UserClient) -> None:
     await user.click("🔎 Искать ещё", found)
     [found] = await user.send("13.02")
     assert {label[2:10] for label in specialty_buttons(found)} == {"13.02.13", "13.02.07"}
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "codes"),
+    [
+        ("ru", "сварка", ["15.01.05", "15.02.19"]),  # «сварки», «сварочное»: other forms
+        ("ru", "сваршик", ["15.01.05", "15.02.19"]),  # a typo
+        ("en", "welding", ["15.02.19", "15.01.05"]),  # the example the English prompt gives
+    ],
+)
+async def test_search_finds_other_forms_of_a_word_and_typos(
+    user: UserClient, english_user: UserClient, language: str, query: str, codes: list[str]
+) -> None:
+    client = user if language == "ru" else english_user
+    label, search = {"ru": ("🎓 Специальности", "🔎 Поиск"), "en": ("🎓 Specialties", "🔎 Search")}[
+        language
+    ]
+    screen = await open_list(client, label)
+    [prompt] = await client.click(search, screen)
+    assert {"ru": "«сварка»", "en": "«welding»"}[language] in prompt["text"]  # its own example
+    [found] = await client.send(query)
+    assert [button.removeprefix("❔ ")[:8] for button in specialty_buttons(found)] == codes
 
 
 async def test_search_with_nothing_found_stays_in_search(user: UserClient) -> None:

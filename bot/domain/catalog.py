@@ -423,6 +423,9 @@ class Catalog(_Model):
     faq: list[FaqEntry] = []
     synonyms: list[Synonym] = []
     events: list[Event] = []
+    # English names of the sources, by the source as written (in Russian): an English-speaking
+    # user reads «Source: Decree No. 697 of the Government of Russia…», not a Russian title.
+    source_names: dict[Source, Source] = {}
 
     @field_validator("schema_version")
     @classmethod
@@ -793,6 +796,29 @@ def unsourced_values(catalog: Catalog) -> list[Problem]:
     if catalog.documents and not catalog.documents_source:
         problems.append(Problem("documents", "no source: add documents_source"))
     return problems
+
+
+def sources_of(catalog: Catalog) -> set[str]:
+    """Every source the catalogue names (of an item, of one field, of the documents)."""
+    found = {catalog.documents_source} if catalog.documents_source else set()
+    items: list[BaseModel] = [
+        catalog.cluster, *catalog.campaigns, *catalog.colleges, *catalog.specialties,
+        *catalog.faq, *catalog.events,
+    ]  # fmt: skip
+    for item in items:
+        if source := getattr(item, "source", None):
+            found.add(source)
+        found.update(getattr(item, "sources", {}).values())
+    return found
+
+
+def untranslated_sources(catalog: Catalog) -> list[Problem]:
+    """Sources without an English name in ``source_names``: an English-speaking user would read
+    them in Russian. A warning of ``catalog check``; the shipped catalogue has none."""
+    return [
+        Problem("source_names", f"no English name for the source «{source}»")
+        for source in sorted(sources_of(catalog) - set(catalog.source_names))
+    ]
 
 
 def read_catalog_file(path: str | Path) -> tuple[Catalog | None, list[Problem], bytes]:

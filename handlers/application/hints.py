@@ -33,7 +33,7 @@ NAME_HINTS: dict[str, Hint] = {
         _count(p.get("max")),
     ).format(max=p.get("max")),
     "name_punctuation": lambda p: _(
-        "A hyphen or an apostrophe may only join letters, as in «Римский-Корсаков»."
+        "A hyphen or an apostrophe may only join letters, as in «Rimsky-Korsakov»."
     ),
     "name_mixed_alphabet": lambda p: _(
         "A word mixes Russian and Latin letters. Please type the name in one alphabet."

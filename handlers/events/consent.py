@@ -23,7 +23,7 @@ def consent_text(event: Event, catalog: Catalog, settings: Settings) -> str:
             "",
             _(
                 "To register you for «{title}» and for other events of the cluster, the "
-                "colleges of the cluster «Металлургия» (the operators) need your name and phone."
+                "colleges of the Metallurgy cluster (the operators) need your name and phone."
             ).format(title=h(event.title.get(current_language()))),
             _("<b>Operators:</b>"),
             *operator_lines(catalog),

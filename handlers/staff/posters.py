@@ -78,7 +78,7 @@ def poster_choice(kind: str, catalog: Catalog, scope: Scope) -> tuple[str, Inlin
 def poster_texts(kind: LinkKind, ref: str, catalog: Catalog) -> tuple[str, str] | None:
     """The title and the short text of a poster; None when its subject is gone."""
     lang = current_language()
-    scan = _("Point your phone's camera at the code: the bot of the cluster «Металлургия» opens")
+    scan = _("Point your phone's camera at the code: the bot of the Metallurgy cluster opens")
     if kind is LinkKind.specialty and (specialty := catalog.specialty(ref)):
         title = f"{specialty.code} {specialty.name.get(lang)}"
         return title, _("{scan} on this specialty: where it is taught, how to apply.").format(

@@ -54,7 +54,7 @@ def enrolled_text(application: Application, specialty_code: str | None, catalog:
         )  # fmt: skip
     if code and needs_medical(catalog, [code]) and not application.medical_received:
         lines.append(
-            _("• Your specialty needs a medical certificate (form 086/у): bring it to the "
+            _("• Your specialty needs a medical certificate (form 086/u): bring it to the "
               "college.")
         )  # fmt: skip
     lines += [
