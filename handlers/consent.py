@@ -76,17 +76,17 @@ def consent_short(catalog: Catalog, clock: Clock, retention_days: int, renewed: 
     lines += [
         _("<b>In short</b>"),
         _(
-            "• Who: the colleges of the “Metallurgy” cluster (their full names and addresses "
-            "are in the full text)."
+            "• Who: the colleges of the “Metallurgy” cluster (names and addresses: in the "
+            "full text)."
         ),
         _(
-            "• What: your name, date of birth, phone, education, average score, the chosen "
-            "specialties, the dormitory, and the documents you send."
+            "• What: name, date of birth, phone, education, average score, specialties, "
+            "dormitory and your documents."
         ),
         _("• Why: admission to the colleges in {year}.").format(year=year),
-        _(
-            "• How long: {period}; if you are enrolled, the college keeps it by its own rules."
-        ).format(period=retention_text(retention_days)),
+        _("• How long: {period}; once you are enrolled, by the college's rules.").format(
+            period=retention_text(retention_days)
+        ),
         _("• You can withdraw it at any time: «My application» → «Delete my data»."),
         "",
         _(
