@@ -48,7 +48,7 @@ from bot.middlewares import (
     UserMiddleware,
 )
 from bot.services.broadcasts import BroadcastMonitor
-from bot.services.catalog import CatalogService
+from bot.services.catalog import CatalogService, prepare_database
 from bot.services.digest import DigestService
 from bot.services.erasure import PersonEraser, StaffPosts
 from bot.services.events import EventService
@@ -381,18 +381,6 @@ async def on_shutdown(dispatcher: Dispatcher) -> None:
         await election_task
     elif workers is not None:
         await workers.stop()
-
-
-async def prepare_database(path: Any) -> Database:
-    db = Database(path)
-    await db.connect()
-    try:
-        await db.migrate()
-        await CatalogService(CatalogRepository(db)).ensure_loaded()
-    except BaseException:
-        await db.close()
-        raise
-    return db
 
 
 async def run(settings: Settings) -> None:

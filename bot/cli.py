@@ -252,9 +252,8 @@ def _print_changes(changes: Sequence[object]) -> None:
 async def _catalog_service(settings: CommonSettings) -> tuple[Database, CatalogService]:
     """The database and the catalogue service as the bot has it (the followers of a specialty
     are told of what a new version makes known)."""
-    from bot.app import prepare_database
     from bot.clock import Clock
-    from bot.services.catalog import CatalogService
+    from bot.services.catalog import CatalogService, prepare_database
     from db.catalog import CatalogRepository
     from db.reminders import ReminderRepository
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,11 +71,12 @@ async def test_one_persons_updates_wait_for_each_other_and_no_lock_is_kept(
 
 
 def test_staff_only_libraries_are_not_loaded_at_start() -> None:
-    """matplotlib and openpyxl (charts, Excel) load with the first export, redis only with
+    """matplotlib and openpyxl (charts, Excel) load with the first export, icalendar with the
+    first practicum calendar, redis only with
     REDIS_URL: some 70 MB a process does not hold for nothing."""
     code = (
         "import sys, bot.app, bot.cli, handlers; "
-        "print(sorted(m for m in ('matplotlib', 'openpyxl', 'numpy', 'redis') "
+        "print(sorted(m for m in ('matplotlib', 'openpyxl', 'numpy', 'redis', 'icalendar') "
         "if m in sys.modules))"
     )
     done = subprocess.run(
@@ -127,3 +129,19 @@ async def test_the_catalogue_version_is_read_at_most_once_a_second(db: Database)
     now += 1.0
     assert await running.current() is not first
     assert reads == 2
+
+
+def test_the_shells_catalogue_commands_load_no_aiogram(tmp_path: Path) -> None:
+    """`python -m bot catalog …` on a server is answered in a fraction of a second: aiogram's
+    types alone take some 2 s to import, and the catalogue commands need only the database."""
+    code = (
+        "import sys; from bot.cli import main; "
+        "code = main(['catalog', 'versions']); "
+        "print(code, 'aiogram' in sys.modules)"
+    )
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+        timeout=120, env=env,
+    )  # fmt: skip
+    assert done.stdout.splitlines()[-1] == "0 False", done.stdout + done.stderr

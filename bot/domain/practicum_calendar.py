@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event
-
 from bot.domain.reminders import PRACTICUM_REPORT_OFFSETS, PRACTICUM_START_OFFSETS, Planner
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//Metallurgy cluster bot//practicum//RU"
 UID_DOMAIN = "metallurgy-cluster-bot"
@@ -52,6 +54,8 @@ def uid(period_id: int, part: str) -> str:
 
 def _alarms(event: Event, day: date, offsets: Iterable[int], planner: Planner) -> None:
     for offset in offsets:
+        from icalendar import Alarm
+
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", str(event["summary"]))
@@ -66,6 +70,9 @@ def practicum_calendar(
 ) -> bytes:
     """The calendar file: ``name`` is the calendar's title; ``hour`` the local hour the bot's
     reminders go out (REMINDER_HOUR)."""
+    # Loaded with the first calendar a student asks for, not at every start of the bot.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

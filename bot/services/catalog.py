@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
@@ -28,6 +29,7 @@ from bot.domain.search import SearchIndex
 from bot.services.catalog_workbook import Change, WorkbookProblem, diff, outside_college
 from bot.services.catalog_workbook import read_workbook as read_workbook_bytes
 from db.catalog import CatalogRepository, VersionInfo
+from db.database import Database
 from db.reminders import ReminderRepository
 
 log = logging.getLogger(__name__)
@@ -390,3 +392,17 @@ def with_events_of(catalog: Catalog, current: Catalog) -> tuple[Catalog | None, 
     data = catalog.model_dump()
     data["events"] = [*data["events"], *(event.model_dump() for event in missing)]
     return validate(data)
+
+
+async def prepare_database(path: str | Path) -> Database:
+    """Open the database, bring its schema up to date and make sure a catalogue is loaded (the
+    shipped one on a fresh install). Loads no aiogram: the shell's catalogue commands use it."""
+    db = Database(path)
+    await db.connect()
+    try:
+        await db.migrate()
+        await CatalogService(CatalogRepository(db)).ensure_loaded()
+    except BaseException:
+        await db.close()
+        raise
+    return db
