@@ -232,7 +232,7 @@ def position_line(catalog: Catalog, position: Position) -> str:
     places = (
         str(position.budget_places) if position.budget_places is not None else _("to be confirmed")
     )
-    return _("{specialty}: you are {place} of {total}; budget places: {places}").format(
+    return _("{specialty}: you are {place} of {total}; state-funded places: {places}").format(
         specialty=name, place=position.place, total=position.total, places=places
     )
 

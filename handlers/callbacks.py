@@ -35,7 +35,7 @@ class QuestionAction(StrEnum):
 
 
 class TypedAction(StrEnum):
-    """A question typed outside any dialogue, on its way to the admission committee."""
+    """A question typed outside any dialogue, on its way to the admission office."""
 
     ask = "ask"  # show the confirmation
     send = "send"

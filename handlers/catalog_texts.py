@@ -99,7 +99,7 @@ def field_labels() -> dict[str, str]:
         "education_base": _("Admission"),
         "duration": _("Duration"),
         "form_of_study": _("Form of study"),
-        "budget_places": _("Budget places"),
+        "budget_places": _("State-funded places"),
         "entrance_tests": _("Entrance tests"),
         "medical_certificate": _("Medical certificate"),
         "new_programme": _("New programme"),

@@ -65,10 +65,10 @@ def contacts_screen(catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
     lines = [_("<b>Questions and contacts</b>"), ""]
     if catalog.cluster.contacts:
         lines += [h(catalog.cluster.contacts.get(lang)), ""]
-    lines.append(_("Ask the admission committee right here, or see the frequent questions:"))
+    lines.append(_("Ask the admission office right here, or see the frequent questions:"))
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("✍️ Ask the admission committee"),
+        text=_("✍️ Ask the admission office"),
         callback_data=QuestionCb(action=QuestionAction.ask),
     )
     for index, entry in enumerate(catalog.faq):

@@ -1,4 +1,4 @@
-"""Questions to the admission committee: the asker's side.
+"""Questions to the admission office: the asker's side.
 
 Anyone asks from «Questions and contacts» (text, a photo or a document). The question is
 stored and relayed to the staff (the admission chat, or each administrator) through the
@@ -44,7 +44,7 @@ QUESTION_KEYS = frozenset({"answer_question_id", "question_college"})
 def prompt_text() -> str:
     return "\n\n".join(
         [
-            _("<b>Question to the admission committee</b>"),
+            _("<b>Question to the admission office</b>"),
             _(
                 "Type your question in one message. You can also send a photo or a document "
                 "with a caption. The answer will come here, in this chat."
@@ -64,9 +64,9 @@ def prompt_warning() -> str:
 def too_many_text() -> str:
     return ngettext(
         "You already have {count} question waiting for an answer. Please wait for the "
-        "answer before asking more: the admission committee will reply here.",
+        "answer before asking more: the admission office will reply here.",
         "You already have {count} questions waiting for an answer. Please wait for the "
-        "answers before asking more: the admission committee will reply here.",
+        "answers before asking more: the admission office will reply here.",
         MAX_OPEN,
     ).format(count=MAX_OPEN)
 
@@ -97,7 +97,7 @@ async def send_question(
     the asker on ``target`` (a new message, or the pressed one). Returns its number, or None
     when the asker already has MAX_OPEN unanswered questions. Also the way typed questions
     reach the committee (handlers/typed.py). ``college_id``: a student's question to that
-    college's practicum staff, relayed to ``college_staff`` (its staff members) too."""
+    college's work placement staff, relayed to ``college_staff`` (its staff members) too."""
     recipients = [
         *settings.staff_chats,
         *(c for c in college_staff if c not in settings.staff_chats),
@@ -120,12 +120,12 @@ async def send_question(
         return None
     sent = (
         _(
-            "✅ Question №{number} is sent to the college's practicum staff. The answer will "
+            "✅ Question №{number} is sent to the college's work placement staff. The answer will "
             "come here, in this chat."
         )
         if college_id
         else _(
-            "✅ Question №{number} is sent to the admission committee. The answer will come "
+            "✅ Question №{number} is sent to the admission office. The answer will come "
             "here, in this chat."
         )
     )
@@ -148,8 +148,8 @@ async def submit(
     text: str,
     file_id: str | None = None,
 ) -> None:
-    """A question the asker sent in the question dialogue: to the admission committee, or
-    (``question_college`` in the dialogue) to that college's practicum staff."""
+    """A question the asker sent in the question dialogue: to the admission office, or
+    (``question_college`` in the dialogue) to that college's work placement staff."""
     college_id = (await state.get_data()).get("question_college")
     college_staff = (
         [m.user_id for m in await staff.members() if m.college_id == college_id]

@@ -53,12 +53,12 @@ def get_router() -> Router:
                 year=year, date=fmt_date(local.date()), time=f"{local:%H:%M}"
             ),
             ngettext(
-                "{count} applicant; budget places: {places}.",
-                "{count} applicants; budget places: {places}.",
+                "{count} applicant; state-funded places: {places}.",
+                "{count} applicants; state-funded places: {places}.",
                 len(publication.places),
             ).format(count=len(publication.places), places=places_text(places)),
         ]
-        note = _("… the list is cut here: ask the admission committee for the rest.")
+        note = _("… the list is cut here: ask the admission office for the rest.")
         chunks = ranking_messages(
             heading, publication.places, places, note, mine.id if mine else None
         )

@@ -19,7 +19,7 @@ def kind_label(kind: str) -> str:
     return {
         "deadlines": _("Admission deadlines"),
         "documents": _("Documents: original, medical certificate, corrections"),
-        "practicum": _("Practicum dates and reports"),
+        "practicum": _("Work placement dates and reports"),
         "opening": _("Start of admission (specialties you follow)"),
     }[kind]
 

@@ -190,7 +190,7 @@ def specialty_card_text(
             value=h(specialty.duration.get(lang)) if specialty.duration else unknown()
         ),
         _("🗓 Form of study: {value}").format(value=_form_label(specialty.form_of_study)),
-        _("💺 Budget places: {value}").format(
+        _("💺 State-funded places: {value}").format(
             value=specialty.budget_places if specialty.budget_places is not None else unknown()
         ),
         _("🩺 Medical certificate: {value}").format(

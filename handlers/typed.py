@@ -3,7 +3,7 @@ two «Perhaps you meant…» buttons, and the way to a person.
 
 The search (bot/domain/search.py) only points at what the bot already shows elsewhere (an
 FAQ entry, a specialty's card, a college, a section of «How to apply», a list); nothing is
-made up here. «Ask the admission committee» sends the same text to the questions relay
+made up here. «Ask the admission office» sends the same text to the questions relay
 after one confirmation; the text waits in the dialogue data meanwhile (callback data carries
 no free text). A question nothing answers well is recorded for the staff
 (db/unanswered.py) and the relay is offered at once.
@@ -50,7 +50,7 @@ from handlers.specialties import button_label, specialty_card_text, specialty_li
 from handlers.start import main_menu_text
 from handlers.ui import ask_button, current_language, h, home_button_row, main_menu_keyboard, show
 
-# The dialogue data key of the typed question waiting for «Ask the admission committee».
+# The dialogue data key of the typed question waiting for «Ask the admission office».
 PENDING = "typed_question"
 # «после 9 класса» / «after 11th grade»: the list of specialties opens with that filter.
 _BASE = re.compile(r"(?<!\d)(9|11)(?!\d)")
@@ -151,12 +151,12 @@ def suggestion(target: Target, catalog: Catalog) -> Rows:
 
 
 def ask_row(text: str, typed_id: int) -> Rows:
-    """«Ask the admission committee» for this text (or the empty prompt, when it is too long
+    """«Ask the admission office» for this text (or the empty prompt, when it is too long
     to be a question as it is)."""
     builder = InlineKeyboardBuilder()
     if utf16_length(text) <= QUESTION_MAX:
         builder.button(
-            text=_("✍️ Ask the admission committee"),
+            text=_("✍️ Ask the admission office"),
             callback_data=TypedCb(action=TypedAction.ask, id=typed_id),
         )
     else:
@@ -223,14 +223,14 @@ async def answer_typed(
     if others:
         lines = [
             _("I am not sure I understood. Perhaps you meant one of the buttons below."),
-            _("Or I can pass your question to the admission committee: the answer will come "
+            _("Or I can pass your question to the admission office: the answer will come "
               "here, in this chat."),
         ]  # fmt: skip
         markup = keyboard(others, ask_row(text, typed_id))
     else:  # the relay at once, and the sections
         lines = [
             _("I have no answer to this."),
-            _("I can pass your question to the admission committee: the answer will come here, "
+            _("I can pass your question to the admission office: the answer will come here, "
               "in this chat. Or choose a section: /menu"),
         ]  # fmt: skip
         markup = InlineKeyboardMarkup(
@@ -251,7 +251,7 @@ def _suggestions(hits: tuple[Hit, ...], catalog: Catalog) -> Rows:
 def confirm_text(text: str) -> str:
     return "\n\n".join(
         [
-            _("<b>Send this question to the admission committee?</b>"),
+            _("<b>Send this question to the admission office?</b>"),
             "«" + h(text) + "»",
             _("The answer will come here, in this chat. Do not send passport or SNILS numbers."),
         ]
@@ -348,6 +348,6 @@ async def outdated(callback: CallbackQuery, callback_answer: CallbackAnswer) -> 
     builder.adjust(1)
     await show(
         callback,
-        _("Type your question again, or ask the admission committee here:"),
+        _("Type your question again, or ask the admission office here:"),
         builder.as_markup(),
     )

@@ -87,9 +87,9 @@ def home_button_row(builder: InlineKeyboardBuilder) -> None:
 
 
 def ask_button(builder: InlineKeyboardBuilder) -> None:
-    """The way to a person: a question to the admission committee."""
+    """The way to a person: a question to the admission office."""
     builder.button(
-        text=_("✍️ Ask the admission committee"), callback_data=QuestionCb(action=QuestionAction.ask)
+        text=_("✍️ Ask the admission office"), callback_data=QuestionCb(action=QuestionAction.ask)
     )
 
 

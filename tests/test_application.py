@@ -521,7 +521,7 @@ async def test_ranking_positions_against_budget_places_and_ties(
     assert "you are 2 of 4" in places[303]
     assert "you are 3 of 4" in places[301]
     assert "you are 4 of 4" in places[304]
-    assert "budget places: to be confirmed" in places[302]
+    assert "state-funded places: to be confirmed" in places[302]
 
 
 async def test_ties_without_originals_go_by_submission_time(

@@ -86,11 +86,11 @@ async def test_an_edited_workbook_shows_its_changes_and_applies_only_on_confirma
     assert labels(shown) == ["✅ Apply", "✖️ Cancel"]
     # Nothing is changed before the confirmation.
     assert await db.fetchval("SELECT count(*) FROM catalog_versions") == 1
-    assert "Budget places: to be confirmed" in await card(english_user, "22.02.08")
+    assert "State-funded places: to be confirmed" in await card(english_user, "22.02.08")
 
     [done] = await admin.click("✅ Apply", shown)
     assert "Done: catalogue version №2" in done["text"]
-    assert "💺 Budget places: 25" in await card(english_user, "22.02.08")
+    assert "💺 State-funded places: 25" in await card(english_user, "22.02.08")
     assert "💺 Бюджетных мест: 25" in await card(user, "22.02.08")
     [menu] = await english_user.send("/start")
     [howto] = await english_user.click("📋 How to apply", menu)
@@ -153,7 +153,7 @@ async def test_going_back_to_a_version_restores_its_values(
 ) -> None:
     content = edit(await download(admin), {("Специальности", METALLURGY, "Бюджетных мест"): 25})
     await admin.click("✅ Apply", await upload(admin, content))
-    assert "Budget places: 25" in await card(english_user, "22.02.08")
+    assert "State-funded places: 25" in await card(english_user, "22.02.08")
 
     [menu] = await admin.send("/catalog")
     [versions] = await admin.click("🗂 Versions", menu)
@@ -166,7 +166,7 @@ async def test_going_back_to_a_version_restores_its_values(
     assert "22.02.08: бюджетных мест: 25 → уточняется" in back["text"]
     [done] = await admin.click("✅ Apply", back)
     assert "Done: catalogue version №3" in done["text"]
-    assert "Budget places: to be confirmed" in await card(english_user, "22.02.08")
+    assert "State-funded places: to be confirmed" in await card(english_user, "22.02.08")
     [versions] = await admin.click("🗂 Versions", done)
     assert "back to version №1" in versions["text"]
     assert await db.fetchval("SELECT loaded_by FROM catalog_versions WHERE id = 3") == 1
@@ -278,9 +278,9 @@ async def test_followers_are_told_once_what_became_known(
     assert news["chat_id"] == english_user.user["id"]
     assert "News of the specialties you asked to be reminded of" in news["text"]
     assert "22.02.08 Metallurgical Production" in news["text"]
-    assert "💺 Budget places: 25" in news["text"]
+    assert "💺 State-funded places: 25" in news["text"]
     assert "🩺 Medical certificate: required (form 086/u)" in news["text"]
-    assert "Budget places: 20" not in news["text"]
+    assert "State-funded places: 20" not in news["text"]
     assert "22.02.08 · Metallurgy" in labels(news)
     clock.current += NEWS_DELAY
     await sender.drain(bot)

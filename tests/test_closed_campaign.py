@@ -1,5 +1,5 @@
 """After the last campaign in the catalogue has ended, nothing is accepted under it: the form
-says admission is closed and offers a question to the admission committee; an application of
+says admission is closed and offers a question to the admission office; an application of
 a campaign that is over can no longer be changed; no admission reminders are planned."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.helpers import fill_form, submit
 # The shipped catalogue's last campaign (2027) ends on 25 November 2027 (extra acceptance).
 LAST_DAY = date(2027, 11, 25)
 AFTER = date(2027, 11, 26)
-ASK = "✍️ Ask the admission committee"
+ASK = "✍️ Ask the admission office"
 
 
 async def test_with_every_campaign_over_apply_says_so_and_offers_a_question(

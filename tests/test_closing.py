@@ -97,7 +97,7 @@ async def test_a_published_ranking_tells_each_their_place_and_the_list_shows_num
     await add(db, 303, "3.90", original=True, name="Сидорова Вера")
     await sender_of(dp).drain(bot)
     question, done = await publish(admin)
-    assert "3 applicants are in it now; budget places: 2" in question["text"]
+    assert "3 applicants are in it now; state-funded places: 2" in question["text"]
     assert "Not published yet." in question["text"]
     assert "(new in the list, or moved): 3 applicants" in question["text"]
     assert "Told their place: 3 applicants" in done["text"]
@@ -106,11 +106,12 @@ async def test_a_published_ranking_tells_each_their_place_and_the_list_shows_num
     await sender_of(dp).drain(bot)
     [first] = sent_to(admin, 302)
     assert "the ranking list of 22.02.08 · Metallurgy is published" in first["text"]
-    assert "Your place: 1 of 3. Budget places: 2." in first["text"]
-    assert "within the budget places" in first["text"]
+    assert "Your place: 1 of 3. State-funded places: 2." in first["text"]
+    assert "within the state-funded places" in first["text"]
     assert "Bring the original" in first["text"]  # not received yet
     [third] = sent_to(admin, 303)
-    assert "Your place: 3 of 3" in third["text"] and "below the budget places line" in third["text"]
+    assert "Your place: 3 of 3" in third["text"]
+    assert "below the state-funded places line" in third["text"]
     assert "Bring the original" not in third["text"]
 
     # The list itself, from the notice: numbers, scores, the line, one's own place; no names.
@@ -123,7 +124,7 @@ async def test_a_published_ranking_tells_each_their_place_and_the_list_shows_num
     assert lines[start : start + 4] == [
         "1. M-2027-0002 — 4.80",
         "2. M-2027-0001 — 4.10",
-        "— budget places: 2 —",
+        "— state-funded places: 2 —",
         "<b>3. M-2027-0003 — 3.90 ✓</b> ← you",
     ]
     for name in ("Иванова", "Петров", "Сидорова"):
@@ -153,7 +154,8 @@ async def test_publishing_again_tells_only_those_whose_place_changed(
     told = {c["chat_id"] for c in admin.session.of("sendMessage")}
     assert told == {303, 304, 305}
     [notice] = sent_to(admin, 303)
-    assert "Your place: 2 of 4" in notice["text"] and "within the budget places" in notice["text"]
+    assert "Your place: 2 of 4" in notice["text"]
+    assert "within the state-funded places" in notice["text"]
 
 
 async def test_staff_of_another_college_cannot_publish_or_order(
@@ -201,7 +203,7 @@ async def test_an_enrolment_order_from_preselection_to_the_applicants_notices(
     await sender_of(dp).drain(bot)
 
     [order] = await admin.click("🎓 Enrolment order", await ranking_screen(admin))
-    assert "Budget places: 2 · enrolled: 0 · left: 2" in order["text"]
+    assert "State-funded places: 2 · enrolled: 0 · left: 2" in order["text"]
     assert "Selected: 2 applicants" in order["text"]
     lines = [line for line in order["text"].splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
     assert lines == [
@@ -256,12 +258,12 @@ async def test_an_enrolment_order_from_preselection_to_the_applicants_notices(
     for other in (302, 304, 305):
         [notice] = sent_to(admin, other)
         assert "the enrolment order for 22.02.08 · Metallurgy is issued" in notice["text"]
-        assert "budget places are left in: 13.02.07 · Power supply (5)" in notice["text"]
+        assert "state-funded places are left in: 13.02.07 · Power supply (5)" in notice["text"]
         assert "accepted until 25 November 2027" in notice["text"]
-        assert "✍️ Ask the admission committee" in labels(notice)
+        assert "✍️ Ask the admission office" in labels(notice)
     # The ranking of the first specialty no longer counts them elsewhere; two places are taken.
     [order] = await admin.click("🎓 Enrolment order", await ranking_screen(admin))
-    assert "Budget places: 2 · enrolled: 2 · left: 0" in order["text"]
+    assert "State-funded places: 2 · enrolled: 2 · left: 0" in order["text"]
     assert "Selected: 0 applicants" in order["text"]
     power = await ApplicationRepository(db).ranking(POWER, YEAR)
     assert [e.number for e in power] == []  # 0003 is enrolled to 22.02.08, not ranked here

@@ -72,7 +72,7 @@ async def test_one_persons_updates_wait_for_each_other_and_no_lock_is_kept(
 
 def test_staff_only_libraries_are_not_loaded_at_start() -> None:
     """matplotlib and openpyxl (charts, Excel) load with the first export, icalendar with the
-    first practicum calendar, redis only with REDIS_URL: some 70 MB a process does not hold
+    first work placement calendar, redis only with REDIS_URL: some 70 MB a process does not hold
     for nothing."""
     code = (
         "import sys, bot.app, bot.cli, handlers; "

@@ -75,7 +75,7 @@ async def test_the_staff_edit_the_catalogue_and_applicants_see_it_in_both_langua
     assert "Бюджетных мест: 25" in card
     english = fake.user(602, "Ann", language_code="en")
     card = await metallurgy_card(english, "🎓 Specialties", "22.02.08 · Metallurgy")
-    assert "Budget places: 25" in card
+    assert "State-funded places: 25" in card
     english.send("/start")
     menu = await english.wait_reply()
     english.click("📋 How to apply", menu)

@@ -1,4 +1,4 @@
-"""End to end over HTTP: questions to the admission committee through its Telegram group, the
+"""End to end over HTTP: questions to the admission office through its Telegram group, the
 way Telegram delivers group messages to a bot in privacy mode, and a staff member who never
 started the bot."""
 
@@ -31,7 +31,7 @@ async def ask(asker: FakeUser, text: str) -> dict[str, Any]:
     menu = await asker.wait_reply()
     asker.click("❓ Questions and contacts", menu)
     contacts = await asker.wait_reply()
-    asker.click("✍️ Ask the admission committee", contacts)
+    asker.click("✍️ Ask the admission office", contacts)
     await asker.wait_reply()
     asker.send(text)
     return await asker.wait_reply()

@@ -1,6 +1,6 @@
 """End to end over HTTP: the staff load a college's groups, one student registers by buttons
 and gets the calendar file, another types a near miss and is offered the right group, and a
-question to the practicum staff is answered with «✍️ Answer»."""
+question to the work placement staff is answered with «✍️ Answer»."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ async def test_students_register_get_the_calendar_and_ask_the_practicum_staff(
             f"Надеждинский завод; Иванов И. И.; {report:{fmt}}; проходная № 3; 08:00; "
             "мастер Петров; паспорт"
         )
-        assert "Imported practicum periods: 1" in (await admin.wait_reply())["text"]
+        assert "Imported work placement periods: 1" in (await admin.wait_reply())["text"]
 
         # By buttons: college, then group; the specialty follows.
         anna = fake.user(701, "Anna", language_code="en")
@@ -84,18 +84,18 @@ async def test_students_register_get_the_calendar_and_ask_the_practicum_staff(
 
         # A question to the college's practicum staff, answered with «✍️ Answer».
         mark = fake.mark()
-        anna.click("❓ Ask the practicum staff", screen)
+        anna.click("❓ Ask the work placement staff", screen)
         await anna.wait_reply()
         anna.send("Where is gate 3?")
-        assert "practicum staff" in (await anna.wait_reply())["text"]
+        assert "work placement staff" in (await anna.wait_reply())["text"]
         relay = await admin.wait_reply(after=mark, timeout=30)
-        assert "About the practicum" in relay["text"]
+        assert "About the work placement" in relay["text"]
         admin.click("✍️ Answer", relay)
         assert "type the answer" in (await admin.wait_reply())["text"]
         mark = fake.mark()
         admin.send("From Oktyabrskaya street.")
         answer = await anna.wait_reply(after=mark, timeout=30)
-        assert "Answer of the practicum staff" in answer["text"]
+        assert "Answer of the work placement staff" in answer["text"]
         assert "Oktyabrskaya" in answer["text"]
         assert "Traceback" not in process.log()
     finally:

@@ -105,3 +105,21 @@ ROBOTIC_RUSSIAN = re.compile(
 def test_russian_texts_have_no_abbreviated_units_or_robotic_lines() -> None:
     found = [text for _msgid, text in strings("ru") if ROBOTIC_RUSSIAN.search(text)]
     assert found == []
+
+
+# One English term for each thing: the other words for it an English text may not use.
+ENGLISH_TERMS = {
+    "state-funded places": re.compile(r"\bbudget places?\b|\bfree places?\b", re.IGNORECASE),
+    "admission office": re.compile(r"\badmissions? committee\b", re.IGNORECASE),
+    "work placement": re.compile(r"(?<![/_\w])practicums?(?![_\w])|\binternships?\b", re.I),
+}
+
+
+def test_english_uses_one_term_for_each_thing() -> None:
+    found = [
+        (term, text)
+        for _msgid, text in strings("en")
+        for term, others in ENGLISH_TERMS.items()
+        if others.search(text)
+    ]
+    assert found == []

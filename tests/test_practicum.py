@@ -49,7 +49,7 @@ async def test_staff_add_a_period_and_the_student_sees_it(
     await register(english_user)
     admin = UserClient(dp, bot, user_id=1, language_code="en")  # ADMIN_IDS=1 in the fixture
     [done] = await admin.send(f"/practicum_add {LINE}")
-    assert "Imported practicum periods: 1" in done["text"]
+    assert "Imported work placement periods: 1" in done["text"]
     [menu] = await english_user.send("/start")
     [screen] = await english_user.click("👷 I am a student", menu)
     assert "Надеждинский завод" in screen["text"]
@@ -94,13 +94,13 @@ async def test_the_student_is_reminded_on_time_and_can_switch_it_off(
     await sender.drain(bot)
     [reminder] = english_user.session.of("sendMessage")
     assert reminder["chat_id"] == 1002
-    assert "practicum starts on 12 May 2027: Надеждинский завод" in reminder["text"]
+    assert "work placement starts on 12 May 2027: Надеждинский завод" in reminder["text"]
     assert "🔕 Reminder settings" in labels(reminder)
 
     [menu] = await english_user.send("/start")
     [settings] = await english_user.click("🔔 Reminders", menu)
-    [settings] = await english_user.click("🔔 Practicum dates and reports", settings)
-    assert "🔕 Practicum dates and reports" in labels(settings)
+    [settings] = await english_user.click("🔔 Work placement dates and reports", settings)
+    assert "🔕 Work placement dates and reports" in labels(settings)
     clock.current = at(date(2027, 5, 11), 10)
     english_user.session.clear()
     await sender.drain(bot)
@@ -127,7 +127,7 @@ async def test_a_reminder_due_at_night_after_downtime_waits_for_the_morning(
     clock.current = at(date(2027, 5, 6), 8)
     await sender.drain(bot)
     [late] = english_user.session.of("sendMessage")
-    assert "practicum starts on 12 May 2027" in late["text"]
+    assert "work placement starts on 12 May 2027" in late["text"]
 
 
 async def test_a_reminder_whose_day_passed_is_dropped_with_a_log_line(
@@ -208,6 +208,6 @@ async def test_a_file_is_parsed_in_a_worker_thread_while_the_bot_goes_on(
     monkeypatch.setattr(module, "parse_upload", parse)
     admin = UserClient(dp, bot, user_id=1, language_code="en")
     [done] = await admin.send(f"/practicum_add {LINE}")
-    assert "Imported practicum periods: 1" in done["text"]
+    assert "Imported work placement periods: 1" in done["text"]
     assert seen["thread"] is not threading.main_thread()
     assert seen["loop_went_on"] is True

@@ -1,4 +1,4 @@
-"""Validation of practicum schedules uploaded as CSV or XLSX: rows, problems, line numbers."""
+"""Validation of work placement schedules uploaded as CSV or XLSX: rows, problems, line numbers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Questions to the admission committee: the relay to the staff with the asker's context, the
+"""Questions to the admission office: the relay to the staff with the asker's context, the
 answer back to the asker (button or reply, private chat or the admission group), access on
 every staff update, the panel's list of unanswered questions, deletion with the person."""
 
@@ -68,7 +68,7 @@ async def test_a_question_reaches_the_staff_and_the_answer_reaches_the_asker(
     assert "answer to question №1 is saved and queued" in done["text"]
 
     [delivered] = await relayed(dp, bot, chat_id=1002)
-    assert "Answer of the admission committee to your question №1" in delivered["text"]
+    assert "Answer of the admission office to your question №1" in delivered["text"]
     assert "С 20 июня, &lt;с 9:00&gt;." in delivered["text"]
     assert "✍️ Ask another question" in labels(delivered)
     row = await db.fetchone("SELECT answered_at, answered_by FROM questions WHERE id = 1")
@@ -83,7 +83,7 @@ async def test_the_answer_is_in_the_askers_language(
     await reply_to(admin, relay, "Да, есть.")
     [delivered] = await relayed(dp, bot, chat_id=1001)
     heading = i18n.gettext(
-        "📬 <b>Answer of the admission committee to your question №{number}:</b>", locale="ru"
+        "📬 <b>Answer of the admission office to your question №{number}:</b>", locale="ru"
     ).format(number=1)
     assert delivered["text"].startswith(heading)
     assert i18n.gettext("✍️ Ask another question", locale="ru") in labels(delivered)

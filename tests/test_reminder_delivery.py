@@ -395,7 +395,7 @@ async def test_a_student_who_moved_to_another_group_gets_no_practicum_reminder_o
     clock.current = at(date(2027, 4, 1), 12)
     await admin.send(f"/practicum_add {LINE}")
     [reminder] = await reminders_at(dp, bot, clock, at(date(2027, 5, 5), 10))
-    assert "practicum starts on 12 May 2027" in reminder
+    assert "work placement starts on 12 May 2027" in reminder
     [menu] = await student.send("/start")
     [screen] = await student.click("👷 I am a student", menu)
     [colleges] = await student.click("✏️ Change group", screen)

@@ -153,7 +153,7 @@ async def test_the_ranking_list_shows_places_originals_and_the_budget_line(
     assert lines[start : start + 4] == [
         "1. M-2027-0002 — 4.80",
         "2. M-2027-0003 — 4.10 ✓",
-        "— budget places: 2 —",
+        "— state-funded places: 2 —",
         "3. M-2027-0001 — 4.10",
     ]
     assert "M-2027-0004" not in ranking["text"]  # rejected: not competing
@@ -250,7 +250,7 @@ async def test_the_excel_file_opens_back_with_every_sheet_and_the_budget_cut(
     assert ranking.freeze_panes == "B3"
     assert ranking.auto_filter.ref == f"A2:G{2 + 2}"
     title, header, *rows = values(ranking)
-    assert title[len(RANK_COLUMNS) + 1] == "Budget places: 1"
+    assert title[len(RANK_COLUMNS) + 1] == "State-funded places: 1"
     assert header[: len(RANK_COLUMNS)] == [
         "Place", "Application", "Average score", "Original certificate", "Status", "Submitted",
         "Priority",
@@ -265,7 +265,7 @@ async def test_the_excel_file_opens_back_with_every_sheet_and_the_budget_cut(
     [ore_title] = [t for t in book.sheetnames if t.startswith(f"{ORE} ")]
     ore = book[ore_title]  # budget places not known: no cut, no fill
     title, header, *rows = values(ore)
-    assert title[len(RANK_COLUMNS) + 1] == "Budget places: to be confirmed"
+    assert title[len(RANK_COLUMNS) + 1] == "State-funded places: to be confirmed"
     assert [(r[0], r[1], r[6]) for r in rows] == [(1, "М-2027-0001", 1)]
     assert ore.cell(row=3, column=1).fill.fill_type is None
 

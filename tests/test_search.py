@@ -188,7 +188,7 @@ async def test_a_typed_question_in_english_is_answered_in_english(
 ) -> None:
     [reply] = await english_user.send("is there a dorm?")
     assert "Information about dormitories is still to be confirmed" in reply["text"]
-    assert "✍️ Ask the admission committee" in labels(reply)
+    assert "✍️ Ask the admission office" in labels(reply)
 
 
 async def test_a_typed_specialty_shows_its_card(user: UserClient) -> None:
@@ -359,7 +359,7 @@ async def test_the_running_bot_answers_typed_questions_and_relays_one_after_conf
         assert "Applications are accepted every year under the same rules" in answer["text"]
         user.send("can I bring my cat to the dormitory")
         offer = await user.wait_reply()
-        user.click("✍️ Ask the admission committee", offer)
+        user.click("✍️ Ask the admission office", offer)
         confirm = await user.wait_reply()
         assert "can I bring my cat to the dormitory" in confirm["text"]
         user.click("✅ Send", confirm)

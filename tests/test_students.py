@@ -1,6 +1,6 @@
 """Students, second pass: the right group every time (buttons, a typed near miss, an unknown
-group warned and later attached), the specialties a college teaches, the practicum as a
-calendar file re-sent on a change, the first morning, a question to the college's practicum
+group warned and later attached), the specialties a college teaches, the work placement as a
+calendar file re-sent on a change, the first morning, a question to the college's work placement
 staff, leaving, the purge, and the consent first."""
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ async def test_an_unknown_group_is_warned_then_attached_when_the_staff_load_it(
     await to_groups(english_user)
     [warning] = await english_user.send("тм 26 7")
     assert "has not listed a group ТМ 26 7" in warning["text"]
-    assert "no practicum dates or reminders will reach you" in warning["text"]
+    assert "no work placement dates or reminders will reach you" in warning["text"]
     [specialties] = await english_user.click("Register with ТМ 26 7 anyway", warning)
     [screen] = await english_user.click("22.02.08 · Metallurgy", specialties)
     assert "⚠️ Your college has not listed the group ТМ 26 7 yet" in screen["text"]
@@ -220,7 +220,7 @@ async def test_the_calendar_file_parses_back_with_events_dates_and_alarms(
     await load_groups(dp, bot, "ntpts; 22.02.08; МП-26-1")
     groups = await to_groups(english_user)
     await english_user.click("МП-26-1", groups)
-    assert "Imported practicum periods: 1" in (await schedule(dp, bot))["text"]
+    assert "Imported work placement periods: 1" in (await schedule(dp, bot))["text"]
     [menu] = await english_user.send("/start")
     [screen] = await english_user.click("👷 I am a student", menu)
     assert "🚪 Where to go on the first day: проходная № 3" in screen["text"]
@@ -269,7 +269,7 @@ async def test_a_changed_period_is_sent_again_with_a_new_file_that_updates_the_e
     sender = sender_of(dp)
     await sender.drain(bot)
     english_user.session.clear()
-    assert "Imported practicum periods: 1" in (await schedule(dp, bot))["text"]
+    assert "Imported work placement periods: 1" in (await schedule(dp, bot))["text"]
     await sender.drain(bot)
     assert sent_to(english_user, "sendMessage") == []  # the same data: no news
 
@@ -278,7 +278,7 @@ async def test_a_changed_period_is_sent_again_with_a_new_file_that_updates_the_e
     assert "Changed for 1 group" in reply["text"]
     await sender.drain(bot)
     [news] = sent_to(english_user, "sendMessage")
-    assert "Your practicum dates are updated" in news["text"]
+    assert "Your work placement dates are updated" in news["text"]
     assert "проходная № 5" in news["text"] and "07:30" in news["text"]
     [file] = sent_to(english_user, "sendDocument")
     events = {str(e["uid"]): e for e in calendar_of(file).walk("VEVENT")}
@@ -326,7 +326,7 @@ async def test_the_first_morning_says_where_when_whom_and_what_to_bring(
     dp: Dispatcher, bot: Bot, english_user: UserClient, clock: FixedClock
 ) -> None:
     morning = await first_morning(dp, bot, english_user, clock, SCHEDULE)
-    assert "Your practicum starts today" in morning["text"]
+    assert "Your work placement starts today" in morning["text"]
     assert "Where: Надеждинский завод, проходная № 3" in morning["text"]
     assert "When: 08:00" in morning["text"]
     assert "Ask for: мастер Петров" in morning["text"]
@@ -355,14 +355,14 @@ async def test_a_question_to_the_practicum_staff_reaches_the_college_and_is_answ
     await load_groups(dp, bot, "ntpts; 22.02.08; МП-26-1")
     groups = await to_groups(english_user)
     [screen] = await english_user.click("МП-26-1", groups)
-    [prompt] = await english_user.click("❓ Ask the practicum staff", screen)
-    assert "practicum staff of Norilsk Technical School" in prompt["text"]
+    [prompt] = await english_user.click("❓ Ask the work placement staff", screen)
+    assert "work placement staff of Norilsk Technical School" in prompt["text"]
     [sent] = await english_user.send("Where is gate 3?")
-    assert "sent to the college's practicum staff" in sent["text"]
+    assert "sent to the college's work placement staff" in sent["text"]
     assert await db.fetchval("SELECT college_id FROM questions") == "ntpts"
 
     [relay] = await relayed(dp, bot, 2001)  # the college's staff member gets it
-    assert "About the practicum" in relay["text"] and "Where is gate 3?" in relay["text"]
+    assert "About the work placement" in relay["text"] and "Where is gate 3?" in relay["text"]
     assert await relayed(dp, bot, 2002) == []
 
     [panel] = await taimyr.send("/staff")  # another college's staff never see it
@@ -374,7 +374,7 @@ async def test_a_question_to_the_practicum_staff_reaches_the_college_and_is_answ
     english_user.session.clear()
     await sender_of(dp).drain(bot)
     [answer] = sent_to(english_user, "sendMessage")
-    assert "Answer of the practicum staff to your question №1" in answer["text"]
+    assert "Answer of the work placement staff to your question №1" in answer["text"]
     assert "Октябрьской" in answer["text"]
 
 
@@ -449,6 +449,6 @@ async def test_a_registration_under_an_older_consent_is_asked_again(
     [consent] = await english_user.click("👷 I am a student", menu)
     assert "Consent to the processing" in consent["text"]
     [screen] = await english_user.click("✅ I agree", consent)
-    assert "My practicum" in screen["text"] and "Group МП-26-1" in screen["text"]
+    assert "My work placement" in screen["text"] and "Group МП-26-1" in screen["text"]
     version = await db.fetchval("SELECT consent_version FROM students")
     assert version == STUDENT_CONSENT_VERSION

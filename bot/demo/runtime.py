@@ -83,7 +83,7 @@ PERSONAS: tuple[Persona, ...] = (
         "Пётр",
         "ru",
         "Student",
-        "Registered in group МП-26-1 with a practicum ahead",
+        "Registered in group МП-26-1 with a work placement ahead",
         "Student",
     ),
     Persona(

@@ -1,4 +1,4 @@
-"""Demo data: a few sample applicants, a registered student with a practicum, sample files.
+"""Demo data: a few sample applicants, a registered student with a work placement, sample files.
 
 Everything here is fictional and marked as such: every name starts with «Демо», every file
 says DEMO. It is written through the repositories, like the bot writes its own data.
@@ -149,7 +149,7 @@ async def seed_demo(
     staff_id: int,
 ) -> None:
     """Sample applicants of the current campaign, and ``student_id`` registered in a group
-    whose practicum starts in eight days (so its reminders come with the fast clock)."""
+    whose work placement starts in eight days (so its reminders come with the fast clock)."""
     now = clock.now()
     year = catalog.recent_campaign(clock.today()).year
     applications = ApplicationRepository(db)

@@ -1,6 +1,6 @@
 """What a new catalogue version tells those who pressed «Remind me» on a specialty. No aiogram.
 
-Applicants wait for a few values that are «уточняется» today: the budget places and the
+Applicants wait for a few values that are «уточняется» today: the state-funded places and the
 medical requirement of a specialty, the address of a college that teaches it, and the dates of
 the admission they can apply to. When such a value becomes known, or changes, between two
 versions, the followers of the specialty are told, once, in one message (rendered in

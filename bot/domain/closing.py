@@ -3,7 +3,7 @@
 A ranking list published to its applicants: the next publication tells only those whose place
 changed (or who are new in it). An enrolment order: pre-selected from the ranking, best first,
 those who may be enrolled (documents accepted, the original certificate received), as many as
-the budget places left.
+the state-funded places left.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def may_enrol(entry: RankingEntry) -> bool:
 
 
 def places_left(budget: int | None, enrolled: int) -> int | None:
-    """The budget places not yet taken by an order; None: the places are not known."""
+    """The state-funded places not yet taken by an order; None: the places are not known."""
     return None if budget is None else max(budget - enrolled, 0)
 
 

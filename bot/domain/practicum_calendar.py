@@ -1,6 +1,6 @@
-"""A group's practicum as a calendar file (iCalendar, RFC 5545) for the student's phone.
+"""A group's work placement as a calendar file (iCalendar, RFC 5545) for the student's phone.
 
-Per period: the practicum itself as an all-day event over its days, the report deadline as an
+Per period: the work placement itself as an all-day event over its days, the report deadline as an
 all-day event, and, when the meeting time of the first day is known, that meeting as a timed
 event in the cluster's zone (Asia/Krasnoyarsk, its VTIMEZONE included). The alarms are the
 bot's own reminders (bot.domain.reminders: 7 days, 1 day before and the first morning; 3 and 1

@@ -1,4 +1,4 @@
-"""Validation of a practicum schedule (практика) uploaded by staff as a CSV or XLSX file.
+"""Validation of a work placement schedule (практика) uploaded by staff as a CSV or XLSX file.
 
 :func:`parse_practicum_file` never raises on a bad file: it returns the parsed rows and a
 list of :class:`RowProblem`, each naming the line of the file (the header is line 1) and the
@@ -185,7 +185,7 @@ def parse_practicum_file(
     max_rows: int = MAX_ROWS,
     max_lines: int = MAX_LINES,
 ) -> tuple[list[PracticumRow], list[RowProblem]]:
-    """Parse and validate an uploaded practicum schedule.
+    """Parse and validate an uploaded work placement schedule.
 
     Returns ``(rows, problems)``; the rows are only meaningful when ``problems`` is empty.
     Never raises on malformed input. A file that goes on past ``max_lines`` lines (empty

@@ -2,7 +2,7 @@
 
 Reminders go out on the morning of a day (``hour`` local time, Asia/Krasnoyarsk by default):
 7 days before, 1 day before and on the day of each admission deadline; 7 and 1 days before and
-on the first morning of a practicum; 3 and 1 days before its report deadline; every 2 days
+on the first morning of a work placement; 3 and 1 days before its report deadline; every 2 days
 while an application waits for a correction. Each (reminder, user) has one key, so planning
 twice adds nothing. A reminder whose day has passed is not planned; of several that are already
 due for one event (the bot was down, or just deployed), only the latest is kept.

@@ -1,6 +1,6 @@
 """Uploaded spreadsheets read safely, and their cells read as text and dates.
 
-Shared by the practicum import and the catalogue workbook. An XLSX file is a zip archive:
+Shared by the work placement import and the catalogue workbook. An XLSX file is a zip archive:
 its declared member sizes are checked before openpyxl unpacks anything (a zip bomb is one
 problem, not a full disk), and every sheet's declared dimension is ignored (it may lie).
 

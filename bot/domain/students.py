@@ -5,7 +5,7 @@ the group, the specialty: with the id these identify a person, so they are perso
 project's rule for personal data is a separate consent, its text versioned, given before
 anything is stored; so a short consent screen of its own comes before the college is asked,
 and its version is stored with the registration (students.consent_version). A new version of
-the text is asked for at the next visit to «My practicum»; declining it removes the
+the text is asked for at the next visit to «My work placement»; declining it removes the
 registration. Leaving («I have graduated or left») removes it at once.
 
 Pure module: no aiogram, no database.

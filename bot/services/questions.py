@@ -1,4 +1,4 @@
-"""Questions to the admission committee at work: which ones a staff member may see."""
+"""Questions to the admission office at work: which ones a staff member may see."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ async def visible_question(
 ) -> Question | None:
     """The question if it exists and ``scope`` covers its asker (``Scope.sees_asker``: staff
     of one college see its applicants' questions and those of people without an
-    application, never another college's applicant). A question to a college's practicum
+    application, never another college's applicant). A question to a college's work placement
     staff is that college's only."""
     question = await questions.get(question_id)
     if question is None:

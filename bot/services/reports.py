@@ -247,8 +247,8 @@ def build_xlsx(
 ) -> bytes:
     """An .xlsx workbook: every application on the first sheet, then a ranking sheet per
     specialty (its tab: the code and the short name; its first row: the full name and the
-    budget places) whose rows within the budget places are green, with a red line under the
-    last."""
+    state-funded places) whose rows within the state-funded places are green, with a red line
+    under the last."""
     from openpyxl import Workbook
     from openpyxl.styles import Border, Font, PatternFill, Side
 
@@ -358,7 +358,7 @@ def render_chart(
 def chart_figure(
     stats: Statistics, labels: ChartLabels, specialties: Sequence[SpecialtyInfo]
 ) -> Figure:
-    """Four panels: per specialty against the budget places, per day, per status, per channel;
+    """Four panels: per specialty against the state-funded places, per day, per status, per channel;
     every text in the reader's language (``labels``) and inside the picture. Its own Figure
     with the Agg canvas, never pyplot's global state."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

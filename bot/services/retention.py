@@ -5,7 +5,7 @@ students' application data: ENROLLED_RETENTION_DAYS after it, if set (else the c
 it under its own rules and erases it on request). The staff get a summary a week before, and
 a report after. Questions are erased RETENTION_DAYS after they were asked.
 
-Students: a group whose last practicum report was due RETENTION_DAYS ago goes with its periods
+Students: a group whose last work placement report was due RETENTION_DAYS ago goes with its periods
 and registrations; a registration to a group no list of the college has goes RETENTION_DAYS
 after it was made (no reminder can ever reach it).
 
@@ -123,7 +123,7 @@ class RetentionService:
         students = await self.repo.purge_groups(today - timedelta(days=days), cutoff)
         if students:
             log.info(
-                "retention: erased %d student registration(s) of groups whose practicum ended "
+                "retention: erased %d student registration(s) of groups whose work placement ended "
                 "%d days ago, or that no college listed",
                 students,
                 days,

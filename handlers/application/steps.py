@@ -227,7 +227,7 @@ CHANNEL = Step(
     Apply.channel,
     lines=lambda d: [
         _("<b>How else do you apply?</b>"),
-        _("It helps the admission committee not to count you twice."),
+        _("It helps the admission office not to count you twice."),
     ],
     buttons=lambda d: [
         (_("Only here"), _choice(FormAction.channel, "bot")),

@@ -35,7 +35,7 @@ def delete_question(back: CallbackData) -> tuple[str, InlineKeyboardMarkup]:
         "college or on Gosuslugi, ask them separately."
     )
     more = _(
-        "Your questions to the admission committee, your reminders and your student "
+        "Your questions to the admission office, your reminders and your student "
         "registration are erased too."
     )
     text += "\n" + more
@@ -49,15 +49,15 @@ def deleted_text(erased: PersonErased) -> str:
         lines.append(
             ngettext(
                 "The bot is also deleting its {count} message about you from the admission "
-                "committee's chat.",
+                "office's chat.",
                 "The bot is also deleting its {count} messages about you from the admission "
-                "committee's chat.",
+                "office's chat.",
                 erased.staff_posts,
             ).format(count=erased.staff_posts)
         )
     lines += [
         "",
-        _("What the admission committee may still have:"),
+        _("What the admission office may still have:"),
         _(
             "• what the staff downloaded, printed or forwarded, and documents you gave them "
             "in person;"
@@ -71,7 +71,7 @@ def deleted_text(erased: PersonErased) -> str:
             "• backup copies of the bot's database, until newer ones replace them; if a copy "
             "is ever restored, your data is deleted from it again."
         ),
-        _("To have these erased too, write to the admission committee of the college."),
+        _("To have these erased too, write to the admission office of the college."),
     ]
     return "\n".join(lines)
 

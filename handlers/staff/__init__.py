@@ -5,9 +5,9 @@ runs for staff only, with their ``scope: Scope``, the role read afresh on every 
 Whoever is not staff falls through to the router of ``denied.py``, which comes right after the
 tree and answers «No access.».
 
-    catalog    /catalog: the catalogue as a workbook, its versions (before practicum: an
+    catalog    /catalog: the catalogue as a workbook, its versions (before work placement: an
                edited workbook is an XLSX file too)
-    practicum  /practicum, /practicum_add, CSV/XLSX files (administrators)
+    work placement  /practicum, /practicum_add, CSV/XLSX files (administrators)
     panel      /staff and «⬅️ Panel»
     queue      the queue with its filters, the search
     card       an application's card, its documents, the review actions and their comments

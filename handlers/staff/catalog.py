@@ -64,7 +64,7 @@ def exported_name(version: int) -> str:
 
 def catalogue_file(message: Message) -> bool:
     """A workbook named as the bot names the catalogue (``catalog-v12.xlsx``): taken for one
-    outside the upload step too (an administrator's other XLSX files are practicum periods)."""
+    outside the upload step too (an administrator's other XLSX files are work placement periods)."""
     name = (message.document.file_name or "").casefold() if message.document else ""
     return name.startswith("catalog") and name.endswith(".xlsx")
 
@@ -244,7 +244,7 @@ def draft_screen(edit: Edit, draft_id: int, heading: str) -> tuple[str, InlineKe
 
 
 def get_router() -> Router:
-    """Inside the staff tree (``scope`` is given); before the practicum router, which takes an
+    """Inside the staff tree (``scope`` is given); before the work placement router, which takes an
     administrator's other XLSX files."""
     router = Router(name=__name__)
 

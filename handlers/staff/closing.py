@@ -1,7 +1,7 @@
 """The campaign's closing steps, from a specialty's ranking list (/reports → 🏆): publish the
 list to its applicants (each told their place and the budget line; numbers, not names, in the
 list; a second publication tells only those whose place changed), and the enrolment order
-(selected from the ranking, pre-filled within the budget places left, confirmed once; each
+(selected from the ranking, pre-filled within the state-funded places left, confirmed once; each
 enrolled applicant congratulated, each of the others told what remains possible).
 
 The selection of an order is kept in the dialogue storage under a destiny of its own
@@ -82,8 +82,8 @@ def publish_question(
             specialty=spec_title(specialty)
         ),
         ngettext(
-            "{count} applicant is in it now; budget places: {places}.",
-            "{count} applicants are in it now; budget places: {places}.",
+            "{count} applicant is in it now; state-funded places: {places}.",
+            "{count} applicants are in it now; state-funded places: {places}.",
             len(ranking),
         ).format(count=len(ranking), places=places_text(specialty.budget_places)),
         _("The list shows application numbers, not names."),
@@ -145,7 +145,7 @@ def order_screen(
     shown = list(enumerate(ranking, start=1))[page * ORDER_PAGE : (page + 1) * ORDER_PAGE]
     lines = [
         _("<b>Enrolment order: {specialty}</b>").format(specialty=spec_title(specialty)),
-        _("Budget places: {places} · enrolled: {enrolled} · left: {left}").format(
+        _("State-funded places: {places} · enrolled: {enrolled} · left: {left}").format(
             places=places_text(specialty.budget_places),
             enrolled=enrolled,
             left=places_text(left),
@@ -234,7 +234,7 @@ def order_question(
             ).format(count=without)
         )
     if left is not None and len(chosen) > left:
-        lines.append(_("⚠️ More than the budget places left: {left}.").format(left=left))
+        lines.append(_("⚠️ More than the state-funded places left: {left}.").format(left=left))
     lines += [
         ngettext(
             "The {count} other applicant of this list is told what remains possible.",

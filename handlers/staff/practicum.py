@@ -1,4 +1,4 @@
-"""Administrators add practicum periods and student groups: a CSV/XLSX file sent to the bot
+"""Administrators add work placement periods and student groups: a CSV/XLSX file sent to the bot
 (a schedule, or a plain list of groups), or one line with a command.
 
 A file with any bad row is refused whole, with every problem and its line number. Only
@@ -84,8 +84,8 @@ def saved_text(saved: Saved, groups: bool) -> str:
             ngettext("✅ Imported groups: {count}.", "✅ Imported groups: {count}.", saved.count)
             if groups
             else ngettext(
-                "✅ Imported practicum periods: {count}.",
-                "✅ Imported practicum periods: {count}.",
+                "✅ Imported work placement periods: {count}.",
+                "✅ Imported work placement periods: {count}.",
                 saved.count,
             )
         ).format(count=saved.count)
@@ -191,7 +191,7 @@ def get_router() -> Router:
                 _periods(parsed.periods), message.from_user.id, clock.now(), key=group_key
             )
         log.info(
-            "user %s imported %d practicum %s",
+            "user %s imported %d work placement %s",
             message.from_user.id,
             saved.count,
             "group(s)" if parsed.groups else "period(s)",
@@ -204,7 +204,7 @@ def get_router() -> Router:
         message: Message, reminders: ReminderRepository, catalog: Catalog
     ) -> None:
         text = _(
-            "<b>Practicum periods</b>\n\nSend a CSV or XLSX file with the columns:\n"
+            "<b>Work placement periods</b>\n\nSend a CSV or XLSX file with the columns:\n"
             "<code>{headers}</code>\nand, if known, what a student needs on the first day: "
             "<code>{optional}</code> (where to go, the time HH:MM, whom to ask for, what to "
             "bring; empty: «to be confirmed»). Dates as DD.MM.YYYY; the college as its id, "

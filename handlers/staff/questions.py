@@ -1,4 +1,4 @@
-"""The staff's side of the questions to the admission committee: the list of unanswered
+"""The staff's side of the questions to the admission office: the list of unanswered
 questions, a question's card with what became of each answer, and the answer, given with
 «✍️ Answer» or by replying to the relay (in the private chat or in the admission group). The
 asker's side is handlers/questions.py; the relay and the answer as text handlers/texts/."""

@@ -104,7 +104,7 @@ def report_texts() -> ReportTexts:
         # Its own words: «yes» elsewhere reads «есть» (entrance tests: есть).
         yes=_("Yes"),
         no=_("No"),
-        budget_places=_("Budget places: {places}"),
+        budget_places=_("State-funded places: {places}"),
         unknown=_("to be confirmed"),
         decimal_separator="," if current_language() == "ru" else ".",
     )
@@ -119,7 +119,7 @@ def chart_labels() -> ChartLabels:
         channels=_("Applications per channel"),
         applications=_("competing, any priority"),
         first_priority=_("first priority"),
-        budget_places=_("budget places"),
+        budget_places=_("state-funded places"),
         no_data=_("No data yet"),
         status_names={s: status_label(s) for s in STATUSES},
         channel_names={c: channel_name(c) for c in CHANNELS},
@@ -187,8 +187,8 @@ def staff_ranking(specialty: SpecialtyInfo, year: int, ranking: list[RankingEntr
     heading = [
         f"<b>{specialty.code} · {h(specialty.name)}</b>",
         ngettext(
-            "Ranking, admission {year}: {count} competing; budget places: {places}",
-            "Ranking, admission {year}: {count} competing; budget places: {places}",
+            "Ranking, admission {year}: {count} competing; state-funded places: {places}",
+            "Ranking, admission {year}: {count} competing; state-funded places: {places}",
             len(ranking),
         ).format(year=year, count=len(ranking), places=places_text(specialty.budget_places)),
     ]
@@ -205,7 +205,7 @@ def stats_text(
             count=stats.total
         ),
         "",
-        _("<b>Per specialty</b> (competing / first priority / budget places)"),
+        _("<b>Per specialty</b> (competing / first priority / state-funded places)"),
     ]
     names = {s.code: s for s in specialties}
     codes = [*names, *sorted(set(stats.by_specialty) - set(names))]

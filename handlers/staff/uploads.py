@@ -1,4 +1,4 @@
-"""Files the staff send to the bot (a practicum schedule, the catalogue workbook): checked for
+"""Files the staff send to the bot (a work placement schedule, the catalogue workbook): checked for
 size before anything is downloaded, then read whole into memory (a few megabytes at most)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The students' section: «My practicum» or the consent first, the consent given or declined,
+"""The students' section: «My work placement» or the consent first, the consent given or declined,
 «✏️ Change group»."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def get_router() -> Router:
         if not await remove(callback, state, reminders, told):
             text = _(
                 "Nothing is stored. Without the consent the bot cannot remind you of the "
-                "practicum; the rest of the bot works as before."
+                "work placement; the rest of the bot works as before."
             )
             await show(callback, text + "\n\n" + _("Choose a section:"), main_menu_keyboard())
 

@@ -38,7 +38,7 @@ async def choose_college(target: CallbackQuery, catalog: Catalog) -> None:
         target,
         _(
             "<b>For students</b>\n\nRegister with your college and group to see your "
-            "practicum dates and get reminders. Which college do you study at?"
+            "work placement dates and get reminders. Which college do you study at?"
         ),
         builder.as_markup(),
     )

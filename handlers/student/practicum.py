@@ -40,7 +40,7 @@ def get_router() -> Router:
             else await reminders.periods_of_group(student.college_id, student.group_name)
         )
         if student is None or not periods:
-            alert(callback_answer, _("No practicum dates yet: there is nothing to add."))
+            alert(callback_answer, _("No work placement dates yet: there is nothing to add."))
             return
         document = calendar_file(
             periods,
@@ -72,7 +72,7 @@ def get_router() -> Router:
         builder.button(text=_("✖️ Cancel"), callback_data=QuestionCb(action=QuestionAction.cancel))
         text = "\n\n".join(
             [
-                _("<b>Question to the practicum staff of {college}</b>").format(
+                _("<b>Question to the work placement staff of {college}</b>").format(
                     college=h(college_name(catalog, student.college_id))
                 ),
                 _(
@@ -97,7 +97,7 @@ def get_router() -> Router:
             callback,
             _(
                 "<b>Graduated or left?</b>\n\nThe bot will forget your college, group and "
-                "specialty, and send no more practicum reminders. To erase everything else "
+                "specialty, and send no more work placement reminders. To erase everything else "
                 "the bot keeps about you too, use /delete_my_data."
             ),
             builder.as_markup(),

@@ -1,4 +1,4 @@
-"""The students' screens: the consent, «My practicum», the college's groups and specialties,
+"""The students' screens: the consent, «My work placement», the college's groups and specialties,
 the warning for a group the college has not listed."""
 
 from __future__ import annotations
@@ -27,18 +27,18 @@ def consent_text(catalog: Catalog, settings: Settings) -> str:
             _("<b>Consent to the processing of personal data (students)</b>"),
             "",
             _(
-                "To send you your practicum dates and reminders, the bot keeps your Telegram "
-                "id, your college, your group and its specialty. Purpose: practicum dates and "
-                "reminders, and your questions to the college's practicum staff."
+                "To send you your work placement dates and reminders, the bot keeps your Telegram "
+                "id, your college, your group and its specialty. Purpose: work placement dates and "
+                "reminders, and your questions to the college's work placement staff."
             ),
             _("Operators:"),
             *operator_lines(catalog),
             ngettext(
-                "Kept until you leave («I have graduated or left» in «My practicum», or "
-                "/delete_my_data), and at most {days} day after your group's last practicum "
+                "Kept until you leave («I have graduated or left» in «My work placement», or "
+                "/delete_my_data), and at most {days} day after your group's last work placement "
                 "report. You may withdraw this consent the same way at any time.",
-                "Kept until you leave («I have graduated or left» in «My practicum», or "
-                "/delete_my_data), and at most {days} days after your group's last practicum "
+                "Kept until you leave («I have graduated or left» in «My work placement», or "
+                "/delete_my_data), and at most {days} days after your group's last work placement "
                 "report. You may withdraw this consent the same way at any time.",
                 settings.retention_days,
             ).format(days=settings.retention_days),
@@ -67,7 +67,7 @@ async def practicum_screen(
     group = await repo.group_named(student.college_id, student.group_name)
     specialty = catalog.specialty(student.specialty_code)
     lines = [
-        _("<b>My practicum</b>"),
+        _("<b>My work placement</b>"),
         _("Group {group} · {college}").format(
             group=h(student.group_name), college=h(college_name(catalog, student.college_id))
         ),
@@ -78,7 +78,7 @@ async def practicum_screen(
     if group is None:
         lines += [
             _(
-                "⚠️ Your college has not listed the group {group} yet: no practicum dates or "
+                "⚠️ Your college has not listed the group {group} yet: no work placement dates or "
                 "reminders can reach you until it does. Check the name in your timetable "
                 "(«✏️ Change group»). When the college adds the group, you will be told."
             ).format(group=h(student.group_name)),
@@ -92,7 +92,7 @@ async def practicum_screen(
     if not periods and group is not None:
         lines.append(
             _(
-                "No practicum dates for your group yet. When the college adds them, you will "
+                "No work placement dates for your group yet. When the college adds them, you will "
                 "get reminders 7 days and 1 day before the start, on the first morning, and "
                 "before the report deadline."
             )
@@ -106,7 +106,7 @@ async def practicum_screen(
             callback_data=StudentCb(action=StudentAction.calendar),
         )
     builder.button(
-        text=_("❓ Ask the practicum staff"), callback_data=StudentCb(action=StudentAction.ask)
+        text=_("❓ Ask the work placement staff"), callback_data=StudentCb(action=StudentAction.ask)
     )
     builder.button(text=_("✏️ Change group"), callback_data=StudentCb(action=StudentAction.register))
     builder.button(text=_("🔔 Reminder settings"), callback_data=MenuCb(to=Section.reminders))
@@ -213,7 +213,7 @@ def unknown_group_screen(
     text = _(
         "⚠️ <b>{college} has not listed a group {group}.</b>\n\nCheck the name in your "
         "timetable. You can register with it anyway, but until the college adds this group, "
-        "no practicum dates or reminders will reach you. When it does, you will be attached "
+        "no work placement dates or reminders will reach you. When it does, you will be attached "
         "to it and told."
     ).format(college=h(college_name(catalog, college_id)), group=h(typed))
     builder = InlineKeyboardBuilder()

@@ -36,7 +36,7 @@ def news_lines(news: list[News], catalog: Catalog) -> list[str]:
             lines += ["", f"<b>{specialty.code} {h(specialty.name.get(lang))}</b>"]
             for item in items:
                 if item.field == "budget_places":
-                    lines.append(_("💺 Budget places: {value}").format(value=item.value))
+                    lines.append(_("💺 State-funded places: {value}").format(value=item.value))
                 else:
                     lines.append(
                         _("🩺 Medical certificate: {value}").format(

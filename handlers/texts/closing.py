@@ -39,15 +39,15 @@ async def ranking_notice(
         _("📋 Application {number}: the ranking list of {specialty} is published.").format(
             number=fmt_number(application.number), specialty=specialty_line(catalog, code)
         ),
-        _("Your place: {place} of {total}. Budget places: {places}.").format(
+        _("Your place: {place} of {total}. State-funded places: {places}.").format(
             place=mine.place, total=len(publication.places), places=places_text(places)
         ),
     ]
     if places is not None:
         lines.append(
-            _("Your place is within the budget places.")
+            _("Your place is within the state-funded places.")
             if mine.place <= places
-            else _("Your place is below the budget places line.")
+            else _("Your place is below the state-funded places line.")
         )
     if not application.original_received:
         lines.append(
@@ -89,13 +89,13 @@ async def order_notice(
         _("What remains possible:"),
     ]  # fmt: skip
     if left:
-        lines.append(_("• budget places are left in: {specialties}").format(
+        lines.append(_("• state-funded places are left in: {specialties}").format(
             specialties="; ".join(left)
         ))  # fmt: skip
     else:
         lines.append(
             _("• which specialties still have places is being confirmed: ask the admission "
-              "committee")
+              "office")
         )  # fmt: skip
     campaign = catalog.campaign(year)
     if campaign is not None and campaign.extra_acceptance_end is not None:
@@ -104,7 +104,7 @@ async def order_notice(
                 date=fmt_date(campaign.extra_acceptance_end)
             )
         )
-    lines.append(_("• ask the admission committee anything: the button below"))
+    lines.append(_("• ask the admission office anything: the button below"))
     builder = InlineKeyboardBuilder()
     ask_button(builder)
     builder.button(text=_("📄 My application"), callback_data=MyAppCb(action=MyAppAction.show))

@@ -262,7 +262,7 @@ class NoticeRenderer:
                 text = first_day_text(period)  # where to go, when, whom to ask, what to bring
             elif topic == "practicum_start":
                 text = _(
-                    "🔔 Your practicum starts {when}: {place}, supervisor {supervisor}, "
+                    "🔔 Your work placement starts {when}: {place}, supervisor {supervisor}, "
                     "until {end}."
                 ).format(
                     when=when,
@@ -271,8 +271,8 @@ class NoticeRenderer:
                     end=fmt_date(period.end),
                 )
             else:
-                text = _("🔔 The practicum report is due {when}.").format(when=when)
-            builder.button(text=_("🧰 My practicum"), callback_data=MenuCb(to=Section.student))
+                text = _("🔔 The work placement report is due {when}.").format(when=when)
+            builder.button(text=_("🧰 My work placement"), callback_data=MenuCb(to=Section.student))
         else:
             raise ValueError(f"unknown reminder topic {topic!r}")
         builder.button(text=_("🔕 Reminder settings"), callback_data=MenuCb(to=Section.reminders))

@@ -24,12 +24,12 @@ MAX_PERIODS_SHOWN = 6  # in a message (each some 300 characters); the file has t
 
 
 def known(text: str) -> str:
-    """A field of the practicum data, or «to be confirmed» when the staff left it empty."""
+    """A field of the work placement data, or «to be confirmed» when the staff left it empty."""
     return h(text) if text else unknown()
 
 
 def period_lines(period: PracticumPeriod) -> list[str]:
-    """A period as «My practicum» and the news of a change show it."""
+    """A period as «My work placement» and the news of a change show it."""
     return [
         _("📅 {start} – {end}").format(start=fmt_date(period.start), end=fmt_date(period.end)),
         _("📍 Place: {place}").format(place=h(period.place)),
@@ -46,7 +46,7 @@ def first_day_text(period: PracticumPeriod) -> str:
     """The first morning: where to go, when, whom to ask for, what to bring."""
     return "\n".join(
         [
-            _("🔔 <b>Your practicum starts today.</b>"),
+            _("🔔 <b>Your work placement starts today.</b>"),
             "",
             _("📍 Where: {place}, {address}").format(
                 place=h(period.place), address=known(period.address)
@@ -99,16 +99,18 @@ def calendar_file(
                 end=period.end,
                 report_deadline=period.report_deadline,
                 meet_time=_meet_time(period.meet_time),
-                summary=_("Practicum: {place}").format(place=period.place),
-                report_summary=_("Practicum report due ({place})").format(place=period.place),
-                meeting_summary=_("First day of the practicum: {place}").format(place=period.place),
+                summary=_("Work placement: {place}").format(place=period.place),
+                report_summary=_("Work placement report due ({place})").format(place=period.place),
+                meeting_summary=_("First day of the work placement: {place}").format(
+                    place=period.place
+                ),
                 location=location,
                 description=description,
             )
         )
     data = practicum_calendar(
         entries,
-        name=_("Practicum · {group}").format(group=group_name),
+        name=_("Work placement · {group}").format(group=group_name),
         tz=tz,
         hour=hour,
         now=now,
@@ -118,7 +120,7 @@ def calendar_file(
 
 def calendar_caption() -> str:
     return _(
-        "📅 Open this file to add your practicum to the phone's calendar, with reminders. "
+        "📅 Open this file to add your work placement to the phone's calendar, with reminders. "
         "When the dates change, the bot sends a new file: open it too, and the events are "
         "updated."
     )
@@ -126,7 +128,7 @@ def calendar_caption() -> str:
 
 def practicum_button() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🧰 My practicum"), callback_data=MenuCb(to=Section.student))
+    builder.button(text=_("🧰 My work placement"), callback_data=MenuCb(to=Section.student))
     return builder.as_markup()
 
 
@@ -151,7 +153,7 @@ async def student_news(
         return None
     if message.kind != PRACTICUM_CHANGED:
         text = _(
-            "✅ The college has listed your group {group}: its practicum dates and reminders "
+            "✅ The college has listed your group {group}: its work placement dates and reminders "
             "will reach you here."
         ).format(group=h(group.name))
         return [SendMessage(chat_id=message.chat_id, text=text, reply_markup=practicum_button())]
@@ -159,7 +161,7 @@ async def student_news(
         return None  # a newer change is queued: that one tells
     periods = await reminders.periods_of_group(group.college_id, group.name)
     today = now.astimezone(tz).date()
-    lines = [_("📅 <b>Your practicum dates are updated</b> (group {group}):").format(
+    lines = [_("📅 <b>Your work placement dates are updated</b> (group {group}):").format(
         group=h(group.name)
     )]  # fmt: skip
     for period in [p for p in periods if p.report_deadline >= today][:MAX_PERIODS_SHOWN]:

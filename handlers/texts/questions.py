@@ -1,4 +1,4 @@
-"""Questions to the admission committee as text: the relay the staff get (tagged ``#Q17``, so a
+"""Questions to the admission office as text: the relay the staff get (tagged ``#Q17``, so a
 reply names the question) and the answer the asker gets. Used by the routers and by the outbox
 renderer (handlers/notices.py), which renders both when they are sent."""
 
@@ -89,7 +89,7 @@ def question_text(question: Question, context: list[str], limit: int = MESSAGE_L
     the whole fits in ``limit`` (UTF-16 units after entity parsing, as Telegram counts)."""
 
     about = (
-        [_("🧰 About the practicum, to the staff of the college {college}").format(
+        [_("🧰 About the work placement, to the staff of the college {college}").format(
             college=h(question.college_id)
         )]
         if question.college_id
@@ -145,9 +145,9 @@ def relay_call(chat_id: int, question: Question, context: list[str]) -> Telegram
 def answer_message(chat_id: int, question: Question, answer: Answer) -> SendMessage:
     """An answer as the asker gets it, in their language."""
     heading = (
-        _("📬 <b>Answer of the practicum staff to your question №{number}:</b>")
+        _("📬 <b>Answer of the work placement staff to your question №{number}:</b>")
         if question.college_id
-        else _("📬 <b>Answer of the admission committee to your question №{number}:</b>")
+        else _("📬 <b>Answer of the admission office to your question №{number}:</b>")
     )
     lines = [
         heading.format(number=question.id),

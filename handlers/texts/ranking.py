@@ -41,12 +41,12 @@ def ranking_messages(
     mine: int | None = None,
 ) -> list[str]:
     """The list as message texts under Telegram's limit, after ``heading``: place, number,
-    score, ✓ for the original, the budget places line after the last place within them, «←»
+    score, ✓ for the original, the state-funded places line after the last place within them, «←»
     at the reader's own application (``mine``). Past ``RANKING_MESSAGES`` it is cut, with
     ``note`` at the end."""
     lines = [*heading, ""]
     if places == 0:
-        lines.append(_("— budget places: {places} —").format(places=places))
+        lines.append(_("— state-funded places: {places} —").format(places=places))
     for place, entry in enumerate(ranking, start=1):
         mark = " ✓" if entry.original_received else ""
         line = f"{place}. {fmt_number(entry.number)} — {fmt_score(entry.average_score)}{mark}"
@@ -54,7 +54,7 @@ def ranking_messages(
             line = "<b>" + line + "</b> " + _("← you")
         lines.append(line)
         if place == places:
-            lines.append(_("— budget places: {places} —").format(places=places))
+            lines.append(_("— state-funded places: {places} —").format(places=places))
     if ranking:
         lines += ["", _("✓ the original certificate is received")]
     else:
