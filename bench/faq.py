@@ -6,7 +6,7 @@ each with the answer it should get: an FAQ entry (``faq:<index>``), a specialty
 (``specialty:<code>``), a college (``college:<id>``), a section of «How to apply»
 (``howto:dates|documents|ranking|gosuslugi``), a list (``list:specialties|colleges``),
 ``cluster``, ``contacts``, ``greeting``, ``thanks``, or ``person`` for what the bot does not
-know (the question must go to the admission committee). ``a|b`` accepts either. About 30%
+know (the question must go to the admission office). ``a|b`` accepts either. About 30%
 of the questions are marked ``holdout``: the search was tuned on the ``dev`` part only.
 
 Printed: top-1 (the answer shown directly is right; for ``person``, no answer is shown),

@@ -108,6 +108,8 @@ class Driver:
         await staff.wait_reply(timeout=30)
         staff.send(TEXT)
         await self.act(staff)
+        staff.click("No English version", await staff.wait_reply(timeout=30))
+        await self.act(staff)
         staff.click("👥 All users", await staff.wait_reply(timeout=30))
         await self.act(staff)
         preview = await staff.wait_replies(3, timeout=30)
@@ -178,8 +180,10 @@ async def run(args: argparse.Namespace) -> str:
                     driver.stop.set()
                     await asyncio.gather(*tasks)
             finally:
+                # Waited in a thread: the emulator, on this event loop, answers the bot's last
+                # calls while it stops.
                 process.terminate()
-                process.wait(30)
+                await asyncio.to_thread(process.wait, 30)
             bulk_times = [
                 r.time
                 for r in fake.requests

@@ -139,8 +139,10 @@ async def measure(which: str, args: argparse.Namespace) -> Figures:
                     rss = rss_mb(bot_pid(process.pid, args.profile))
             finally:
                 # The bot stops on SIGTERM; py-spy then writes its file and exits too.
+                # Waited in a thread: the emulator, on this event loop, answers the bot's last
+                # calls while it stops.
                 os.kill(bot_pid(process.pid, args.profile), signal.SIGTERM)
-                process.wait(60)
+                await asyncio.to_thread(process.wait, 60)
     return Figures(start, button, rss)
 
 
