@@ -288,7 +288,8 @@ async def test_staff_upload_a_practicum_file_bad_rows_refused_whole_then_good_im
     staff.send_document("практика.csv", "text/csv", content=(header + good + bad).encode("cp1251"))
     refused = await staff.wait_reply()
     assert "Ничего не загружено" in refused["text"]
-    assert "line 3" in refused["text"]
+    # In the staff member's language, the column as they headed it.
+    assert "строка 3, начало: '31.06.2027' — не дата ДД.ММ.ГГГГ" in refused["text"]
     db = tmp_path / "bot.sqlite3"
     assert query(db, "SELECT count(*) FROM practicum_periods") == [(0,)]
 

@@ -21,6 +21,7 @@ Pure module: no aiogram, no database.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import unicodedata
@@ -32,7 +33,13 @@ from pathlib import PurePath
 from typing import Any
 
 from bot.domain.groups import GROUP_MAX, clean_group
-from bot.domain.spreadsheet import MAX_XLSX_UNPACKED_BYTES, Unreadable, open_xlsx, sheet_rows
+from bot.domain.spreadsheet import (
+    MAX_XLSX_UNPACKED_BYTES,
+    Unreadable,
+    __,
+    open_xlsx,
+    sheet_rows,
+)
 from bot.domain.spreadsheet import BadValue as _BadValue
 from bot.domain.spreadsheet import cell_text as _text
 from bot.domain.spreadsheet import fmt_date as _fmt
@@ -41,6 +48,7 @@ from bot.domain.spreadsheet import quote as _quote
 from bot.domain.spreadsheet import squeeze as _squeeze
 
 __all__ = [
+    "COLUMN_NAMES",
     "GROUP_HEADERS",
     "GROUP_MAX",
     "HEADERS",
@@ -95,23 +103,23 @@ def _header_key(text: str) -> str:
     return " ".join(text.split()).casefold().replace("ё", "е")
 
 
+# The names a column may have in the file: the field's own (English), then Russian ones.
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "college": ("college", "колледж"),
+    "group": ("group", "группа"),
+    "specialty": ("specialty", "специальность"),
+    "start": ("start", "начало"),
+    "end": ("end", "окончание", "конец"),
+    "place": ("place", "место"),
+    "supervisor": ("supervisor", "руководитель"),
+    "report_deadline": ("report_deadline", "отчёт", "срок отчёта"),
+    "address": ("address", "адрес", "куда прийти"),
+    "time": ("time", "время", "время сбора", "во сколько"),
+    "contact": ("contact", "контакт", "к кому обратиться", "кого спросить"),
+    "bring": ("bring", "что взять", "что взять с собой"),
+}
 _HEADER_ALIASES: dict[str, str] = {
-    _header_key(alias): field
-    for field, aliases in {
-        "college": ("college", "колледж"),
-        "group": ("group", "группа"),
-        "specialty": ("specialty", "специальность"),
-        "start": ("start", "начало"),
-        "end": ("end", "окончание", "конец"),
-        "place": ("place", "место"),
-        "supervisor": ("supervisor", "руководитель"),
-        "report_deadline": ("report_deadline", "отчёт", "срок отчёта"),
-        "address": ("address", "адрес", "куда прийти"),
-        "time": ("time", "время", "время сбора", "во сколько"),
-        "contact": ("contact", "контакт", "к кому обратиться", "кого спросить"),
-        "bring": ("bring", "что взять", "что взять с собой"),
-    }.items()
-    for alias in aliases
+    _header_key(alias): field for field, aliases in COLUMN_NAMES.items() for alias in aliases
 }
 
 
@@ -156,7 +164,9 @@ class Parsed:
 class RowProblem:
     line: int  # 0 = the file as a whole
     column: str | None  # a name from HEADERS, or None for whole-row problems
-    message: str
+    message: str  # in English; the staff read it translated (``template`` and ``params``)
+    template: str = dataclasses.field(default="", compare=False)
+    params: tuple[tuple[str, object], ...] = dataclasses.field(default=(), compare=False)
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line > 0 else ""
@@ -168,9 +178,16 @@ class RowProblem:
 class _Unreadable(Exception):
     """The file cannot be read at all; carries the one problem to report."""
 
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.problem = RowProblem(line, None, message)
+    def __init__(
+        self, template: str, params: Mapping[str, object] | None = None, line: int = 0
+    ) -> None:
+        super().__init__(template)
+        self.problem = _problem(line, None, template, **(params or {}))
+
+
+def _problem(line: int, column: str | None, template: str, **params: object) -> RowProblem:
+    message = template.format(**params) if params else template
+    return RowProblem(line, column, message, template, tuple(params.items()))
 
 
 Record = tuple[int, tuple[object, ...]]  # (line, cells) of a non-blank line
@@ -230,7 +247,8 @@ def parse_upload(
         elif suffix == ".xlsx":
             records = _read_xlsx(content, max_rows, max_lines)
         else:
-            return Parsed([], [], [RowProblem(0, None, "unsupported file type: use CSV or XLSX")])
+            unsupported = __("unsupported file type: use CSV or XLSX")
+            return Parsed([], [], [_problem(0, None, unsupported)])
     except _Unreadable as error:
         return Parsed([], [], [error.problem])
     return _validate(
@@ -256,9 +274,12 @@ def _collect(
     for line, cells in rows:
         if line > max_lines:
             raise _Unreadable(
-                f"the file goes on past line {max_lines} (empty lines count too); at most "
-                f"{max_rows} rows are imported at once: delete the empty rows below the data, "
-                "or split the file"
+                __(
+                    "the file goes on past line {lines} (empty lines count too); at most {rows} "
+                    "rows are imported at once: delete the empty rows below the data, or split "
+                    "the file"
+                ),
+                {"lines": max_lines, "rows": max_rows},
             )
         if _is_blank(cells):
             continue
@@ -273,7 +294,7 @@ def _decode(content: bytes) -> str:
         try:
             return content.decode("utf-16")
         except UnicodeDecodeError:
-            raise _Unreadable("the file is not valid UTF-16 text") from None
+            raise _Unreadable(__("the file is not valid UTF-16 text")) from None
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -281,7 +302,7 @@ def _decode(content: bytes) -> str:
     try:
         return content.decode("cp1251")
     except UnicodeDecodeError:
-        raise _Unreadable("the file is neither UTF-8 nor Windows-1251 text") from None
+        raise _Unreadable(__("the file is neither UTF-8 nor Windows-1251 text")) from None
 
 
 _SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
@@ -289,10 +310,12 @@ _SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
 
 def _read_csv(content: bytes, max_rows: int, max_lines: int) -> list[Record]:
     if len(content) > MAX_CSV_BYTES:
-        raise _Unreadable(f"the file is too large (max {MAX_CSV_BYTES // (1024 * 1024)} MB)")
+        raise _Unreadable(
+            __("the file is too large (max {mb} MB)"), {"mb": MAX_CSV_BYTES // (1024 * 1024)}
+        )
     text = _decode(content)
     if "\x00" in text:
-        raise _Unreadable("the file is not CSV text (it contains NUL bytes)")
+        raise _Unreadable(__("the file is not CSV text (it contains NUL bytes)"))
 
     lines = text.splitlines()
     delimiter = None
@@ -317,7 +340,9 @@ def _read_csv(content: bytes, max_rows: int, max_lines: int) -> list[Record]:
                 yield previous + 1, cells
                 previous = reader.line_num
         except csv.Error as error:
-            raise _Unreadable(f"malformed CSV: {error}", line=previous + 1) from None
+            raise _Unreadable(
+                __("malformed CSV: {error}"), {"error": error}, line=previous + 1
+            ) from None
 
     return _collect(rows(), max_rows, max_lines)
 
@@ -326,16 +351,18 @@ def _read_xlsx(content: bytes, max_rows: int, max_lines: int) -> list[Record]:
     try:
         with open_xlsx(content) as workbook:
             if not workbook.worksheets:
-                raise _Unreadable("the workbook has no worksheets")
+                raise _Unreadable(__("the workbook has no worksheets"))
             try:
                 rows = sheet_rows(workbook.worksheets[0])
                 return _collect(enumerate(rows, start=1), max_rows, max_lines)
             except _Unreadable:
                 raise
             except Exception:
-                raise _Unreadable("could not read the first worksheet of the XLSX file") from None
+                raise _Unreadable(
+                    __("could not read the first worksheet of the XLSX file")
+                ) from None
     except Unreadable as error:
-        raise _Unreadable(str(error)) from None
+        raise _Unreadable(error.template, error.params) from None
 
 
 # --- validating ----------------------------------------------------------------
@@ -350,16 +377,17 @@ def _validate(
     groups_allowed: bool,
 ) -> Parsed:
     if not records:
-        return Parsed([], [], [RowProblem(0, None, "the file is empty")])
+        return Parsed([], [], [_problem(0, None, __("the file is empty"))])
     header_line, header = records[0]
     columns, problems = _columns(header_line, header)
     group_list = groups_allowed and not any(f in columns for f in HEADERS if f not in GROUP_HEADERS)
     required = GROUP_HEADERS if group_list else HEADERS
-    problems = [p for p in problems if p.column in required or "appears twice" in p.message]
+    problems = [p for p in problems if p.column in required or "appears twice" in p.template]
     if problems:
         return Parsed([], [], problems)
     if len(records) == 1:
-        return Parsed([], [], [RowProblem(0, None, "the file has no data rows, only the header")])
+        only_header = __("the file has no data rows, only the header")
+        return Parsed([], [], [_problem(0, None, only_header)])
 
     colleges = {college.casefold(): college for college in known_colleges}
     periods: list[PracticumRow] = []
@@ -367,7 +395,7 @@ def _validate(
     seen: dict[tuple[object, ...], int] = {}
     for index, (line, cells) in enumerate(records[1:]):
         if index >= max_rows:
-            problems.append(RowProblem(line, None, f"too many rows (max {max_rows})"))
+            problems.append(_problem(line, None, __("too many rows (max {rows})"), rows=max_rows))
             break
         row, row_problems, key = _parse_row(
             line, cells, columns, required, colleges, known_specialties, placed
@@ -375,7 +403,7 @@ def _validate(
         problems += row_problems
         if key is not None:
             if key in seen:
-                problems.append(RowProblem(line, None, f"repeats line {seen[key]}"))
+                problems.append(_problem(line, None, __("repeats line {first}"), first=seen[key]))
             else:
                 seen[key] = line
         if isinstance(row, PracticumRow):
@@ -395,18 +423,22 @@ def _columns(line: int, header: Sequence[object]) -> tuple[dict[str, int], list[
             continue  # an extra column: ignored
         if field in columns:
             problems.append(
-                RowProblem(
+                _problem(
                     line,
                     field,
-                    f"column {field!r} appears twice (columns {columns[field] + 1} "
-                    f"and {index + 1})",
+                    __("column '{name}' appears twice (columns {first} and {second})"),
+                    name=field,
+                    first=columns[field] + 1,
+                    second=index + 1,
                 )
             )
         else:
             columns[field] = index
     for field in HEADERS:
         if field not in columns:
-            problems.append(RowProblem(line, field, f"missing required column {field!r}"))
+            problems.append(
+                _problem(line, field, __("missing required column '{name}'"), name=field)
+            )
     return columns, problems
 
 
@@ -448,23 +480,28 @@ def _parse_row(
         value = cell(field)
         if _is_blank((value,)):
             if field in required:
-                problems.append(RowProblem(line, field, "value is required"))
+                problems.append(_problem(line, field, __("value is required")))
             continue
         try:
             values[field] = parse(value)
         except _BadValue as error:
-            problems.append(RowProblem(line, field, str(error)))
+            problems.append(_problem(line, field, error.template, **error.params))
 
     college, group, code = values.get("college"), values.get("group"), values.get("specialty")
     if isinstance(college, str) and isinstance(code, str) and placed.get(code):
         if college not in placed[code]:
             where = ", ".join(sorted(placed[code]))
             problems.append(
-                RowProblem(
+                _problem(
                     line,
                     "specialty",
-                    f"the catalogue places {code} at {where}, not at {college}: fix the row "
-                    "or the catalogue",
+                    __(
+                        "the catalogue places {code} at {where}, not at {college}: fix the row "
+                        "or the catalogue"
+                    ),
+                    code=code,
+                    where=where,
+                    college=college,
                 )
             )
     key: tuple[object, ...] | None
@@ -476,13 +513,23 @@ def _parse_row(
 
     start, end, deadline = values.get("start"), values.get("end"), values.get("report_deadline")
     if isinstance(start, date) and isinstance(end, date) and end < start:
-        problems.append(RowProblem(line, "end", f"end {_fmt(end)} is before start {_fmt(start)}"))
+        problems.append(
+            _problem(
+                line,
+                "end",
+                __("end {end} is before start {start}"),
+                end=_fmt(end),
+                start=_fmt(start),
+            )
+        )
     if isinstance(end, date) and isinstance(deadline, date) and deadline < end:
         problems.append(
-            RowProblem(
+            _problem(
                 line,
                 "report_deadline",
-                f"report deadline {_fmt(deadline)} is before end {_fmt(end)}",
+                __("report deadline {deadline} is before end {end}"),
+                deadline=_fmt(deadline),
+                end=_fmt(end),
             )
         )
 
@@ -516,17 +563,22 @@ def _parse_college(value: object, colleges: dict[str, str]) -> str:
     text = _squeeze(_text(value))
     college = colleges.get(text.casefold())
     if college is None:
-        raise _BadValue(f"unknown college {_quote(text)}")
+        raise _BadValue(__("unknown college {value}"), value=_quote(text))
     return college
 
 
 def _parse_group(value: object) -> str:
     text = _squeeze(_text(value)).upper()
     if len(text) > GROUP_MAX:
-        raise _BadValue(f"{_quote(text)} is longer than {GROUP_MAX} characters")
+        raise _BadValue(
+            __("{value} is longer than {limit} characters"), value=_quote(text), limit=GROUP_MAX
+        )
     group = clean_group(text)
     if group is None:
-        raise _BadValue(f"{_quote(text)} may contain only letters, digits, '-', '_' and spaces")
+        raise _BadValue(
+            __("{value} may contain only letters, digits, '-', '_' and spaces"),
+            value=_quote(text),
+        )
     return group
 
 
@@ -542,7 +594,7 @@ def _parse_time(value: object) -> str:
     text = _squeeze(_text(value))
     match = _TIME.fullmatch(text)
     if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise _BadValue(f"{_quote(text)} is not a time HH:MM")
+        raise _BadValue(__("{value} is not a time HH:MM"), value=_quote(text))
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
@@ -556,9 +608,9 @@ def _parse_specialty(value: object, specialties: AbstractSet[str]) -> str:
     else:
         text = _squeeze(_text(value))
     if not _SPECIALTY.fullmatch(text):
-        raise _BadValue(f"{_quote(text)} is not a specialty code NN.NN.NN")
+        raise _BadValue(__("{value} is not a specialty code NN.NN.NN"), value=_quote(text))
     if text not in specialties:
-        raise _BadValue(f"unknown specialty {_quote(text)}")
+        raise _BadValue(__("unknown specialty {value}"), value=_quote(text))
     return text
 
 
@@ -569,7 +621,9 @@ def _parse_date(value: object) -> date:
 def _parse_text(value: object, limit: int) -> str:
     text = _squeeze(_text(value))
     if len(text) > limit:
-        raise _BadValue(f"longer than {limit} characters ({len(text)})")
+        raise _BadValue(
+            __("longer than {limit} characters ({length})"), limit=limit, length=len(text)
+        )
     if any(unicodedata.category(char) == "Cc" for char in text):
-        raise _BadValue(f"{_quote(text)} contains control characters")
+        raise _BadValue(__("{value} contains control characters"), value=_quote(text))
     return text

@@ -23,14 +23,31 @@ MAX_XLSX_UNPACKED_BYTES = 30 * 1024 * 1024
 MAX_XLSX_MEMBERS = 1000
 MAX_XLSX_COLUMNS = 64  # columns further right are not read at all
 
-NOT_XLSX = "the file is not a valid XLSX workbook"
+
+def __(template: str) -> str:
+    """Marks a text made here for translation (pybabel's keyword ``__``): the handler showing
+    it translates ``template`` and fills in ``params``; ``str()`` is the English."""
+    return template
 
 
-class Unreadable(Exception):
+NOT_XLSX = __("the file is not a valid XLSX workbook")
+
+
+class _Explained(Exception):
+    """An error whose message is a problem to show the staff, in their language: a template
+    (a msgid, English) and its values."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template.format(**params) if params else template)
+        self.template = template
+        self.params = params
+
+
+class Unreadable(_Explained):
     """The file cannot be read at all; the message is the one problem to report."""
 
 
-class BadValue(ValueError):
+class BadValue(_Explained, ValueError):
     """A cell value is rejected; the message is the problem to report."""
 
 
@@ -48,7 +65,7 @@ def open_xlsx(content: bytes) -> Iterator[Any]:
         len(members) > MAX_XLSX_MEMBERS
         or sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES
     ):
-        raise Unreadable("the XLSX file is too large when unpacked")
+        raise Unreadable(__("the XLSX file is too large when unpacked"))
     # Imported here, with the first workbook: openpyxl is some 30 MB that most processes of
     # the bot never need.
     import openpyxl
@@ -142,7 +159,7 @@ def parse_date(value: object, year_min: int, year_max: int) -> date:
         result = value
     else:
         text = squeeze(cell_text(value))
-        not_a_date = BadValue(f"{quote(text)} is not a date DD.MM.YYYY")
+        not_a_date = BadValue(__("{value} is not a date DD.MM.YYYY"), value=quote(text))
         if match := _DMY.fullmatch(text):
             day, _, month, year = match.groups()
         elif match := _ISO.fullmatch(text):
@@ -154,5 +171,8 @@ def parse_date(value: object, year_min: int, year_max: int) -> date:
         except ValueError:
             raise not_a_date from None
     if not year_min <= result.year <= year_max:
-        raise BadValue(f"{fmt_date(result)}: the year must be between {year_min} and {year_max}")
+        raise BadValue(
+            __("{date}: the year must be between {low} and {high}"),
+            date=fmt_date(result), low=year_min, high=year_max,
+        )  # fmt: skip
     return result

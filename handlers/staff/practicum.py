@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.domain.catalog import Catalog
 from bot.domain.groups import group_key, match_group
 from bot.domain.practicum_import import (
+    COLUMN_NAMES,
     GROUP_HEADERS,
     HEADERS,
     OPTIONAL_HEADERS,
@@ -147,9 +148,31 @@ async def unknown_groups_lines(reminders: ReminderRepository, catalog: Catalog) 
     return lines
 
 
+def column_name(field: str) -> str:
+    """A column as the staff member would head it: «начало» in Russian, «start» in English."""
+    names = COLUMN_NAMES.get(field, (field,))
+    return names[1] if current_language() == "ru" and len(names) > 1 else names[0]
+
+
+def problem_line(problem: RowProblem) -> str:
+    """One problem of a file, in the staff member's language, with its line and column."""
+    params = dict(problem.params)
+    if "name" in params:  # a column's name
+        params["name"] = column_name(str(params["name"]))
+    message = _(problem.template).format(**params) if problem.template else problem.message
+    column = column_name(problem.column) if problem.column else ""
+    if problem.line > 0 and column:
+        return _("line {line}, {column}: {message}").format(
+            line=problem.line, column=column, message=message
+        )
+    if problem.line > 0:
+        return _("line {line}: {message}").format(line=problem.line, message=message)
+    return f"{column}: {message}" if column else message
+
+
 def problems_text(problems: list[RowProblem]) -> str:
     lines = [_("<b>Nothing was imported.</b> Fix these rows and send the file again:")]
-    lines += [escape(str(p), quote=False) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    lines += [escape(problem_line(p), quote=False) for p in problems[:MAX_PROBLEMS_SHOWN]]
     if len(problems) > MAX_PROBLEMS_SHOWN:
         more = len(problems) - MAX_PROBLEMS_SHOWN
         lines.append(
