@@ -94,17 +94,18 @@ async def queue_broadcast(
 ) -> int:
     """Queue the message for every recipient (one outbox row each), audited; its id.
     ``text_en``: the English version, for those who read the bot in English."""
-    broadcast_id = await repo.create(
-        author_id=author_id,
-        text=text,
-        photo_file_id=photo_file_id,
-        segment=segment.as_dict(),
-        recipients=people,
-        now=now,
-        text_en=text_en,
-    )
-    comment = f"№{broadcast_id} {segment.kind}:{segment.value} → {len(people)}"
-    await staff.audit(author_id, "broadcast", None, comment, now)
+    async with staff.db.transaction():  # the messages queued and the audit: all or none
+        broadcast_id = await repo.create(
+            author_id=author_id,
+            text=text,
+            photo_file_id=photo_file_id,
+            segment=segment.as_dict(),
+            recipients=people,
+            now=now,
+            text_en=text_en,
+        )
+        comment = f"№{broadcast_id} {segment.kind}:{segment.value} → {len(people)}"
+        await staff.audit(author_id, "broadcast", None, comment, now)
     return broadcast_id
 
 

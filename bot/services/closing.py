@@ -42,9 +42,10 @@ async def publish_ranking(
             for entry in moved(previous, ranking)
         ]
 
-    published = await closing.publish(year, code, ranking, actor_id, now, notices)
-    comment = f"{code} #{published.version}: {len(ranking)} ranked, {published.told} told"
-    await staff.audit(actor_id, "ranking:publish", None, comment, now)
+    async with staff.db.transaction():  # published, the notices and the audit: all or none
+        published = await closing.publish(year, code, ranking, actor_id, now, notices)
+        comment = f"{code} #{published.version}: {len(ranking)} ranked, {published.told} told"
+        await staff.audit(actor_id, "ranking:publish", None, comment, now)
     return published
 
 
@@ -73,23 +74,24 @@ async def issue_order(
     chosen = [e for e in ranking if e.application_id in selected and may_enrol(e)]
     chosen_ids = {e.application_id for e in chosen}
     others = [e for e in ranking if e.application_id not in chosen_ids and e.status != "enrolled"]
-    order_id, enrolled = await closing.issue_order(
-        year,
-        code,
-        [(e.application_id, [status_notice(e.user_id, "enrolled", None)]) for e in chosen],
-        [
-            Notice(
-                e.user_id,
-                NOT_IN_ORDER,
-                f"order:{{order_id}}:{e.application_id}",
-                {"application_id": e.application_id, "code": code, "year": year},
-            )
-            for e in others
-        ],
-        actor_id,
-        now,
-    )
-    numbers = {e.application_id: e.number for e in chosen}
-    comment = f"№{order_id} {code}: " + ", ".join(numbers[i] for i in enrolled)
-    await staff.audit(actor_id, "order:issue", None, comment, now)
+    async with staff.db.transaction():  # the order, the notices and the audit: all or none
+        order_id, enrolled = await closing.issue_order(
+            year,
+            code,
+            [(e.application_id, [status_notice(e.user_id, "enrolled", None)]) for e in chosen],
+            [
+                Notice(
+                    e.user_id,
+                    NOT_IN_ORDER,
+                    f"order:{{order_id}}:{e.application_id}",
+                    {"application_id": e.application_id, "code": code, "year": year},
+                )
+                for e in others
+            ],
+            actor_id,
+            now,
+        )
+        numbers = {e.application_id: e.number for e in chosen}
+        comment = f"№{order_id} {code}: " + ", ".join(numbers[i] for i in enrolled)
+        await staff.audit(actor_id, "order:issue", None, comment, now)
     return OrderResult(order_id, len(enrolled), len(others), len(selected) - len(enrolled))

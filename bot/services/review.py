@@ -39,19 +39,21 @@ async def decide(
     if decision == Decision.enroll and code not in application.data.specialties:
         return None
     cancelled = cancellable(application.history) if decision == Decision.undo else None
-    written = await change_status(
-        applications, application, status, now, actor_id=actor_id, comment=comment,
-        expected=application.status, enrolled_code=code,
-        undoes=cancelled.id if cancelled else None,
-    )  # fmt: skip
-    if written is None:
-        return None
-    if cancelled is not None:
-        action = f"undo:{cancelled.status}->{status}"
-    else:
-        action = f"status:{status}"
-    note = code if decision == Decision.enroll else comment
-    await staff.audit(actor_id, action, application.number, note, now)
+    # The decision, the applicant's notice and the audit entry: all or none.
+    async with applications.db.transaction():
+        written = await change_status(
+            applications, application, status, now, actor_id=actor_id, comment=comment,
+            expected=application.status, enrolled_code=code,
+            undoes=cancelled.id if cancelled else None,
+        )  # fmt: skip
+        if written is None:
+            return None
+        if cancelled is not None:
+            action = f"undo:{cancelled.status}->{status}"
+        else:
+            action = f"status:{status}"
+        note = code if decision == Decision.enroll else comment
+        await staff.audit(actor_id, action, application.number, note, now)
     return status
 
 
@@ -64,9 +66,10 @@ async def mark_received(
     now: datetime,
 ) -> None:
     """The original or the medical certificate received (``flag``, one of ``RECEIVED``), with
-    the applicant's notice, then the audit."""
+    the applicant's notice and the audit, in one transaction."""
     notice = Notice(
         application.user_id, "received", f"received:{{application_id}}:{flag}", {"flag": flag}
     )
-    await applications.mark_received(application.id, flag, now, [notice])
-    await staff.audit(actor_id, RECEIVED[flag], application.number, None, now)
+    async with applications.db.transaction():
+        await applications.mark_received(application.id, flag, now, [notice])
+        await staff.audit(actor_id, RECEIVED[flag], application.number, None, now)

@@ -36,8 +36,9 @@ async def create_invite(
     """A new invite for staff of ``college_id`` (None: every college); its token, which only
     the link carries."""
     token = secrets.token_urlsafe(24)
-    await staff.create_invite(token_hash(token), college_id, actor_id, now, now + INVITE_TTL)
-    await staff.audit(actor_id, "staff:invite", None, college_id or ALL_COLLEGES, now)
+    async with staff.db.transaction():
+        await staff.create_invite(token_hash(token), college_id, actor_id, now, now + INVITE_TTL)
+        await staff.audit(actor_id, "staff:invite", None, college_id or ALL_COLLEGES, now)
     return token
 
 
@@ -46,13 +47,16 @@ async def redeem_invite(
 ) -> StaffMember | None:
     """The role an invite grants ``user_id``; None if the invite is unknown, used by someone
     else or expired."""
-    member = await staff.redeem_invite(token_hash(token), user_id, name, now)
-    if member is not None:
-        await staff.audit(user_id, "staff:joined", None, member.college_id or ALL_COLLEGES, now)
+    async with staff.db.transaction():
+        member = await staff.redeem_invite(token_hash(token), user_id, name, now)
+        if member is not None:
+            scope = member.college_id or ALL_COLLEGES
+            await staff.audit(user_id, "staff:joined", None, scope, now)
     return member
 
 
 async def revoke(staff: StaffRepository, user_id: int, actor_id: int, now: datetime) -> None:
     """Take the role away at once: the next update of ``user_id`` finds no scope."""
-    await staff.revoke(user_id)
-    await staff.audit(actor_id, "staff:revoke", None, str(user_id), now)
+    async with staff.db.transaction():
+        await staff.revoke(user_id)
+        await staff.audit(actor_id, "staff:revoke", None, str(user_id), now)
