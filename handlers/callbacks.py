@@ -386,6 +386,7 @@ class RolesCb(CallbackData, prefix="rl"):
     action: RolesAction
     college: str = ""  # for invite: a college id, or ALL_COLLEGES
     user: int = 0  # for revoke
+    page: int = 0  # of the list
 
 
 class StudentCb(CallbackData, prefix="st"):

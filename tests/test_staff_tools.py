@@ -14,6 +14,7 @@ from tests.client import UserClient, buttons, labels
 from tests.conftest import FixedClock
 from tests.helpers import (
     apply,
+    check_screen,
     choose,
     invite,
     join,
@@ -80,6 +81,33 @@ async def test_revoking_takes_access_away_at_once(
     # The keyboard the member still has does nothing now.
     assert await member.click("📥 All applications", panel) == []
     assert member.answers()[-1]["text"] == "No access."
+
+
+async def test_a_long_staff_list_is_paged_within_telegrams_limits(
+    db: Database, admin: UserClient
+) -> None:
+    # Thirty members with names as long as Telegram allows (64 + 64 characters).
+    for n in range(30):
+        await db.execute(
+            "INSERT INTO staff (user_id, college_id, granted_by, granted_at, name) "
+            "VALUES (?, NULL, 1, '2026-11-01T00:00:00+00:00', ?)",
+            (3000 + n, f"{'Ш' * 60} {n:02d} {'Щ' * 60}"),
+        )
+    [panel] = await admin.send("/staff")
+    [listing] = await admin.click("👥 Staff", panel)
+    seen: list[str] = []
+    for page in range(1, 5):
+        check_screen(listing)
+        assert f"page {page} of 4" in listing["text"]
+        revokes = [label for label in labels(listing) if label.startswith("🚫 Revoke")]
+        assert 1 <= len(revokes) <= 8
+        seen += revokes
+        if page < 4:
+            [listing] = await admin.click("▶️", listing)
+    assert "▶️" not in labels(listing)
+    assert len(set(seen)) == 30  # everyone, once
+    [listing] = await admin.click("◀️", listing)
+    assert "page 3 of 4" in listing["text"]
 
 
 async def test_only_administrators_manage_staff(

@@ -35,13 +35,23 @@ def member_name(member: StaffMember) -> str:
     return h(member.name) if member.name else _("id {id}").format(id=member.user_id)
 
 
-async def staff_list(staff: StaffRepository, catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
+MEMBERS_PAGE = 8  # staff members on one screen: the list grows with every invite redeemed
+
+
+async def staff_list(
+    staff: StaffRepository, catalog: Catalog, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
     members = await staff.members()
+    pages = max(1, -(-len(members) // MEMBERS_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = members[page * MEMBERS_PAGE : (page + 1) * MEMBERS_PAGE]
     lines = [_("<b>Admission staff</b>"), _("Administrators (ADMIN_IDS) are not listed."), ""]
+    if pages > 1:
+        lines.insert(1, _("page {page} of {pages}").format(page=page + 1, pages=pages))
     if not members:
         lines.append(_("Nobody yet. Invite staff with a link:"))
     builder = InlineKeyboardBuilder()
-    for m in members:
+    for m in shown:
         lines.append(
             _("• {name} (id {id}): {scope}, since {date}").format(
                 name=member_name(m),
@@ -54,6 +64,13 @@ async def staff_list(staff: StaffRepository, catalog: Catalog) -> tuple[str, Inl
             text=_("🚫 Revoke: {name}").format(name=m.name or m.user_id),
             callback_data=RolesCb(action=RolesAction.revoke_ask, user=m.user_id),
         )
+    nav = 0
+    if page > 0:
+        builder.button(text="◀️", callback_data=RolesCb(action=RolesAction.list, page=page - 1))
+        nav += 1
+    if page + 1 < pages:
+        builder.button(text="▶️", callback_data=RolesCb(action=RolesAction.list, page=page + 1))
+        nav += 1
     builder.button(
         text=_("➕ Invite: all colleges"),
         callback_data=RolesCb(action=RolesAction.invite, college=ALL_COLLEGES),
@@ -66,7 +83,8 @@ async def staff_list(staff: StaffRepository, catalog: Catalog) -> tuple[str, Inl
             callback_data=RolesCb(action=RolesAction.invite, college=college.id),
         )
     builder.button(text=_("⬅️ Panel"), callback_data=QueueCb(action=QueueAction.panel))
-    builder.adjust(1)
+    rest = 1 + len(catalog.colleges) + 1
+    builder.adjust(*([1] * len(shown)), *([nav] if nav else []), *([1] * rest))
     return "\n".join(lines), builder.as_markup()
 
 
@@ -101,8 +119,10 @@ def get_router() -> Router:
         alert(callback_answer, _("Only administrators manage staff."))
 
     @router.callback_query(action(RolesAction.list))
-    async def members(callback: CallbackQuery, staff: StaffRepository, catalog: Catalog) -> None:
-        await show(callback, *await staff_list(staff, catalog))
+    async def members(
+        callback: CallbackQuery, callback_data: RolesCb, staff: StaffRepository, catalog: Catalog
+    ) -> None:
+        await show(callback, *await staff_list(staff, catalog, callback_data.page))
 
     @router.callback_query(action(RolesAction.invite))
     async def invite(
