@@ -292,6 +292,24 @@ async def test_a_reminder_due_in_the_quiet_hours_waits_for_the_morning(
 # --- staff: changes and cancellations ---------------------------------------------------------
 
 
+async def test_the_staffs_list_of_events_is_paged(dp: Dispatcher, bot: Bot) -> None:
+    for n in range(23):
+        await add_event(dp, id=f"ntpts-open-day-{n}", start=START + timedelta(days=n),
+                        end=START + timedelta(days=n, hours=2))  # fmt: skip
+    admin = person(dp, bot, ADMIN)
+    [panel] = await admin.send("/staff")
+    [events] = await admin.click("📅 Events", panel)
+    titles: list[str] = []
+    for page in (1, 2, 3):
+        assert f"page {page} of 3" in events["text"]
+        titles += [label for label in labels(events) if label.endswith("Open day")]
+        if page < 3:
+            [events] = await admin.click("▶️", events)
+    assert len(titles) == len(set(titles)) == 23  # every event, once, soonest first
+    assert titles[0] == "05.12 · Open day"
+    assert "➕ New event" in labels(events)
+
+
 async def test_when_staff_cancel_an_event_everyone_registered_is_told_once(
     dp: Dispatcher, bot: Bot, db: Database
 ) -> None:

@@ -71,13 +71,23 @@ def back_button(builder: InlineKeyboardBuilder, event: Event | None = None) -> N
 # --- the list and the card --------------------------------------------------------------------
 
 
-def events_list(catalog: Catalog, scope: Scope, clock: Clock) -> tuple[str, InlineKeyboardMarkup]:
+EVENTS_PAGE = 10  # events on one screen: the list grows with every event the colleges add
+
+
+def events_list(
+    catalog: Catalog, scope: Scope, clock: Clock, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
     since = local_now(clock.now() - timedelta(days=RECENT_DAYS), clock.tz)
-    shown = sorted(
+    listed = sorted(
         (e for e in catalog.events if may_see(scope, e) and e.end > since),
         key=lambda e: (e.start, e.id),
     )
+    pages = max(1, -(-len(listed) // EVENTS_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = listed[page * EVENTS_PAGE : (page + 1) * EVENTS_PAGE]
     lines = [_("<b>Events</b>")]
+    if pages > 1:
+        lines.append(_("page {page} of {pages}").format(page=page + 1, pages=pages))
     if not shown:
         lines.append(_("No events yet. Add one: «➕ New event»."))
     builder = InlineKeyboardBuilder()
@@ -86,10 +96,17 @@ def events_list(catalog: Catalog, scope: Scope, clock: Clock) -> tuple[str, Inli
         builder.button(
             text=mark + short_label(event), callback_data=cb(StaffEventAction.card, event.id)
         )
+    nav = 0
+    if page > 0:
+        builder.button(text="◀️", callback_data=cb(StaffEventAction.list, page=page - 1))
+        nav += 1
+    if page + 1 < pages:
+        builder.button(text="▶️", callback_data=cb(StaffEventAction.list, page=page + 1))
+        nav += 1
     builder.button(text=_("➕ New event"), callback_data=cb(StaffEventAction.new))
     builder.button(text=_("🖨 Posters with a QR code"), callback_data=PosterCb())
     builder.button(text=_("⬅️ Panel"), callback_data=QueueCb(action=QueueAction.panel))
-    builder.adjust(1)
+    builder.adjust(*([1] * len(shown)), *([nav] if nav else []), 1, 1, 1)
     return "\n".join(lines), builder.as_markup()
 
 
@@ -269,10 +286,15 @@ def get_router() -> Router:
 
     @router.callback_query(StaffEventCb.filter(F.action == StaffEventAction.list))
     async def listing(
-        callback: CallbackQuery, scope: Scope, catalog: Catalog, clock: Clock, state: FSMContext
+        callback: CallbackQuery,
+        callback_data: StaffEventCb,
+        scope: Scope,
+        catalog: Catalog,
+        clock: Clock,
+        state: FSMContext,
     ) -> None:
         await state.set_state(None)
-        await show(callback, *events_list(catalog, scope, clock))
+        await show(callback, *events_list(catalog, scope, clock, callback_data.page))
 
     @router.callback_query(StaffEventCb.filter(F.action == StaffEventAction.card), visible_event)
     async def card(
