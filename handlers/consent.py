@@ -191,7 +191,7 @@ class ConsentGate(BaseMiddleware):
             return await handler(event, data)
         consents: ConsentRepository = data["consents"]
         consent = await consents.current(user.id)
-        if rules.consent_is_current(consent):
+        if rules.consent_is_current(consent, data["catalog"]):
             return await handler(event, data)
         target = event if isinstance(event, (Message, CallbackQuery)) else None
         if target is None:
@@ -244,8 +244,9 @@ def get_router() -> Router:
         data = await state.get_data()
         resume = data.pop(RESUME_KEY, None)
         data.pop(RENEWED_KEY, None)
-        if not rules.consent_is_current(await consents.current(user_id)):
-            await consents.give(user_id, rules.CONSENT_VERSION, clock.now())
+        catalog: Catalog = context["catalog"]
+        if not rules.consent_is_current(await consents.current(user_id), catalog):
+            await consents.give(user_id, rules.consent_version(catalog), clock.now())
             context[CONSENT_GIVEN] = True
         elif not resume:
             await stale(callback, callback_answer)  # a second click: the first one went on

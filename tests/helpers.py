@@ -338,6 +338,13 @@ def recipients_of(preview: dict[str, Any]) -> int:
     return int(match.group(1))
 
 
+def shipped_catalog() -> Catalog:
+    """The catalogue a fresh install loads (the tests' bots start with it)."""
+    parsed, problems = parse_catalog(default_catalog_bytes().decode())
+    assert parsed is not None, problems
+    return parsed
+
+
 def catalog_text_with_enrollment_order() -> str:
     """The shipped catalogue with an enrollment order published for 2027 (on 16 August, with its
     source): the shipped file has none, as no college has published one."""

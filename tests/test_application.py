@@ -12,13 +12,20 @@ from aiogram.utils.i18n import I18n
 
 from bot.app import build_dispatcher
 from bot.config import Settings
-from bot.domain.applications import CONSENT_VERSION, STAFF_EVENT_DELAY
+from bot.domain.applications import CONSENT_VERSION, STAFF_EVENT_DELAY, consent_version
 from bot.services.applications import change_status
 from db.applications import ApplicationRepository
 from db.database import Database
 from tests.client import UserClient, labels
 from tests.conftest import FixedClock
-from tests.helpers import answer_until_the_documents, fill_form, sender_of, start_applying, submit
+from tests.helpers import (
+    answer_until_the_documents,
+    fill_form,
+    sender_of,
+    shipped_catalog,
+    start_applying,
+    submit,
+)
 
 # --- consent ---------------------------------------------------------------------------------
 
@@ -61,7 +68,8 @@ async def test_consent_is_stored_with_user_time_and_version(
     await start_applying(english_user)
     row = await db.fetchone("SELECT user_id, version, given_at, minor FROM consents")
     assert row is not None
-    assert row["user_id"] == 1002 and row["version"] == CONSENT_VERSION
+    # The text's version, and the mark of the operators the shipped catalogue names.
+    assert row["user_id"] == 1002 and row["version"] == consent_version(shipped_catalog())
     assert row["given_at"].startswith("2027-03-01T05:30")
     assert row["minor"] is None  # not known before the date of birth
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aiogram import Dispatcher
 
 import bot.domain.applications
+from bot.domain.catalog import Catalog
+from bot.services.catalog import CatalogService
 from db.applications import ApplicationRepository
 from db.database import Database
 from tests.client import UserClient, labels
@@ -32,7 +35,9 @@ def asks_the_new_consent(screen: dict[str, Any]) -> bool:
 
 
 async def versions(db: Database) -> list[str]:
-    return [r["version"] for r in await db.fetchall("SELECT version FROM consents ORDER BY id")]
+    """The versions of the consents given, by their text (without the operators' mark)."""
+    rows = await db.fetchall("SELECT version FROM consents ORDER BY id")
+    return [r["version"].partition("+")[0] for r in rows]
 
 
 @pytest.fixture
@@ -159,3 +164,42 @@ async def test_the_first_consent_then_the_form(english_user: UserClient, db: Dat
     assert "Your full name" in name["text"]
     assert english_user.answers()[-1]["text"] == "Thank you, your consent is saved."
     assert await versions(db) == [OLD]
+
+
+async def test_a_new_operator_address_asks_the_consent_again_and_a_translation_does_not(
+    english_user: UserClient, mine: dict[str, Any], db: Database, dp: Dispatcher
+) -> None:
+    """The consent names each college with its full name and address (152-ФЗ ст. 9 ч. 4): once
+    the catalogue names another address, the consent given before names the wrong operator."""
+    catalogs: CatalogService = dp["catalogs"]
+
+    def moved(catalog: Catalog) -> Catalog:
+        first = catalog.colleges[0].model_copy(update={"address": "Норильск, ул. Новая, 1"})
+        return catalog.model_copy(update={"colleges": [first, *catalog.colleges[1:]]})
+
+    def translated(catalog: Catalog) -> Catalog:
+        first = catalog.colleges[0]
+        name = first.name.model_copy(update={"en": first.name.en + " (NTS)"})
+        return catalog.model_copy(
+            update={"colleges": [first.model_copy(update={"name": name}), *catalog.colleges[1:]]}
+        )
+
+    assert (await catalogs.edit(translated, "test"))[0] is not None
+    [review] = await english_user.click("✏️ Change answers", mine)
+    assert "Please check your application" in review["text"]  # no new consent for English
+
+    [mine] = await english_user.click("✖️ Discard changes", review)
+    [mine] = await english_user.click("Yes, discard", mine)
+    assert (await catalogs.edit(moved, "test"))[0] is not None
+    [consent] = await english_user.click("✏️ Change answers", mine)
+    assert "consent text has changed" in consent["text"]
+    [full] = await english_user.click("📄 Full text", consent)
+    assert "Норильск, ул. Новая, 1" in full["text"]  # the operator as it is named now
+    consent = full
+    [review] = await english_user.click("✅ I agree", consent)
+    assert "Please check your application" in review["text"]
+    marks = [
+        r["version"].partition("+")[2]
+        for r in await db.fetchall("SELECT version FROM consents ORDER BY id")
+    ]
+    assert len(marks) == 2 and marks[0] != marks[1]

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.app import build_dispatcher
 from bot.config import Settings
-from bot.domain.applications import CONSENT_VERSION
+from bot.domain.applications import consent_version
 from bot.domain.draft import Draft
 from db.applications import ConsentRepository
 from db.database import Database
@@ -22,7 +22,13 @@ from handlers.application.steps import BY_STATE, ORDER, TYPED
 from handlers.states import AddDocument, Apply
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
-from tests.helpers import answer_until_the_documents, fill_form, register, start_applying
+from tests.helpers import (
+    answer_until_the_documents,
+    fill_form,
+    register,
+    shipped_catalog,
+    start_applying,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,7 +131,7 @@ async def test_a_draft_kept_before_the_upgrade_goes_on_with_every_answer(
     """Before, the draft was the dialogue's data under "form"; migration 0010 moves it."""
     async with Database(tmp_path / "old.sqlite3") as db:
         await db.migrate(target=9)
-        await ConsentRepository(db).give(1002, CONSENT_VERSION, clock.now())
+        await ConsentRepository(db).give(1002, consent_version(shipped_catalog()), clock.now())
         mid_form = {
             "form": {"minor": False, "full_name": "Старова Анна Юрьевна", "email": None},
             "step": "email",

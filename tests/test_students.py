@@ -14,12 +14,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import BufferedInputFile
 
 from bot.domain.groups import clean_group, group_key, match_group
-from bot.domain.students import STUDENT_CONSENT_VERSION
+from bot.domain.students import STUDENT_CONSENT_VERSION, student_consent_version
 from db.database import Database
 from db.reminders import StudentGroup
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
-from tests.helpers import join, person, relayed, reply_to, sender_of
+from tests.helpers import join, person, relayed, reply_to, sender_of, shipped_catalog
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 PERIOD = (
@@ -106,7 +106,7 @@ async def test_registration_by_buttons_the_specialty_follows_from_the_group(
     assert "has not listed" not in screen["text"]
     row = await db.fetchone("SELECT * FROM students WHERE user_id = 1002")
     assert (row["group_name"], row["specialty_code"]) == ("МП-26-2", "22.02.08")
-    assert row["consent_version"] == STUDENT_CONSENT_VERSION
+    assert row["consent_version"] == student_consent_version(shipped_catalog())
 
 
 async def test_a_typed_near_miss_is_offered_as_did_you_mean(
@@ -451,4 +451,4 @@ async def test_a_registration_under_an_older_consent_is_asked_again(
     [screen] = await english_user.click("✅ I agree", consent)
     assert "My work placement" in screen["text"] and "Group МП-26-1" in screen["text"]
     version = await db.fetchval("SELECT consent_version FROM students")
-    assert version == STUDENT_CONSENT_VERSION
+    assert version == student_consent_version(shipped_catalog())

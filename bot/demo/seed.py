@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.clock import Clock
-from bot.domain.applications import CONSENT_VERSION
+from bot.domain.applications import consent_version
 from bot.domain.catalog import Catalog
 from bot.domain.groups import group_key
-from bot.domain.students import STUDENT_CONSENT_VERSION
+from bot.domain.students import student_consent_version
 from bot.emulator import FakeBotAPI
 from db.applications import ApplicationData, ApplicationRepository, ConsentRepository, DocumentRef
 from db.database import Database
@@ -165,7 +165,7 @@ async def seed_demo(
         fake.user(sample.user_id, sample.full_name.split()[2], language_code="ru", started=True)
         submitted = now - timedelta(days=len(SAMPLE_APPLICANTS) - index, hours=index)
         await users.touch(sample.user_id, "ru", submitted)
-        await consents.give(sample.user_id, CONSENT_VERSION, submitted)
+        await consents.give(sample.user_id, consent_version(catalog), submitted)
         data = ApplicationData(
             full_name=sample.full_name,
             birth_date=date(2009 if sample.education_base == 9 else 2007, 1 + index, 10 + index),
@@ -203,7 +203,9 @@ async def seed_demo(
     await users.touch(student_id, "ru", now)
     await users.touch(staff_id, "ru", now)
     await reminders.register_student(
-        Student(student_id, college_id, specialty.code, STUDENT_GROUP, STUDENT_CONSENT_VERSION),
+        Student(
+            student_id, college_id, specialty.code, STUDENT_GROUP, student_consent_version(catalog)
+        ),
         now,
     )
     start = clock.today() + timedelta(days=8)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.domain.catalog import Catalog
+from bot.domain.consent import versioned
 from bot.domain.validation import age_on
 from db.applications import (
     MAX_FILES_PER_APPLICATION,
@@ -26,10 +27,16 @@ from db.applications import (
 CONSENT_VERSION = "2026-11-28"
 
 
-def consent_is_current(consent: Consent | None) -> bool:
-    """Whether the person agreed to the consent text in force now. Everything that processes an
-    applicant's data (the form, changes, documents, submitting again) asks this first."""
-    return consent is not None and consent.version == CONSENT_VERSION
+def consent_version(catalog: Catalog) -> str:
+    """The version of the consent in force: its text's, and the operators it names."""
+    return versioned(CONSENT_VERSION, catalog)
+
+
+def consent_is_current(consent: Consent | None, catalog: Catalog) -> bool:
+    """Whether the person agreed to the consent in force now (its text, and the operators the
+    catalogue names). Everything that processes an applicant's data (the form, changes,
+    documents, submitting again) asks this first."""
+    return consent is not None and consent.version == consent_version(catalog)
 
 
 DOCUMENT_KINDS = ("passport", "certificate", "photo", "medical", "parent_consent")

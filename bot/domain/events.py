@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.catalog import Event
+from bot.domain.catalog import Catalog, Event
+from bot.domain.consent import versioned
 from db.events import EventFacts, Seated, SeatOffer
 from db.reminders import PlannedMessage
 
@@ -31,6 +32,11 @@ OFFER_HOURS = 12
 SOON = timedelta(hours=2)
 # The reminder kinds: the day before, and shortly before the start.
 REMINDERS = ("day", "soon")
+
+
+def event_consent_version(catalog: Catalog) -> str:
+    """The version of the events' consent in force: its text's and the operators'."""
+    return versioned(EVENT_CONSENT_VERSION, catalog)
 
 
 def local_now(now: datetime, tz: ZoneInfo) -> datetime:

@@ -13,9 +13,17 @@ Pure module: no aiogram, no database.
 
 from __future__ import annotations
 
+from bot.domain.catalog import Catalog
+from bot.domain.consent import versioned
+
 # Change it with the text of the students' consent (handlers/student/screens.py consent_text).
 STUDENT_CONSENT_VERSION = "2026-11-27"
 
 
-def consent_current(version: str | None) -> bool:
-    return version == STUDENT_CONSENT_VERSION
+def student_consent_version(catalog: Catalog) -> str:
+    """The version of the students' consent in force: its text's and the operators'."""
+    return versioned(STUDENT_CONSENT_VERSION, catalog)
+
+
+def consent_current(version: str | None, catalog: Catalog) -> bool:
+    return version == student_consent_version(catalog)

@@ -60,7 +60,7 @@ def get_router() -> Router:
         consent = await consents.current(user_id)
         drafts = DraftStore(state)
         draft = await drafts.load()
-        if not rules.consent_is_current(consent):
+        if not rules.consent_is_current(consent, catalog):
             if draft.is_blank():
                 await state.set_state(Apply.consent)
             await ask_consent(

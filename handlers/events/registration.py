@@ -20,7 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.catalog import Catalog, Event
-from bot.domain.events import EVENT_CONSENT_VERSION
+from bot.domain.events import event_consent_version
 from bot.domain.validation import Invalid, parse_full_name, parse_phone
 from bot.services.events import EventService, RegistrationClosed
 from db.applications import ApplicationRepository
@@ -125,7 +125,7 @@ async def start_registration(
             callback, *await event_card(event, user_id, catalog, settings, clock, registrations)
         )
         return
-    if await registrations.consent(user_id) != EVENT_CONSENT_VERSION:
+    if await registrations.consent(user_id) != event_consent_version(catalog):
         await show(callback, consent_text(event, catalog, settings), consent_keyboard(event.id))
         return
     details = await known_details(user_id, registrations, applications)
@@ -238,7 +238,9 @@ def get_router() -> Router:
         registrations: EventRepository,
         applications: ApplicationRepository,
     ) -> None:
-        await registrations.give_consent(callback.from_user.id, EVENT_CONSENT_VERSION, clock.now())
+        await registrations.give_consent(
+            callback.from_user.id, event_consent_version(catalog), clock.now()
+        )
         await start_registration(
             callback,
             callback_answer,
@@ -283,7 +285,7 @@ def get_router() -> Router:
         if event is None or details is None:
             alert(callback_answer, _("This event is no longer in the list."))
             return
-        if await registrations.consent(user_id) != EVENT_CONSENT_VERSION:
+        if await registrations.consent(user_id) != event_consent_version(catalog):
             await show(callback, consent_text(event, catalog, settings), consent_keyboard(event.id))
             return
         await finish(callback, event, *details, events, settings)

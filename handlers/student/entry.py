@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.catalog import Catalog
-from bot.domain.students import STUDENT_CONSENT_VERSION, consent_current
+from bot.domain.students import consent_current, student_consent_version
 from db.reminders import ReminderRepository, Student
 from handlers.callbacks import MenuCb, Section, StudentAction, StudentCb
 from handlers.student.flow import choose_college, consented, forget_flow, remove
@@ -32,7 +32,7 @@ def get_router() -> Router:
         settings: Settings,
     ) -> None:
         student = await reminders.student(callback.from_user.id)
-        if student is not None and consent_current(student.consent_version):
+        if student is not None and consent_current(student.consent_version, catalog):
             await show(callback, *await practicum_screen(student, reminders, catalog, clock))
         else:  # not registered, or registered under an older text: the consent first
             await forget_flow(state)
@@ -53,12 +53,12 @@ def get_router() -> Router:
                 student.college_id,
                 student.specialty_code,
                 student.group_name,
-                STUDENT_CONSENT_VERSION,
+                student_consent_version(catalog),
             )
             await reminders.register_student(renewed, clock.now())
             await show(callback, *await practicum_screen(renewed, reminders, catalog, clock))
             return
-        await state.update_data(student_consent=STUDENT_CONSENT_VERSION)
+        await state.update_data(student_consent=student_consent_version(catalog))
         await choose_college(callback, catalog)
 
     @router.callback_query(StudentCb.filter(F.action == StudentAction.consent_no))
@@ -81,7 +81,7 @@ def get_router() -> Router:
         catalog: Catalog,
         settings: Settings,
     ) -> None:
-        if not await consented(callback.from_user.id, state, reminders):
+        if not await consented(callback.from_user.id, state, reminders, catalog):
             await show(callback, consent_text(catalog, settings), consent_keyboard())
             return
         await state.set_state(None)

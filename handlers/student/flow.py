@@ -70,8 +70,10 @@ async def remove(
     return removed
 
 
-async def consented(user_id: int, state: FSMContext, reminders: ReminderRepository) -> bool:
+async def consented(
+    user_id: int, state: FSMContext, reminders: ReminderRepository, catalog: Catalog
+) -> bool:
     student = await reminders.student(user_id)
-    if student is not None and consent_current(student.consent_version):
+    if student is not None and consent_current(student.consent_version, catalog):
         return True
-    return consent_current((await state.get_data()).get("student_consent"))
+    return consent_current((await state.get_data()).get("student_consent"), catalog)

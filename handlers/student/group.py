@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.catalog import Catalog
 from bot.domain.groups import clean_group, match_group
-from bot.domain.students import STUDENT_CONSENT_VERSION
+from bot.domain.students import student_consent_version
 from db.reminders import ReminderRepository, Student
 from handlers.callbacks import StudentAction, StudentCb
 from handlers.states import StudentForm
@@ -46,7 +46,7 @@ def get_router() -> Router:
         if catalog.college(callback_data.value) is None:
             alert(callback_answer, _("This college is no longer in the list."))
             return
-        if not await consented(callback.from_user.id, state, reminders):
+        if not await consented(callback.from_user.id, state, reminders, catalog):
             await show(callback, consent_text(catalog, settings), consent_keyboard())
             return
         await state.set_state(StudentForm.group)  # typing the group works on this screen
@@ -65,7 +65,7 @@ def get_router() -> Router:
         clock: Clock,
     ) -> None:
         group = await reminders.group(callback_data.id)
-        if not await consented(callback.from_user.id, state, reminders) or group is None:
+        if not await consented(callback.from_user.id, state, reminders, catalog) or group is None:
             await forget_flow(state)
             await stale(callback, callback_answer)
             return
@@ -74,7 +74,7 @@ def get_router() -> Router:
             group.college_id,
             group.specialty_code,
             group.name,
-            STUDENT_CONSENT_VERSION,
+            student_consent_version(catalog),
         )
         await register(callback, state, student, reminders, catalog, clock)
 
@@ -98,7 +98,7 @@ def get_router() -> Router:
         college_id = str(data.get("student_college") or "")
         groups = await reminders.groups_of(college_id)
         found = match_group(typed, groups)
-        if not await consented(message.from_user.id, state, reminders):
+        if not await consented(message.from_user.id, state, reminders, catalog):
             await forget_flow(state)
             await message.answer(_("Choose a section:"), reply_markup=main_menu_keyboard())
             return
@@ -108,7 +108,7 @@ def get_router() -> Router:
                 college_id,
                 found.exact.specialty_code,
                 found.exact.name,
-                STUDENT_CONSENT_VERSION,
+                student_consent_version(catalog),
             )
             await register(message, state, student, reminders, catalog, clock)
             return
@@ -187,11 +187,15 @@ def get_router() -> Router:
         if not college_id or not typed or not offered or specialty is None:
             await stale(callback, callback_answer)
             return
-        if not await consented(callback.from_user.id, state, reminders):
+        if not await consented(callback.from_user.id, state, reminders, catalog):
             await stale(callback, callback_answer)
             return
         student = Student(
-            callback.from_user.id, college_id, specialty.code, typed, STUDENT_CONSENT_VERSION
+            callback.from_user.id,
+            college_id,
+            specialty.code,
+            typed,
+            student_consent_version(catalog),
         )
         await register(callback, state, student, reminders, catalog, clock)
 
