@@ -70,7 +70,16 @@ def choice_notes(specialties: list[Specialty]) -> list[str]:
     some is not known yet. Empty when everything is known."""
     notes = []
     unconfirmed = [s.code for s in specialties if not s.confirmed]
-    if unconfirmed:
+    confirmed = [s.code for s in specialties if s.confirmed]
+    if unconfirmed and len(unconfirmed) > 3 and confirmed:
+        # Most are not confirmed yet: name the few that are, not a line of a dozen codes.
+        notes.append(
+            _(
+                "{mark} Whether the specialties other than {codes} are part of the cluster is "
+                "being confirmed; you can still choose any of them."
+            ).format(mark=UNCONFIRMED_MARK, codes=", ".join(confirmed))
+        )
+    elif unconfirmed:
         notes.append(
             ngettext(
                 "{mark} Whether {codes} is part of the cluster is being confirmed; you can "

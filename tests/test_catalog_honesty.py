@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from aiogram import Dispatcher
+from aiogram.utils.i18n import I18n
 
 from bot.domain.applications import is_minor, representative_applies
 from bot.domain.catalog import default_catalog_bytes, parse_catalog
 from bot.domain.roles import Scope
 from handlers.callbacks import SpecCardCb
+from handlers.catalog_texts import choice_notes
 from tests.client import UserClient, buttons
 from tests.conftest import FixedClock
 
@@ -301,14 +303,34 @@ async def test_the_form_tells_which_choices_are_unconfirmed_before_the_choice(
 ) -> None:
     picker = await pick_screen(english_user, "After 9 classes")
     text = picker["text"]
+    # Thirteen of fourteen unconfirmed: the one confirmed is named, not a line of codes.
+    assert len(UNCONFIRMED) == 13
     assert (
-        "❔ Whether these specialties are part of the cluster is being confirmed: "
-        + ", ".join(UNCONFIRMED)
-        + ". You can still choose them."
+        "❔ Whether the specialties other than 22.02.08 are part of the cluster is being "
+        "confirmed; you can still choose any of them."
     ) in text
+    assert not [code for code in UNCONFIRMED if code in text]
     assert "not yet confirmed whether they admit after 9 or after 11 classes" in text
     # Applying stays possible where the base is unknown: all 14 can be chosen.
     assert len([label for label in labels(picker) if label[:2].isdigit()]) == 14
+
+
+@pytest.mark.parametrize("unconfirmed", [1, 3])
+def test_a_few_unconfirmed_choices_are_named_by_code(i18n: I18n, unconfirmed: int) -> None:
+    specialties = [
+        s.model_copy(update={"confirmed": i >= unconfirmed})
+        for i, s in enumerate(SHIPPED.specialties)
+    ]
+    codes = ", ".join(s.code for s in SHIPPED.specialties[:unconfirmed])
+    with i18n.context(), i18n.use_locale("en"):
+        notes = choice_notes(specialties)
+    expected = (
+        f"❔ Whether {codes} is part of the cluster is being confirmed; you can still choose it."
+        if unconfirmed == 1
+        else f"❔ Whether these specialties are part of the cluster is being confirmed: {codes}. "
+        "You can still choose them."
+    )
+    assert notes[0] == expected
 
 
 async def test_the_form_leaves_out_only_what_surely_does_not_admit(
