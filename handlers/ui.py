@@ -12,6 +12,7 @@ from typing import Any, TypeVar, cast
 import phonenumbers
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
@@ -187,3 +188,23 @@ async def show(
         await bot_of(target).send_message(target.from_user.id, text, reply_markup=markup)
         return
     await target.answer(text, reply_markup=markup)
+
+
+def page_of(items: list[T], page: int, size: int) -> tuple[list[T], int, int]:
+    """One screen of a list that grows: its ``size`` items of ``page`` (clamped to the pages
+    there are), the page, and the number of pages (at least 1)."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 0), pages - 1)
+    return items[page * size : (page + 1) * size], page, pages
+
+
+def page_buttons(
+    builder: InlineKeyboardBuilder, page: int, pages: int, to: Callable[[int], CallbackData]
+) -> int:
+    """«◀️» and «▶️» where there is a page before or after; how many were added (one row)."""
+    added = 0
+    for target, text in ((page - 1, "◀️"), (page + 1, "▶️")):
+        if 0 <= target < pages:
+            builder.button(text=text, callback_data=to(target))
+            added += 1
+    return added

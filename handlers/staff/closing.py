@@ -33,7 +33,7 @@ from db.staff import StaffRepository
 from handlers.callbacks import OrderAction, OrderCb, ReportAction, ReportCb
 from handlers.staff.reports import visible_specialty
 from handlers.texts.ranking import places_text
-from handlers.ui import alert, fmt_date, fmt_number, fmt_score, h, show
+from handlers.ui import alert, fmt_date, fmt_number, fmt_score, h, page_buttons, page_of, show
 
 ORDER_PAGE = 10
 ORDER_DESTINY = "order"
@@ -140,9 +140,7 @@ def order_screen(
     enrolled = sum(1 for e in ranking if e.status == "enrolled")
     left = places_left(specialty.budget_places, enrolled)
     chosen = [e for e in ranking if e.application_id in selected and may_enrol(e)]
-    pages = max(1, -(-len(ranking) // ORDER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = list(enumerate(ranking, start=1))[page * ORDER_PAGE : (page + 1) * ORDER_PAGE]
+    shown, page, pages = page_of(list(enumerate(ranking, start=1)), page, ORDER_PAGE)
     lines = [
         _("<b>Enrolment order: {specialty}</b>").format(specialty=spec_title(specialty)),
         _("State-funded places: {places} · enrolled: {enrolled} · left: {left}").format(
@@ -179,17 +177,9 @@ def order_screen(
             toggles += 1
     if not ranking:
         lines.append(_("No applications yet."))
-    nav = []
-    if page > 0:
-        builder.button(
-            text="◀️", callback_data=OrderCb(action=OrderAction.page, code=code, page=page - 1)
-        )
-        nav.append(1)
-    if page + 1 < pages:
-        builder.button(
-            text="▶️", callback_data=OrderCb(action=OrderAction.page, code=code, page=page + 1)
-        )
-        nav.append(1)
+    nav = page_buttons(
+        builder, page, pages, lambda p: OrderCb(action=OrderAction.page, code=code, page=p)
+    )
     if chosen:
         builder.button(
             text=ngettext("✅ Issue the order: {count}", "✅ Issue the order: {count}", len(chosen))
@@ -197,7 +187,7 @@ def order_screen(
             callback_data=OrderCb(action=OrderAction.confirm, code=code),
         )  # fmt: skip
     builder.button(text=_("⬅️ Ranking"), callback_data=ReportCb(action=ReportAction.rank, code=code))
-    builder.adjust(*([2] * (toggles // 2)), *([1] * (toggles % 2)), *([len(nav)] if nav else []),
+    builder.adjust(*([2] * (toggles // 2)), *([1] * (toggles % 2)), *([nav] if nav else []),
                    *([1] if chosen else []), 1)  # fmt: skip
     return "\n".join(lines), builder.as_markup()
 

@@ -46,7 +46,7 @@ from handlers.event_texts import (
     short_label,
     title_line,
 )
-from handlers.ui import alert, current_language, fmt_phone, h, show
+from handlers.ui import alert, current_language, fmt_phone, h, page_buttons, page_of, show
 
 PEOPLE_PAGE = 8  # names to tap on one screen
 RECENT_DAYS = 14  # events over for this long still show in the staff's list
@@ -82,9 +82,7 @@ def events_list(
         (e for e in catalog.events if may_see(scope, e) and e.end > since),
         key=lambda e: (e.start, e.id),
     )
-    pages = max(1, -(-len(listed) // EVENTS_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = listed[page * EVENTS_PAGE : (page + 1) * EVENTS_PAGE]
+    shown, page, pages = page_of(listed, page, EVENTS_PAGE)
     lines = [_("<b>Events</b>")]
     if pages > 1:
         lines.append(_("page {page} of {pages}").format(page=page + 1, pages=pages))
@@ -96,13 +94,7 @@ def events_list(
         builder.button(
             text=mark + short_label(event), callback_data=cb(StaffEventAction.card, event.id)
         )
-    nav = 0
-    if page > 0:
-        builder.button(text="◀️", callback_data=cb(StaffEventAction.list, page=page - 1))
-        nav += 1
-    if page + 1 < pages:
-        builder.button(text="▶️", callback_data=cb(StaffEventAction.list, page=page + 1))
-        nav += 1
+    nav = page_buttons(builder, page, pages, lambda p: cb(StaffEventAction.list, page=p))
     builder.button(text=_("➕ New event"), callback_data=cb(StaffEventAction.new))
     builder.button(text=_("🖨 Posters with a QR code"), callback_data=PosterCb())
     builder.button(text=_("⬅️ Panel"), callback_data=QueueCb(action=QueueAction.panel))

@@ -19,7 +19,7 @@ from bot.domain.roles import Scope
 from bot.services.staff import ALL_COLLEGES, create_invite, redeem_invite, revoke
 from db.staff import StaffMember, StaffRepository
 from handlers.callbacks import QueueAction, QueueCb, RolesAction, RolesCb
-from handlers.ui import alert, current_language, fmt_date, h, show
+from handlers.ui import alert, current_language, fmt_date, h, page_buttons, page_of, show
 
 INVITE_PREFIX = "staff_"
 
@@ -42,9 +42,7 @@ async def staff_list(
     staff: StaffRepository, catalog: Catalog, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     members = await staff.members()
-    pages = max(1, -(-len(members) // MEMBERS_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = members[page * MEMBERS_PAGE : (page + 1) * MEMBERS_PAGE]
+    shown, page, pages = page_of(members, page, MEMBERS_PAGE)
     lines = [_("<b>Admission staff</b>"), _("Administrators (ADMIN_IDS) are not listed."), ""]
     if pages > 1:
         lines.insert(1, _("page {page} of {pages}").format(page=page + 1, pages=pages))
@@ -64,13 +62,7 @@ async def staff_list(
             text=_("🚫 Revoke: {name}").format(name=m.name or m.user_id),
             callback_data=RolesCb(action=RolesAction.revoke_ask, user=m.user_id),
         )
-    nav = 0
-    if page > 0:
-        builder.button(text="◀️", callback_data=RolesCb(action=RolesAction.list, page=page - 1))
-        nav += 1
-    if page + 1 < pages:
-        builder.button(text="▶️", callback_data=RolesCb(action=RolesAction.list, page=page + 1))
-        nav += 1
+    nav = page_buttons(builder, page, pages, lambda p: RolesCb(action=RolesAction.list, page=p))
     builder.button(
         text=_("➕ Invite: all colleges"),
         callback_data=RolesCb(action=RolesAction.invite, college=ALL_COLLEGES),
